@@ -1,0 +1,307 @@
+"""Read an article's Markdown body: sections, tables, and the typed tables the site uses.
+
+markdown-it-py gives every block token the body lines it spans (`token.map`); adding the line
+where the body starts turns those into file lines, which is what every finding reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from jobpipeline.levels import parse_experience
+from jobpipeline.models import CareerStage, InterviewQuestion, Section, Skill, Table, TableKind, Tool
+
+_MARKDOWN = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table")
+
+# Checked in order: the first header keyword found decides the table's kind.
+TABLE_KINDS: tuple[tuple[str, TableKind], ...] = (
+    ("年収", "salary"),
+    ("キャリア段階", "career"),
+    ("質問", "interview"),
+    ("ツール", "tools"),
+    ("スキル", "skills"),
+)
+
+
+@dataclass(frozen=True)
+class Body:
+    """Everything read from a body, before salary normalization."""
+
+    sections: tuple[Section, ...]
+    tables: tuple[Table, ...]
+    tools: tuple[Tool, ...]
+    skills: tuple[Skill, ...]
+    career_stages: tuple[CareerStage, ...]
+    interview_questions: tuple[InterviewQuestion, ...]
+    hashtags: tuple[str, ...]
+
+
+def parse_body(body: str, body_line: int) -> Body:
+    """Parse Markdown `body`, whose first line is line `body_line` of the file."""
+    tokens = _MARKDOWN.parse(body)
+    lines = body.split("\n")
+    sections = _sections(tokens, lines, body_line)
+    tables = _tables(tokens, sections, body_line)
+    return Body(
+        sections=sections,
+        tables=tables,
+        tools=extract_tools(tables),
+        skills=_skills(tables),
+        career_stages=_career_stages(tables),
+        interview_questions=_interview_questions(tables),
+        hashtags=extract_hashtags(lines),
+    )
+
+
+def classify_table(header: tuple[str, ...]) -> TableKind:
+    """Name a table's kind from its header cells: `('経験年数', '年収範囲 (万円)')` is `salary`."""
+    joined = " ".join(header)
+    for keyword, kind in TABLE_KINDS:
+        if keyword in joined:
+            return kind
+    return "other"
+
+
+def _inline_text(token: Token) -> str:
+    parts: list[str] = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def _sections(tokens: list[Token], lines: list[str], body_line: int) -> tuple[Section, ...]:
+    headings: list[tuple[int, int, str]] = []  # (body line index, level, title)
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map is not None:
+            headings.append((token.map[0], int(token.tag[1]), _inline_text(tokens[i + 1])))
+    sections: list[Section] = []
+    first_heading = headings[0][0] if headings else len(lines)
+    preamble = "\n".join(lines[:first_heading]).strip()
+    if preamble:
+        sections.append(Section(ordinal=0, level=0, title="", line=body_line, text=preamble))
+    for index, (start, level, title) in enumerate(headings):
+        end = headings[index + 1][0] if index + 1 < len(headings) else len(lines)
+        sections.append(
+            Section(
+                ordinal=len(sections),
+                level=level,
+                title=title,
+                line=body_line + start,
+                text="\n".join(lines[start + 1 : end]).strip(),
+            )
+        )
+    return tuple(sections)
+
+
+def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int) -> tuple[Table, ...]:
+    tables: list[Table] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].type != "table_open":
+            i += 1
+            continue
+        start = tokens[i].map[0] if tokens[i].map else 0
+        header: list[str] = []
+        rows: list[tuple[str, ...]] = []
+        row_lines: list[int] = []
+        row: list[str] = []
+        in_head = False
+        i += 1
+        while i < len(tokens) and tokens[i].type != "table_close":
+            token = tokens[i]
+            if token.type == "thead_open":
+                in_head = True
+            elif token.type == "thead_close":
+                in_head = False
+            elif token.type == "tr_open":
+                row = []
+                if not in_head:
+                    row_lines.append(body_line + (token.map[0] if token.map else start))
+            elif token.type == "inline":
+                row.append(_inline_text(token))
+            elif token.type == "tr_close":
+                if in_head:
+                    header = row
+                else:
+                    rows.append(tuple(row))
+            i += 1
+        file_line = body_line + start
+        header_tuple = tuple(header)
+        tables.append(
+            Table(
+                ordinal=len(tables),
+                kind=classify_table(header_tuple),
+                section_title=_section_at(sections, file_line),
+                line=file_line,
+                header=header_tuple,
+                rows=tuple(rows),
+                row_lines=tuple(row_lines),
+            )
+        )
+        i += 1
+    return tuple(tables)
+
+
+def _section_at(sections: tuple[Section, ...], line: int) -> str:
+    title = ""
+    for section in sections:
+        if section.line <= line:
+            title = section.title
+    return title
+
+
+def _cell(row: tuple[str, ...], index: int) -> str:
+    return row[index] if index < len(row) else ""
+
+
+def _skills(tables: tuple[Table, ...]) -> tuple[Skill, ...]:
+    skills: list[Skill] = []
+    for table in tables:
+        if table.kind != "skills":
+            continue
+        for row, line in zip(table.rows, table.row_lines, strict=False):
+            if not _cell(row, 0):
+                continue
+            skills.append(
+                Skill(
+                    ordinal=len(skills),
+                    group=table.section_title,
+                    name=_cell(row, 0),
+                    description=_cell(row, 1),
+                    line=line,
+                )
+            )
+    return tuple(skills)
+
+
+def _career_stages(tables: tuple[Table, ...]) -> tuple[CareerStage, ...]:
+    stages: list[CareerStage] = []
+    for table in tables:
+        if table.kind != "career":
+            continue
+        for row, line in zip(table.rows, table.row_lines, strict=False):
+            if not _cell(row, 0):
+                continue
+            stages.append(
+                CareerStage(
+                    ordinal=len(stages),
+                    stage=_cell(row, 0),
+                    experience=parse_experience(_cell(row, 0)),
+                    responsibilities=_cell(row, 1),
+                    outlook=_cell(row, 2),
+                    line=line,
+                )
+            )
+    return tuple(stages)
+
+
+_QUESTION_NUMBER = re.compile(r"^\s*(?:Q\s*)?\d+\s*[.．、)）:]\s*")
+
+
+def _interview_questions(tables: tuple[Table, ...]) -> tuple[InterviewQuestion, ...]:
+    questions: list[InterviewQuestion] = []
+    for table in tables:
+        if table.kind != "interview":
+            continue
+        for row, line in zip(table.rows, table.row_lines, strict=False):
+            question = _QUESTION_NUMBER.sub("", _cell(row, 0)).strip()
+            if not question:
+                continue
+            questions.append(
+                InterviewQuestion(
+                    ordinal=len(questions), question=question, answer_points=_cell(row, 1), line=line
+                )
+            )
+    return tuple(questions)
+
+
+# A tool name is a run of Latin letters, digits and the marks that occur in product names;
+# Japanese text ends it. `など` ("and so on") ends the list of names in a cell.
+_TOOL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9.+#&/_\- ]*[A-Za-z0-9+#]|[A-Za-z]")
+_PARENTHESIS = re.compile(r"\s*[(（]([^()（）]*)[)）]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_LIST_SEPARATORS = re.compile(r"[,、，/／・]|\s+や\s*|\s*および\s*|\s+and\s+")
+
+
+def extract_tools(tables: tuple[Table, ...]) -> tuple[Tool, ...]:
+    """Tool names from the tools tables' description cells, in order, without repeats.
+
+    `Prometheus, Grafana (メトリクス収集), ELK Stack (Elasticsearch, Logstash, Kibana) による…`
+    gives Prometheus, Grafana, ELK Stack, Elasticsearch, Logstash, Kibana: parenthesised notes
+    in Japanese are dropped, and so is an expansion of the name before it (`DVC (Data Version
+    Control)`), while a parenthesised list of names is kept.
+    """
+    tools: list[Tool] = []
+    seen: set[str] = set()
+    for table in tables:
+        if table.kind != "tools":
+            continue
+        for row, line in zip(table.rows, table.row_lines, strict=False):
+            category, text = _cell(row, 0), _cell(row, 1)
+            for name in tool_names(text):
+                if name.casefold() not in seen:
+                    seen.add(name.casefold())
+                    tools.append(Tool(name=name, tool_category=category, line=line))
+    return tuple(tools)
+
+
+def tool_names(text: str) -> list[str]:
+    """Tool names in one description cell (see `extract_tools`)."""
+    text = text.split("など")[0]
+    kept_parentheses: list[str] = []
+
+    def keep_or_drop(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        before = text[: match.start()].rstrip()
+        previous = _TOOL_NAME.findall(before)
+        acronym = previous[-1].strip() if previous else ""
+        if _JAPANESE.search(inner) or _is_expansion(acronym, inner):
+            return " "
+        kept_parentheses.append(inner)
+        return " "
+
+    outside = _PARENTHESIS.sub(keep_or_drop, text)
+    names: list[str] = []
+    for chunk in [outside, *kept_parentheses]:
+        for piece in _LIST_SEPARATORS.split(chunk):
+            # Japanese splits a piece into runs, but only its leading run is a name
+            # (`Python (データ処理)` -> Python; `GitHub Actions を用いた` -> GitHub Actions).
+            match = _TOOL_NAME.search(piece)
+            if match is None:
+                continue
+            if _JAPANESE.search(piece[: match.start()]):
+                continue
+            name = re.sub(r"\s+", " ", match.group(0)).strip(" .-")
+            if len(name) >= 2 or name.isupper():
+                names.append(name)
+    return names
+
+
+def _is_expansion(acronym: str, inner: str) -> bool:
+    words = re.findall(r"[A-Za-z]+", inner)
+    if len(words) < 2 or not acronym.isupper():
+        return False
+    return "".join(word[0] for word in words).upper() == acronym.replace(" ", "")
+
+
+_HASHTAG = re.compile(r"#([^\s`#,、，]+)")
+
+
+def extract_hashtags(lines: list[str]) -> tuple[str, ...]:
+    """The recommended tags at the end (`#推奨タグ` then `` `#MLOpsエンジニア` `` lines)."""
+    marker = next((i for i in range(len(lines) - 1, -1, -1) if "推奨タグ" in lines[i]), None)
+    if marker is None:
+        return ()
+    tags: list[str] = []
+    for line in lines[marker:]:
+        for tag in _HASHTAG.findall(line):
+            if tag != "推奨タグ" and tag not in tags:
+                tags.append(tag)
+    return tuple(tags)

@@ -1,0 +1,304 @@
+"""`jobpipeline` command line: parse options, call one pipeline function or flow, print.
+
+Exit codes: 0 ok; 1 validation errors (validate) or rejected files with --strict (run);
+2 a usage or environment problem, or a failed run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jobpipeline.errors import JobpipelineError
+
+app = typer.Typer(
+    help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DEFAULT_SEEDS = "seeds"
+DEFAULT_WAREHOUSE = "warehouse/jobs.duckdb"
+
+SeedsOption = Annotated[
+    Path, typer.Option("--seeds", envvar="JOBPIPELINE_SEEDS", help="Seeds folder (env JOBPIPELINE_SEEDS).")
+]
+WarehouseOption = Annotated[
+    Path,
+    typer.Option("--warehouse", envvar="JOBPIPELINE_WAREHOUSE", help="DuckDB file (env JOBPIPELINE_WAREHOUSE)."),
+]
+
+
+class _State:
+    debug = False
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    _State.debug = debug
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """One red line for the project's errors; --debug shows the traceback."""
+    try:
+        yield
+    except JobpipelineError as exc:
+        if _State.debug:
+            raise
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except (typer.Exit, typer.Abort, typer.BadParameter):
+        raise
+    except Exception as exc:
+        if _State.debug:
+            raise
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (rerun with --debug for the traceback "
+                  "and report it); the warehouse keeps its previous state")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]: nothing was committed by the interrupted run")
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage} files", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def validate(
+    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    output_format: Annotated[str, typer.Option("--format", help="text, json or github.")] = "text",
+) -> None:
+    """Check every seed file and print one line per finding; writes nothing.
+
+    Example: jobpipeline validate --seeds seeds --format github
+    """
+    from jobpipeline.errors import SeedsNotFoundError
+    from jobpipeline.pipeline import LocalRunner, validate_seeds
+
+    if output_format not in ("text", "json", "github"):
+        raise typer.BadParameter("use text, json or github", param_hint="--format")
+    with error_boundary():
+        if not seeds.is_dir():
+            raise SeedsNotFoundError(str(seeds))
+        with progress_bar(output_format == "text" and err.is_terminal) as update:
+            report = validate_seeds(seeds, LocalRunner(), progress=update)
+    for finding in report.findings:
+        shown = finding.model_copy(update={"source_path": _display_path(seeds, finding.source_path)})
+        if output_format == "json":
+            print(shown.model_dump_json())
+        elif output_format == "github":
+            print(_github_annotation(shown))
+        else:
+            print(shown.format_line())
+    summary = (f"{report.files_seen} files checked: {report.errors} errors, {report.warnings} warnings, "
+               f"{report.rejected_files} files rejected")
+    if output_format == "json":
+        err.print(summary)
+    else:
+        print(summary)
+    raise typer.Exit(1 if report.errors else 0)
+
+
+def _display_path(seeds: Path, relative: str) -> str:
+    return (seeds / relative).as_posix()
+
+
+def _github_annotation(finding: Any) -> str:
+    level = "error" if finding.severity == "error" else "warning"
+    props = f"file={finding.source_path}"
+    if finding.line:
+        props += f",line={finding.line}"
+    props += f",title={finding.code}"
+    message = f"{finding.field + ': ' if finding.field else ''}{finding.message}"
+    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} {props}::{message}"
+
+
+@app.command()
+def salary(
+    texts: Annotated[list[str] | None, typer.Argument(help="Salary texts; read one per line from stdin if none.")]
+    = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Unit the header gives, e.g. 万円.")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="annual, monthly, hourly or daily.")] = None,
+) -> None:
+    """Show what the normalizer makes of salary text: one JSON object per input, in order.
+
+    Example: jobpipeline salary "450〜700" --unit 万円
+    """
+    from jobpipeline.salary import normalize_salary
+
+    if basis not in (None, "annual", "monthly", "hourly", "daily"):
+        raise typer.BadParameter("use annual, monthly, hourly or daily", param_hint="--basis")
+    lines = texts if texts else [line.rstrip("\n") for line in sys.stdin]
+    for text in lines:
+        band = normalize_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
+        record = {
+            "raw": band.raw, "basis": band.basis, "min_yen": band.min_yen, "max_yen": band.max_yen,
+            "min_open": band.min_open, "max_open": band.max_open,
+            "warnings": [f"{w.code}: {w.message}" for w in band.warnings],
+        }
+        print(json.dumps(record, ensure_ascii=False))
+
+
+@app.command()
+def run(
+    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file is rejected.")] = False,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's lock.")] = 600.0,
+    csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")]
+    = False,
+    local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")]
+    = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
+) -> None:
+    """Read, validate, load and publish the seeds folder (through Prefect's ingest flow).
+
+    Example: jobpipeline run --seeds seeds --warehouse warehouse/jobs.duckdb
+    """
+    from jobpipeline.pipeline import RunOptions
+
+    options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv)
+    with error_boundary():
+        if local:
+            from jobpipeline.pipeline import LocalRunner, ingest
+
+            with progress_bar(output_format == "text" and err.is_terminal) as update:
+                record = ingest(options, LocalRunner(), progress=update, on_wait=err.print).record()
+        else:
+            from flows.launch import run_ingest_flow
+
+            record = run_ingest_flow(options, on_status=err.print)
+    if output_format == "json":
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        print_summary(record)
+    raise typer.Exit(1 if strict and record["files_rejected"] else 0)
+
+
+def print_summary(record: dict[str, Any]) -> None:
+    """Say what the run did: files seen/new/changed/unchanged/deleted/rejected and what was published."""
+    r = record
+    out.print(
+        f"run {r['run_id']}: {r['files_seen']} files seen, {r['files_new']} new, {r['files_changed']} changed, "
+        f"{r['files_unchanged']} unchanged, {r['files_deleted']} deleted, {r['files_rejected']} rejected"
+    )
+    if r["nothing_changed"]:
+        out.print("nothing changed: no article rows were rewritten")
+    else:
+        out.print(f"loaded {r['articles_loaded']} articles, removed {r['articles_removed']}")
+    for slug in r["newly_broken"]:
+        out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{slug}` no longer reads; its previous version stays "
+                  "in the warehouse (is_current = false) until the file is fixed")
+    for line in r["error_lines"][:20]:
+        out.print(f"  {line}")
+    if r["errors"] > 20:
+        out.print(f"  ... and {r['errors'] - 20} more errors: jobpipeline query "
+                  "\"SELECT * FROM validation_issues WHERE severity = 'error'\"")
+    out.print(f"findings: {r['errors']} errors, {r['warnings']} warnings")
+    published = Path(r["warehouse"]).parent / "published"
+    out.print(f"published {len(r['datasets'])} datasets to {published}: {', '.join(r['datasets'])}")
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in r["stage_seconds"].items())
+    out.print(f"warehouse {r['warehouse']} ({timings})")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
+    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    output_format: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
+) -> None:
+    """Query the warehouse read-only; answers from the last committed run even while one is loading.
+
+    Example: jobpipeline query "SELECT category, level, median_midpoint_yen FROM salary_by_category_level"
+    """
+    from jobpipeline.warehouse import run_query
+
+    if output_format not in ("table", "csv", "json", "markdown"):
+        raise typer.BadParameter("use table, csv, json or markdown", param_hint="--format")
+    with error_boundary():
+        frame = run_query(warehouse, sql)
+    if output_format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif output_format == "json":
+        print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=2))
+    elif output_format == "markdown":
+        print(_markdown(frame))
+    else:
+        table = Table(show_lines=False)
+        for name in frame.columns:
+            table.add_column(name, overflow="fold")
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
+        out.print(f"{frame.height} rows")
+
+
+def _markdown(frame: Any) -> str:
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    for row in frame.iter_rows():
+        cells = ("" if v is None else str(v).replace("|", "\\|").replace("\n", " ") for v in row)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+@app.command()
+def tables(warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE)) -> None:
+    """List the warehouse's tables and views with their columns and what each holds.
+
+    Example: jobpipeline tables
+    """
+    from jobpipeline import schema
+
+    with error_boundary():
+        from jobpipeline.warehouse import run_query
+
+        counts: dict[str, int] = {}
+        if warehouse.exists():
+            frame = run_query(warehouse, "SELECT table_name, estimated_size FROM duckdb_tables()")
+            counts = {r[0]: r[1] for r in frame.iter_rows()}
+    for spec in schema.TABLES:
+        rows = f" ({counts[spec.name]} rows)" if spec.name in counts else ""
+        out.print(f"[bold]{spec.name}[/bold]{rows}: {spec.description}")
+        for column in spec.columns:
+            out.print(f"  {column.name:<24} {column.type:<12} {column.description}")
+    for name, (description, _) in schema.VIEWS.items():
+        out.print(f"[bold]{name}[/bold] (view): {description}")
+
+
+def main() -> None:
+    # Prefect reads its settings at import; keep its console quiet unless the user asked otherwise.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    app()
+
+
+if __name__ == "__main__":
+    main()

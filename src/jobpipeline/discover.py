@@ -1,0 +1,93 @@
+"""The file-system edge: find seed files and read their bytes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from jobpipeline.decode import MAX_FILE_BYTES
+from jobpipeline.models import Finding, ReadResult
+from jobpipeline.read import read_article
+
+SEED_SUFFIXES = (".txt", ".md")
+
+
+@dataclass(frozen=True, order=True)
+class SeedFile:
+    """A seed file as discovery saw it (path relative to the seeds folder, POSIX style)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Discovery:
+    files: list[SeedFile]
+    findings: list[Finding]
+
+
+def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
+    """Every `*.txt` and `*.md` under `root`, recursively, in path order.
+
+    Symbolic links are skipped (with a warning) unless `follow_symlinks`: a link can point outside
+    the seeds folder or into a loop.
+    """
+    if not root.is_dir():
+        raise FileNotFoundError(f"seeds folder {root} does not exist or is not a folder")
+    files: list[SeedFile] = []
+    findings: list[Finding] = []
+    visited: set[tuple[int, int]] = set()
+
+    def walk(directory: Path) -> None:
+        try:
+            stat = directory.stat()
+            if (stat.st_dev, stat.st_ino) in visited:
+                return
+            visited.add((stat.st_dev, stat.st_ino))
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            findings.append(_unreadable(_relative(root, directory), exc))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            relative = _relative(root, path)
+            try:
+                if entry.is_symlink() and not follow_symlinks:
+                    if entry.name.endswith(SEED_SUFFIXES) or entry.is_dir():
+                        findings.append(Finding(
+                            source_path=relative, severity="warning", code="file-symlink-skipped",
+                            message="symbolic links are not followed: copy the file into the seeds folder"))
+                    continue
+                if entry.is_dir():
+                    walk(path)
+                elif entry.is_file() and entry.name.endswith(SEED_SUFFIXES):
+                    stat = entry.stat()
+                    files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
+            except OSError as exc:
+                findings.append(_unreadable(relative, exc))
+
+    walk(root)
+    files.sort()
+    return Discovery(files=files, findings=findings)
+
+
+def load_seed(root: Path, path: str) -> ReadResult:
+    """Read one seed file's bytes and parse them; I/O problems become a `file-unreadable` error."""
+    try:
+        with open(root / path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return ReadResult(source_path=path, content_hash="", size=0, findings=(_unreadable(path, exc),))
+    return read_article(data, path)
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _unreadable(path: str, exc: OSError) -> Finding:
+    reason = exc.strerror or type(exc).__name__
+    return Finding(source_path=path, severity="error", code="file-unreadable",
+                   message=f"cannot read the file ({reason}): check it exists and is readable")

@@ -1,0 +1,313 @@
+"""Split an article into front matter and body, and load the front matter safely.
+
+python-frontmatter knows YAML (`---`) and bare JSON, but not the `---json` fence the site uses:
+without a handler it returns empty metadata and leaves the JSON in the body, silently. This module
+registers a handler for `---json … ---` and keeps YAML working, and it reports every problem with
+the line in the *file* (not in the block), because that is where the author has to look.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import frontmatter
+import yaml
+from frontmatter.default_handlers import BaseHandler
+
+MAX_JSON_DEPTH = 64
+"""Front matter is a flat record; deeper nesting is rejected before json.loads can recurse."""
+
+_OPEN_FENCE = re.compile(r"^---([A-Za-z0-9_+-]*)[ \t]*$")
+_CLOSE_FENCE = re.compile(r"^---[ \t]*$")
+
+
+class JSONFenceHandler(BaseHandler):  # type: ignore[misc]
+    """python-frontmatter handler for a `---json` opening fence closed by `---`."""
+
+    FM_BOUNDARY = re.compile(r"^---(?:json)?[ \t]*$", re.MULTILINE)
+    START_DELIMITER = "---json"
+    END_DELIMITER = "---"
+
+    def detect(self, text: str) -> bool:
+        return text.startswith("---json")
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return json.loads(fm, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
+
+    def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+        return json.dumps(metadata, ensure_ascii=False, indent=2)
+
+
+class _SafeYAMLHandler(frontmatter.YAMLHandler):  # type: ignore[misc]
+    """YAML front matter through SafeLoader only: no tags that construct Python objects."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_NoDuplicatesSafeLoader)
+
+
+HANDLERS: tuple[BaseHandler, ...] = (JSONFenceHandler(), _SafeYAMLHandler())
+"""Handlers tried in order; the JSON fence first because `---json` also starts with `---`."""
+
+
+@dataclass(frozen=True)
+class FrontMatterError(Exception):
+    """A front matter problem, located in the file."""
+
+    code: str
+    line: int | None
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class SplitArticle:
+    """Front matter data and body text, with where each starts in the file."""
+
+    data: dict[str, Any]
+    fence: str
+    block_text: str
+    block_line: int
+    body: str
+    body_line: int
+
+
+def split_front_matter(text: str) -> SplitArticle:
+    """Split `text` (LF line endings) into front matter and body.
+
+    >>> s = split_front_matter('---json\\n{"slug": "a"}\\n---\\nbody\\n')
+    >>> s.data, s.body_line
+    ({'slug': 'a'}, 4)
+
+    Raises FrontMatterError with the file line of the problem.
+    """
+    lines = text.split("\n")
+    opening = _OPEN_FENCE.match(lines[0]) if lines else None
+    if opening is None:
+        raise FrontMatterError(
+            "frontmatter-missing",
+            1,
+            "the file does not start with a front matter fence: put `---json` on line 1, the JSON "
+            "object, then `---`",
+        )
+    fence = opening.group(1).lower() or "yaml"
+    if fence not in ("json", "yaml", "yml"):
+        # Never hand an unknown language to an engine: gray-matter's `---js` fence ran code.
+        raise FrontMatterError(
+            "frontmatter-unknown-fence",
+            1,
+            f"front matter fence `---{opening.group(1)}` is not supported: use `---json` (or `---` for YAML)",
+        )
+    close_index = next((i for i in range(1, len(lines)) if _CLOSE_FENCE.match(lines[i])), None)
+    if close_index is None:
+        raise FrontMatterError(
+            "frontmatter-unclosed",
+            1,
+            f"the `---{opening.group(1)}` fence opened on line 1 is never closed: add a line `---` "
+            "after the front matter",
+        )
+    handler = HANDLERS[0] if fence == "json" else HANDLERS[1]
+    block_text = "\n".join(lines[1:close_index])
+    block_line = 2
+    data = _load_block(handler, fence, block_text, block_line)
+    if not isinstance(data, dict):
+        raise FrontMatterError(
+            "frontmatter-not-object",
+            block_line,
+            f"the front matter must be an object of fields, found {type(data).__name__}: "
+            "write `{\"slug\": …, \"title\": …}`",
+        )
+    body = "\n".join(lines[close_index + 1 :])
+    return SplitArticle(
+        data=data,
+        fence="json" if fence == "json" else "yaml",
+        block_text=block_text,
+        block_line=block_line,
+        body=body,
+        body_line=close_index + 2,
+    )
+
+
+def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -> Any:
+    if fence == "json":
+        depth_line = _excessive_nesting_line(block)
+        if depth_line is not None:
+            raise FrontMatterError(
+                "frontmatter-invalid-json",
+                block_line + depth_line - 1,
+                f"the JSON nests deeper than {MAX_JSON_DEPTH} levels: front matter fields are flat "
+                "values or lists",
+            )
+        try:
+            return handler.load(block)
+        except _DuplicateKeyError as exc:
+            raise FrontMatterError(
+                "frontmatter-duplicate-key",
+                _key_line(block, exc.key, block_line, last=True),
+                f"key `{exc.key}` appears more than once: keep one",
+                field=exc.key,
+            ) from None
+        except _ConstantError as exc:
+            raise FrontMatterError(
+                "frontmatter-invalid-json",
+                _first_line_with(block, exc.constant, block_line),
+                f"`{exc.constant}` is not valid JSON: use a number or null",
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise FrontMatterError(
+                "frontmatter-invalid-json",
+                block_line + exc.lineno - 1,
+                f"the JSON front matter does not parse ({exc.msg} at column {exc.colno}): check "
+                "commas, quotes and brackets",
+            ) from None
+        except RecursionError:
+            raise FrontMatterError(
+                "frontmatter-invalid-json", block_line, "the JSON nests too deeply to read"
+            ) from None
+    try:
+        return handler.load(block)
+    except _DuplicateKeyError as exc:
+        raise FrontMatterError(
+            "frontmatter-duplicate-key",
+            block_line + (exc.line or 0),
+            f"key `{exc.key}` appears more than once: keep one",
+            field=exc.key,
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = block_line + mark.line if mark is not None else block_line
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FrontMatterError(
+            "frontmatter-invalid-yaml",
+            line,
+            f"the YAML front matter does not parse ({problem}): check indentation and quoting",
+        ) from None
+    except RecursionError:
+        raise FrontMatterError("frontmatter-invalid-yaml", block_line, "the YAML nests too deeply") from None
+
+
+def field_lines(block: str, block_line: int, fence: str) -> dict[str, int]:
+    """Map each top-level key to its 1-based line in the file (best effort, for messages)."""
+    pattern = re.compile(r'^\s{0,4}"([^"]+)"\s*:' if fence == "json" else r"^([A-Za-z_][\w-]*)\s*:")
+    found: dict[str, int] = {}
+    for offset, line in enumerate(block.split("\n")):
+        match = pattern.match(line)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = block_line + offset
+    return found
+
+
+def list_item_lines(block: str, block_line: int, key: str, items: tuple[str, ...]) -> tuple[int | None, ...]:
+    """File line of each string item of list field `key`, searching from the key's line onwards."""
+    lines = block.split("\n")
+    start = next((i for i, line in enumerate(lines) if re.match(rf'^\s*"?{re.escape(key)}"?\s*:', line)), None)
+    if start is None:
+        return tuple(None for _ in items)
+    result: list[int | None] = []
+    cursor = start
+    for item in items:
+        hit = None
+        for i in range(cursor, len(lines)):
+            if item and item in lines[i]:
+                hit = i
+                break
+        result.append(block_line + hit if hit is not None else None)
+        if hit is not None:
+            cursor = hit if lines[hit].count(item) > 1 else hit + 1
+    return tuple(result)
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str, line: int | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+class _ConstantError(ValueError):
+    def __init__(self, constant: str) -> None:
+        super().__init__(constant)
+        self.constant = constant
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(constant: str) -> float:
+    raise _ConstantError(constant)
+
+
+def _excessive_nesting_line(block: str) -> int | None:
+    depth = 0
+    in_string = False
+    escaped = False
+    line = 1
+    for char in block:
+        if char == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _key_line(block: str, key: str, block_line: int, *, last: bool) -> int:
+    hits = [i for i, line in enumerate(block.split("\n")) if f'"{key}"' in line]
+    if not hits:
+        return block_line
+    return block_line + (hits[-1] if last else hits[0])
+
+
+def _first_line_with(block: str, needle: str, block_line: int) -> int:
+    for i, line in enumerate(block.split("\n")):
+        if needle in line:
+            return block_line + i
+    return block_line
+
+
+class _NoDuplicatesSafeLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys instead of keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, str) and key in seen:
+                raise _DuplicateKeyError(key, key_node.start_mark.line)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def is_finite_json(value: Any) -> bool:
+    """True when a loaded value holds no NaN/Infinity (YAML allows `.nan`)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(is_finite_json(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_finite_json(v) for v in value)
+    return True

@@ -1,0 +1,131 @@
+"""Experience level and years from a salary-table row label such as `シニア (7年以上/リード)`.
+
+Conventions:
+
+- The first level word outside brackets is the primary one (`シニア (7年以上/リード)` is senior);
+  bracketed words count only when nothing outside does.
+- Adjacent level words form one title whose last word is the head: `シニアマネージャー` is manager.
+- An open lower end of years starts at 0: `3年未満` and `〜3年` are 0 … 3 (experience cannot be
+  negative, and a closed lower bound filters better). `未満` keeps its stated bound.
+- `N年目` (the N-th year) is read as N years: `5年目` is 5 … 5 and `1〜3年目` is 1 … 3.
+- Fractional years widen outward: `1.5年` is 1 … 2.
+- Levels are never inferred from years alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["entry", "junior", "mid", "senior", "lead", "manager"]
+
+
+class ExperienceLevel(BaseModel):
+    """A row label read as a canonical experience level and a range of years."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str = Field(description="The row label as written, stripped.")
+    level: Level | None = Field(description="Canonical level; None when the label names none.")
+    years_min: int | None = Field(description="Fewest years of experience; None when not stated.")
+    years_max: int | None = Field(description="Most years of experience; None when open or not stated.")
+
+
+_LEVEL_RE: Final = re.compile(
+    r"""
+    (?P<manager>マネージャー|マネジャー|マネージャ|管理職|(?<![A-Za-z])(?i:manager|mgr)(?![A-Za-z]))
+  | (?P<lead>テックリード|リーダー|リード|(?<![A-Za-z])(?i:(?:tech\s*)?lead(?:er)?)(?![A-Za-z]))
+  | (?P<senior>シニア|ベテラン|上級|熟練|(?<![A-Za-z])(?i:senior|sr\.?)(?![A-Za-z]))
+  | (?P<mid>ミドル|ミッド|中堅|中級|(?<![A-Za-z])(?i:middle|mid(?:-level)?|intermediate)(?![A-Za-z]))
+  | (?P<junior>ジュニア|若手|初級|(?<![A-Za-z])(?i:junior|jr\.?)(?![A-Za-z]))
+  | (?P<entry>第二新卒|新卒|未経験|新人|エントリー
+        |(?<![A-Za-z])(?i:entry(?:-level)?|new\s*grad(?:uate)?|graduate|intern)(?![A-Za-z]))
+    """,
+    re.VERBOSE,
+)
+_COMPOUND_GAP_RE: Final = re.compile(r"[\s・\-]*")
+_OPENERS: Final = "([【〔「『"
+_CLOSERS: Final = ")]】〕」』"
+
+_RANGE_MARK_RE: Final = re.compile(r"[〜~∼⁓\-‐‑‒–—―−]|から")
+_NUM: Final = r"(?<![0-9.])([0-9]{1,3}(?:\.[0-9]+)?)"
+_UNIT: Final = r"(?:年目|年|(?i:years?|yrs?|y)(?![A-Za-z]))"
+_YEARS_RANGE_RE: Final = re.compile(rf"{_NUM}\s*{_UNIT}?\s*~\s*{_NUM}\s*{_UNIT}")
+_YEARS_OPEN_UP_RE: Final = re.compile(
+    rf"{_NUM}\s*\+\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:以上|超|~|\+|(?i:or\s+more|plus))"
+)
+_YEARS_OPEN_LOW_RE: Final = re.compile(rf"~\s*{_NUM}\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:未満|以下|まで|以内)")
+_YEARS_SINGLE_RE: Final = re.compile(rf"{_NUM}\s*{_UNIT}")
+_MAX_YEARS: Final = 60  # larger "years" are calendar years (2024年), not experience
+
+
+def _level(text: str) -> Level | None:
+    depth_at: list[int] = []
+    depth = 0
+    for ch in text:
+        if ch in _CLOSERS:
+            depth = max(depth - 1, 0)
+        depth_at.append(depth)
+        if ch in _OPENERS:
+            depth += 1
+    words: list[tuple[int, int, Level, int]] = []
+    for match in _LEVEL_RE.finditer(text):
+        kind: Level = match.lastgroup  # type: ignore[assignment]
+        start, end = match.span()
+        if words and _COMPOUND_GAP_RE.fullmatch(text, words[-1][1], start):
+            # `シニアマネージャー`, `Senior Manager`: the last word of a title is its head.
+            words[-1] = (words[-1][0], end, kind, words[-1][3])
+        else:
+            words.append((start, end, kind, depth_at[start]))
+    if not words:
+        return None
+    outside = [w for w in words if w[3] == 0]
+    return (outside or words)[0][2]
+
+
+def _years(text: str) -> tuple[int | None, int | None]:
+    text = _RANGE_MARK_RE.sub("~", text)
+    found: list[tuple[int, int | None, int | None]] = []
+    for match in _YEARS_RANGE_RE.finditer(text):
+        found.append((match.start(), _floor(match.group(1)), _ceil(match.group(2))))
+    for match in _YEARS_OPEN_UP_RE.finditer(text):
+        found.append((match.start(), _floor(match.group(1) or match.group(2)), None))
+    for match in _YEARS_OPEN_LOW_RE.finditer(text):
+        found.append((match.start(), 0, _ceil(match.group(1) or match.group(2))))
+    for match in _YEARS_SINGLE_RE.finditer(text):
+        found.append((match.start(), _floor(match.group(1)), _ceil(match.group(1))))
+    plausible = [f for f in found if all(v is None or v <= _MAX_YEARS for v in f[1:])]
+    if not plausible:
+        return None, None
+    # Earliest expression wins; at the same start the more specific pattern was appended first.
+    _, low, high = min(plausible, key=lambda f: f[0])
+    return low, high
+
+
+def _floor(number: str) -> int:
+    return math.floor(float(number))
+
+
+def _ceil(number: str) -> int:
+    return math.ceil(float(number))
+
+
+def parse_experience(label: str) -> ExperienceLevel:
+    """Read a level and a range of years from a row label; never raises.
+
+    >>> parse_experience("シニア (7年以上/リード)")
+    ExperienceLevel(label='シニア (7年以上/リード)', level='senior', years_min=7, years_max=None)
+    >>> parse_experience("ジュニア (0-3年)").years_max
+    3
+    """
+    stripped = label.strip()
+    text = unicodedata.normalize("NFKC", stripped)
+    years_min, years_max = _years(text)
+    return ExperienceLevel(label=stripped, level=_level(text), years_min=years_min, years_max=years_max)
+
+
+__all__ = ["ExperienceLevel", "Level", "parse_experience"]

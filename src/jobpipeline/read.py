@@ -1,0 +1,163 @@
+"""Read one seed article: bytes in, a ReadResult (article and findings) out. No I/O here."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import ValidationError
+
+from jobpipeline.body import parse_body
+from jobpipeline.decode import DecodeError, decode_article
+from jobpipeline.front_matter import (
+    FrontMatterError,
+    field_lines,
+    is_finite_json,
+    list_item_lines,
+    split_front_matter,
+)
+from jobpipeline.levels import parse_experience
+from jobpipeline.models import Article, Finding, FrontMatter, ReadResult, SalaryRow, Table
+from jobpipeline.salary import basis_from_text, normalize_salary, unit_from_header
+from jobpipeline.validate import check_article
+
+KNOWN_FIELDS = frozenset(
+    ("slug", "title", "category", "meta_description", "tags", "keywords", "related_jobs", "thumbnail", "hero_image")
+)
+
+
+def read_article(data: bytes, source_path: str) -> ReadResult:
+    """Read the bytes of one seed file, named `source_path` in findings.
+
+    Never raises for bad input: every problem is a Finding, and the article is None when any
+    finding is an error.
+    """
+    content_hash = hashlib.sha256(data).hexdigest()
+
+    def rejected(code: str, line: int | None, message: str, field: str | None = None,
+                 slug: str | None = None) -> ReadResult:
+        finding = Finding(source_path=source_path, line=line, slug=slug, severity="error", code=code,
+                          field=field, message=message)
+        return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data), findings=(finding,))
+
+    try:
+        text = decode_article(data)
+        split = split_front_matter(text)
+    except (DecodeError, FrontMatterError) as exc:
+        return rejected(exc.code, exc.line, exc.message, getattr(exc, "field", None))
+
+    lines = field_lines(split.block_text, split.block_line, split.fence)
+    raw_slug = split.data.get("slug")
+    slug = raw_slug if isinstance(raw_slug, str) else None
+    findings: list[Finding] = []
+
+    def finding(severity: str, code: str, field: str | None, message: str, line: int | None = None) -> None:
+        findings.append(Finding(source_path=source_path, line=line if line else lines.get(field or "", None),
+                                slug=slug, severity=severity, code=code, field=field,  # type: ignore[arg-type]
+                                message=message))
+
+    front_matter = _front_matter(split.data, split.block_text, split.block_line, lines, finding)
+    if front_matter is None:
+        return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data),
+                          claimed_slug=slug, findings=tuple(findings))
+
+    body = parse_body(split.body, split.body_line)
+    salary_rows = tuple(_salary_rows(body.tables))
+    findings.extend(check_article(source_path, front_matter, salary_rows, split.block_line))
+    article = Article(
+        source_path=source_path,
+        content_hash=content_hash,
+        front_matter=front_matter,
+        body_line=split.body_line,
+        body_chars=len(split.body),
+        sections=body.sections,
+        tables=body.tables,
+        salary_rows=salary_rows,
+        skills=body.skills,
+        tools=body.tools,
+        career_stages=body.career_stages,
+        interview_questions=body.interview_questions,
+        hashtags=body.hashtags,
+    )
+    has_error = any(f.severity == "error" for f in findings)
+    return ReadResult(
+        source_path=source_path,
+        content_hash=content_hash,
+        size=len(data),
+        claimed_slug=front_matter.slug,
+        article=None if has_error else article,
+        findings=tuple(findings),
+    )
+
+
+def _front_matter(data: dict[str, Any], block: str, block_line: int, lines: dict[str, int],
+                  finding: Any) -> FrontMatter | None:
+    if not is_finite_json(data):
+        finding("error", "frontmatter-invalid-json", None, "NaN or Infinity is not a valid value: use a number")
+        return None
+    known = {key: value for key, value in data.items() if key in KNOWN_FIELDS}
+    extra = {key: value for key, value in data.items() if key not in KNOWN_FIELDS}
+    for key in extra:
+        finding("warning", "field-unknown", key,
+                f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema")
+    ok = True
+    if not isinstance(known.get("slug"), str) or not known.get("slug", "").strip():
+        finding("error", "slug-missing", "slug", 'the article has no slug: add `"slug": "job_name"` '
+                "(lowercase letters, digits and _)", line=lines.get("slug", block_line))
+        ok = False
+    if not isinstance(known.get("title"), str) or not known.get("title", "").strip():
+        finding("error", "title-missing", "title", 'the article has no title: add `"title": "…"`',
+                line=lines.get("title", block_line))
+        ok = False
+    for key in ("category", "meta_description", "thumbnail", "hero_image"):
+        if key not in known:
+            finding("warning", "field-missing", key, f"`{key}` is missing: add it so the page and the "
+                    "datasets are complete", line=block_line)
+    if not ok:
+        return None
+    try:
+        model = FrontMatter.model_validate(
+            {**known, "extra": extra, "field_lines": lines}, strict=False
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            top = str(error["loc"][0])
+            value = known.get(top)
+            finding("error", "field-invalid", field,
+                    f"{error['msg'].lower()} (got {type(value).__name__} {str(value)[:60]!r}): "
+                    f"{_type_hint(top)}", line=lines.get(top))
+        return None
+    related_lines = list_item_lines(block, block_line, "related_jobs", model.related_jobs)
+    return model.model_copy(update={"related_lines": related_lines})
+
+
+def _type_hint(field: str) -> str:
+    if field in ("tags", "keywords", "related_jobs"):
+        return f'write `"{field}": ["a", "b"]`, a list of strings'
+    return f'write `"{field}": "…"`, a string'
+
+
+def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
+    table = next((t for t in tables if t.kind == "salary"), None)
+    if table is None:
+        return []
+    column = next(i for i, cell in enumerate(table.header) if "年収" in cell)
+    label_column = 0 if column != 0 else 1
+    unit = unit_from_header(table.header[column])
+    basis = basis_from_text(table.header[column]) or "annual"
+    rows: list[SalaryRow] = []
+    for row, line in zip(table.rows, table.row_lines, strict=False):
+        cell = row[column] if column < len(row) else ""
+        label = row[label_column] if label_column < len(row) else ""
+        notes = [c for i, c in enumerate(row) if i not in (column, label_column) and c]
+        rows.append(
+            SalaryRow(
+                ordinal=len(rows),
+                line=line,
+                experience=parse_experience(label),
+                band=normalize_salary(cell, unit=unit, basis=basis),
+                note=" / ".join(notes) or None,
+            )
+        )
+    return rows

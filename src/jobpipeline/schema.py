@@ -1,0 +1,343 @@
+"""The warehouse contract: every table and column, described once.
+
+DDL, the polars schemas used to stage rows, `jobpipeline tables` and the README's table reference
+are all generated from these specs, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    per_article: bool = False
+    """Rows derived from one article and replaced together when it changes (keyed by slug)."""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name: str, type_: str, description: str) -> Column:
+    return Column(name, type_, description)
+
+
+LINEAGE = (
+    _c("source_path", "VARCHAR", "Seed file the row came from, relative to the seeds folder."),
+    _c("content_hash", "VARCHAR", "sha256 of that file's bytes when the row was read."),
+    _c("run_id", "INTEGER", "Run that loaded the row (see `runs`)."),
+)
+_SLUG = _c("slug", "VARCHAR", "Article slug (key of `articles`).")
+_ORDINAL = _c("ordinal", "INTEGER", "0-based position within the article.")
+_LINE = _c("line", "INTEGER", "1-based line in the source file.")
+
+ARTICLES = TableSpec(
+    "articles",
+    "One row per accepted article. `is_current` is false while the article's file is broken and "
+    "these rows are its last known good version.",
+    (
+        _SLUG,
+        _c("title", "VARCHAR", "Page title."),
+        _c("category", "VARCHAR", "Site category, e.g. `ai-data`."),
+        _c("meta_description", "VARCHAR", "Search-engine description."),
+        _c("thumbnail", "VARCHAR", "Thumbnail image path."),
+        _c("hero_image", "VARCHAR", "Hero image path."),
+        _c("body_chars", "INTEGER", "Length of the Markdown body in characters."),
+        _c("section_count", "INTEGER", "Number of sections (headings)."),
+        _c("extra_fields", "VARCHAR", "Front matter fields the schema does not know, as JSON."),
+        _c("is_current", "BOOLEAN", "False when the file is now invalid and this is the last known good."),
+        *LINEAGE,
+    ),
+    per_article=True,
+)
+SALARY_BANDS = TableSpec(
+    "salary_bands",
+    "The estimated-salary table, one row per experience level, in yen.",
+    (
+        _SLUG, _ORDINAL,
+        _c("level", "VARCHAR", "Canonical level: entry, junior, mid, senior, lead, manager (NULL: unknown)."),
+        _c("level_label", "VARCHAR", "The row label as written, e.g. ジュニア (0-3年)."),
+        _c("years_min", "INTEGER", "Fewest years of experience (NULL: not stated)."),
+        _c("years_max", "INTEGER", "Most years of experience (NULL: open or not stated)."),
+        _c("min_yen", "BIGINT", "Lower bound in yen (NULL: open lower end or no figure)."),
+        _c("max_yen", "BIGINT", "Upper bound in yen (NULL: open upper end or no figure)."),
+        _c("min_open", "BOOLEAN", "The lower end is open (`以下`, `〜800万`)."),
+        _c("max_open", "BOOLEAN", "The upper end is open (`1,800+`, `以上`, `超`)."),
+        _c("basis", "VARCHAR", "annual, monthly, hourly, daily or unknown."),
+        _c("raw", "VARCHAR", "The salary cell as written."),
+        _c("midpoint_yen", "BIGINT", "(min_yen + max_yen) / 2 where both ends exist."),
+        _c("note", "VARCHAR", "The row's other cells (特徴)."),
+        _LINE, *LINEAGE,
+    ),
+    per_article=True,
+)
+RELATED_JOB_LINKS = TableSpec(
+    "related_job_links",
+    "`related_jobs` entries as written (the `related_jobs` view adds whether each resolves).",
+    (_SLUG, _ORDINAL, _c("related_slug", "VARCHAR", "The slug named in related_jobs."), _LINE, *LINEAGE),
+    per_article=True,
+)
+SECTIONS = TableSpec(
+    "sections",
+    "Every heading of every article (level 0 is the text before the first heading).",
+    (
+        _SLUG, _ORDINAL,
+        _c("level", "INTEGER", "Heading level 1-6; 0 for the preamble."),
+        _c("title", "VARCHAR", "Heading text."),
+        _c("char_count", "INTEGER", "Characters of Markdown under the heading."),
+        _LINE, *LINEAGE,
+    ),
+    per_article=True,
+)
+SKILLS = TableSpec(
+    "skills",
+    "Rows of the skills tables (hard and soft skills).",
+    (
+        _SLUG, _ORDINAL,
+        _c("skill_group", "VARCHAR", "Section the table sits under, e.g. 技術スキル（ハードスキル）."),
+        _c("name", "VARCHAR", "Skill name."),
+        _c("description", "VARCHAR", "What the skill covers."),
+        _LINE, *LINEAGE,
+    ),
+    per_article=True,
+)
+TOOLS = TableSpec(
+    "tools",
+    "Tool names read from the tools table, with a canonical name for counting.",
+    (
+        _SLUG, _ORDINAL,
+        _c("name", "VARCHAR", "Tool name as written."),
+        _c("canonical_name", "VARCHAR", "Canonical name: `Kubernetes (K8s)` and `k8s` are both `Kubernetes`."),
+        _c("tool_category", "VARCHAR", "The tools table's category cell, e.g. CI/CDツール."),
+        _LINE, *LINEAGE,
+    ),
+    per_article=True,
+)
+CAREER_STAGES = TableSpec(
+    "career_stages",
+    "Rows of the career-path table.",
+    (
+        _SLUG, _ORDINAL,
+        _c("stage", "VARCHAR", "Stage label as written."),
+        _c("level", "VARCHAR", "Canonical level read from the label (NULL: unknown)."),
+        _c("responsibilities", "VARCHAR", "主な役割と責任."),
+        _c("outlook", "VARCHAR", "今後の展望."),
+        _LINE, *LINEAGE,
+    ),
+    per_article=True,
+)
+INTERVIEW_QUESTIONS = TableSpec(
+    "interview_questions",
+    "Rows of the interview-questions table.",
+    (
+        _SLUG, _ORDINAL,
+        _c("question", "VARCHAR", "The question, without its number."),
+        _c("answer_points", "VARCHAR", "回答のポイント."),
+        _LINE, *LINEAGE,
+    ),
+    per_article=True,
+)
+TAGS = TableSpec(
+    "tags",
+    "Front matter tags and the recommended hashtags at the end of the article.",
+    (
+        _SLUG, _ORDINAL,
+        _c("tag", "VARCHAR", "Tag as written, without `#`."),
+        _c("canonical_tag", "VARCHAR", "Canonical form for counting (NFKC, known aliases folded)."),
+        _c("origin", "VARCHAR", "`front_matter` (tags field) or `hashtag` (推奨タグ list)."),
+        *LINEAGE,
+    ),
+    per_article=True,
+)
+KEYWORDS = TableSpec(
+    "keywords",
+    "Front matter keywords.",
+    (_SLUG, _ORDINAL, _c("keyword", "VARCHAR", "Keyword as written."), *LINEAGE),
+    per_article=True,
+)
+FILES = TableSpec(
+    "files",
+    "Every seed file seen, with what change detection and the corpus checks need.",
+    (
+        _c("source_path", "VARCHAR", "Path relative to the seeds folder."),
+        _c("size", "BIGINT", "Size in bytes at the last read."),
+        _c("mtime_ns", "BIGINT", "Modification time (ns) at the last read."),
+        _c("content_hash", "VARCHAR", "sha256 of the bytes last parsed."),
+        _c("claimed_slug", "VARCHAR", "Slug in the front matter (NULL when unreadable)."),
+        _c("slug_line", "INTEGER", "Line of the slug field."),
+        _c("parse_ok", "BOOLEAN", "The file passed every per-file check (before corpus checks)."),
+        _c("related_jobs", "VARCHAR[]", "related_jobs as written."),
+        _c("related_lines", "INTEGER[]", "Line of each related_jobs entry."),
+        _c("status", "VARCHAR", "accepted, rejected or duplicate (after corpus checks)."),
+        _c("changed_run_id", "INTEGER", "Run that last read a new version of the file."),
+    ),
+)
+FILE_FINDINGS = TableSpec(
+    "file_findings",
+    "Per-file findings of each file's current version (kept until the file changes).",
+    (
+        _c("source_path", "VARCHAR", "Seed file."),
+        _c("content_hash", "VARCHAR", "sha256 of the version the finding describes."),
+        _c("run_id", "INTEGER", "Run that found it."),
+        _LINE, _c("slug", "VARCHAR", "Slug claimed by the file, if readable."),
+        _c("severity", "VARCHAR", "error or warning."),
+        _c("code", "VARCHAR", "Stable finding code (see README)."),
+        _c("field", "VARCHAR", "Field or part concerned."),
+        _c("message", "VARCHAR", "What is wrong and how to fix it."),
+    ),
+)
+VALIDATION_ISSUES = TableSpec(
+    "validation_issues",
+    "All findings of the latest run: per file, corpus-wide and last-known-good notices.",
+    (
+        _c("run_id", "INTEGER", "The run whose findings these are."),
+        _c("source_path", "VARCHAR", "Seed file."),
+        _c("slug", "VARCHAR", "Slug claimed by the file, if readable."),
+        _c("severity", "VARCHAR", "error or warning."),
+        _c("code", "VARCHAR", "Stable finding code (see README)."),
+        _c("field", "VARCHAR", "Field or part concerned."),
+        _LINE,
+        _c("message", "VARCHAR", "What is wrong and how to fix it."),
+        _c("content_hash", "VARCHAR", "sha256 of the file version the finding describes."),
+    ),
+)
+RUNS = TableSpec(
+    "runs",
+    "One row per run, committed with the run's data.",
+    (
+        _c("run_id", "INTEGER", "Increasing run number."),
+        _c("started_at", "TIMESTAMPTZ", "When the run started."),
+        _c("finished_at", "TIMESTAMPTZ", "When the run committed."),
+        _c("status", "VARCHAR", "`ok` or `ok_with_rejections`."),
+        _c("trigger", "VARCHAR", "What started it: cli, schedule, revalidate, watch…"),
+        _c("seeds_dir", "VARCHAR", "Seeds folder (absolute)."),
+        _c("files_seen", "INTEGER", "Seed files discovered."),
+        _c("files_new", "INTEGER", "Files not seen before."),
+        _c("files_changed", "INTEGER", "Files new or with new content."),
+        _c("files_unchanged", "INTEGER", "Files with the same content as before."),
+        _c("files_deleted", "INTEGER", "Files gone since the previous run."),
+        _c("files_rejected", "INTEGER", "Files with at least one error."),
+        _c("articles_loaded", "INTEGER", "Articles whose rows were (re)written."),
+        _c("articles_removed", "INTEGER", "Articles removed from the current tables."),
+        _c("articles_kept_last_good", "INTEGER", "Articles whose file is broken, kept as last known good."),
+        _c("errors", "INTEGER", "Error findings."),
+        _c("warnings", "INTEGER", "Warning findings."),
+        _c("stage_seconds", "VARCHAR", "Seconds per stage, as JSON."),
+        _c("flow_run_id", "VARCHAR", "Prefect flow run id when run through Prefect."),
+    ),
+)
+SALARY_BAND_HISTORY = TableSpec(
+    "salary_band_history",
+    "Every version each band has had: open rows (`valid_to` NULL) are the current ones.",
+    (
+        _SLUG, _ORDINAL,
+        *(c for c in SALARY_BANDS.columns if c.name in (
+            "level", "level_label", "years_min", "years_max", "min_yen", "max_yen", "min_open", "max_open",
+            "basis", "raw")),
+        _c("source_path", "VARCHAR", "Seed file of this version."),
+        _c("content_hash", "VARCHAR", "sha256 of the file version."),
+        _c("valid_from", "INTEGER", "Run that introduced this version."),
+        _c("valid_to", "INTEGER", "Run that replaced or removed it (NULL: still current)."),
+    ),
+)
+ARTICLE_HISTORY = TableSpec(
+    "article_history",
+    "Every version of every article (by content hash), with the runs it was valid between.",
+    (
+        _SLUG,
+        _c("title", "VARCHAR", "Title of that version."),
+        _c("category", "VARCHAR", "Category of that version."),
+        _c("source_path", "VARCHAR", "Seed file of this version."),
+        _c("content_hash", "VARCHAR", "sha256 of the file version."),
+        _c("valid_from", "INTEGER", "Run that loaded this version."),
+        _c("valid_to", "INTEGER", "Run that replaced or removed it (NULL: still current)."),
+    ),
+)
+
+ARTICLE_TABLES: tuple[TableSpec, ...] = (
+    ARTICLES, SALARY_BANDS, RELATED_JOB_LINKS, SECTIONS, SKILLS, TOOLS, CAREER_STAGES, INTERVIEW_QUESTIONS,
+    TAGS, KEYWORDS,
+)
+TABLES: tuple[TableSpec, ...] = (
+    *ARTICLE_TABLES, FILES, FILE_FINDINGS, VALIDATION_ISSUES, RUNS, SALARY_BAND_HISTORY, ARTICLE_HISTORY,
+)
+BY_NAME = {spec.name: spec for spec in TABLES}
+
+VIEWS: dict[str, tuple[str, str]] = {
+    "related_jobs": (
+        "Related-job links with `resolved`: the target slug exists in `articles`.",
+        """SELECT l.slug, l.ordinal, l.related_slug, a.slug IS NOT NULL AS resolved,
+                  coalesce(a.is_current, false) AS target_is_current, l.line, l.source_path, l.content_hash,
+                  l.run_id
+           FROM related_job_links l LEFT JOIN articles a ON a.slug = l.related_slug""",
+    ),
+    "related_graph": (
+        "Per article: links out, links in from other articles, and links that resolve.",
+        """SELECT a.slug, a.category,
+                  coalesce(o.out_degree, 0) AS out_degree,
+                  coalesce(o.resolved_out, 0) AS resolved_out_degree,
+                  coalesce(i.in_degree, 0) AS in_degree
+           FROM articles a
+           LEFT JOIN (SELECT slug, count(*) AS out_degree, count(*) FILTER (WHERE resolved) AS resolved_out
+                      FROM related_jobs GROUP BY slug) o ON o.slug = a.slug
+           LEFT JOIN (SELECT related_slug, count(DISTINCT slug) AS in_degree FROM related_job_links
+                      WHERE related_slug <> slug GROUP BY related_slug) i ON i.related_slug = a.slug""",
+    ),
+    "missing_articles": (
+        "Slugs that articles link to but nobody has written, ranked by demand (what to write next).",
+        """SELECT related_slug AS slug, count(DISTINCT slug) AS wanted_by,
+                  list(DISTINCT slug ORDER BY slug) AS wanted_by_slugs
+           FROM related_jobs WHERE NOT resolved AND regexp_full_match(related_slug, '[a-z][a-z0-9_]*')
+           GROUP BY related_slug ORDER BY wanted_by DESC, slug""",
+    ),
+    "salary_by_category_level": (
+        "Count, min, median and max of band midpoints per category and level (annual bands only).",
+        """SELECT a.category, b.level, count(b.midpoint_yen) AS bands,
+                  min(b.midpoint_yen) AS min_midpoint_yen,
+                  CAST(median(b.midpoint_yen) AS BIGINT) AS median_midpoint_yen,
+                  max(b.midpoint_yen) AS max_midpoint_yen
+           FROM salary_bands b JOIN articles a USING (slug)
+           WHERE b.basis = 'annual'
+           GROUP BY a.category, b.level ORDER BY a.category, b.level""",
+    ),
+}
+
+
+def ddl() -> str:
+    """CREATE statements for every table and view (idempotent)."""
+    statements = []
+    for spec in TABLES:
+        columns = ",\n  ".join(f"{c.name} {c.type}" for c in spec.columns)
+        statements.append(f"CREATE TABLE IF NOT EXISTS {spec.name} (\n  {columns}\n);")
+    for name, (_, sql) in VIEWS.items():
+        statements.append(f"CREATE OR REPLACE VIEW {name} AS {sql};")
+    return "\n".join(statements)
+
+
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "VARCHAR": pl.Utf8(),
+    "INTEGER": pl.Int32(),
+    "BIGINT": pl.Int64(),
+    "BOOLEAN": pl.Boolean(),
+    "VARCHAR[]": pl.List(pl.Utf8()),
+    "INTEGER[]": pl.List(pl.Int32()),
+    "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
+}
+
+
+def polars_schema(spec: TableSpec, *, without: tuple[str, ...] = ("run_id",)) -> dict[str, pl.DataType]:
+    """The polars schema of `spec`'s rows as staged (run_id is stamped at load time)."""
+    return {c.name: _POLARS_TYPES[c.type] for c in spec.columns if c.name not in without}

@@ -1,0 +1,204 @@
+"""Validation rules: per article, and across the whole corpus. Findings are data, never raised."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from jobpipeline.models import Finding, FrontMatter, SalaryRow
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "avif", "svg")
+
+ERROR_CODES: dict[str, str] = {
+    "file-unreadable": "the file could not be read (permissions, vanished, a directory)",
+    "file-empty": "the file is empty",
+    "file-too-large": "the file is over 5 MB",
+    "file-binary": "the file contains NUL bytes",
+    "encoding-not-utf8": "the file is not UTF-8 (Shift_JIS, UTF-16, invalid bytes)",
+    "frontmatter-missing": "the file does not open with a front matter fence",
+    "frontmatter-unclosed": "the front matter fence is never closed",
+    "frontmatter-unknown-fence": "the fence names a language other than json or yaml",
+    "frontmatter-invalid-json": "the JSON front matter does not parse",
+    "frontmatter-invalid-yaml": "the YAML front matter does not parse",
+    "frontmatter-not-object": "the front matter is not an object of fields",
+    "frontmatter-duplicate-key": "a front matter key appears twice",
+    "field-invalid": "a known field has the wrong type",
+    "slug-missing": "no slug",
+    "slug-invalid": "the slug does not match ^[a-z][a-z0-9_]*$",
+    "slug-duplicate": "another file earlier in path order has the same slug",
+    "title-missing": "no title",
+}
+WARNING_CODES: dict[str, str] = {
+    "field-unknown": "a field the schema does not know (kept as extra data)",
+    "field-missing": "an optional field is absent",
+    "related-invalid-slug": "a related job is not a valid slug",
+    "related-self": "a related job names the article itself",
+    "related-duplicate": "a related job is listed twice",
+    "related-dangling": "no article in the corpus has the related slug",
+    "salary-table-missing": "no table with a 年収 header",
+    "salary-no-figure": "a salary cell holds no figure",
+    "salary-min-gt-max": "a band's lower figure exceeds its upper one",
+    "salary-implausible": "a band outside the plausible range for its basis",
+    "salary-ambiguous": "a cell holds several candidate figures; one was chosen",
+    "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
+}
+
+
+def suggest_slug(value: str) -> str:
+    """A valid slug close to `value`: `ＭＬＯｐｓ-Engineer ` -> `mlops_engineer`."""
+    text = unicodedata.normalize("NFKC", value).strip().lower()
+    text = re.sub(r"[\s\-.]+", "_", text)
+    text = re.sub(r"[^a-z0-9_]", "", text).strip("_")
+    return text if text and text[0].isalpha() else f"job_{text}" if text else "job_name"
+
+
+def explain_invalid_slug(value: str) -> str:
+    """Why `value` is not a slug, naming the offending character where it helps."""
+    for char in value:
+        if char in "\u200b\u200c\u200d\u2060\ufeff":
+            return f"it contains an invisible character U+{ord(char):04X}"
+        if char.isspace():
+            return "it contains a space"
+        if ord(char) > 127:
+            name = unicodedata.name(char, "unknown")
+            return f"it contains `{char}` (U+{ord(char):04X} {name}), which is not ASCII"
+        if char.isupper():
+            return "it contains uppercase letters"
+    if value and not value[0].isalpha():
+        return "it must start with a letter"
+    return "only lowercase ASCII letters, digits and _ are allowed"
+
+
+def check_article(
+    source_path: str, front_matter: FrontMatter, salary_rows: Sequence[SalaryRow], block_line: int
+) -> list[Finding]:
+    """Checks that need only this article (the corpus-wide ones are in `check_corpus`)."""
+    slug = front_matter.slug
+    lines = front_matter.field_lines
+    findings: list[Finding] = []
+
+    def add(severity: str, code: str, field: str | None, message: str, line: int | None) -> None:
+        findings.append(Finding(source_path=source_path, line=line, slug=slug, severity=severity,  # type: ignore[arg-type]
+                                code=code, field=field, message=message))
+
+    if not SLUG_PATTERN.match(slug):
+        add("error", "slug-invalid", "slug",
+            f"slug {slug!r} is invalid: {explain_invalid_slug(slug)}; use `{suggest_slug(slug)}`",
+            lines.get("slug", block_line))
+    seen: set[str] = set()
+    for index, (related, line) in enumerate(
+        zip(front_matter.related_jobs, _padded(front_matter.related_lines, len(front_matter.related_jobs)),
+            strict=True)
+    ):
+        where = f"related_jobs[{index}]"
+        at = line or lines.get("related_jobs")
+        if not SLUG_PATTERN.match(related):
+            add("warning", "related-invalid-slug", where,
+                f"{related!r} is not a valid slug ({explain_invalid_slug(related)}): did you mean "
+                f"`{suggest_slug(related)}`?", at)
+        elif related == slug:
+            add("warning", "related-self", where, f"the article lists itself (`{related}`): remove it", at)
+        elif related in seen:
+            add("warning", "related-duplicate", where, f"`{related}` is listed twice: remove the repeat", at)
+        seen.add(related)
+    findings.extend(_salary_findings(source_path, slug, salary_rows, block_line))
+    findings.extend(_image_findings(source_path, front_matter, add))
+    return findings
+
+
+def _padded(values: tuple[int | None, ...], length: int) -> tuple[int | None, ...]:
+    return (values + (None,) * length)[:length]
+
+
+def _salary_findings(source_path: str, slug: str, rows: Sequence[SalaryRow], block_line: int) -> list[Finding]:
+    if not rows:
+        return [Finding(source_path=source_path, line=None, slug=slug, severity="warning",
+                        code="salary-table-missing", field="salary",
+                        message="no salary table found: add a table whose header has 年収, e.g. "
+                                "| 経験年数 | 年収範囲 (万円) |")]
+    findings: list[Finding] = []
+    for row in rows:
+        for warning in row.band.warnings:
+            findings.append(Finding(source_path=source_path, line=row.line, slug=slug, severity="warning",
+                                    code=warning.code, field=f"salary_bands[{row.ordinal}]",
+                                    message=warning.message))
+    return findings
+
+
+def _image_findings(source_path: str, fm: FrontMatter, add: object) -> list[Finding]:
+    findings: list[Finding] = []
+    expected = {
+        "thumbnail": f"/static/img/{fm.slug}",
+        "hero_image": f"/static/img/{fm.slug}_hero",
+    }
+    for field_name, stem in expected.items():
+        value = getattr(fm, field_name)
+        if value is None:
+            continue
+        if not any(value == f"{stem}.{ext}" for ext in IMAGE_EXTENSIONS):
+            findings.append(Finding(
+                source_path=source_path, line=fm.field_lines.get(field_name), slug=fm.slug, severity="warning",
+                code="image-path-unexpected", field=field_name,
+                message=f"{value!r} does not follow the usual path: use `{stem}.png`"))
+    return findings
+
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """What the corpus checks need to know of one readable file."""
+
+    source_path: str
+    slug: str
+    related_jobs: tuple[str, ...] = ()
+    related_lines: tuple[int | None, ...] = ()
+    slug_line: int | None = None
+
+
+@dataclass(frozen=True)
+class CorpusCheck:
+    """Who owns each slug, and the findings that need the whole corpus to see."""
+
+    owners: dict[str, str]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def losers(self) -> set[str]:
+        """Source paths whose slug was already taken."""
+        return {f.source_path for f in self.findings if f.code == "slug-duplicate"}
+
+
+def check_corpus(entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = ()) -> CorpusCheck:
+    """Resolve slug ownership (earliest path wins) and flag dangling related jobs.
+
+    `also_known` are slugs that exist outside `entries` (articles kept as last known good),
+    so links to them are not dangling. The result does not depend on the order of `entries`.
+    """
+    ordered = sorted(entries, key=lambda e: e.source_path)
+    owners: dict[str, str] = {}
+    findings: list[Finding] = []
+    for entry in ordered:
+        owner = owners.get(entry.slug)
+        if owner is None:
+            owners[entry.slug] = entry.source_path
+            continue
+        findings.append(Finding(
+            source_path=entry.source_path, line=entry.slug_line, slug=entry.slug, severity="error",
+            code="slug-duplicate", field="slug",
+            message=f"slug `{entry.slug}` is already used by {owner}, which comes first and keeps it: "
+                    f"give this article its own slug or delete the copy"))
+    known = set(owners) | set(also_known)
+    for entry in ordered:
+        if owners.get(entry.slug) != entry.source_path:
+            continue
+        lines = _padded(entry.related_lines, len(entry.related_jobs))
+        for index, (related, line) in enumerate(zip(entry.related_jobs, lines, strict=True)):
+            if related in known or related == entry.slug or not SLUG_PATTERN.match(related):
+                continue
+            findings.append(Finding(
+                source_path=entry.source_path, line=line, slug=entry.slug, severity="warning",
+                code="related-dangling", field=f"related_jobs[{index}]",
+                message=f"no article has slug `{related}`: write it, fix the slug, or remove the link"))
+    return CorpusCheck(owners=owners, findings=findings)

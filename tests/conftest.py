@@ -1,0 +1,85 @@
+"""Shared fixtures: the real seed article, article builders, and one Prefect harness per session."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_d9b025f51903baf0.txt"
+
+# Prefect reads settings at import: keep its console quiet in tests.
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def seed_bytes() -> bytes:
+    return SEED.read_bytes()
+
+
+def make_article(slug: str, *, title: str | None = None, related: list[str] | None = None,
+                 category: str = "ai-data", salary: list[tuple[str, str]] | None = None,
+                 extra: dict[str, Any] | None = None, body_extra: str = "") -> str:
+    """A small but complete article in the seed's shape."""
+    front: dict[str, Any] = {
+        "slug": slug,
+        "title": title if title is not None else f"{slug}の年収・将来性は？",
+        "category": category,
+        "meta_description": f"{slug} の説明",
+        "tags": ["Python", "Kubernetes"],
+        "keywords": ["キャリア"],
+        "related_jobs": related if related is not None else [],
+        "thumbnail": f"/static/img/{slug}.png",
+        "hero_image": f"/static/img/{slug}_hero.png",
+    }
+    if extra:
+        front.update(extra)
+    rows = salary if salary is not None else [("ジュニア (0-3年)", "450〜700"), ("ミドル (3-7年)", "700〜1,100"),
+                                              ("シニア (7年以上/リード)", "1,100〜1,800+")]
+    table = "\n".join(f"| {label} | {cell} | 特徴 |" for label, cell in rows)
+    return (
+        "---json\n" + json.dumps(front, ensure_ascii=False, indent=2) + "\n---\n\n"
+        "## 💰 日本での推定年収\n\n"
+        "| 経験年数 | 年収範囲 (万円) | 特徴 |\n| :--- | :--- | :--- |\n" + table + "\n\n"
+        "# タイトル\n\n## 1️⃣ 概要\n\n本文。\n\n### 💻 ツール・サービス\n\n"
+        "| ツールカテゴリ | 具体的なツール名と用途 |\n| :--- | :--- |\n"
+        "| CI/CDツール | Jenkins, GitHub Actionsなどを用いた自動化。 |\n"
+        "| コンテナ | Kubernetes (K8s) によるデプロイ。 |\n\n"
+        f"{body_extra}\n"
+        "#推奨タグ\n`#Python`\n`#k8s`\n"
+    )
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "seeds"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def write_seed(seeds_dir: Path) -> Callable[..., Path]:
+    def write(name: str, content: str | bytes) -> Path:
+        target = seeds_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        return target
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for the whole session, started only if a test asks for it."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
