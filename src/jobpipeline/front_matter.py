@@ -160,11 +160,19 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
                 f"`{exc.constant}` is not valid JSON: use a number or null",
             ) from None
         except json.JSONDecodeError as exc:
+            line = block_line + exc.lineno - 1
+            hint = "check commas, quotes and brackets"
+            if exc.msg.startswith("Expecting ',' delimiter") and exc.colno <= _first_text_column(block, exc.lineno):
+                # The parser trips on the next key; the comma is missing at the end of the line before.
+                previous = _previous_text_line(block, exc.lineno)
+                if previous is not None:
+                    line = block_line + previous - 1
+                    hint = f"add a comma at the end of line {line}"
             raise FrontMatterError(
                 "frontmatter-invalid-json",
-                block_line + exc.lineno - 1,
-                f"the JSON front matter does not parse ({exc.msg} at column {exc.colno}): check "
-                "commas, quotes and brackets",
+                line,
+                f"the JSON front matter does not parse ({exc.msg} at line {block_line + exc.lineno - 1} column "
+                f"{exc.colno}): {hint}",
             ) from None
         except RecursionError:
             raise FrontMatterError(
@@ -272,6 +280,19 @@ def _excessive_nesting_line(block: str) -> int | None:
                 return line
         elif char in "]}":
             depth -= 1
+    return None
+
+
+def _first_text_column(block: str, lineno: int) -> int:
+    text = block.split("\n")[lineno - 1]
+    return len(text) - len(text.lstrip()) + 1
+
+
+def _previous_text_line(block: str, lineno: int) -> int | None:
+    lines = block.split("\n")
+    for index in range(lineno - 2, -1, -1):
+        if lines[index].strip():
+            return index + 1
     return None
 
 

@@ -20,8 +20,9 @@ from typing import Any, Protocol, TypeVar
 from jobpipeline.decode import MAX_FILE_BYTES
 from jobpipeline.discover import Discovery, SeedFile, discover_seeds
 from jobpipeline.errors import SeedsNotFoundError
+from jobpipeline.faults import checkpoint
 from jobpipeline.models import Finding, ReadResult
-from jobpipeline.publish import go_live, published_run, stage_datasets
+from jobpipeline.publish import go_live, stage_datasets
 from jobpipeline.read import read_article
 from jobpipeline.rows import Batch, batch_from_results
 from jobpipeline.validate import check_corpus
@@ -209,9 +210,11 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
     discovery: Discovery = runner.stage("discover", discover_seeds, seeds)
     seconds["discover"] = time.perf_counter() - clock
 
-    lock = WriterLock(options.warehouse).acquire(options.wait_seconds, on_wait)
+    lock = runner.stage("lock", WriterLock(options.warehouse).acquire, options.wait_seconds, on_wait)
+    checkpoint("after-lock")
     try:
         with open_writer(options.warehouse) as writer:
+            checkpoint("after-copy")
             known = writer.known_files()
             plan = plan_changes(discovery.files, known, set(options.only_paths) if options.only_paths else None)
 
@@ -222,6 +225,7 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
                 _read_into(writer, runner, seeds, ownership.reparse, {}, progress)
                 ownership = writer.resolve(plan.present, known, check_corpus)
             seconds["read"] = time.perf_counter() - clock
+            checkpoint("after-stage")
 
             clock = time.perf_counter()
             load = runner.stage("load", writer.apply, ownership, plan.present, plan.deleted, discovery.findings)
@@ -231,13 +235,18 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
                 "unchanged": len(plan.unchanged) + touched, "deleted": len(plan.deleted),
             }
             seconds["load"] = time.perf_counter() - clock
+            checkpoint("after-apply")
             writer.record_run(started_at=started, trigger=options.trigger, seeds_dir=str(seeds), counts=counts,
                               load=load, stage_seconds=seconds, flow_run_id=options.flow_run_id)
+            checkpoint("after-record-run")
             clock = time.perf_counter()
             version = runner.stage("publish", stage_datasets, writer.conn, options.warehouse, writer.run_id,
                                    options.csv)
             findings = _findings(writer)
+            checkpoint("after-publish-staged")
+        checkpoint("after-warehouse-rename")
         go_live(options.warehouse, version)
+        checkpoint("after-go-live")
         seconds["publish"] = time.perf_counter() - clock
     finally:
         lock.release()
@@ -261,6 +270,7 @@ def _read_into(writer: Any, runner: StageRunner, seeds: Path, paths: Sequence[st
         progress("read", 0, len(items))
     for batch in runner.map("read", read_batch, tasks):
         writer.stage(batch)
+        checkpoint("after-read-batch")
         done += len(batch.files) + len(batch.unchanged)
         touched += len(batch.unchanged)
         if progress:
@@ -275,25 +285,6 @@ def _findings(writer: Any) -> list[Finding]:
     ).fetchall()
     return [Finding(source_path=r[0], line=r[1], slug=r[2], severity=r[3], code=r[4], field=r[5], message=r[6])
             for r in rows]
-
-
-def repair_publication(warehouse: Path, csv: bool = False) -> int | None:
-    """Republish when a run committed but died before its datasets went live (returns the run id)."""
-    from jobpipeline.warehouse import open_read_only
-
-    if not warehouse.exists():
-        return None
-    conn = open_read_only(warehouse)
-    try:
-        row = conn.execute("SELECT max(run_id) FROM runs").fetchall()[0]
-        last = int(row[0]) if row and row[0] is not None else None
-        if last is None or published_run(warehouse) == last:
-            return None
-        version = stage_datasets(conn, warehouse, last, csv=csv)
-    finally:
-        conn.close()
-    go_live(warehouse, version)
-    return last
 
 
 class LocalRunner:

@@ -209,8 +209,9 @@ _KINDS: Final[dict[str, _TokKind]] = {
                  "popen", "pclose", "newline", "note", "sep")
 }
 _INCLUDED_RE: Final = re.compile(r"[ \t]*[をも]?[ \t]*(?:込|含)")
-# A `+` is an open upper end only when nothing but punctuation follows it; `基本給+手当` joins parts.
-_PLUS_OPEN_FOLLOW_RE: Final = re.compile(r"[ \t]*(?:$|[)\]〕、。,;|/・\n(※])")
+# A `+` stuck to a figure and followed by a space, punctuation or the end is an open upper end
+# (`1,800+`); otherwise it joins parts (`月給28万円＋賞与`, `a + b`).
+_PLUS_OPEN_FOLLOW_RE: Final = re.compile(r"$|[ \t)\]〕、。,;|/・\n(※+]")
 _CIRCLED_RE: Final = re.compile("[\u2460-\u249b\u24ea-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
 
 
@@ -282,8 +283,11 @@ def _read_amount(s: str, i: int) -> _Amount | None:
             scale = mult if scale is None else min(scale, mult)
         elif ch in _BIG_MULT and (current is not None or section or total):
             mult = _BIG_MULT[ch]
-            block = section + (current if current is not None else Decimal(0))
-            total += (block if block else Decimal(1)) * mult
+            if current is None and not section:
+                block = Decimal(1)  # a bare 万 after 億 (`1億万`) counts one
+            else:
+                block = section + (current if current is not None else Decimal(0))
+            total += block * mult
             section, current = Decimal(0), None
             saw_big = explicit = True
             scale = mult if scale is None else min(scale, mult)
@@ -357,7 +361,8 @@ def _tokenize(s: str) -> list[_Tok]:
             kind: _TokKind = "suffix" if group.startswith("s_") else "basis"
             tokens.append(_Tok(kind, m.start(), m.end(), basis=basis, strong=strong))
         elif group == "plus":
-            kind = "open_up" if _PLUS_OPEN_FOLLOW_RE.match(s, m.end()) else "sep"
+            attached = m.start() > 0 and s[m.start() - 1] not in " \t"
+            kind = "open_up" if attached and _PLUS_OPEN_FOLLOW_RE.match(s, m.end()) else "sep"
             tokens.append(_Tok(kind, m.start(), m.end()))
         else:
             tokens.append(_Tok(_KINDS.get(group, "sep"), m.start(), m.end()))
@@ -639,7 +644,8 @@ def basis_from_text(text: str) -> Basis | None:
     True
     """
     tokens = _tokenize(_normalize_text(text))
-    found = [t for t in tokens if t.kind in ("basis", "suffix")]
+    # A bare 年/月 before a digit (`賞与年2回`) is too weak to name a whole text's basis.
+    found = [t for t in tokens if t.kind in ("basis", "suffix") and (t.strong or t.end - t.start > 1)]
     strong = [t for t in found if t.strong]
     chosen = (strong or found)[:1]
     return chosen[0].basis if chosen else None

@@ -29,6 +29,7 @@ import polars as pl
 
 from jobpipeline import schema
 from jobpipeline.errors import QueryError, WarehouseBusyError, WarehouseError, WarehouseMissingError
+from jobpipeline.faults import checkpoint
 from jobpipeline.models import Finding
 from jobpipeline.rows import Batch
 from jobpipeline.validate import CorpusCheck, CorpusEntry
@@ -329,6 +330,7 @@ class WarehouseWriter:
                 FROM stg_articles s JOIN tmp_replace r USING (slug, source_path)
                 WHERE NOT EXISTS (SELECT 1 FROM article_history h WHERE h.valid_to IS NULL AND h.slug = s.slug
                                   AND h.content_hash = s.content_hash AND h.source_path = s.source_path)""")
+            checkpoint("in-transaction")
             for spec in schema.ARTICLE_TABLES:
                 conn.execute(f"DELETE FROM {spec.name} WHERE slug IN (SELECT slug FROM tmp_gone)")
                 columns = ", ".join(f"s.{c}" for c in spec.column_names if c != "run_id")

@@ -1,0 +1,228 @@
+"""End to end: `jobpipeline run` on tmp seeds folders, checked by querying the DuckDB file it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import make_article
+from helpers import cli, rows, run_local
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "wh" / "jobs.duckdb"
+
+
+def three_articles(write_seed: Callable[..., Path]) -> None:
+    write_seed("a.txt", make_article("alpha", related=["beta", "ghost"]))
+    write_seed("b.md", make_article("beta", related=["alpha"]))
+    write_seed("sub/c.txt", make_article("gamma", category="engineering", related=["ghost", "beta"]))
+
+
+def test_first_load(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """A first run loads every article, its bands and links, and reports what it did."""
+    three_articles(write_seed)
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_seen"], summary["files_new"], summary["files_rejected"]) == (3, 3, 0)
+    assert rows(warehouse, "SELECT slug, source_path, is_current FROM articles ORDER BY slug") == [
+        ("alpha", "a.txt", True), ("beta", "b.md", True), ("gamma", "sub/c.txt", True)]
+    assert rows(warehouse, "SELECT count(*), min(min_yen), max(max_yen) FROM salary_bands") == [
+        (9, 4_500_000, 18_000_000)]
+    assert rows(warehouse, "SELECT related_slug, resolved FROM related_jobs WHERE slug = 'alpha' ORDER BY ordinal"
+                ) == [("beta", True), ("ghost", False)]
+    assert rows(warehouse, "SELECT slug, wanted_by FROM missing_articles") == [("ghost", 2)]
+    assert rows(warehouse, "SELECT files_seen, files_changed, status FROM runs") == [(3, 3, "ok")]
+
+
+def test_no_change_rerun_loads_nothing(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """A second run with no change rewrites no article row and says so."""
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    summary = run_local(seeds_dir, warehouse)
+    assert summary["nothing_changed"] and summary["articles_loaded"] == 0
+    assert summary["files_unchanged"] == 3
+    assert rows(warehouse, "SELECT DISTINCT run_id FROM salary_bands") == [(1,)]
+    result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert "nothing changed" in result.stdout
+
+
+def test_touch_without_change_is_unchanged(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+                                          ) -> None:
+    """A new mtime with the same bytes is detected by hash: the file counts as unchanged."""
+    path = write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    os.utime(path, ns=(1, 1))
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_changed"], summary["files_unchanged"]) == (0, 1)
+    assert rows(warehouse, "SELECT mtime_ns FROM files") == [(1,)]
+
+
+def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """Editing one file rewrites only its rows and records the band's new version in history."""
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    write_seed("b.md", make_article("beta", related=["alpha"], salary=[("ジュニア (0-3年)", "500〜800")]))
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
+    assert rows(warehouse, "SELECT slug, run_id FROM salary_bands WHERE run_id = 2") == [("beta", 2)]
+    assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug <> 'beta' AND run_id = 1") == [(6,)]
+    history = rows(warehouse, "SELECT ordinal, min_yen, valid_from, valid_to FROM salary_band_history "
+                              "WHERE slug = 'beta' ORDER BY valid_from, ordinal")
+    assert history == [(0, 4_500_000, 1, 2), (1, 7_000_000, 1, 2), (2, 11_000_000, 1, 2), (0, 5_000_000, 2, None)]
+
+
+def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """A deleted file's article leaves the current tables; its history stays, closed."""
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    (seeds_dir / "sub" / "c.txt").unlink()
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_deleted"], summary["articles_removed"]) == (1, 1)
+    assert rows(warehouse, "SELECT count(*) FROM articles WHERE slug = 'gamma'") == [(0,)]
+    assert rows(warehouse, "SELECT count(*) FROM tools WHERE slug = 'gamma'") == [(0,)]
+    assert rows(warehouse, "SELECT count(*), min(valid_to) FROM salary_band_history WHERE slug = 'gamma'") == [(3, 2)]
+    assert rows(warehouse, "SELECT slug, wanted_by FROM missing_articles") == [("ghost", 1)]
+
+
+def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+                                          ) -> None:
+    """An accepted article whose JSON breaks keeps its rows, marked not current, and the run says so loudly."""
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    write_seed("b.md", make_article("beta").replace('"slug": "beta",', '"slug": "beta"'))
+    summary = run_local(seeds_dir, warehouse)
+    assert summary["newly_broken"] == ["beta"] and summary["files_rejected"] == 1
+    assert rows(warehouse, "SELECT is_current, run_id FROM articles WHERE slug = 'beta'") == [(False, 1)]
+    assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug = 'beta'") == [(3,)]
+    codes = rows(warehouse, "SELECT code, severity, line FROM validation_issues WHERE source_path = 'b.md' "
+                            "ORDER BY code")
+    assert ("frontmatter-invalid-json", "error", 3) in codes
+    assert any(code == "kept-last-known-good" for code, _, _ in codes)
+    # links to the kept article still resolve
+    assert rows(warehouse, "SELECT resolved FROM related_jobs WHERE slug = 'alpha' AND related_slug = 'beta'"
+                ) == [(True,)]
+    result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert "LAST KNOWN GOOD" not in result.stdout  # said loudly once, when it broke
+    write_seed("b.md", make_article("beta", title="fixed"))
+    run_local(seeds_dir, warehouse)
+    assert rows(warehouse, "SELECT is_current, title FROM articles WHERE slug = 'beta'") == [(True, "fixed")]
+
+
+def test_broken_first_seen_file_loads_nothing(seeds_dir: Path, warehouse: Path,
+                                             write_seed: Callable[..., Path]) -> None:
+    """A new file that never read leaves no article, only findings; the others load."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("bad.txt", b"\x82\xa0\x82\xa2 shift_jis")
+    summary = run_local(seeds_dir, warehouse, "--strict")
+    assert summary["files_rejected"] == 1
+    assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+    assert rows(warehouse, "SELECT code FROM validation_issues WHERE source_path = 'bad.txt'") == [
+        ("encoding-not-utf8",)]
+    result = cli("run", "--local", "--strict", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert result.exit_code == 1
+
+
+def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """The earlier path keeps a duplicated slug; the later file is rejected naming it; deleting the
+    winner hands the slug to the other file."""
+    write_seed("a.txt", make_article("alpha", title="first"))
+    write_seed("z.txt", make_article("alpha", title="second"))
+    summary = run_local(seeds_dir, warehouse)
+    assert summary["files_rejected"] == 1
+    assert rows(warehouse, "SELECT title, source_path FROM articles") == [("first", "a.txt")]
+    [(message,)] = rows(warehouse, "SELECT message FROM validation_issues WHERE code = 'slug-duplicate'")
+    assert "a.txt" in message
+    assert rows(warehouse, "SELECT source_path, status FROM files ORDER BY 1") == [
+        ("a.txt", "accepted"), ("z.txt", "duplicate")]
+    (seeds_dir / "a.txt").unlink()
+    run_local(seeds_dir, warehouse)
+    assert rows(warehouse, "SELECT title, source_path FROM articles") == [("second", "z.txt")]
+    assert rows(warehouse, "SELECT count(*) FROM validation_issues WHERE code = 'slug-duplicate'") == [(0,)]
+
+
+def test_row_lineage(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """Every per-article row names its source file, content hash and run."""
+    import hashlib
+
+    path = write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for table in ("articles", "salary_bands", "related_job_links", "sections", "skills", "tools",
+                  "career_stages", "interview_questions", "tags", "keywords"):
+        lineage = rows(warehouse, f"SELECT DISTINCT source_path, content_hash, run_id FROM {table}")
+        assert lineage in ([], [("a.txt", digest, 1)]), table
+
+
+def test_manifest_matches_files(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """The manifest lists every dataset with its real row count, columns and sha256."""
+    import hashlib
+
+    import duckdb
+
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse, "--csv")
+    published = warehouse.parent / "published"
+    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == 1
+    names = {d["name"] for d in manifest["datasets"]}
+    assert {"articles", "salary_bands", "salary_by_category_level", "related_jobs", "missing_articles",
+            "tag_counts", "tool_counts", "validation_report"} <= names
+    for dataset in manifest["datasets"]:
+        file = published / dataset["file"]
+        assert hashlib.sha256(file.read_bytes()).hexdigest() == dataset["sha256"]
+        conn = duckdb.connect()
+        count = conn.execute(f"SELECT count(*) FROM '{file}'").fetchall()[0][0]
+        columns = [r[0] for r in conn.execute(f"DESCRIBE SELECT * FROM '{file}'").fetchall()]
+        assert count == dataset["rows"] and columns == [c["name"] for c in dataset["columns"]]
+        assert (published / dataset["csv"]["file"]).read_bytes().startswith(b"\xef\xbb\xbf")
+    assert rows(warehouse, "SELECT count(*) FROM articles") == [(3,)]
+
+
+def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """`query` prints results in each format and one line for bad SQL; `tables` lists every table."""
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    result = cli("query", "--warehouse", str(warehouse), "--format", "json",
+                 "SELECT slug FROM articles ORDER BY slug")
+    assert json.loads(result.stdout) == [{"slug": "alpha"}, {"slug": "beta"}, {"slug": "gamma"}]
+    result = cli("query", "--warehouse", str(warehouse), "--format", "csv", "SELECT count(*) AS n FROM articles")
+    assert result.stdout == "n\n3\n"
+    result = cli("query", "--warehouse", str(warehouse), "--format", "markdown", "SELECT 1 AS one")
+    assert result.stdout.splitlines()[:3] == ["| one |", "|---|", "| 1 |"]
+    result = cli("query", "--warehouse", str(warehouse), "SELECT nope FROM articles")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = cli("tables", "--warehouse", str(warehouse))
+    for table in ("articles", "salary_bands", "related_jobs", "validation_issues", "runs", "salary_band_history"):
+        assert table in result.stdout
+    result = cli("query", "--warehouse", str(warehouse.parent / "none.duckdb"), "SELECT 1")
+    assert result.exit_code == 2 and "jobpipeline run" in result.stderr
+
+
+def test_warehouse_opens_with_duckdb_1x_storage(seeds_dir: Path, warehouse: Path,
+                                                write_seed: Callable[..., Path]) -> None:
+    """The file is written in the v1.0.0 storage format so DuckDB 1.x CLIs can open it."""
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    [(tags,)] = rows(warehouse, "SELECT tags FROM duckdb_databases() WHERE database_name = 'jobs'")
+    assert tags["storage_version"].startswith("v1.0.0")
+
+
+def test_env_vars_set_defaults(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """JOBPIPELINE_SEEDS and JOBPIPELINE_WAREHOUSE stand in for --seeds and --warehouse."""
+    write_seed("a.txt", make_article("alpha"))
+    result = cli("run", "--local", env={"JOBPIPELINE_SEEDS": str(seeds_dir), "JOBPIPELINE_WAREHOUSE": str(warehouse)})
+    assert result.exit_code == 0, result.output
+    assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+
+
+def test_missing_seeds_folder_is_one_line(tmp_path: Path) -> None:
+    """A missing seeds folder is one clear error line and exit code 2."""
+    result = cli("run", "--local", "--seeds", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.exit_code == 2
+    assert "seeds folder" in result.stderr and "Traceback" not in result.output
