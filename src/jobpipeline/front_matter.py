@@ -202,12 +202,11 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
 
 def field_lines(block: str, block_line: int, fence: str) -> dict[str, int]:
     """Map each top-level key to its 1-based line in the file (best effort, for messages)."""
-    pattern = re.compile(r'^\s{0,4}"([^"]+)"\s*:' if fence == "json" else r"^([A-Za-z_][\w-]*)\s*:")
+    pattern = re.compile(r'"([^"\\]+)"\s*:' if fence == "json" else r"^([A-Za-z_][\w-]*)\s*:")
     found: dict[str, int] = {}
     for offset, line in enumerate(block.split("\n")):
-        match = pattern.match(line)
-        if match and match.group(1) not in found:
-            found[match.group(1)] = block_line + offset
+        for match in pattern.finditer(line):
+            found.setdefault(match.group(1), block_line + offset)
     return found
 
 

@@ -341,3 +341,15 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
 def polars_schema(spec: TableSpec, *, without: tuple[str, ...] = ("run_id",)) -> dict[str, pl.DataType]:
     """The polars schema of `spec`'s rows as staged (run_id is stamped at load time)."""
     return {c.name: _POLARS_TYPES[c.type] for c in spec.columns if c.name not in without}
+
+
+def markdown_reference() -> str:
+    """The README's table reference, generated so it cannot drift from the DDL."""
+    parts: list[str] = []
+    for spec in TABLES:
+        parts.append(f"#### `{spec.name}`\n\n{spec.description}\n\n| column | type | meaning |\n|---|---|---|")
+        parts.extend(f"| `{c.name}` | {c.type} | {c.description.replace('|', '/')} |" for c in spec.columns)
+        parts.append("")
+    parts.append("#### Views\n\n| view | what it gives |\n|---|---|")
+    parts.extend(f"| `{name}` | {description} |" for name, (description, _) in VIEWS.items())
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,84 @@
+"""Tests for jobpipeline.levels: row labels to a canonical level and a range of years."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobpipeline.levels import ExperienceLevel, Level, parse_experience
+
+# label, level, years_min, years_max
+CASES = [
+    # the article table's row labels
+    pytest.param("ジュニア (0-3年)", "junior", 0, 3, id="article-junior-range"),
+    pytest.param("ミドル (3-7年)", "mid", 3, 7, id="article-mid-range"),
+    pytest.param("シニア (7年以上/リード)", "senior", 7, None, id="article-senior-primary-beats-bracketed"),
+    # level words
+    pytest.param("リード", "lead", None, None, id="lead-katakana"),
+    pytest.param("テックリード（10年以上）", "lead", 10, None, id="tech-lead-fullwidth-parens"),
+    pytest.param("新卒", "entry", None, None, id="entry-shinsotsu"),
+    pytest.param("未経験OK", "entry", None, None, id="entry-mikeiken"),
+    pytest.param("マネージャー", "manager", None, None, id="manager-katakana"),
+    pytest.param("中堅 (5年)", "mid", 5, 5, id="mid-chuken-single-year"),
+    pytest.param("ベテラン", "senior", None, None, id="senior-veteran"),
+    pytest.param("Junior (0-2 years)", "junior", 0, 2, id="english-junior-years"),
+    pytest.param("mid-level", "mid", None, None, id="english-mid-level-lowercase"),
+    pytest.param("MIDDLE", "mid", None, None, id="english-middle-uppercase"),
+    pytest.param("Lead Engineer", "lead", None, None, id="english-lead"),
+    pytest.param("Sr. Engineer 5+ years", "senior", 5, None, id="english-sr-plus-years"),
+    pytest.param("Senior Manager", "manager", None, None, id="english-compound-head-wins"),
+    pytest.param("シニアマネージャー", "manager", None, None, id="compound-head-wins"),
+    pytest.param("ジュニア〜ミドル", "junior", None, None, id="first-level-wins"),
+    pytest.param("(リード) シニア", "senior", None, None, id="outside-brackets-beats-inside"),
+    pytest.param("  ミドル  ", "mid", None, None, id="label-is-stripped"),
+    pytest.param("middleware", None, None, None, id="no-level-inside-english-word"),
+    pytest.param("経験年数", None, None, None, id="no-level-no-years"),
+    # years forms
+    pytest.param("3年未満", None, 0, 3, id="years-miman-starts-at-zero"),
+    pytest.param("〜3年", None, 0, 3, id="years-leading-mark-starts-at-zero"),
+    pytest.param("5年目", None, 5, 5, id="years-nenme"),
+    pytest.param("10年〜", None, 10, None, id="years-trailing-mark-open"),
+    pytest.param("（０〜３年）", None, 0, 3, id="years-fullwidth-digits-and-tilde"),
+    pytest.param("1〜3年目", None, 1, 3, id="years-range-nenme"),
+    pytest.param("3年〜5年", None, 3, 5, id="years-unit-on-both-ends"),
+    pytest.param("1.5年", None, 1, 2, id="years-fraction-widens"),
+    pytest.param("2024年入社", None, None, None, id="calendar-year-is-not-experience"),
+]
+
+
+@pytest.mark.parametrize(("label", "level", "years_min", "years_max"), CASES)
+def test_parse_experience_table(label: str, level: Level | None, years_min: int | None,
+                                years_max: int | None) -> None:
+    """Each label reads as the expected level and range of years."""
+    parsed = parse_experience(label)
+    assert (parsed.level, parsed.years_min, parsed.years_max) == (level, years_min, years_max)
+    assert parsed.label == label.strip()
+
+
+def test_table_is_large_and_ids_are_unique() -> None:
+    """The case table keeps at least 20 cases, each with its own id."""
+    ids = [case.id for case in CASES]
+    assert len(ids) >= 20
+    assert len(set(ids)) == len(ids)
+
+
+def test_experience_level_is_frozen() -> None:
+    """ExperienceLevel is immutable."""
+    parsed = parse_experience("ジュニア (0-3年)")
+    assert isinstance(parsed, ExperienceLevel)
+    with pytest.raises(ValueError):
+        parsed.level = "senior"  # type: ignore[misc]
+
+
+_LABELISH = st.text(alphabet="0123456789０３〜~-()（）年目以上未満ジュニアミドルシニアリードSenorLad /", max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(label=st.one_of(st.text(max_size=60), _LABELISH))
+def test_never_raises(label: str) -> None:
+    """Any string gives an ExperienceLevel whose years are ordered when both are present."""
+    parsed = parse_experience(label)
+    assert parsed.label == label.strip()
+    if parsed.years_min is not None and parsed.years_max is not None:
+        assert parsed.years_min >= 0
