@@ -71,7 +71,9 @@ def test_experience_level_is_frozen() -> None:
         parsed.level = "senior"  # type: ignore[misc]
 
 
-_LABELISH = st.text(alphabet="0123456789０３〜~-()（）年目以上未満ジュニアミドルシニアリードSenorLad /", max_size=30)
+_LABELISH = st.text(
+    alphabet="0123456789０３〜~-()（）年目以上未満ジュニアミドルシニアリードSenorLad /", max_size=30
+)
 
 
 @settings(max_examples=300, deadline=None)

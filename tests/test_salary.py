@@ -38,7 +38,8 @@ def case(case_id: str, text: str, low: int | None, high: int | None, basis: Basi
          unit: str | None = None, hint: Basis | None = None, opened: str = "",
          codes: tuple[str, ...] = ()) -> ParameterSet:
     """One table row; `opened` is "min" or "max" for an open end."""
-    return pytest.param(text, unit, hint, low, high, opened == "min", opened == "max", basis, codes, id=case_id)
+    min_open, max_open = opened == "min", opened == "max"
+    return pytest.param(text, unit, hint, low, high, min_open, max_open, basis, codes, id=case_id)
 
 
 CASES = [
@@ -49,7 +50,8 @@ CASES = [
          unit=U, hint="annual", opened="max"),
     case("worked-ijou-open-upper", "1,000万円以上", 1000 * M, None, "annual",
          unit=U, hint="annual", opened="max"),
-    case("worked-chou-open-upper", "2,000万超", 2000 * M, None, "annual", unit=U, hint="annual", opened="max"),
+    case("worked-chou-open-upper", "2,000万超", 2000 * M, None, "annual",
+         unit=U, hint="annual", opened="max"),
     case("worked-bare-lower-steps-down-from-oku", "2,000〜1億", 2000 * M, 10**8, "annual",
          unit=U, hint="annual"),
     # --- units -------------------------------------------------------------------------------------
@@ -135,7 +137,8 @@ CASES = [
     # --- warnings ----------------------------------------------------------------------------------------
     case("warn-min-gt-max-kept-as-written", "700〜450", 700 * M, 450 * M, "annual", unit=U, hint="annual",
          codes=("salary-min-gt-max",)),
-    case("warn-implausible-annual-too-low", "45〜70", 450_000, 700_000, "annual", unit=U, hint="annual", codes=Y),
+    case("warn-implausible-annual-too-low", "45〜70", 450_000, 700_000, "annual",
+         unit=U, hint="annual", codes=Y),
     case("warn-implausible-annual-too-high", "年収10億円", 10**9, 10**9, "annual", codes=Y),
     case("warn-implausible-monthly", "月給3万円", 30_000, 30_000, "monthly", codes=Y),
     case("warn-implausible-hourly", "時給100,000円", 100_000, 100_000, "hourly", codes=Y),
@@ -146,7 +149,8 @@ CASES = [
     # --- job-posting text: labels, notes, several figures --------------------------------------------------
     case("posting-label-soutei-nenshu", "想定年収：500万円～800万円", 500 * M, 800 * M, "annual"),
     case("posting-label-lenticular-brackets", "【年収】400万円〜600万円", 400 * M, 600 * M, "annual"),
-    case("posting-yearly-conversion-note-skipped", "月給30万円（年収420万円〜）", 300_000, 300_000, "monthly"),
+    case("posting-yearly-conversion-note-skipped", "月給30万円（年収420万円〜）", 300_000, 300_000,
+         "monthly"),
     case("posting-monthly-breakdown-note-skipped", "年収 1200万円（月給100万円×12）", 1200 * M, 1200 * M,
          "annual"),
     case("posting-ages-and-hours-skipped", "25歳〜35歳 月給25万円〜30万円 実働8時間", 250_000, 300_000,
@@ -169,7 +173,8 @@ CASES = [
     # real: carejinzaibank.com job list, 給与 field
     case("real-carejinzaibank-gekkyu-range", "月給:207,500円 ~ 260,500円", 207_500, 260_500, "monthly"),
     # real: carejinzaibank.com job list, bracket label and hyphen range
-    case("real-carejinzaibank-bracket-label-hyphen", "【月給】168,000-248,400円", 168_000, 248_400, "monthly"),
+    case("real-carejinzaibank-bracket-label-hyphen", "【月給】168,000-248,400円", 168_000, 248_400,
+         "monthly"),
     # real: get-baito.com (介護福祉士 鹿児島県) listing
     case("real-get-baito-jikyu-open", "時給1,300円〜", 1300, None, "hourly", opened="max"),
     case("real-get-baito-nikkyu-open", "日給24,300円〜", 24_300, None, "daily", opened="max"),
@@ -190,8 +195,8 @@ CASES = [
     case("real-doda-mock-overtime-note-skipped",
          "月給30万円（固定残業代：月40時間分、7万円を含む。超過分は別途支給）", 300_000, 300_000, "monthly"),
     case("real-indeed-mock-gekkyu", "月給 28万円 ~ 30万円", 280_000, 300_000, "monthly"),
-    case("real-hellowork-mock-equal-ends-monthly-by-size", "基本給（月額平均）又は時間額 164,900円〜164,900円",
-         164_900, 164_900, "monthly"),
+    case("real-hellowork-mock-equal-ends-monthly-by-size",
+         "基本給（月額平均）又は時間額 164,900円〜164,900円", 164_900, 164_900, "monthly"),
     # real: Hello Work listing mirrored on hello-a.jp (年俸 job, K円 figures in the notes)
     case("real-hellowork-nenpo-and-monthly-ambiguous", HELLO_WORK_NENPO, 2_800_000, 4_200_000, "annual",
          codes=AMB),
@@ -351,7 +356,8 @@ _ANY_BASIS = st.sampled_from([None, "annual", "monthly", "hourly", "daily", "unk
 
 
 _SALARYISH = st.text(
-    alphabet="0123456789０１２,.，万円億千百〜～~-–+＋以上下未満超まで年収月給時日()（）【】※、 \n", max_size=40
+    alphabet="0123456789０１２,.，万円億千百〜～~-–+＋以上下未満超まで年収月給時日()（）【】※、 \n",
+    max_size=40,
 )
 
 

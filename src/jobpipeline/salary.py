@@ -28,6 +28,11 @@ Conventions:
 - Sub-yen results are rounded half-up; arithmetic is Decimal, never float.
 - Kanji numerals are read when they carry 万/億 or 円 (`五百万円`, `一万`, `千二百万`), so words
   like `千葉` or `一部` are not figures.
+
+Warning codes: `salary-no-figure` (no pay figure; min/max None), `salary-min-gt-max` (kept as
+written), `salary-implausible` (outside `PLAUSIBLE_YEN` for the basis), `salary-ambiguous` (several
+distinct pay figures, or basis words that the figure's size cannot settle), `salary-unit-assumed`
+(no unit in the text or header: read as yen), `salary-unit-unknown` (the header unit is not a yen unit).
 """
 
 from __future__ import annotations
@@ -170,8 +175,9 @@ _TOKEN_RE: Final = re.compile(
     (?P<excl>
         (?:想定)?(?:年収|月収|月給|給与|収入|年俸|時給|日給)(?:例|モデル|事例|実績|イメージ)
       | モデル(?:年収|月収|給与)? | 業績年俸 | 成果報酬 | 決算賞与 | 賞与 | ボーナス | 寸志 | 手当
-      | 交通費 | 通勤費 | 残業代 | 固定残業代? | みなし(?:残業代?)? | インセンティブ | 歩合 | 昇給 | 退職金 | 試用
-      | 研修(?:期間|中) | 駐車場 | 自己負担 | 補助 | 報奨 | 出来高 | 家賃 | 寮費 | 社宅 | 祝い?金 | 支度金
+      | 交通費 | 通勤費 | 残業代 | 固定残業代? | みなし(?:残業代?)? | インセンティブ | 歩合 | 昇給
+      | 退職金 | 試用 | 研修(?:期間|中) | 駐車場 | 自己負担 | 補助 | 報奨 | 出来高 | 家賃 | 寮費
+      | 社宅 | 祝い?金 | 支度金
       | (?i:bonus|allowance|commission|incentive)
     )
   | (?P<annual>想定年収|理論年収|年収|年俸|年棒|年給|年間給与|年間収入
@@ -719,7 +725,7 @@ def normalize_salary(text: str, *, unit: str | None = None, basis: Basis | None 
     pay = [b for b in all_bands if not b.excluded]
     pool = [b for b in pay if not b.note] or [b for b in pay if b.note]
     if not pool:
-        detail = ("only figures that are not the pay itself (bonus, allowance, hours, ages, example pay)"
+        detail = ("only figures that are not the pay (counts, hours, ages, bonuses, allowances, example pay)"
                   if any(t.kind == "fig" for t in tokens) else "no salary figure")
         warnings.append(SalaryWarning(
             code="salary-no-figure",
