@@ -43,6 +43,8 @@ WARNING_CODES: dict[str, str] = {
     "salary-min-gt-max": "a band's lower figure exceeds its upper one",
     "salary-implausible": "a band outside the plausible range for its basis",
     "salary-ambiguous": "a cell holds several candidate figures; one was chosen",
+    "salary-unit-assumed": "no unit in the cell or its header: figures were read as yen",
+    "salary-unit-unknown": "the header's unit is not a yen unit",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
 }
 
