@@ -6,14 +6,20 @@ PrefectRunner (every stage and read batch a task), and attaches a summary artifa
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
+from prefect.task_runners import TaskRunner
 
 from flows.runner import PrefectRunner
+from jobpipeline.errors import ConfigurationError
 from jobpipeline.pipeline import Progress, RunOptions, RunSummary, ingest
 
 DEFAULT_SEEDS = "seeds"
@@ -39,7 +45,7 @@ def ingest_flow(
 
 @flow(name="jobpipeline-revalidate", log_prints=True)
 def revalidate_flow(
-    paths: list[str],
+    paths: list[str] | str,
     seeds: str = DEFAULT_SEEDS,
     warehouse: str = DEFAULT_WAREHOUSE,
     trigger: str = "seeds-changed",
@@ -48,7 +54,9 @@ def revalidate_flow(
     """Re-read only `paths` (relative to seeds, or absolute inside it), re-check corpus-wide
     references for everything, update the warehouse and the published validation report."""
     root = Path(seeds).resolve()
-    only = frozenset(_relative(root, p) for p in paths)
+    # An event carries the paths as one label, one path per line.
+    listed = paths.splitlines() if isinstance(paths, str) else paths
+    only = frozenset(_relative(root, p.strip()) for p in listed if p.strip())
     return _run(RunOptions(seeds=Path(seeds), warehouse=Path(warehouse), trigger=trigger, only_paths=only,
                            wait_seconds=wait_seconds))
 
@@ -64,14 +72,13 @@ def _relative(root: Path, path: str) -> str:
 
 
 def _run(options: RunOptions) -> dict[str, Any]:
-    from dataclasses import replace
-
     options = replace(options, flow_run_id=str(flow_run.id) if flow_run.id else None)
-    runner = PrefectRunner(options.workers)
-    try:
-        summary = ingest(options, runner, progress=PROGRESS, on_wait=print)
-    finally:
-        runner.close()
+    with batch_task_runner() as batch_runner:
+        runner = PrefectRunner(options.workers, batch_runner=batch_runner)
+        try:
+            summary = ingest(options, runner, progress=PROGRESS, on_wait=print)
+        finally:
+            runner.close()
     _artifacts(summary)
     print(
         f"run {summary.run_id}: {summary.files_seen} seen, {summary.files_changed} changed, "
@@ -79,6 +86,34 @@ def _run(options: RunOptions) -> dict[str, Any]:
         f"{summary.load.errors} errors, {summary.load.warnings} warnings"
     )
     return summary.record()
+
+
+@contextmanager
+def batch_task_runner() -> Iterator[TaskRunner[Any] | None]:
+    """Where read batches run, chosen by configuration (JOBPIPELINE_TASK_RUNNER):
+
+    - `local` (default): tasks in the flow process, each handing its batch to a process pool;
+    - `dask`: a Dask cluster (`pip install 'jobpipeline[dask]'`); JOBPIPELINE_DASK_ADDRESS names a
+      running scheduler, else a local cluster of JOBPIPELINE_DASK_WORKERS (2) workers is started.
+    Workers only return rows: the flow process alone writes the warehouse.
+    """
+    choice = os.environ.get("JOBPIPELINE_TASK_RUNNER", "local").strip().lower()
+    if choice in ("", "local"):
+        yield None
+        return
+    if choice != "dask":
+        raise ConfigurationError(f"JOBPIPELINE_TASK_RUNNER={choice!r} is not known: use local or dask")
+    try:
+        from prefect_dask.task_runners import DaskTaskRunner
+    except ImportError:
+        raise ConfigurationError("JOBPIPELINE_TASK_RUNNER=dask needs prefect-dask: "
+                                 "uv sync --extra dask (or pip install 'jobpipeline[dask]')") from None
+    address = os.environ.get("JOBPIPELINE_DASK_ADDRESS")
+    workers = int(os.environ.get("JOBPIPELINE_DASK_WORKERS", "2"))
+    runner = (DaskTaskRunner(address=address) if address else
+              DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1}))
+    with runner:
+        yield runner
 
 
 def _artifacts(summary: RunSummary) -> None:

@@ -6,12 +6,15 @@ still records every log line), and a failed flow becomes one line instead of a t
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobpipeline.errors import JobpipelineError
-from jobpipeline.pipeline import Progress, RunOptions
+
+if TYPE_CHECKING:
+    from jobpipeline.pipeline import Progress, RunOptions
 
 
 class FlowFailedError(JobpipelineError):
@@ -19,11 +22,18 @@ class FlowFailedError(JobpipelineError):
         super().__init__(f"the {name} flow failed: {reason}")
 
 
-def quiet_prefect() -> None:
-    """Settings that must be in place before Prefect is imported."""
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "ERROR")
+def quiet_prefect(console_level: str = "WARNING") -> None:
+    """Settings that must be in place before Prefect is imported.
+
+    The console stays at WARNING (the server still records every log line); telemetry is off
+    because the temporary server otherwise prints a traceback when it cannot reach the internet;
+    the events worker's "Still processing items" goodbye is not for users.
+    """
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", console_level)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
 def run_ingest_flow(options: RunOptions, *, on_status: Callable[[str], None] | None = None,

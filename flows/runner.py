@@ -8,23 +8,25 @@ files. Only transient errors (a busy warehouse) are retried; bad input never is.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import TaskRunner
 
 from jobpipeline.errors import JobpipelineError
+from jobpipeline.pipeline import SERIAL_BELOW, new_process_pool
 
 T = TypeVar("T")
 B = TypeVar("B")
 R = TypeVar("R")
 
-RETRY_DELAYS = [1, 4, 15]
+RETRY_DELAYS: list[float] = [1, 4, 15]
 
 
 def is_transient(task_: Any, task_run: Any, state: Any) -> bool:
@@ -47,34 +49,50 @@ def _call_in_pool(pool: ProcessPoolExecutor | None, fn: Callable[[B], R], item: 
 class PrefectRunner:
     """StageRunner whose stages and batches are Prefect tasks (see module doc)."""
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, batch_runner: TaskRunner[Any] | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.batch_runner = batch_runner
+        """When set (a DaskTaskRunner), read batches run there and only their rows come back."""
         self._pool: ProcessPoolExecutor | None = None
 
     def stage(self, name: str, fn: Callable[..., T], *args: Any) -> T:
-        wrapped = task(fn, name=name, cache_policy=NO_CACHE, retries=len(RETRY_DELAYS),
-                       retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=is_transient)
-        return wrapped(*args)  # type: ignore[no-any-return]
+        wrapped = task(name=name, cache_policy=NO_CACHE, retries=len(RETRY_DELAYS),
+                       retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=is_transient)(fn)
+        return wrapped(*args)
 
     def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Iterator[R]:
-        files = sum(len(getattr(item, "items", ())) for item in items)
-        pool = self._get_pool() if self.workers > 1 and files >= 64 and len(items) > 1 else None
-        batch_task = task(_call_in_pool, name=f"{name}-batch", cache_policy=NO_CACHE)
-        window = max(2, self.workers * 2)  # bounded in flight: memory stays flat on big corpora
+        submit: Callable[[B], PrefectFuture[R]]
+        if self.batch_runner is not None:
+            remote = task(name=f"{name}-batch", cache_policy=NO_CACHE)(fn)
+            parameter = next(iter(inspect.signature(fn).parameters))
+            runner = self.batch_runner
+
+            def submit(item: B) -> PrefectFuture[R]:
+                future: PrefectFuture[R] = runner.submit(remote, parameters={parameter: item})
+                return future
+        else:
+            files = sum(len(getattr(item, "items", ())) for item in items)
+            pool = self._get_pool() if self.workers > 1 and files >= SERIAL_BELOW and len(items) > 1 else None
+            local = task(name=f"{name}-batch", cache_policy=NO_CACHE)(_call_in_pool)
+
+            def submit(item: B) -> PrefectFuture[R]:
+                future: PrefectFuture[R] = local.submit(pool, fn, item)
+                return future
+
+        # A bounded window of batches in flight keeps memory flat on big corpora.
+        window = max(2, self.workers * 2)
         pending: list[PrefectFuture[R]] = []
         queue = list(items)
         while queue or pending:
             while queue and len(pending) < window:
-                pending.append(batch_task.submit(pool, fn, queue.pop(0)))
+                pending.append(submit(queue.pop(0)))
             finished = next(iter(as_completed(pending)))
             pending.remove(finished)
             yield finished.result()
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = get_context("forkserver")
-            context.set_forkserver_preload(["jobpipeline.pipeline"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = new_process_pool(self.workers)
         return self._pool
 
     def close(self) -> None:

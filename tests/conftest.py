@@ -15,6 +15,7 @@ SEED = ROOT / "seeds" / "000_d9b025f51903baf0.txt"
 
 # Prefect reads settings at import: keep its console quiet in tests.
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_article
+
 from jobpipeline.read import read_article
 
 
@@ -68,7 +68,8 @@ def test_crlf_bom_and_yaml_are_accepted() -> None:
     result = read_article(crlf, "x.txt")
     assert result.article is not None and result.article.front_matter.slug == "alpha"
     assert result.article.salary_rows[0].band.min_yen == 4_500_000
-    yaml_text = "---\nslug: beta\ntitle: ベータ\nrelated_jobs: [alpha]\n---\n\n| 経験年数 | 年収 (万円) |\n|---|---|\n| ミドル | 600 |\n"
+    yaml_text = ("---\nslug: beta\ntitle: ベータ\nrelated_jobs: [alpha]\n---\n\n"
+                 "| 経験年数 | 年収 (万円) |\n|---|---|\n| ミドル | 600 |\n")
     result = read_article(yaml_text.encode(), "y.md")
     assert result.article is not None
     assert result.article.front_matter.related_jobs == ("alpha",)

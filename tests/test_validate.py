@@ -8,6 +8,7 @@ from pathlib import Path
 
 from conftest import make_article
 from helpers import cli
+
 from jobpipeline.read import read_article
 from jobpipeline.validate import ERROR_CODES, WARNING_CODES, CorpusEntry, check_corpus, suggest_slug
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import make_article
 from helpers import cli, rows, run_local, spawn
 

@@ -107,7 +107,8 @@ def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int) 
         if tokens[i].type != "table_open":
             i += 1
             continue
-        start = tokens[i].map[0] if tokens[i].map else 0
+        table_map = tokens[i].map
+        start = table_map[0] if table_map else 0
         header: list[str] = []
         rows: list[tuple[str, ...]] = []
         row_lines: list[int] = []

@@ -16,10 +16,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobpipeline.errors import JobpipelineError
+from jobpipeline.errors import ConfigurationError, JobpipelineError
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -27,8 +28,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup off: findings contain `[code]`, which rich would read as a style tag and drop.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 DEFAULT_SEEDS = "seeds"
 DEFAULT_WAREHOUSE = "warehouse/jobs.duckdb"
@@ -59,18 +61,18 @@ def error_boundary() -> Iterator[None]:
     except JobpipelineError as exc:
         if _State.debug:
             raise
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
     except Exception as exc:
         if _State.debug:
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} (rerun with --debug for the traceback "
-                  "and report it); the warehouse keeps its previous state")
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (rerun with --debug for "
+                  "the traceback and report it); the warehouse keeps its previous state", markup=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/yellow]: nothing was committed by the interrupted run")
+        err.print("[yellow]interrupted[/yellow]: nothing was committed by the interrupted run", markup=True)
         raise typer.Exit(130) from None
 
 
@@ -216,8 +218,8 @@ def print_summary(record: dict[str, Any]) -> None:
     else:
         out.print(f"loaded {r['articles_loaded']} articles, removed {r['articles_removed']}")
     for slug in r["newly_broken"]:
-        out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{slug}` no longer reads; its previous version stays "
-                  "in the warehouse (is_current = false) until the file is fixed")
+        out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
+                  "stays in the warehouse (is_current = false) until the file is fixed", markup=True)
     for line in r["error_lines"][:20]:
         out.print(f"  {line}")
     if r["errors"] > 20:
@@ -228,6 +230,168 @@ def print_summary(record: dict[str, Any]) -> None:
     out.print(f"published {len(r['datasets'])} datasets to {published}: {', '.join(r['datasets'])}")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in r["stage_seconds"].items())
     out.print(f"warehouse {r['warehouse']} ({timings})")
+
+
+@app.command()
+def revalidate(
+    paths: Annotated[list[str], typer.Argument(help="Changed seed files (relative to --seeds, or absolute).")],
+    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's lock.")] = 600.0,
+    local: Annotated[bool, typer.Option("--local", help="Run without Prefect.")] = False,
+) -> None:
+    """Re-read only PATHS, re-check corpus-wide references, update the warehouse and the report.
+
+    Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
+    """
+    with error_boundary():
+        record = _revalidate(seeds, warehouse, [_seed_relative(seeds, p) for p in paths], wait, local)
+    _print_revalidation(record, paths)
+    raise typer.Exit(1 if any(line for line in record["error_lines"]) else 0)
+
+
+def _seed_relative(seeds: Path, path: str) -> str:
+    candidate = Path(path)
+    for base in (seeds.resolve(), Path.cwd() / seeds):
+        try:
+            return (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve().relative_to(
+                base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return candidate.as_posix()
+
+
+def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, local: bool) -> dict[str, Any]:
+    from jobpipeline.pipeline import RunOptions
+
+    options = RunOptions(seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths),
+                         wait_seconds=wait)
+    if local:
+        from jobpipeline.pipeline import LocalRunner, ingest
+
+        return ingest(options, LocalRunner(), on_wait=err.print).record()
+    from flows.launch import run_ingest_flow
+
+    return run_ingest_flow(options)
+
+
+def _print_revalidation(record: dict[str, Any], paths: list[str]) -> None:
+    out.print(f"re-validated {len(paths)} file(s) in run {record['run_id']}: {record['files_changed']} changed, "
+              f"{record['files_deleted']} deleted; corpus now has {record['errors']} errors, "
+              f"{record['warnings']} warnings")
+    for slug in record["newly_broken"]:
+        out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
+                  "is kept", markup=True)
+    for line in record["changed_findings"]:
+        out.print(f"  {line}")
+
+
+@app.command()
+def watch(
+    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")]
+    = 400,
+    local: Annotated[bool, typer.Option("--local", help="Re-validate without Prefect.")] = False,
+) -> None:
+    """Watch the seeds folder and re-validate changed files within seconds of a save.
+
+    With PREFECT_API_URL set (e.g. under `jobpipeline serve`) it emits `jobpipeline.seeds.changed`
+    and the re-validation deployment does the work; otherwise it re-validates in this process
+    (one Prefect start-up for the whole session). The warehouse is never held open between runs.
+
+    Example: jobpipeline watch --seeds seeds
+    """
+    import time
+
+    from jobpipeline.watching import watch_seeds
+
+    if not seeds.is_dir():
+        with error_boundary():
+            from jobpipeline.errors import SeedsNotFoundError
+
+            raise SeedsNotFoundError(str(seeds))
+    emit = bool(os.environ.get("PREFECT_API_URL")) and not local
+
+    def on_change(paths: list[str], noticed: float) -> None:
+        out.print(f"changed: {', '.join(paths)}")
+        try:
+            with error_boundary():
+                if emit:
+                    from flows.watch import emit_seeds_changed
+
+                    event_id = emit_seeds_changed(seeds, paths)
+                    out.print(f"emitted jobpipeline.seeds.changed ({event_id}): the revalidate-on-change "
+                              "deployment re-validates")
+                    return
+                record = _revalidate(seeds, warehouse, paths, 600.0, local)
+        except typer.Exit:
+            return  # the error line is printed; keep watching
+        _print_revalidation(record, paths)
+        out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed")
+
+    mode = "emitting events to " + os.environ["PREFECT_API_URL"] if emit else (
+        "re-validating locally" if local else "re-validating through Prefect")
+    try:
+        watch_seeds(seeds, on_change, debounce_ms=debounce_ms,
+                    on_ready=lambda: out.print(f"watching {seeds} ({mode}); Ctrl-C stops"))
+    except KeyboardInterrupt:
+        out.print("stopped watching")
+
+
+@app.command()
+def serve(
+    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    cron: Annotated[str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).")] = "*/30 * * * *",
+    timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule.")] = "Asia/Tokyo",
+    interval: Annotated[float | None, typer.Option("--interval", help="Ingest every N seconds instead of cron.")]
+    = None,
+    port: Annotated[int, typer.Option("--port", help="Port for the local Prefect server, if one is started.")]
+    = 4200,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between checks for scheduled or triggered runs.")]
+    = 5.0,
+) -> None:
+    """Serve the scheduled ingest and the event-triggered re-validation on this machine.
+
+    Uses the Prefect server in PREFECT_API_URL, or starts one on --port (and stops it on exit).
+    Then `jobpipeline watch` in another terminal turns saves into re-validations.
+
+    Example: jobpipeline serve --interval 300
+    """
+    from flows.serving import serve_deployments
+
+    with error_boundary():
+        serve_deployments(seeds=seeds, warehouse=warehouse, cron=cron, timezone=timezone, interval=interval,
+                          port=port, poll=poll, say=out.print)
+
+
+@app.command()
+def synth(
+    n: Annotated[int, typer.Option("--n", help="Number of articles.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (a previous synth corpus is replaced).")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives byte-identical files.")] = 0,
+    broken_share: Annotated[float, typer.Option("--broken-share", help="Share of deliberately broken files.")]
+    = 0.02,
+) -> None:
+    """Write a synthetic corpus shaped like the real seed, for benchmarks and stress tests.
+
+    Example: jobpipeline synth --n 10000 --out benchmarks/corpus-10k --seed 1
+    """
+    from jobpipeline.synth import generate_corpus
+
+    if n < 0 or not 0 <= broken_share <= 1:
+        raise typer.BadParameter("--n must be >= 0 and --broken-share between 0 and 1")
+    with error_boundary(), progress_bar(err.is_terminal) as update:
+        try:
+            report = generate_corpus(out_dir, n, seed=seed, broken_share=broken_share,
+                                     progress=(lambda done, total: update("synth", done, total)) if update else None)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+    broken = ", ".join(f"{kind} {count}" for kind, count in report.broken.items() if count)
+    out.print(f"wrote {report.files_written} articles ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
+              f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
+              f"{report.related_links} related links dangling")
 
 
 @app.command()
@@ -287,16 +451,19 @@ def tables(warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE)) -> None:
             counts = {r[0]: r[1] for r in frame.iter_rows()}
     for spec in schema.TABLES:
         rows = f" ({counts[spec.name]} rows)" if spec.name in counts else ""
-        out.print(f"[bold]{spec.name}[/bold]{rows}: {spec.description}")
+        out.print(f"[bold]{spec.name}[/bold]{rows}: {escape(spec.description)}", markup=True)
         for column in spec.columns:
             out.print(f"  {column.name:<24} {column.type:<12} {column.description}")
     for name, (description, _) in schema.VIEWS.items():
-        out.print(f"[bold]{name}[/bold] (view): {description}")
+        out.print(f"[bold]{name}[/bold] (view): {escape(description)}", markup=True)
 
 
 def main() -> None:
-    # Prefect reads its settings at import; keep its console quiet unless the user asked otherwise.
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from flows.launch import quiet_prefect
+
+    # Prefect reads its settings at import: set them first. `serve` is a service whose
+    # flow-run logs are the point; every other command prints its own summary.
+    quiet_prefect(console_level="INFO" if sys.argv[1:2] == ["serve"] else "WARNING")
     app()
 
 

@@ -52,3 +52,7 @@ class QueryError(JobpipelineError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+
+
+class ConfigurationError(JobpipelineError):
+    """A setting or environment variable the pipeline cannot use."""

@@ -14,9 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import frontmatter
 import yaml
-from frontmatter.default_handlers import BaseHandler
+from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 MAX_JSON_DEPTH = 64
 """Front matter is a flat record; deeper nesting is rejected before json.loads can recurse."""
@@ -25,7 +24,7 @@ _OPEN_FENCE = re.compile(r"^---([A-Za-z0-9_+-]*)[ \t]*$")
 _CLOSE_FENCE = re.compile(r"^---[ \t]*$")
 
 
-class JSONFenceHandler(BaseHandler):  # type: ignore[misc]
+class JSONFenceHandler(BaseHandler):
     """python-frontmatter handler for a `---json` opening fence closed by `---`."""
 
     FM_BOUNDARY = re.compile(r"^---(?:json)?[ \t]*$", re.MULTILINE)
@@ -42,7 +41,7 @@ class JSONFenceHandler(BaseHandler):  # type: ignore[misc]
         return json.dumps(metadata, ensure_ascii=False, indent=2)
 
 
-class _SafeYAMLHandler(frontmatter.YAMLHandler):  # type: ignore[misc]
+class _SafeYAMLHandler(YAMLHandler):
     """YAML front matter through SafeLoader only: no tags that construct Python objects."""
 
     def load(self, fm: str, **kwargs: object) -> Any:
@@ -315,7 +314,7 @@ class _NoDuplicatesSafeLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str) and key in seen:
                 raise _DuplicateKeyError(key, key_node.start_mark.line)
             seen.add(key)

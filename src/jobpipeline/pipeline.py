@@ -90,15 +90,19 @@ def plan_changes(files: Sequence[SeedFile], known: dict[str, KnownFile], only: s
 
     With `only` (re-validation of given paths), other files count as unchanged without a look.
     """
-    present = [f.path for f in files]
+    present: list[str] = []
     new: list[str] = []
     suspect: list[str] = []
     unchanged: list[str] = []
     for f in files:
         previous = known.get(f.path)
-        if only is not None and f.path not in only and previous is not None:
-            unchanged.append(f.path)
-        elif previous is None:
+        if only is not None and f.path not in only:
+            if previous is not None:  # a new file outside `only` waits for the next full run
+                present.append(f.path)
+                unchanged.append(f.path)
+            continue
+        present.append(f.path)
+        if previous is None:
             new.append(f.path)
         elif previous.size != f.size or previous.mtime_ns != f.mtime_ns:
             suspect.append(f.path)
@@ -158,6 +162,8 @@ class RunSummary:
     published: str
     published_datasets: list[str]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    read_paths: frozenset[str] = frozenset()
+    """Files read in this run (new or changed): their findings are what a re-validation shows."""
 
     @property
     def files_rejected(self) -> int:
@@ -178,6 +184,7 @@ class RunSummary:
             "warehouse": self.warehouse,
             "nothing_changed": self.nothing_changed,
             "error_lines": [f.format_line() for f in self.findings if f.severity == "error"][:ERRORS_SHOWN],
+            "changed_findings": [f.format_line() for f in self.findings if f.source_path in self.read_paths],
         }
 
     @property
@@ -255,7 +262,7 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
         files_seen=counts["seen"], files_new=counts["new"], files_changed=counts["changed"],
         files_unchanged=counts["unchanged"], files_deleted=counts["deleted"], load=load, findings=findings,
         published=str(version), published_datasets=sorted(p.stem for p in version.glob("*.parquet")),
-        stage_seconds=seconds,
+        stage_seconds=seconds, read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
     )
 
 
@@ -305,12 +312,17 @@ class LocalRunner:
         yield from map_in_processes(fn, items, self.workers)
 
 
-def map_in_processes(fn: Callable[[B], R], items: Iterable[B], workers: int) -> Iterator[R]:
-    """Yield fn(item) for each item as workers finish; at most 2 batches in flight per worker."""
-    # forkserver: safe when the parent has threads (Prefect's), and cheaper than spawn per worker.
+def new_process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool for read batches. forkserver: safe when the parent has threads (Prefect's) and
+    cheaper than spawn, since the server process imports the reader once."""
     context = get_context("forkserver")
     context.set_forkserver_preload(["jobpipeline.pipeline"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def map_in_processes(fn: Callable[[B], R], items: Iterable[B], workers: int) -> Iterator[R]:
+    """Yield fn(item) for each item as workers finish; at most 2 batches in flight per worker."""
+    with new_process_pool(workers) as pool:
         pending: set[Future[R]] = set()
         iterator = iter(items)
         for item in iterator:
@@ -354,7 +366,7 @@ def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | Non
     items = [ReadItem(f.path, None) for f in discovery.files]
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, BATCH_SIZE)]
     findings = list(discovery.findings)
-    entries = []
+    entries: list[CorpusEntry] = []
     done = 0
     for batch in runner.map("read", read_batch, tasks):
         findings.extend(batch.findings)

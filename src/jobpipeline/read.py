@@ -17,7 +17,7 @@ from jobpipeline.front_matter import (
     split_front_matter,
 )
 from jobpipeline.levels import parse_experience
-from jobpipeline.models import Article, Finding, FrontMatter, ReadResult, SalaryRow, Table
+from jobpipeline.models import Article, Finding, FrontMatter, ReadResult, SalaryRow, Severity, Table
 from jobpipeline.salary import basis_from_text, normalize_salary, unit_from_header
 from jobpipeline.validate import check_article
 
@@ -51,10 +51,9 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     slug = raw_slug if isinstance(raw_slug, str) else None
     findings: list[Finding] = []
 
-    def finding(severity: str, code: str, field: str | None, message: str, line: int | None = None) -> None:
+    def finding(severity: Severity, code: str, field: str | None, message: str, line: int | None = None) -> None:
         findings.append(Finding(source_path=source_path, line=line if line else lines.get(field or "", None),
-                                slug=slug, severity=severity, code=code, field=field,  # type: ignore[arg-type]
-                                message=message))
+                                slug=slug, severity=severity, code=code, field=field, message=message))
 
     front_matter = _front_matter(split.data, split.block_text, split.block_line, lines, finding)
     if front_matter is None:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from jobpipeline.models import Finding, FrontMatter, SalaryRow
+from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "avif", "svg")
@@ -82,8 +82,8 @@ def check_article(
     lines = front_matter.field_lines
     findings: list[Finding] = []
 
-    def add(severity: str, code: str, field: str | None, message: str, line: int | None) -> None:
-        findings.append(Finding(source_path=source_path, line=line, slug=slug, severity=severity,  # type: ignore[arg-type]
+    def add(severity: Severity, code: str, field: str | None, message: str, line: int | None) -> None:
+        findings.append(Finding(source_path=source_path, line=line, slug=slug, severity=severity,
                                 code=code, field=field, message=message))
 
     if not SLUG_PATTERN.match(slug):

@@ -253,7 +253,8 @@ class WarehouseWriter:
             current = articles.get(slug)
             if path in staged:
                 replace[slug] = path
-            elif current is not None and current.source_path == path and current.content_hash == state[path].content_hash:
+            elif current is not None and (current.source_path, current.content_hash) == (
+                path, state[path].content_hash):
                 if not current.is_current:
                     restored.add(slug)
             else:

@@ -1,0 +1,178 @@
+"""Prefect orchestration: the flows end to end in one shared harness, deployments, prefect.yaml."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, make_article
+from helpers import rows
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "wh" / "jobs.duckdb"
+
+
+def test_ingest_flow_end_to_end(prefect_harness: None, seeds_dir: Path, warehouse: Path,
+                                write_seed: Callable[..., Path]) -> None:
+    """The ingest flow loads the folder, records its flow run id, and leaves artifacts in Prefect."""
+    from prefect.artifacts import Artifact
+
+    from flows.ingest import ingest_flow
+    from flows.launch import flow_result
+
+    write_seed("a.txt", make_article("alpha", related=["beta"]))
+    write_seed("b.txt", make_article("beta"))
+    write_seed("broken.txt", "---json\n{\n---\n")
+    state = ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), trigger="test", return_state=True)
+    record = flow_result(state, "ingest")
+    assert (record["files_seen"], record["files_rejected"], record["articles_loaded"]) == (3, 1, 2)
+    [(flow_run_id, trigger)] = rows(warehouse, "SELECT flow_run_id, trigger FROM runs")
+    assert flow_run_id == str(state.state_details.flow_run_id) and trigger == "test"
+    counts = Artifact.get("jobpipeline-run-counts")
+    assert counts is not None and "rejected" in str(counts.data)
+
+
+def test_revalidate_flow_reads_only_the_changed_file(prefect_harness: None, seeds_dir: Path, warehouse: Path,
+                                                     write_seed: Callable[..., Path]) -> None:
+    """Re-validation re-reads only the named file, yet re-checks references across the corpus."""
+    from flows.ingest import ingest_flow, revalidate_flow
+    from flows.launch import flow_result
+
+    write_seed("a.txt", make_article("alpha", related=["beta"]))
+    write_seed("b.txt", make_article("beta"))
+    flow_result(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True), "ingest")
+    write_seed("b.txt", make_article("beta_renamed"))
+    write_seed("c.txt", make_article("gamma"))  # changed too, but not named: left for the next full run
+    record = flow_result(revalidate_flow(paths="b.txt\n", seeds=str(seeds_dir), warehouse=str(warehouse),
+                                         return_state=True), "revalidate")
+    assert (record["files_changed"], record["files_new"]) == (1, 0)
+    assert rows(warehouse, "SELECT slug FROM articles ORDER BY slug") == [("alpha",), ("beta_renamed",)]
+    assert rows(warehouse, "SELECT code FROM validation_issues WHERE slug = 'alpha'") == [("related-dangling",)]
+    # what the re-validation shows is about the file it read, not the rest of the corpus
+    assert all(line.startswith("b.txt") for line in record["changed_findings"])
+
+
+def test_failed_flow_is_one_line(prefect_harness: None, tmp_path: Path) -> None:
+    """A flow that fails (missing seeds folder) becomes one JobpipelineError, not a traceback."""
+    from flows.ingest import ingest_flow
+    from flows.launch import flow_result
+    from jobpipeline.errors import JobpipelineError
+
+    state = ingest_flow(seeds=str(tmp_path / "none"), warehouse=str(tmp_path / "w.duckdb"), return_state=True)
+    with pytest.raises(JobpipelineError, match="seeds folder"):
+        flow_result(state, "ingest")
+
+
+def test_dask_task_runner_on_two_workers(prefect_harness: None, seeds_dir: Path, warehouse: Path,
+                                         write_seed: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With JOBPIPELINE_TASK_RUNNER=dask, read batches run on a local two-worker cluster and rows come back."""
+    import jobpipeline.pipeline as pipeline
+    from flows.ingest import ingest_flow
+    from flows.launch import flow_result
+
+    monkeypatch.setenv("JOBPIPELINE_TASK_RUNNER", "dask")
+    monkeypatch.setenv("JOBPIPELINE_DASK_WORKERS", "2")
+    monkeypatch.setenv("DASK_LOGGING__DISTRIBUTED", "error")
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 2)  # several batches, so both workers get some
+    for index in range(6):
+        write_seed(f"{index}.txt", make_article(f"job_{index}"))
+    record = flow_result(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), workers=2,
+                                     return_state=True), "ingest")
+    assert record["articles_loaded"] == 6
+    assert rows(warehouse, "SELECT count(*) FROM salary_bands") == [(18,)]
+
+
+def test_serve_builds_schedule_and_trigger(tmp_path: Path) -> None:
+    """`serve` builds the cron ingest (Asia/Tokyo, limit 1) and the event-triggered re-validation."""
+    from flows.deployments import CRON, SEEDS_CHANGED, TIMEZONE, build_deployments
+
+    ingest, revalidate = build_deployments(tmp_path / "seeds", tmp_path / "w.duckdb")
+    [schedule] = ingest.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == (CRON, TIMEZONE)
+    assert ingest.concurrency_limit == 1
+    [trigger] = revalidate.triggers
+    assert trigger.expect == {SEEDS_CHANGED}
+    assert trigger.parameters == {"paths": "{{ event.resource['jobpipeline.paths'] }}"}
+    assert revalidate.parameters["seeds"] == str((tmp_path / "seeds").resolve())
+    quick, _ = build_deployments(tmp_path, tmp_path / "w.duckdb", interval=5)
+    assert quick.schedules[0].schedule.interval.total_seconds() == 5
+
+
+def test_prefect_yaml_matches_the_code() -> None:
+    """prefect.yaml parses, names real flow entrypoints and a process work pool, and declares the
+    same schedule and trigger that `serve` builds."""
+    import importlib
+
+    from prefect import Flow
+
+    from flows.deployments import CRON, INGEST_DEPLOYMENT, REVALIDATE_DEPLOYMENT, TIMEZONE, WORK_POOL, trigger_spec
+
+    config: dict[str, Any] = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    deployments = {d["name"]: d for d in config["deployments"]}
+    assert set(deployments) == {INGEST_DEPLOYMENT, REVALIDATE_DEPLOYMENT}
+    for deployment in deployments.values():
+        path, name = deployment["entrypoint"].split(":")
+        assert (ROOT / path).exists()
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert isinstance(getattr(module, name), Flow)
+        assert deployment["work_pool"]["name"] == WORK_POOL
+    ingest = deployments[INGEST_DEPLOYMENT]
+    assert ingest["schedules"] == [{"cron": CRON, "timezone": TIMEZONE, "active": True}]
+    assert ingest["concurrency_limit"] == 1
+    assert deployments[REVALIDATE_DEPLOYMENT]["triggers"] == [trigger_spec()]
+
+
+def test_watch_revalidates_a_saved_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """`watch --local` sees a save and prints the re-validated findings within a bounded wait."""
+    import subprocess
+    import threading
+    import time
+
+    from helpers import run_local, spawn
+
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    process = spawn("watch", "--local", "--debounce-ms", "200", "--seeds", str(seeds_dir),
+                    "--warehouse", str(warehouse))
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not any("watching" in line for line in lines):
+            assert time.monotonic() < deadline and process.poll() is None, lines
+            time.sleep(0.1)
+        saved = time.monotonic()
+        write_seed("a.txt", make_article("alpha", related=["nobody_here"]))
+        while not any("findings ready" in line for line in lines):
+            assert time.monotonic() - saved < 30, lines
+            time.sleep(0.1)
+        assert any("related-dangling" in line and "nobody_here" in line for line in lines)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert rows(warehouse, "SELECT related_slug FROM related_job_links") == [("nobody_here",)]
+
+
+def test_cli_run_goes_through_prefect(prefect_harness: None, seeds_dir: Path, warehouse: Path,
+                                      write_seed: Callable[..., Path]) -> None:
+    """`jobpipeline run` (no --local) runs the ingest flow and prints the summary."""
+    from helpers import cli
+
+    write_seed("a.txt", make_article("alpha"))
+    result = cli("run", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["articles_loaded"] == 1
+    [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs")
+    assert flow_run_id

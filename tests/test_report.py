@@ -1,0 +1,491 @@
+"""The HTML report: yen formatting, escaping, empty and huge warehouses, and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import queue
+import shutil
+import struct
+import subprocess
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import make_article
+from helpers import run_local
+
+from jobpipeline.report import (
+    WIDTH,
+    BarChart,
+    BarRow,
+    CategoryChart,
+    ErrorFile,
+    FindingLine,
+    KeptArticle,
+    LevelGroup,
+    RangeBar,
+    ReportData,
+    SalarySection,
+    Tick,
+    WarningRow,
+    band_text,
+    format_man_yen,
+    nice_axis,
+    render_report,
+    report_data,
+    stage_slices,
+    write_report,
+)
+from jobpipeline.schema import ddl
+
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+HOSTILE_TITLE = f"{HOSTILE}MLエンジニア"
+HOSTILE_TAG = "<img src=x onerror=alert(2)>"
+
+
+# ------------------------------------------------------------------------------------------ pure functions
+
+@pytest.mark.parametrize(("yen", "expected"), [
+    (0, "0円"),
+    (1, "1円"),
+    (9_999, "9,999円"),
+    (10_000, "1万円"),
+    (2_000, "2,000円"),
+    (4_500_000, "450万円"),
+    (11_000_000, "1,100万円"),
+    (4_567_890, "456万7,890円"),
+    (100_000_000, "1億円"),
+    (120_000_000, "1億2,000万円"),
+    (100_005_000, "1億5,000円"),
+    (1_234_567_890, "12億3,456万7,890円"),
+    (1_000_000_000_000, "10,000億円"),
+    (-4_500_000, "-450万円"),
+])
+def test_format_man_yen(yen: int, expected: str) -> None:
+    """Yen read the Japanese way: 万 and 億 units with thousands separators, exact to the yen."""
+    assert format_man_yen(yen) == expected
+
+
+@pytest.mark.parametrize(("band", "expected"), [
+    ((4_500_000, 7_000_000, False, False), "450万円〜700万円"),
+    ((11_000_000, 18_000_000, False, True), "1,100万円〜1,800万円+"),
+    ((15_000_000, None, False, True), "1,500万円以上"),
+    ((None, 4_000_000, True, False), "〜400万円"),
+    ((6_000_000, 6_000_000, False, False), "600万円"),
+    ((None, None, False, False), "金額なし"),
+])
+def test_band_text(band: tuple[int | None, int | None, bool, bool], expected: str) -> None:
+    """A band is written as a range, with 以上 / 〜 / + for its open ends."""
+    assert band_text(*band) == expected
+
+
+def test_nice_axis_is_tight_and_round() -> None:
+    """The salary axis uses a 1-2-2.5-5 step, at most six intervals, and ends just past what it must show."""
+    assert nice_axis(23_913_043) == (5_000_000, 5)
+    assert nice_axis(18_000_000) == (5_000_000, 4)
+    assert nice_axis(3_000_000) == (500_000, 6)
+    assert nice_axis(1) == (1_000, 1)
+
+
+def test_stage_slices_tile_the_bar() -> None:
+    """Stage seconds become consecutive slices that fill the bar; bad JSON gives no slice."""
+    slices, total = stage_slices('{"discover": 1.0, "read": 3.0, "load": 0}')
+    assert [(s.name, s.x, s.width, s.share_text) for s in slices] == [
+        ("discover", 0.0, 250.0, "25%"), ("read", 250.0, 750.0, "75%"), ("load", 1000.0, 0.0, "0%")]
+    assert total == "4.00秒"
+    assert stage_slices("not json") == ([], "0.00秒")
+    assert stage_slices(None) == ([], "0.00秒")
+
+
+def hostile_data() -> ReportData:
+    """A hand-built ReportData with markup in every kind of text the page shows."""
+    bar = RangeBar(slug=HOSTILE, title=HOSTILE_TITLE, level_label=HOSTILE, text="450万円〜700万円",
+                   hint=f"{HOSTILE_TITLE} · 4,500,000円 〜 7,000,000円", is_current=False, solid_x=100.0,
+                   solid_w=200.0, fade_right_x=300.0, fade_right_w=80.0, arrow_right=380.0, median_x=250.0)
+    salary = SalarySection(
+        ticks=[Tick(0.0, "0"), Tick(1000.0, "1,000万")], intervals=1,
+        categories=[CategoryChart(name=HOSTILE, jobs=3, jobs_shown=1, median_text="575万円", levels=[
+            LevelGroup(level="junior", label="ジュニア", bars=[bar], jobs=3, median_x=250.0,
+                       median_text="575万円", median_bands=3)])],
+        categories_total=1, bands_annual=3, bands_drawn=1, bands_other_basis=0, bands_no_figure=0)
+    chart = BarChart([BarRow(label=HOSTILE, value_text="3", width=WIDTH, tone="missing", detail=HOSTILE)], 40)
+    return ReportData(
+        generated_at="2026-01-01 09:00:00 JST", salary=salary, missing=chart, tags=chart, tools=chart,
+        categories=chart, finding_codes=chart,
+        error_files=[ErrorFile(HOSTILE, HOSTILE, [FindingLine(2, HOSTILE, HOSTILE, HOSTILE)], 1)],
+        error_files_total=1,
+        warnings=[WarningRow(HOSTILE, 3, HOSTILE, "related-dangling", HOSTILE)], warnings_total=1,
+        kept=[KeptArticle(HOSTILE, HOSTILE_TITLE, HOSTILE, HOSTILE, "abc", 1, HOSTILE)], kept_total=1)
+
+
+def test_render_escapes_article_text() -> None:
+    """Markup in titles, slugs, labels and messages is shown as text: the page has no script element at all."""
+    page = render_report(hostile_data())
+    assert HOSTILE not in page
+    assert "<script" not in page.lower()
+    assert HOSTILE_ESCAPED + "MLエンジニア" in page
+    assert page.count(HOSTILE_ESCAPED) >= 10
+    assert "showing 1 of 3" in page and "showing 1 of 40" in page
+
+
+def test_render_empty_report() -> None:
+    """A report with nothing in it (an empty warehouse) renders, saying so instead of drawing empty charts."""
+    page = render_report(ReportData(generated_at="2026-01-01 09:00:00 JST"))
+    assert page.startswith("<!doctype html>")
+    assert "ウェアハウスは空です" in page and "年収レンジはまだありません" in page
+    assert "まだ実行されていません" in page
+
+
+def test_report_data_on_empty_warehouses() -> None:
+    """A warehouse with the schema but no rows, or with no tables at all, gives an empty but valid report."""
+    for setup in (ddl(), "SELECT 1"):
+        conn = duckdb.connect()
+        conn.execute(setup)
+        data = report_data(conn)
+        assert data.run is None and not data.kept and not data.missing.rows
+        assert "<!doctype html>" in render_report(data)
+        conn.close()
+
+
+def test_templates_ship_inside_the_package() -> None:
+    """The templates live in the package folder (so hatchling puts them in the wheel) and load from there."""
+    folder = resources.files("jobpipeline") / "templates"
+    assert (folder / "report.html.j2").is_file() and (folder / "report.css").is_file()
+    source = (folder / "report.html.j2").read_text(encoding="utf-8")
+    assert "http://" not in source and "https://" not in source
+
+
+def test_caps_keep_a_huge_warehouse_small() -> None:
+    """100,000 articles in 40 categories give a page under 3 MB that says what it left out."""
+    conn = duckdb.connect()
+    conn.execute(ddl())
+    n = 100_000
+    conn.execute(f"""INSERT INTO articles (slug, title, category, is_current, source_path, content_hash, run_id)
+        SELECT 'job_' || i, '職種' || i, 'cat' || (i % 40), true, 'f' || i || '.txt', md5(i::VARCHAR), 1
+        FROM range({n}) t(i)""")
+    conn.execute(f"""INSERT INTO salary_bands (slug, ordinal, level, level_label, min_yen, max_yen, min_open,
+                                               max_open, basis, raw, midpoint_yen)
+        SELECT 'job_' || i, k, ['junior', 'mid', 'senior', 'manager'][k + 1], 'L', 3000000 + k * 3000000,
+               6000000 + k * 4000000 + (i % 70) * 100000, false, k = 3, 'annual', 'raw', 7000000
+        FROM range({n}) t(i), range(4) s(k)""")
+    conn.execute(f"""INSERT INTO related_job_links (slug, ordinal, related_slug)
+        SELECT 'job_' || i, 0, 'ghost_' || (i % 1000) FROM range({n}) t(i)""")
+    conn.execute(f"""INSERT INTO tags (slug, ordinal, tag, canonical_tag, origin)
+        SELECT 'job_' || i, 0, 't' || (i % 500), 't' || (i % 500), 'hashtag' FROM range({n}) t(i)""")
+    conn.execute(f"""INSERT INTO validation_issues (run_id, source_path, slug, severity, code, message)
+        SELECT 1, 'f' || i || '.txt', 'job_' || i, 'error', 'code-' || (i % 30), 'm' FROM range({n // 5}) t(i)""")
+    data = report_data(conn)
+    assert data.salary is not None
+    assert data.salary.categories_total == 40 and len(data.salary.categories) == 24
+    assert all(c.jobs == 2_500 and c.jobs_shown == 12 for c in data.salary.categories)
+    assert data.missing.total == 1_000 and len(data.missing.rows) == 25
+    assert data.missing.rows[0].value_text == "100" and data.missing.rows[0].detail.endswith("他94件")
+    assert data.error_files_total == 20_000 and len(data.error_files) == 100
+    page = render_report(data)
+    assert len(page.encode()) < 3_000_000
+    assert "showing 12 of 2,500" in page and "showing 25 of 1,000" in page
+
+
+def test_write_report_replaces_the_file_atomically(tmp_path: Path) -> None:
+    """write_report swaps a finished file in (readable by all) and leaves no temporary file behind."""
+    conn = duckdb.connect()
+    conn.execute(ddl())
+    target = tmp_path / "out" / "report.html"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    assert write_report(conn, target) == target
+    assert target.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+# ------------------------------------------------------------------------------------------ a real warehouse
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two runs over a few articles: a hostile title and tag, open bands, dangling links, a broken file and
+    an article kept as last known good."""
+    root = tmp_path_factory.mktemp("report")
+    seeds, warehouse = root / "seeds", root / "wh" / "jobs.duckdb"
+    seeds.mkdir()
+    articles = {
+        "a.txt": make_article("ml_engineer", title=HOSTILE_TITLE, related=["data_scientist", "ghost_job"],
+                              extra={"tags": [HOSTILE_TAG, "Python"]},
+                              salary=[("ジュニア (0-3年)", "500〜750"), ("シニア (7年以上)", "1,200〜2,000+")]),
+        "b.txt": make_article("data_scientist", related=["ml_engineer", "ghost_job", "bi_engineer"],
+                              salary=[("新卒", "〜400"), ("ミドル", "650〜1,000"), ("マネージャー", "1,400以上")]),
+        "c.txt": make_article("backend_engineer", category="engineering", related=["ghost_job"]),
+        "d.txt": make_article("it_consultant", category="business"),
+        "broken.txt": "---json\n{\"slug\": \"broken_one\", \"title\": \n---\nbody\n",
+    }
+    for name, text in articles.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    run_local(seeds, warehouse)
+    (seeds / "d.txt").write_text("---json\n{\"slug\": \"it_consultant\"\n---\n", encoding="utf-8")
+    run_local(seeds, warehouse)
+    return warehouse
+
+
+def read_report_data(warehouse: Path) -> ReportData:
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return report_data(conn)
+    finally:
+        conn.close()
+
+
+def test_report_data_from_a_run(warehouse: Path) -> None:
+    """The page's data matches the warehouse: bands per level, gaps, broken files, last known good, the run."""
+    data = read_report_data(warehouse)
+    assert data.salary is not None
+    ai = next(c for c in data.salary.categories if c.name == "ai-data")
+    levels = {g.level: [(b.slug, b.text) for b in g.bars] for g in ai.levels}
+    assert levels["entry"] == [("data_scientist", "〜400万円")]
+    assert levels["manager"] == [("data_scientist", "1,400万円以上")]
+    assert ("ml_engineer", "1,200万円〜2,000万円+") in levels["senior"]
+    senior = next(b for g in ai.levels if g.level == "senior" for b in g.bars if b.slug == "ml_engineer")
+    assert senior.fade_right_w > 0 and senior.arrow_right is not None and senior.solid_w > 0
+    assert "12,000,000円 〜 20,000,000円" in senior.hint
+    assert [(r.label, r.value_text) for r in data.missing.rows][:1] == [("ghost_job", "3")]
+    assert [f.source_path for f in data.error_files] == ["broken.txt", "d.txt"]
+    assert [k.slug for k in data.kept] == ["it_consultant"] and "frontmatter" in data.kept[0].reason
+    assert HOSTILE_TAG in [r.label for r in data.tags.rows]
+    assert data.run is not None and data.run.run_id == 2 and [s.name for s in data.run.stages][:2] == [
+        "discover", "read"]
+    assert [r.run_id for r in data.recent_runs] == [2, 1]
+
+
+# ------------------------------------------------------------------------------------------ in a browser
+
+def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and RGB(A) rows of an 8-bit truecolour PNG (all Chromium writes), zlib and struct only."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, bpp = 8, b"", 0, 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride, rows = zlib.decompress(idat), width * bpp, []
+    prev = bytearray(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if kind == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
+        elif kind:
+            for x in range(stride):
+                left = line[x - bpp] if x >= bpp else 0
+                if kind == 1:
+                    line[x] = (line[x] + left) & 255
+                elif kind == 3:
+                    line[x] = (line[x] + (left + prev[x]) // 2) & 255
+                else:
+                    up_left = prev[x - bpp] if x >= bpp else 0
+                    p = left + prev[x] - up_left
+                    pa, pb, pc = abs(p - left), abs(p - prev[x]), abs(p - up_left)
+                    pred = left if pa <= pb and pa <= pc else prev[x] if pb <= pc else up_left
+                    line[x] = (line[x] + pred) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, [b"".join(r[i:i + 3] for i in range(0, len(r), bpp)) if bpp == 4 else r for r in rows]
+
+
+def colours(png: bytes) -> tuple[set[bytes], float]:
+    """The distinct colours of a screenshot and the share of pixels that are not background-ish."""
+    width, height, rows = decode_png(png)
+    seen: set[bytes] = set()
+    busy = 0
+    for row in rows:
+        for i in range(0, len(row), 3):
+            pixel = row[i:i + 3]
+            seen.add(pixel)
+            busy += min(pixel) < 235
+    return seen, busy / (width * height)
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol, recording every event of one page."""
+
+    def __init__(self, chromium: str, profile: Path) -> None:
+        from websockets.sync.client import connect
+
+        self.proc = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+             "--disable-extensions", "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND",
+             f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        lines: queue.Queue[str] = queue.Queue()
+        stderr = self.proc.stderr
+        assert stderr is not None
+
+        def drain() -> None:  # keeps reading so Chromium never blocks on a full pipe
+            for line in stderr:
+                lines.put(line)
+
+        threading.Thread(target=drain, daemon=True).start()
+        deadline = time.monotonic() + 15
+        url = ""
+        while not url:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.1))
+            if line.startswith("DevTools listening on "):
+                url = line.split(" on ", 1)[1].strip()
+        self.ws = connect(url, max_size=None, open_timeout=10)
+        self.events: list[dict[str, Any]] = []
+        self.last_id = 0
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            self.call(f"{domain}.enable", session=True)
+
+    def send(self, method: str, session: bool, params: dict[str, Any]) -> int:
+        self.last_id += 1
+        message: dict[str, Any] = {"id": self.last_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = self.session
+        self.ws.send(json.dumps(message))
+        return self.last_id
+
+    def receive(self) -> dict[str, Any]:
+        """The next message; an alert() is recorded as an event and dismissed so the page goes on."""
+        message: dict[str, Any] = json.loads(self.ws.recv(timeout=20))
+        if message.get("method") == "Page.javascriptDialogOpening":
+            self.send("Page.handleJavaScriptDialog", True, {"accept": True})
+        return message
+
+    def call(self, method: str, session: bool = False, **params: Any) -> dict[str, Any]:
+        sent = self.send(method, session, params)
+        while True:
+            reply = self.receive()
+            if reply.get("id") == sent:
+                assert "error" not in reply, reply
+                return dict(reply.get("result", {}))
+            self.events.append(reply)
+
+    def wait_for(self, method: str) -> None:
+        while not any(e.get("method") == method for e in self.events):
+            self.events.append(self.receive())
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True,
+                           awaitPromise=True)
+        return result["result"].get("value")
+
+    def screenshot(self, width: int, height: int, mobile: bool) -> bytes:
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=mobile)
+        self.evaluate("document.fonts.ready.then(() => true)")
+        return base64.b64decode(self.call("Page.captureScreenshot", session=True, format="png")["data"])
+
+    def close(self) -> None:
+        self.ws.close()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.urls: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.urls += [v for k, v in attrs if v and k in ("src", "href", "xlink:href", "action", "poster")]
+        self.urls += [v for k, v in attrs if v and k == "style" and "url(" in v]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not on PATH (apt-get install chromium fonts-noto-cjk)")
+    pytest.importorskip("websockets.sync.client", reason="the DevTools client needs the websockets package")
+    started = Browser(chromium, tmp_path / "profile")
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+@pytest.mark.slow
+def test_report_in_headless_chromium(warehouse: Path, browser: Browser, tmp_path: Path) -> None:
+    """The written page loads with no request and no console error, draws its charts, escapes the hostile
+    title and tag, and fits a phone's width."""
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        page = write_report(conn, tmp_path / "report.html")
+    finally:
+        conn.close()
+    parsed = _Elements()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    assert [u for u in parsed.urls if not u.startswith(("#", "data:"))] == []
+
+    url = page.as_uri()
+    browser.call("Emulation.setDeviceMetricsOverride", session=True, width=1280, height=2000,
+                 deviceScaleFactor=1, mobile=False)
+    browser.call("Page.navigate", session=True, url=url)
+    browser.wait_for("Page.loadEventFired")
+    desktop = browser.screenshot(1280, 2000, mobile=False)
+    dom = browser.evaluate("document.documentElement.outerHTML")
+    facts = browser.evaluate("""({
+        scripts: document.scripts.length, images: document.images.length,
+        labels: [...document.querySelectorAll('.rb-label .t')].map(e => e.textContent),
+        tags: [...document.querySelectorAll('#tags .hb-label .t')].map(e => e.textContent),
+        bars: document.querySelectorAll('.rb-bar svg rect.fill').length,
+        barWidth: document.querySelector('.rb-bar svg').getBoundingClientRect().width,
+        font: getComputedStyle(document.body).fontFamily})""")
+    phone = browser.screenshot(390, 1800, mobile=True)
+    overflow = browser.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if shots := os.environ.get("JOBPIPELINE_REPORT_SHOTS"):
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        Path(shots, "report-desktop.png").write_bytes(desktop)
+        Path(shots, "report-phone.png").write_bytes(phone)
+
+    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
+    assert [r for r in requests if r != url and not r.startswith("data:")] == []
+    problems = [e for e in browser.events if e.get("method") in (
+        "Runtime.exceptionThrown", "Page.javascriptDialogOpening") or (
+        e.get("method") == "Runtime.consoleAPICalled") or (
+        e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+    assert problems == []
+
+    assert facts["scripts"] == 0 and facts["images"] == 0
+    assert HOSTILE_TITLE in facts["labels"] and HOSTILE_TAG in facts["tags"]
+    from_dom = _Elements()
+    from_dom.feed(dom)
+    assert "script" not in from_dom.tags and "img" not in from_dom.tags
+    assert any(HOSTILE_TITLE in t for t in from_dom.text)
+    assert facts["bars"] >= 8 and facts["barWidth"] > 300
+    assert "Hiragino Sans" in facts["font"] and "Noto Sans CJK JP" in facts["font"]
+
+    seen, busy = colours(desktop)
+    assert len(seen) > 200 and busy > 0.05
+    for level in ("29a096", "3883d0", "4b5bd4"):  # junior, mid and senior bars are drawn
+        assert bytes.fromhex(level) in seen
+    assert overflow <= 0
+    assert len(colours(phone)[0]) > 100
