@@ -129,7 +129,7 @@ def hostile_data() -> ReportData:
 
 
 def test_render_escapes_article_text() -> None:
-    """Markup in titles, slugs, labels and messages is shown as text: the page has no script element at all."""
+    """Markup in titles, slugs, labels and messages is shown as text: the page has no script element."""
     page = render_report(hostile_data())
     assert HOSTILE not in page
     assert "<script" not in page.lower()
@@ -170,7 +170,8 @@ def test_caps_keep_a_huge_warehouse_small() -> None:
     conn = duckdb.connect()
     conn.execute(ddl())
     n = 100_000
-    conn.execute(f"""INSERT INTO articles (slug, title, category, is_current, source_path, content_hash, run_id)
+    conn.execute(f"""INSERT INTO articles (slug, title, category, is_current, source_path, content_hash,
+                                           run_id)
         SELECT 'job_' || i, '職種' || i, 'cat' || (i % 40), true, 'f' || i || '.txt', md5(i::VARCHAR), 1
         FROM range({n}) t(i)""")
     conn.execute(f"""INSERT INTO salary_bands (slug, ordinal, level, level_label, min_yen, max_yen, min_open,
@@ -183,7 +184,8 @@ def test_caps_keep_a_huge_warehouse_small() -> None:
     conn.execute(f"""INSERT INTO tags (slug, ordinal, tag, canonical_tag, origin)
         SELECT 'job_' || i, 0, 't' || (i % 500), 't' || (i % 500), 'hashtag' FROM range({n}) t(i)""")
     conn.execute(f"""INSERT INTO validation_issues (run_id, source_path, slug, severity, code, message)
-        SELECT 1, 'f' || i || '.txt', 'job_' || i, 'error', 'code-' || (i % 30), 'm' FROM range({n // 5}) t(i)""")
+        SELECT 1, 'f' || i || '.txt', 'job_' || i, 'error', 'code-' || (i % 30), 'm'
+        FROM range({n // 5}) t(i)""")
     data = report_data(conn)
     assert data.salary is not None
     assert data.salary.categories_total == 40 and len(data.salary.categories) == 24
@@ -221,9 +223,11 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     articles = {
         "a.txt": make_article("ml_engineer", title=HOSTILE_TITLE, related=["data_scientist", "ghost_job"],
                               extra={"tags": [HOSTILE_TAG, "Python"]},
-                              salary=[("ジュニア (0-3年)", "500〜750"), ("シニア (7年以上)", "1,200〜2,000+")]),
+                              salary=[("ジュニア (0-3年)", "500〜750"),
+                                      ("シニア (7年以上)", "1,200〜2,000+")]),
         "b.txt": make_article("data_scientist", related=["ml_engineer", "ghost_job", "bi_engineer"],
-                              salary=[("新卒", "〜400"), ("ミドル", "650〜1,000"), ("マネージャー", "1,400以上")]),
+                              salary=[("新卒", "〜400"), ("ミドル", "650〜1,000"),
+                                      ("マネージャー", "1,400以上")]),
         "c.txt": make_article("backend_engineer", category="engineering", related=["ghost_job"]),
         "d.txt": make_article("it_consultant", category="business"),
         "broken.txt": "---json\n{\"slug\": \"broken_one\", \"title\": \n---\nbody\n",
@@ -245,7 +249,7 @@ def read_report_data(warehouse: Path) -> ReportData:
 
 
 def test_report_data_from_a_run(warehouse: Path) -> None:
-    """The page's data matches the warehouse: bands per level, gaps, broken files, last known good, the run."""
+    """The page's data matches the warehouse: bands, gaps, broken files, last known good and the run."""
     data = read_report_data(warehouse)
     assert data.salary is not None
     ai = next(c for c in data.salary.categories if c.name == "ai-data")
@@ -268,7 +272,7 @@ def test_report_data_from_a_run(warehouse: Path) -> None:
 # ------------------------------------------------------------------------------------------ in a browser
 
 def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
-    """Width, height and RGB(A) rows of an 8-bit truecolour PNG (all Chromium writes), zlib and struct only."""
+    """Width, height and RGB rows of an 8-bit truecolour PNG (what Chromium writes), with zlib and struct."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, height, bpp = 8, b"", 0, 0, 0
     while pos < len(data):
@@ -302,7 +306,9 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
                     line[x] = (line[x] + pred) & 255
         rows.append(bytes(line))
         prev = line
-    return width, height, [b"".join(r[i:i + 3] for i in range(0, len(r), bpp)) if bpp == 4 else r for r in rows]
+    if bpp == 4:
+        rows = [b"".join(r[i:i + 3] for i in range(0, len(r), bpp)) for r in rows]
+    return width, height, rows
 
 
 def colours(png: bytes) -> tuple[set[bytes], float]:
@@ -466,7 +472,8 @@ def test_report_in_headless_chromium(warehouse: Path, browser: Browser, tmp_path
         Path(shots, "report-desktop.png").write_bytes(desktop)
         Path(shots, "report-phone.png").write_bytes(phone)
 
-    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
+    requests = [e["params"]["request"]["url"] for e in browser.events
+                if e.get("method") == "Network.requestWillBeSent"]
     assert [r for r in requests if r != url and not r.startswith("data:")] == []
     problems = [e for e in browser.events if e.get("method") in (
         "Runtime.exceptionThrown", "Page.javascriptDialogOpening") or (

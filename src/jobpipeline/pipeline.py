@@ -141,6 +141,13 @@ def read_batch(task: ReadTask) -> Batch:
     return batch_from_results(results, unchanged)
 
 
+def batch_size(files: int, workers: int | None = None) -> int:
+    """Files per batch: at most BATCH_SIZE, and small enough that every worker gets ~4 batches
+    (so one slow batch does not leave the other cores idle at the end)."""
+    workers = workers or os.cpu_count() or 1
+    return max(16, min(BATCH_SIZE, -(-files // (workers * 4))))
+
+
 def chunks(items: Sequence[T], size: int) -> list[tuple[T, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
@@ -270,7 +277,7 @@ def _read_into(writer: Any, runner: StageRunner, seeds: Path, paths: Sequence[st
                known: dict[str, KnownFile], progress: Progress | None) -> int:
     """Read `paths` in batches and stage them; returns how many turned out unchanged."""
     items = [ReadItem(p, known[p].content_hash if p in known else None) for p in paths]
-    tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, BATCH_SIZE)]
+    tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     done = 0
     touched = 0
     if progress:
@@ -364,7 +371,7 @@ def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | Non
         raise SeedsNotFoundError(str(seeds))
     discovery = discover_seeds(seeds)
     items = [ReadItem(f.path, None) for f in discovery.files]
-    tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, BATCH_SIZE)]
+    tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     findings = list(discovery.findings)
     entries: list[CorpusEntry] = []
     done = 0
