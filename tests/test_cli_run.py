@@ -225,3 +225,19 @@ def test_missing_seeds_folder_is_one_line(tmp_path: Path) -> None:
     result = cli("run", "--local", "--seeds", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"))
     assert result.exit_code == 2
     assert "seeds folder" in result.stderr and "Traceback" not in result.output
+
+
+def test_each_run_publishes_a_report(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+                                     tmp_path: Path) -> None:
+    """Each run publishes report.html (listed in the manifest); `report` names it or writes a new one."""
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    published = warehouse.parent / "published"
+    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["report"]["file"] == "report.html"
+    assert "alpha" in (published / "report.html").read_text(encoding="utf-8")
+    result = cli("report", "--warehouse", str(warehouse))
+    assert result.exit_code == 0 and "published/report.html" in result.stdout
+    target = tmp_path / "mine.html"
+    result = cli("report", "--warehouse", str(warehouse), "--out", str(target))
+    assert result.exit_code == 0 and target.read_text(encoding="utf-8").lower().startswith("<!doctype html>")

@@ -228,6 +228,7 @@ def print_summary(record: dict[str, Any]) -> None:
     out.print(f"findings: {r['errors']} errors, {r['warnings']} warnings")
     published = Path(r["warehouse"]).parent / "published"
     out.print(f"published {len(r['datasets'])} datasets to {published}: {', '.join(r['datasets'])}")
+    out.print(f"report: {published / 'report.html'} (jobpipeline report --open)")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in r["stage_seconds"].items())
     out.print(f"warehouse {r['warehouse']} ({timings})")
 
@@ -392,6 +393,42 @@ def synth(
     out.print(f"wrote {report.files_written} articles ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
               f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
               f"{report.related_links} related links dangling")
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    output: Annotated[Path | None, typer.Option("--out", help="Write the page here instead of using the "
+                                                "one the last run published.")] = None,
+    open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+) -> None:
+    """Show where the HTML report of the last run is (each run publishes one), or write it anew.
+
+    Example: jobpipeline report --open
+    """
+    from jobpipeline.publish import REPORT_FILE, published_path
+
+    with error_boundary():
+        if output is None:
+            page = published_path(warehouse) / REPORT_FILE
+            if not page.exists():
+                from jobpipeline.errors import WarehouseMissingError
+
+                raise WarehouseMissingError(str(warehouse))
+        else:
+            from jobpipeline.report import write_report
+            from jobpipeline.warehouse import open_read_only
+
+            conn = open_read_only(warehouse)
+            try:
+                page = write_report(conn, output)
+            finally:
+                conn.close()
+    out.print(f"report: {page.absolute()}")
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(page.resolve().as_uri())
 
 
 @app.command()

@@ -21,7 +21,10 @@ from typing import Any
 
 import duckdb
 
+from jobpipeline.report import write_report
+
 KEEP_VERSIONS = 3
+REPORT_FILE = "report.html"
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,13 @@ def stage_datasets(conn: duckdb.DuckDBPyConnection, warehouse: Path, run_id: int
             plain.unlink()
             entry["csv"] = {"file": csv_file.name, "sha256": _sha256(csv_file)}
         entries.append(entry)
+    report = write_report(conn, building / REPORT_FILE)
     manifest = {
         "run_id": run_id,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "warehouse": warehouse.name,
         "datasets": entries,
+        "report": {"file": report.name, "sha256": _sha256(report), "bytes": report.stat().st_size},
     }
     (building / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                             encoding="utf-8")
