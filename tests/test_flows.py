@@ -81,7 +81,7 @@ def test_dask_task_runner_on_two_workers(prefect_harness: None, seeds_dir: Path,
     monkeypatch.setenv("JOBPIPELINE_TASK_RUNNER", "dask")
     monkeypatch.setenv("JOBPIPELINE_DASK_WORKERS", "2")
     monkeypatch.setenv("DASK_LOGGING__DISTRIBUTED", "error")
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", 2)  # several batches, so both workers get some
+    monkeypatch.setattr(pipeline, "batch_size", lambda files, workers=None: 2)  # several batches for both workers
     for index in range(6):
         write_seed(f"{index}.txt", make_article(f"job_{index}"))
     record = flow_result(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), workers=2,

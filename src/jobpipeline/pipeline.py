@@ -17,20 +17,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jobpipeline.decode import MAX_FILE_BYTES
+from jobpipeline.batches import ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, SeedFile, discover_seeds
 from jobpipeline.errors import SeedsNotFoundError
 from jobpipeline.faults import checkpoint
-from jobpipeline.models import Finding, ReadResult
+from jobpipeline.models import Finding
 from jobpipeline.publish import go_live, stage_datasets
-from jobpipeline.read import read_article
-from jobpipeline.rows import Batch, batch_from_results
 from jobpipeline.validate import check_corpus
 from jobpipeline.warehouse import KnownFile, LoadResult, WriterLock, open_writer
 
 STAGES = ("discover", "read", "load", "publish")
-BATCH_SIZE = 250
-"""Files per read task: ~10 MB of text, so a task's 2-3 ms of orchestration is noise."""
 SERIAL_BELOW = 64
 """Fewer files than this are read in-process: starting worker processes would cost more."""
 
@@ -52,20 +48,6 @@ class StageRunner(Protocol):
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total)"""
-
-
-@dataclass(frozen=True)
-class ReadItem:
-    """A file to read, with the hash the warehouse has for it (to skip unchanged bytes)."""
-
-    path: str
-    known_hash: str | None
-
-
-@dataclass(frozen=True)
-class ReadTask:
-    seeds: str
-    items: tuple[ReadItem, ...]
 
 
 @dataclass(frozen=True)
@@ -114,42 +96,6 @@ def plan_changes(files: Sequence[SeedFile], known: dict[str, KnownFile], only: s
         # Files outside `only` that vanished are still present as far as this re-validation knows.
         present = sorted(present_set | {p for p in known if p not in present_set and p not in only})
     return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted)
-
-
-def read_batch(task: ReadTask) -> Batch:
-    """Read a batch of files (runs in a worker process): unchanged bytes are skipped by hash."""
-    import hashlib
-
-    root = Path(task.seeds)
-    results: list[tuple[ReadResult, int]] = []
-    unchanged: list[tuple[str, int, int]] = []
-    for item in task.items:
-        try:
-            with open(root / item.path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-                stat = os.fstat(handle.fileno())
-        except OSError as exc:
-            finding = Finding(source_path=item.path, severity="error", code="file-unreadable",
-                              message=f"cannot read the file ({exc.strerror or type(exc).__name__}): check it "
-                                      "exists and is readable")
-            results.append((ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0))
-            continue
-        if item.known_hash is not None and hashlib.sha256(data).hexdigest() == item.known_hash:
-            unchanged.append((item.path, stat.st_size, stat.st_mtime_ns))
-            continue
-        results.append((read_article(data, item.path), stat.st_mtime_ns))
-    return batch_from_results(results, unchanged)
-
-
-def batch_size(files: int, workers: int | None = None) -> int:
-    """Files per batch: at most BATCH_SIZE, and small enough that every worker gets ~4 batches
-    (so one slow batch does not leave the other cores idle at the end)."""
-    workers = workers or os.cpu_count() or 1
-    return max(16, min(BATCH_SIZE, -(-files // (workers * 4))))
-
-
-def chunks(items: Sequence[T], size: int) -> list[tuple[T, ...]]:
-    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 @dataclass
@@ -228,6 +174,7 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
     checkpoint("after-lock")
     try:
         with open_writer(options.warehouse) as writer:
+            seconds["copy"] = writer.copy_seconds
             checkpoint("after-copy")
             known = writer.known_files()
             plan = plan_changes(discovery.files, known, set(options.only_paths) if options.only_paths else None)
@@ -256,12 +203,13 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
             clock = time.perf_counter()
             version = runner.stage("publish", stage_datasets, writer.conn, options.warehouse, writer.run_id,
                                    options.csv)
-            findings = _findings(writer)
+            findings = _findings(writer, set(plan.to_read) | set(plan.deleted))
+            seconds["publish"] = time.perf_counter() - clock
+            writer.set_stage_seconds(seconds)
             checkpoint("after-publish-staged")
         checkpoint("after-warehouse-rename")
         go_live(options.warehouse, version)
         checkpoint("after-go-live")
-        seconds["publish"] = time.perf_counter() - clock
     finally:
         lock.release()
     return RunSummary(
@@ -292,10 +240,22 @@ def _read_into(writer: Any, runner: StageRunner, seeds: Path, paths: Sequence[st
     return touched
 
 
-def _findings(writer: Any) -> list[Finding]:
+FINDINGS_SHOWN = 500
+"""Findings a run's summary carries (errors first, then the files it read); the table has them all."""
+
+
+def _findings(writer: Any, read_paths: set[str]) -> list[Finding]:
+    """The findings worth showing: errors anywhere, then those of the files this run read.
+
+    Capped, so a 100,000-file corpus with a warning per file does not build 100,000 models.
+    """
+    writer.conn.execute("CREATE OR REPLACE TEMP TABLE tmp_read (source_path VARCHAR)")
+    if read_paths:
+        writer.conn.executemany("INSERT INTO tmp_read VALUES (?)", [(p,) for p in sorted(read_paths)][:FINDINGS_SHOWN])
     rows = writer.conn.execute(
         "SELECT source_path, line, slug, severity, code, field, message FROM validation_issues "
-        "ORDER BY source_path, line NULLS FIRST, code"
+        "WHERE severity = 'error' OR source_path IN (SELECT source_path FROM tmp_read) "
+        f"ORDER BY severity, source_path, line NULLS FIRST, code LIMIT {FINDINGS_SHOWN}"
     ).fetchall()
     return [Finding(source_path=r[0], line=r[1], slug=r[2], severity=r[3], code=r[4], field=r[5], message=r[6])
             for r in rows]
@@ -323,7 +283,7 @@ def new_process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool for read batches. forkserver: safe when the parent has threads (Prefect's) and
     cheaper than spawn, since the server process imports the reader once."""
     context = get_context("forkserver")
-    context.set_forkserver_preload(["jobpipeline.pipeline"])
+    context.set_forkserver_preload(["jobpipeline.batches"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

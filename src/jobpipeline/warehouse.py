@@ -38,8 +38,16 @@ STORAGE_COMPATIBILITY = "v1.0.0"
 """DuckDB 2.x writes files 1.x cannot open unless told to; most users' `duckdb` CLI is 1.x."""
 
 
-def connect_config() -> dict[str, Any]:
-    return {"storage_compatibility_version": STORAGE_COMPATIBILITY}
+WRITER_MEMORY_LIMIT = "1GB"
+"""DuckDB's own cap for a load; staging tables spill to disk beyond it (default is 80% of RAM)."""
+
+
+def connect_config(temp_directory: Path | None = None) -> dict[str, Any]:
+    config: dict[str, Any] = {"storage_compatibility_version": STORAGE_COMPATIBILITY,
+                              "memory_limit": WRITER_MEMORY_LIMIT, "preserve_insertion_order": False}
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    return config
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
@@ -145,6 +153,8 @@ class WarehouseWriter:
         self.conn = conn
         self.path = path
         self.run_id = self._next_run_id()
+        self.copy_seconds = 0.0
+        """Seconds spent copying the live file (the price of copy-on-write)."""
         self._staged_paths: set[str] = set()
         self._create_staging()
 
@@ -424,6 +434,11 @@ class WarehouseWriter:
              json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}), flow_run_id],
         )
 
+    def set_stage_seconds(self, stage_seconds: dict[str, float]) -> None:
+        """Record the final per-stage timings (publishing ends after the runs row was written)."""
+        self.conn.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?",
+                          [json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}), self.run_id])
+
 
 def _findings_frame(findings: Sequence[Finding], hashes: dict[str, str]) -> pl.DataFrame:
     return pl.DataFrame(
@@ -513,10 +528,12 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
     staging = next_path(path)
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a killed run's copy: the lock says nobody else owns it
+    started = time.perf_counter()
     try:
         if path.exists():
             shutil.copyfile(path, staging)
-        conn = duckdb.connect(str(staging), config=connect_config())
+        copy_seconds = time.perf_counter() - started
+        conn = duckdb.connect(str(staging), config=connect_config(path.with_name(path.name + ".tmp")))
     except (OSError, duckdb.Error) as exc:
         staging.unlink(missing_ok=True)
         raise WarehouseError(str(path), f"cannot prepare the load: {_one_line(exc)}") from None
@@ -524,6 +541,7 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
     try:
         conn.execute(schema.ddl())
         writer = WarehouseWriter(conn, path)
+        writer.copy_seconds = copy_seconds
         yield writer
         conn.execute("CHECKPOINT")
         conn.close()

@@ -1,0 +1,391 @@
+"""Benchmark jobpipeline at 1,000 and 10,000 articles (100,000 with --full) and write docs/benchmarks.md.
+
+Everything is measured from outside with public tools: wall time with time.perf_counter around real
+`jobpipeline` processes, peak memory by sampling the RSS of the run's whole process tree from /proc
+(the run plus its reader processes), and per-stage seconds from the `runs` table the run wrote.
+
+    uv run python benchmarks/run.py            # 1k and 10k
+    uv run python benchmarks/run.py --full     # and 100k (about 4 GB of corpus on disk)
+    uv run python benchmarks/run.py --sizes 1000 --no-server
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT / "benchmarks" / "corpus"
+OUT = ROOT / "benchmarks" / "out"
+QUERY = ("SELECT a.category, b.level, count(*) AS bands, median(b.midpoint_yen) AS median_yen "
+         "FROM salary_bands b JOIN articles a USING (slug) GROUP BY ALL ORDER BY 1, 2")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- measuring a process tree --------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_tree_mb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def measure(args: list[str], env: dict[str, str] | None = None, sample_every: float = 0.1) -> Measured:
+    """Run a command; wall time and the peak summed RSS of its process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            tree = [process.pid]
+            index = 0
+            while index < len(tree):
+                tree.extend(_children(tree[index]))
+                index += 1
+            peak = max(peak, sum(_rss_kb(pid) for pid in tree))
+            done.wait(sample_every)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return Measured(seconds, peak / 1024, stdout, stderr, process.returncode)
+
+
+def jobpipeline(*args: str) -> list[str]:
+    return [sys.executable, "-m", "jobpipeline.cli", *args]
+
+
+def run_pipeline(seeds: Path, warehouse: Path, env: dict[str, str],
+                 local: bool = False) -> tuple[Measured, dict[str, Any]]:
+    result = measure(jobpipeline("run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json",
+                                 *(["--local"] if local else [])), env=env)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"run failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result, json.loads(result.stdout)
+
+
+# -- the floor: markdown-it-py alone ---------------------------------------------------------------
+def markdown_floor(seeds: Path) -> tuple[float, int]:
+    """Seconds for markdown-it-py (commonmark + tables, the full parse) over every body, one core."""
+    code = r"""
+import sys, time
+from pathlib import Path
+from markdown_it import MarkdownIt
+md = MarkdownIt("commonmark").enable("table")
+files = sorted(p for p in Path(sys.argv[1]).rglob("*") if p.suffix in (".txt", ".md"))
+bodies = []
+for p in files:
+    text = p.read_bytes().decode("utf-8", "replace")
+    parts = text.split("\n---\n", 1)
+    bodies.append(parts[1] if len(parts) == 2 else text)
+start = time.perf_counter()
+for body in bodies:
+    md.parse(body)
+print(time.perf_counter() - start, len(bodies))
+"""
+    out = subprocess.run([sys.executable, "-c", code, str(seeds)], capture_output=True, text=True, check=True)
+    seconds, count = out.stdout.split()
+    return float(seconds), int(count)
+
+
+# -- a Prefect server for the "with server" figures --------------------------------------------
+class Server:
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="jp-bench-prefect-"))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env.pop("PREFECT_API_URL", None)
+        self.process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                         "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        import urllib.request
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("the Prefect server did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+# -- one size ----------------------------------------------------------------------------------------
+@dataclass
+class SizeResult:
+    n: int
+    corpus_mb: float
+    floor_s: float
+    cold: Measured
+    cold_record: dict[str, Any]
+    cold_stages: dict[str, float]
+    nochange: Measured
+    nochange_stages: dict[str, float]
+    edit: Measured
+    edit_stages: dict[str, float]
+    warehouse_mb: float
+    published_mb: float
+    query_cli_s: float
+    query_inprocess_s: float
+    local_cold_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def stages(warehouse: Path) -> dict[str, float]:
+    code = ("import duckdb, json, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print(c.execute('SELECT stage_seconds FROM runs ORDER BY run_id DESC LIMIT 1').fetchall()[0][0])")
+    out = subprocess.run([sys.executable, "-c", code, str(warehouse)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool) -> SizeResult:
+    corpus = CORPORA / f"n{n}"
+    if not (corpus / ".synth.json").exists() or json.loads((corpus / ".synth.json").read_text()).get("n") != n:
+        log(f"generating {n} articles into {corpus}...")
+        subprocess.run(jobpipeline("synth", "--n", str(n), "--out", str(corpus), "--seed", "1"), cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+    corpus_mb = folder_mb(corpus)
+    log(f"[{n}] markdown-it-py floor...")
+    floor_s, _ = markdown_floor(corpus)
+    # Work on a copy so the edit does not touch the cached corpus.
+    seeds = work / f"seeds-{n}"
+    shutil.rmtree(seeds, ignore_errors=True)
+    shutil.copytree(corpus, seeds, ignore=shutil.ignore_patterns(".synth.json"))
+    warehouse = work / f"wh-{n}" / "jobs.duckdb"
+    shutil.rmtree(warehouse.parent, ignore_errors=True)
+    log(f"[{n}] cold run...")
+    cold, cold_record = run_pipeline(seeds, warehouse, env)
+    cold_stages = stages(warehouse)
+    log(f"[{n}] no-change rerun...")
+    nochange, _ = run_pipeline(seeds, warehouse, env)
+    nochange_stages = stages(warehouse)
+    victim = sorted(seeds.rglob("*.txt"))[n // 2]
+    with open(victim, "a", encoding="utf-8") as handle:
+        handle.write("\n追記: ベンチマークによる編集。\n")
+    log(f"[{n}] rerun after editing {victim.name}...")
+    edit, edit_record = run_pipeline(seeds, warehouse, env)
+    assert edit_record["files_changed"] == 1, edit_record
+    edit_stages = stages(warehouse)
+    query = measure(jobpipeline("query", "--warehouse", str(warehouse), "--format", "csv", QUERY))
+    code = ("import duckdb, sys, time; t = time.perf_counter(); c = duckdb.connect(sys.argv[1], read_only=True); "
+            f"c.execute({QUERY!r}).fetchall(); print(time.perf_counter() - t)")
+    inprocess = min(float(subprocess.run([sys.executable, "-c", code, str(warehouse)], capture_output=True,
+                                         text=True, check=True).stdout) for _ in range(3))
+    local_cold = None
+    if with_local:
+        log(f"[{n}] cold run without Prefect (--local)...")
+        local_wh = work / f"wh-local-{n}" / "jobs.duckdb"
+        shutil.rmtree(local_wh.parent, ignore_errors=True)
+        local_cold = run_pipeline(seeds, local_wh, env, local=True)[0].seconds
+        shutil.rmtree(local_wh.parent, ignore_errors=True)
+    result = SizeResult(
+        n=n, corpus_mb=corpus_mb, floor_s=floor_s, cold=cold, cold_record=cold_record, cold_stages=cold_stages,
+        nochange=nochange, nochange_stages=nochange_stages, edit=edit, edit_stages=edit_stages,
+        warehouse_mb=warehouse.stat().st_size / 1e6, published_mb=folder_mb(warehouse.parent / "published"),
+        query_cli_s=query.seconds, query_inprocess_s=inprocess, local_cold_s=local_cold,
+    )
+    shutil.rmtree(seeds, ignore_errors=True)
+    shutil.rmtree(warehouse.parent, ignore_errors=True)
+    return result
+
+
+def fixed_cost(env: dict[str, str], work: Path) -> float:
+    empty = work / "empty-seeds"
+    empty.mkdir(exist_ok=True)
+    times = []
+    for attempt in range(2):
+        warehouse = work / f"wh-empty-{attempt}" / "jobs.duckdb"
+        times.append(run_pipeline(empty, warehouse, env)[0].seconds)
+        shutil.rmtree(warehouse.parent, ignore_errors=True)
+    return min(times)
+
+
+# -- report -----------------------------------------------------------------------------------------------
+def machine() -> str:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+               platform.processor())
+    return f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemeral: float | None, mode: str) -> str:
+    fixed = fixed_server if fixed_server is not None else fixed_ephemeral or 0.0
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine()} by `benchmarks/run.py` ({mode}).",
+        "Corpora are `jobpipeline synth` output (seed 1, ~39 KB per article, 2% broken files).",
+        "",
+        "## Prefect's fixed cost (a run on an empty seeds folder, end to end)",
+        "",
+        "| setting | seconds |",
+        "|---|---|",
+    ]
+    if fixed_server is not None:
+        lines.append(f"| against a running Prefect server (`PREFECT_API_URL` set) | {fixed_server:.2f} |")
+    if fixed_ephemeral is not None:
+        lines.append(f"| no `PREFECT_API_URL` (Prefect starts a temporary server) | {fixed_ephemeral:.2f} |")
+    lines += [
+        "",
+        f"Figures below are net of the fixed cost ({fixed:.2f} s) where marked *net*.",
+        "",
+        "## Runs",
+        "",
+        "| articles | corpus MB | floor s | cold s (net) | articles/s | cold / floor | no-change s (net) | "
+        "no-change / cold | one edit s (net) | one edit / cold | peak RSS MB | warehouse MB | published MB | "
+        "query s (in-process / CLI) |",
+        "|" + "---|" * 14,
+    ]
+    for r in results:
+        cold_net = max(r.cold.seconds - fixed, 0.001)
+        nochange_net = max(r.nochange.seconds - fixed, 0.0)
+        edit_net = max(r.edit.seconds - fixed, 0.0)
+        peak = max(r.cold.peak_tree_mb, r.nochange.peak_tree_mb, r.edit.peak_tree_mb)
+        lines.append(
+            f"| {r.n:,} | {r.corpus_mb:,.0f} | {r.floor_s:.2f} | {r.cold.seconds:.2f} ({cold_net:.2f}) | "
+            f"{r.n / cold_net:,.0f} | {cold_net / r.floor_s:.2f} | {r.nochange.seconds:.2f} ({nochange_net:.2f}) | "
+            f"{nochange_net / cold_net:.1%} | {r.edit.seconds:.2f} ({edit_net:.2f}) | {edit_net / cold_net:.1%} | "
+            f"{peak:,.0f} | {r.warehouse_mb:,.1f} | {r.published_mb:,.1f} | "
+            f"{r.query_inprocess_s:.3f} / {r.query_cli_s:.2f} |"
+        )
+    lines += ["", "## Seconds per stage (from the `runs` table)", "",
+              "| articles | run | " + " | ".join(["discover", "copy", "read", "load", "publish"]) + " |",
+              "|" + "---|" * 7]
+    for r in results:
+        for name, st in (("cold", r.cold_stages), ("no change", r.nochange_stages), ("one edit", r.edit_stages)):
+            lines.append(f"| {r.n:,} | {name} | " + " | ".join(f"{st.get(k, 0):.2f}" for k in
+                                                               ("discover", "copy", "read", "load", "publish")) + " |")
+    local = [r for r in results if r.local_cold_s is not None]
+    if local:
+        lines += ["", "## Without Prefect (`jobpipeline run --local`, cold)", "", "| articles | seconds |", "|---|---|"]
+        lines += [f"| {r.n:,} | {r.local_cold_s:.2f} |" for r in local]
+    lines += [
+        "",
+        "## How to read this",
+        "",
+        "- *floor*: markdown-it-py (commonmark + tables) parsing every body on one core, nothing else.",
+        "- *cold*: an empty warehouse; `jobpipeline run` through Prefect, all stages, wall time of the process.",
+        "- *no-change* and *one edit*: reruns on the same warehouse; the edit appends a paragraph to one file.",
+        "- *peak RSS*: the largest sum of resident memory over the run's process tree (run + reader processes),",
+        "  sampled every 0.1 s from /proc.",
+        "- *copy* is the copy-on-write price: the live warehouse file is copied before each load so readers are",
+        "  never blocked; it grows with the warehouse size, not with the edit.",
+        f"- *query*: `{QUERY}`; in-process is open + execute on a read-only connection (best of 3); CLI is the whole",
+        "  `jobpipeline query` process including Python start-up.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also 100,000 articles")
+    parser.add_argument("--sizes", type=int, nargs="*", help="article counts (default 1000 10000)")
+    parser.add_argument("--no-server", action="store_true", help="skip the figures against a running server")
+    parser.add_argument("--no-ephemeral", action="store_true", help="skip the temporary-server fixed cost")
+    parser.add_argument("--local", action="store_true", help="also time cold runs without Prefect")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    sizes = args.sizes or ([1000, 10000, 100000] if args.full else [1000, 10000])
+    work = Path(tempfile.mkdtemp(prefix="jp-bench-", dir=OUT.parent if OUT.parent.exists() else None))
+    base_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR"}
+    try:
+        fixed_ephemeral = None
+        if not args.no_ephemeral:
+            log("fixed cost with Prefect's temporary server...")
+            env = {**base_env}
+            os.environ.pop("PREFECT_API_URL", None)
+            fixed_ephemeral = fixed_cost(env, work)
+        results: list[SizeResult] = []
+        fixed_server = None
+        if args.no_server:
+            for n in sizes:
+                results.append(bench_size(n, base_env, work, args.local))
+            mode = "runs through Prefect's temporary server"
+        else:
+            with Server() as server:
+                env = {**base_env, "PREFECT_API_URL": server.url}
+                log("fixed cost against a running server...")
+                fixed_server = fixed_cost(env, work)
+                for n in sizes:
+                    results.append(bench_size(n, env, work, args.local))
+            mode = "runs against a local Prefect server"
+        text = render(results, fixed_server, fixed_ephemeral, mode)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(text)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
