@@ -128,3 +128,31 @@ def test_readme_table_reference_is_generated_from_schema() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     start = readme.index("<!-- tables:start -->") + len("<!-- tables:start -->")
     assert readme[start:readme.index("<!-- tables:end -->")] == "\n" + markdown_reference()
+
+
+def test_validate_named_files_against_the_whole_folder(seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
+    """`validate FILE` reports only on FILE, yet sees the folder's slugs (duplicates, dangling links)."""
+    write_seed("a.txt", make_article("alpha", related=["gamma"]))
+    write_seed("b.txt", make_article("alpha", related=["nobody"]))
+    write_seed("c.txt", make_article("gamma", related=["nobody"]))
+    result = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "b.txt"))
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert all(line.startswith(f"{seeds_dir.as_posix()}/b.txt") for line in lines[:-1])
+    assert any("slug-duplicate" in line and "a.txt" in line for line in lines)
+    assert lines[-1].startswith("1 files checked: 1 errors")
+    result = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "c.txt"))
+    assert result.exit_code == 0 and "related-dangling" in result.stdout and "nobody" in result.stdout
+
+
+def test_pre_commit_hook_definition() -> None:
+    """The pre-commit hook runs `jobpipeline validate` on changed .txt/.md files."""
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [hook] = hooks
+    assert hook["id"] == "jobpipeline-validate" and hook["entry"] == "jobpipeline validate"
+    assert hook["language"] == "python" and hook["pass_filenames"] is True
+    assert re.search(hook["files"], "seeds/000_x.txt") and not re.search(hook["files"], "src/cli.py")

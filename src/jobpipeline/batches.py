@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from jobpipeline.decode import MAX_FILE_BYTES
+from jobpipeline.decode import MAX_FILE_BYTES, DecodeError, decode_article
+from jobpipeline.front_matter import FrontMatterError, field_lines, list_item_lines, split_front_matter
 from jobpipeline.models import Finding, ReadResult
 from jobpipeline.read import read_article
 from jobpipeline.rows import Batch, batch_from_results
+from jobpipeline.validate import SLUG_PATTERN, CorpusEntry
 
 BATCH_SIZE = 250
 """Most files per read task: ~10 MB of text, so a task's 2-3 ms of orchestration is noise."""
@@ -72,3 +74,30 @@ def chunks(items: Sequence[T], size: int) -> list[tuple[T, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+
+
+def read_corpus_entries(task: ReadTask) -> list[CorpusEntry]:
+    """What the corpus checks need of each file (slug, related jobs), reading front matter only.
+
+    Used to check a few files against a large folder (`jobpipeline validate FILE ...`, the
+    pre-commit hook) without parsing every other article's body. A file counts when its front
+    matter parses and has a valid slug and a title: per-file checks deeper than that are skipped.
+    """
+    root = Path(task.seeds)
+    entries: list[CorpusEntry] = []
+    for item in task.items:
+        try:
+            with open(root / item.path, "rb") as handle:
+                text = decode_article(handle.read(MAX_FILE_BYTES + 1))
+            split = split_front_matter(text)
+        except (OSError, DecodeError, FrontMatterError):
+            continue
+        slug, title, related = split.data.get("slug"), split.data.get("title"), split.data.get("related_jobs", [])
+        if not isinstance(slug, str) or not SLUG_PATTERN.match(slug) or not isinstance(title, str) or not title:
+            continue
+        related_jobs = tuple(r for r in related if isinstance(r, str)) if isinstance(related, list) else ()
+        lines = field_lines(split.block_text, split.block_line, split.fence)
+        entries.append(CorpusEntry(item.path, slug, related_jobs,
+                                   list_item_lines(split.block_text, split.block_line, "related_jobs", related_jobs),
+                                   lines.get("slug")))
+    return entries

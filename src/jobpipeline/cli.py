@@ -95,10 +95,12 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
 
 @app.command()
 def validate(
+    files: Annotated[list[str] | None, typer.Argument(help="Only these seed files (the rest of the folder is "
+                                                       "still read for slugs and links).")] = None,
     seeds: SeedsOption = Path(DEFAULT_SEEDS),
     output_format: Annotated[str, typer.Option("--format", help="text, json or github.")] = "text",
 ) -> None:
-    """Check every seed file and print one line per finding; writes nothing.
+    """Check every seed file (or just FILES) and print one line per finding; writes nothing.
 
     Example: jobpipeline validate --seeds seeds --format github
     """
@@ -111,7 +113,8 @@ def validate(
         if not seeds.is_dir():
             raise SeedsNotFoundError(str(seeds))
         with progress_bar(output_format == "text" and err.is_terminal) as update:
-            report = validate_seeds(seeds, LocalRunner(), progress=update)
+            only = frozenset(_seed_relative(seeds, f) for f in files) if files else None
+            report = validate_seeds(seeds, LocalRunner(), progress=update, only=only)
     for finding in report.findings:
         shown = finding.model_copy(update={"source_path": _display_path(seeds, finding.source_path)})
         if output_format == "json":

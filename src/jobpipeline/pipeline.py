@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jobpipeline.batches import ReadItem, ReadTask, batch_size, chunks, read_batch
+from jobpipeline.batches import BATCH_SIZE, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, SeedFile, discover_seeds
 from jobpipeline.errors import SeedsNotFoundError
 from jobpipeline.faults import checkpoint
@@ -323,17 +323,33 @@ class ValidationReport:
         return len({f.source_path for f in self.findings if f.severity == "error"})
 
 
-def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | None = None) -> ValidationReport:
-    """Read and check every file without touching any warehouse (what `jobpipeline validate` does)."""
+def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | None = None,
+                   only: frozenset[str] | None = None) -> ValidationReport:
+    """Read and check every file without touching any warehouse (what `jobpipeline validate` does).
+
+    With `only`, just those files are read in full and reported on; the rest of the folder is
+    read for slugs and links alone, so corpus-wide checks still see everything.
+    """
+    from jobpipeline.batches import read_corpus_entries
     from jobpipeline.validate import CorpusEntry
 
     if not seeds.is_dir():
         raise SeedsNotFoundError(str(seeds))
     discovery = discover_seeds(seeds)
-    items = [ReadItem(f.path, None) for f in discovery.files]
+    selected = [f for f in discovery.files if only is None or f.path in only]
+    items = [ReadItem(f.path, None) for f in selected]
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
-    findings = list(discovery.findings)
+    findings = [f for f in discovery.findings if only is None or f.source_path in only]
+    missing = sorted((only or frozenset()) - {f.path for f in discovery.files})
+    findings.extend(Finding(source_path=path, severity="error", code="file-unreadable",
+                            message="no such seed file (*.txt or *.md) in the seeds folder: check the path")
+                    for path in missing)
     entries: list[CorpusEntry] = []
+    if only is not None:
+        others = [ReadItem(f.path, None) for f in discovery.files if f.path not in only]
+        for part in runner.map("scan", read_corpus_entries,
+                               [ReadTask(str(seeds), batch) for batch in chunks(others, BATCH_SIZE * 4)]):
+            entries.extend(part)
     done = 0
     for batch in runner.map("read", read_batch, tasks):
         findings.extend(batch.findings)
@@ -342,6 +358,6 @@ def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | Non
         done += len(batch.files)
         if progress:
             progress("read", done, len(items))
-    findings.extend(check_corpus(entries).findings)
+    findings.extend(f for f in check_corpus(entries).findings if only is None or f.source_path in only)
     findings.sort(key=lambda f: (f.source_path, f.line or 0, f.severity, f.code))
-    return ValidationReport(files_seen=len(discovery.files), findings=findings)
+    return ValidationReport(files_seen=len(selected), findings=findings)
