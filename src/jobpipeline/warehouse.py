@@ -31,7 +31,7 @@ from jobpipeline import schema
 from jobpipeline.errors import QueryError, WarehouseBusyError, WarehouseError, WarehouseMissingError
 from jobpipeline.faults import checkpoint
 from jobpipeline.models import Finding
-from jobpipeline.rows import Batch
+from jobpipeline.rows import Batch, FileVersion
 from jobpipeline.validate import CorpusCheck, CorpusEntry
 
 STORAGE_COMPATIBILITY = "v1.0.0"
@@ -90,19 +90,10 @@ def _explain_io_error(exc: duckdb.Error) -> str:
 
 
 @dataclass(frozen=True)
-class KnownFile:
-    """What the warehouse remembers of a seed file."""
+class KnownFile(FileVersion):
+    """What the warehouse remembers of a seed file: the version last read, and its status."""
 
-    source_path: str
-    size: int
-    mtime_ns: int
-    content_hash: str
-    claimed_slug: str | None
-    slug_line: int | None
-    parse_ok: bool
-    related_jobs: tuple[str, ...]
-    related_lines: tuple[int | None, ...]
-    status: str
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,9 +155,13 @@ class WarehouseWriter:
         return int(row[0]) if row else 1
 
     def known_files(self) -> dict[str, KnownFile]:
+        """The `files` table: what the previous run read."""
+        return self._file_versions("files", "status")
+
+    def _file_versions(self, table: str, status: str) -> dict[str, KnownFile]:
         rows = self.conn.execute(
             "SELECT source_path, size, mtime_ns, content_hash, claimed_slug, slug_line, parse_ok, related_jobs, "
-            "related_lines, status FROM files"
+            f"related_lines, {status} FROM {table}"
         ).fetchall()
         return {
             r[0]: KnownFile(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), tuple(r[7] or ()),
@@ -234,15 +229,8 @@ class WarehouseWriter:
             self.conn.unregister("_frame")
 
     def staged_files(self) -> dict[str, KnownFile]:
-        rows = self.conn.execute(
-            "SELECT source_path, size, mtime_ns, content_hash, claimed_slug, slug_line, parse_ok, related_jobs, "
-            "related_lines FROM stg_files"
-        ).fetchall()
-        return {
-            r[0]: KnownFile(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), tuple(r[7] or ()), tuple(r[8] or ()),
-                            "")
-            for r in rows
-        }
+        """Files read in this run so far."""
+        return self._file_versions("stg_files", "''")
 
     # -- deciding -------------------------------------------------------------------------------
     def resolve(self, present: Sequence[str], known: dict[str, KnownFile],
