@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jobpipeline.pipeline import STAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "benchmarks" / "corpus"
 OUT = ROOT / "benchmarks" / "out"
@@ -319,12 +321,11 @@ def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemera
             f"{r.query_inprocess_s:.3f} / {r.query_cli_s:.2f} |"
         )
     lines += ["", "## Seconds per stage (from the `runs` table)", "",
-              "| articles | run | " + " | ".join(["discover", "copy", "read", "load", "publish"]) + " |",
-              "|" + "---|" * 7]
+              "| articles | run | " + " | ".join(STAGES) + " |",
+              "|" + "---|" * (len(STAGES) + 2)]
     for r in results:
         for name, st in (("cold", r.cold_stages), ("no change", r.nochange_stages), ("one edit", r.edit_stages)):
-            lines.append(f"| {r.n:,} | {name} | " + " | ".join(f"{st.get(k, 0):.2f}" for k in
-                                                               ("discover", "copy", "read", "load", "publish")) + " |")
+            lines.append(f"| {r.n:,} | {name} | " + " | ".join(f"{st.get(k, 0):.2f}" for k in STAGES) + " |")
     local = [r for r in results if r.local_cold_s is not None]
     if local:
         lines += ["", "## Without Prefect (`jobpipeline run --local`, cold)", "", "| articles | seconds |", "|---|---|"]

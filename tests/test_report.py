@@ -46,6 +46,7 @@ from jobpipeline.report import (
     write_report,
 )
 from jobpipeline.schema import ddl
+from jobpipeline.warehouse import rebuild_derived
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -186,6 +187,7 @@ def test_caps_keep_a_huge_warehouse_small() -> None:
     conn.execute(f"""INSERT INTO validation_issues (run_id, source_path, slug, severity, code, message)
         SELECT 1, 'f' || i || '.txt', 'job_' || i, 'error', 'code-' || (i % 30), 'm'
         FROM range({n // 5}) t(i)""")
+    rebuild_derived(conn)
     data = report_data(conn)
     assert data.salary is not None
     assert data.salary.categories_total == 40 and len(data.salary.categories) == 24
@@ -265,7 +267,7 @@ def test_report_data_from_a_run(warehouse: Path) -> None:
     assert [k.slug for k in data.kept] == ["it_consultant"] and "frontmatter" in data.kept[0].reason
     assert HOSTILE_TAG in [r.label for r in data.tags.rows]
     assert data.run is not None and data.run.run_id == 2
-    assert [s.name for s in data.run.stages] == ["discover", "copy", "read", "load", "publish"]
+    assert [s.name for s in data.run.stages] == ["discover", "copy", "read", "load", "enrich", "publish"]
     assert [r.run_id for r in data.recent_runs] == [2, 1]
 
 

@@ -232,7 +232,9 @@ def print_summary(record: dict[str, Any]) -> None:
     published = Path(r["warehouse"]).parent / "published"
     out.print(f"published {len(r['datasets'])} datasets to {published}: {', '.join(r['datasets'])}")
     out.print(f"report: {published / 'report.html'} (jobpipeline report --open)")
-    timings = ", ".join(f"{k} {v:.2f}s" for k, v in r["stage_seconds"].items())
+    from jobpipeline.pipeline import STAGES
+
+    timings = ", ".join(f"{k} {r['stage_seconds'][k]:.2f}s" for k in STAGES if k in r["stage_seconds"])
     out.print(f"warehouse {r['warehouse']} ({timings})")
 
 

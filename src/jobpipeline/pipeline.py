@@ -26,7 +26,7 @@ from jobpipeline.publish import go_live, stage_datasets
 from jobpipeline.validate import check_corpus
 from jobpipeline.warehouse import KnownFile, LoadResult, WriterLock, open_writer
 
-STAGES = ("discover", "read", "load", "publish")
+STAGES = ("discover", "copy", "read", "load", "enrich", "publish")
 SERIAL_BELOW = 64
 """Fewer files than this are read in-process: starting worker processes would cost more."""
 
@@ -197,6 +197,9 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
             }
             seconds["load"] = time.perf_counter() - clock
             checkpoint("after-apply")
+            clock = time.perf_counter()
+            runner.stage("enrich", writer.enrich)
+            seconds["enrich"] = time.perf_counter() - clock
             writer.record_run(started_at=started, trigger=options.trigger, seeds_dir=str(seeds), counts=counts,
                               load=load, stage_seconds=seconds, flow_run_id=options.flow_run_id)
             checkpoint("after-record-run")

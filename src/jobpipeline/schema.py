@@ -284,6 +284,20 @@ VIEWS: dict[str, tuple[str, str]] = {
                   l.run_id
            FROM related_job_links l LEFT JOIN articles a ON a.slug = l.related_slug""",
     ),
+    "salary_by_category_level": (
+        "Count, min, median and max of band midpoints per category and level (annual bands only).",
+        """SELECT a.category, b.level, count(b.midpoint_yen) AS bands,
+                  min(b.midpoint_yen) AS min_midpoint_yen,
+                  CAST(median(b.midpoint_yen) AS BIGINT) AS median_midpoint_yen,
+                  max(b.midpoint_yen) AS max_midpoint_yen
+           FROM salary_bands b JOIN articles a USING (slug)
+           WHERE b.basis = 'annual'
+           GROUP BY a.category, b.level ORDER BY a.category, b.level""",
+    ),
+}
+
+
+DERIVED: dict[str, tuple[str, str]] = {
     "related_graph": (
         "Per article: links out, links in from other articles, and links that resolve.",
         """SELECT a.slug, a.category,
@@ -303,17 +317,8 @@ VIEWS: dict[str, tuple[str, str]] = {
            FROM related_jobs WHERE NOT resolved AND regexp_full_match(related_slug, '[a-z][a-z0-9_]*')
            GROUP BY related_slug ORDER BY wanted_by DESC, slug""",
     ),
-    "salary_by_category_level": (
-        "Count, min, median and max of band midpoints per category and level (annual bands only).",
-        """SELECT a.category, b.level, count(b.midpoint_yen) AS bands,
-                  min(b.midpoint_yen) AS min_midpoint_yen,
-                  CAST(median(b.midpoint_yen) AS BIGINT) AS median_midpoint_yen,
-                  max(b.midpoint_yen) AS max_midpoint_yen
-           FROM salary_bands b JOIN articles a USING (slug)
-           WHERE b.basis = 'annual'
-           GROUP BY a.category, b.level ORDER BY a.category, b.level""",
-    ),
 }
+"""Tables the enrich stage rebuilds from the current tables at the end of every load."""
 
 
 def ddl() -> str:
@@ -350,6 +355,8 @@ def markdown_reference() -> str:
         parts.append(f"#### `{spec.name}`\n\n{spec.description}\n\n| column | type | meaning |\n|---|---|---|")
         parts.extend(f"| `{c.name}` | {c.type} | {c.description.replace('|', '/')} |" for c in spec.columns)
         parts.append("")
-    parts.append("#### Views\n\n| view | what it gives |\n|---|---|")
-    parts.extend(f"| `{name}` | {description} |" for name, (description, _) in VIEWS.items())
+    parts.append("#### Derived tables (rebuilt by the enrich stage of every run) and views\n\n"
+                 "| name | kind | what it gives |\n|---|---|---|")
+    parts.extend(f"| `{name}` | derived table | {description} |" for name, (description, _) in DERIVED.items())
+    parts.extend(f"| `{name}` | view | {description} |" for name, (description, _) in VIEWS.items())
     return "\n".join(parts) + "\n"

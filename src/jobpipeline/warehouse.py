@@ -422,6 +422,15 @@ class WarehouseWriter:
              json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}), flow_run_id],
         )
 
+    def enrich(self) -> dict[str, int]:
+        """Rebuild the derived tables (related-job graph degrees, demand for missing articles).
+
+        Canonical levels, tool and tag names and band midpoints are derived per article as its
+        rows are built (jobpipeline.enrich); what needs the whole corpus is derived here, once
+        the current tables are final. Returns the row count of each derived table.
+        """
+        return rebuild_derived(self.conn)
+
     def set_stage_seconds(self, stage_seconds: dict[str, float]) -> None:
         """Record the final per-stage timings (publishing ends after the runs row was written)."""
         self.conn.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?",
@@ -527,6 +536,7 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
         raise WarehouseError(str(path), f"cannot prepare the load: {_one_line(exc)}") from None
     committed = False
     try:
+        _drop_legacy_views(conn)
         conn.execute(schema.ddl())
         writer = WarehouseWriter(conn, path)
         writer.copy_seconds = copy_seconds
@@ -549,6 +559,24 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
                 conn.close()
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+
+
+def rebuild_derived(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """(Re)create every derived table from the current tables; returns their row counts."""
+    counts: dict[str, int] = {}
+    for name, (_, sql) in schema.DERIVED.items():
+        conn.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        counts[name] = int(conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+    return counts
+
+
+def _drop_legacy_views(conn: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses written before the enrich stage existed have views where derived tables now go."""
+    names = ", ".join(f"'{name}'" for name in schema.DERIVED)
+    for (view,) in conn.execute(
+        f"SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name IN ({names})"
+    ).fetchall():
+        conn.execute(f"DROP VIEW {view}")
 
 
 def _fsync(path: Path) -> None:
