@@ -19,6 +19,10 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 MAX_JSON_DEPTH = 64
 """Front matter is a flat record; deeper nesting is rejected before json.loads can recurse."""
+MAX_YAML_EXPANSION = 5 * 1024 * 1024
+"""Characters YAML front matter may hold once its aliases are expanded (the file's own size limit):
+`&a [...]` reused through `*a` nine times per level is a "billion laughs" bomb that would expand
+to gigabytes in anything that walks or serializes the values."""
 
 _OPEN_FENCE = re.compile(r"^---([A-Za-z0-9_+-]*)[ \t]*$")
 _CLOSE_FENCE = re.compile(r"^---[ \t]*$")
@@ -45,7 +49,15 @@ class _SafeYAMLHandler(YAMLHandler):
     """YAML front matter through SafeLoader only: no tags that construct Python objects."""
 
     def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=_NoDuplicatesSafeLoader)
+        loader = _NoDuplicatesSafeLoader(fm)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_yaml_graph(node)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
 
 
 HANDLERS: tuple[BaseHandler, ...] = (JSONFenceHandler(), _SafeYAMLHandler())
@@ -115,6 +127,7 @@ def split_front_matter(text: str) -> SplitArticle:
     block_text = "\n".join(lines[1:close_index])
     block_line = 2
     data = _load_block(handler, fence, block_text, block_line)
+    _check_values(data, "json" if fence == "json" else "yaml", block_line)
     if not isinstance(data, dict):
         raise FrontMatterError(
             "frontmatter-not-object",
@@ -177,8 +190,15 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
             raise FrontMatterError(
                 "frontmatter-invalid-json", block_line, "the JSON nests too deeply to read"
             ) from None
+        except ValueError as exc:  # e.g. an integer longer than Python's 4,300-digit limit
+            raise FrontMatterError(
+                "frontmatter-invalid-json", block_line,
+                f"the JSON front matter has a value that cannot be read ({_one_line(exc)}): shorten it",
+            ) from None
     try:
         return handler.load(block)
+    except _YAMLGraphError as exc:
+        raise FrontMatterError("frontmatter-invalid-yaml", block_line + exc.line, exc.message) from None
     except _DuplicateKeyError as exc:
         raise FrontMatterError(
             "frontmatter-duplicate-key",
@@ -197,6 +217,12 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
         ) from None
     except RecursionError:
         raise FrontMatterError("frontmatter-invalid-yaml", block_line, "the YAML nests too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # SafeLoader's constructors raise these for `2024-13-45` (a date), a 5,000-digit integer...
+        raise FrontMatterError(
+            "frontmatter-invalid-yaml", block_line,
+            f"the YAML front matter has a value that cannot be read ({_one_line(exc)}): quote it as text",
+        ) from None
 
 
 def field_lines(block: str, block_line: int, fence: str) -> dict[str, int]:
@@ -314,11 +340,115 @@ class _NoDuplicatesSafeLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` merges; SafeConstructor.flatten_mapping handles it
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str) and key in seen:
                 raise _DuplicateKeyError(key, key_node.start_mark.line)
-            seen.add(key)
+            if isinstance(key, str):
+                seen.add(key)
+        # Unhashable keys (`? [a, b]`) are left to SafeConstructor, which raises a ConstructorError.
         return super().construct_mapping(node, deep=deep)
+
+
+class _YAMLGraphError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line  # 0-based in the block
+        self.message = message
+
+
+def _check_yaml_graph(root: yaml.Node) -> None:
+    """Refuse alias bombs, self-referencing aliases and deep nesting before anything is constructed.
+
+    Sizes are memoized per node, so a bomb is measured in time proportional to the text, not to
+    its expansion. Iterative: the graph may be deeper than Python's recursion limit.
+    """
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded characters, height)
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = _yaml_children(node)
+        if children_done:
+            on_path.discard(key)
+            size = len(node.value) + 1 if isinstance(node, yaml.ScalarNode) else 1
+            height = 0
+            for child in children:
+                child_size, child_height = measured[id(child)]
+                size += child_size
+                height = max(height, child_height)
+            measured[key] = (size, height + 1)
+            if size > MAX_YAML_EXPANSION:
+                raise _YAMLGraphError(
+                    node.start_mark.line,
+                    f"the YAML aliases (`*name`) expand to more than {MAX_YAML_EXPANSION:,} characters: "
+                    "write the values out instead of repeating aliases",
+                )
+            if height + 1 > MAX_JSON_DEPTH:
+                raise _YAMLGraphError(
+                    node.start_mark.line,
+                    f"the YAML nests deeper than {MAX_JSON_DEPTH} levels: front matter fields are flat values "
+                    "or lists",
+                )
+            continue
+        if key in measured:
+            continue
+        if key in on_path:
+            raise _YAMLGraphError(
+                node.start_mark.line,
+                "a YAML alias (`*name`) refers to a value that contains it: remove the alias",
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children)
+
+
+def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_values(data: Any, fence: str, block_line: int) -> None:
+    """Keys must be text and text must be encodable (`"\\ud800"` in JSON makes an unpaired surrogate
+    that no file, database or terminal can write)."""
+    language = "JSON" if fence == "json" else "YAML"
+    code = f"frontmatter-invalid-{fence}"
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            match = _SURROGATE.search(value)
+            if match:
+                raise FrontMatterError(
+                    code, block_line,
+                    f"the {language} front matter has an unpaired surrogate `\\u{ord(match.group()):04x}` "
+                    "(an escape for half a character): write the character itself",
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise FrontMatterError(
+                        code, block_line,
+                        f"the {language} front matter has a key that is not text ({type(key).__name__} "
+                        f"{str(key)[:40]!r}): quote it",
+                    )
+                stack.append(key)
+                stack.append(item)
+        elif isinstance(value, list | tuple | set | frozenset):
+            stack.extend(value)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:120]
 
 
 def is_finite_json(value: Any) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobpipeline.body import parse_body
+from jobpipeline.body import parse_body, table_cells
 from jobpipeline.decode import DecodeError, decode_article
 from jobpipeline.front_matter import (
     FrontMatterError,
@@ -24,6 +24,12 @@ from jobpipeline.validate import check_article
 KNOWN_FIELDS = frozenset(
     ("slug", "title", "category", "meta_description", "tags", "keywords", "related_jobs", "thumbnail", "hero_image")
 )
+LIST_FIELDS = ("tags", "keywords", "related_jobs")
+MAX_TABLE_CELLS = 100_000
+"""Articles have a few hundred table cells; parsing costs per cell (see `body.table_cells`)."""
+MAX_LIST_ITEMS = 1_000
+"""Articles list ~10 tags, keywords and related jobs; a list of 500,000 is an export gone wrong and
+would become 500,000 rows (and one finding per bad item)."""
 
 
 def read_article(data: bytes, source_path: str) -> ReadResult:
@@ -60,6 +66,14 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
         return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data),
                           claimed_slug=slug, findings=tuple(findings))
 
+    cells = table_cells(split.body)
+    if cells > MAX_TABLE_CELLS:
+        findings.append(Finding(
+            source_path=source_path, line=split.body_line, slug=slug, severity="error", code="file-too-large",
+            field="body", message=f"the tables hold about {cells:,} cells, over the {MAX_TABLE_CELLS:,} limit "
+            "(an article has a few hundred): split the file or remove it from the seeds folder"))
+        return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data),
+                          claimed_slug=front_matter.slug, findings=tuple(findings))
     body = parse_body(split.body, split.body_line)
     salary_rows = tuple(_salary_rows(body.tables))
     findings.extend(check_article(source_path, front_matter, salary_rows, split.block_line))
@@ -112,6 +126,12 @@ def _front_matter(data: dict[str, Any], block: str, block_line: int, lines: dict
         if key not in known:
             finding("warning", "field-missing", key, f"`{key}` is missing: add it so the page and the "
                     "datasets are complete", line=block_line)
+    for key in LIST_FIELDS:
+        value = known.get(key)
+        if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
+            finding("error", "field-invalid", key, f"`{key}` has {len(value):,} items, over the {MAX_LIST_ITEMS:,} "
+                    "limit: keep the ones that describe the article", line=lines.get(key))
+            ok = False
     if not ok:
         return None
     try:

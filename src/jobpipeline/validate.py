@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity
 
-SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\Z")
+"""`\\Z`, not `$`: `$` also matches before a final newline, and `"alpha\\n"` is not a slug."""
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "avif", "svg")
 
 ERROR_CODES: dict[str, str] = {

@@ -38,7 +38,7 @@ STORAGE_COMPATIBILITY = "v1.0.0"
 """DuckDB 2.x writes files 1.x cannot open unless told to; most users' `duckdb` CLI is 1.x."""
 
 
-WRITER_MEMORY_LIMIT = "1GB"
+WRITER_MEMORY_LIMIT = "256MB"
 """DuckDB's own cap for a load; staging tables spill to disk beyond it (default is 80% of RAM)."""
 
 
