@@ -259,6 +259,29 @@ def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool) -> Siz
     return result
 
 
+def flow_call_cost(env: dict[str, str], work: Path) -> tuple[float, float, float]:
+    """Inside one process: seconds to import the flows, the first ingest flow call and a later one
+    (empty seeds folder). A served deployment or a `watch` session pays only the later figure."""
+    empty = work / "empty-seeds"
+    empty.mkdir(exist_ok=True)
+    code = r"""
+import sys, time
+t = time.perf_counter()
+from flows.ingest import ingest_flow
+imported = time.perf_counter() - t
+calls = []
+for attempt in range(3):
+    t = time.perf_counter()
+    ingest_flow(seeds=sys.argv[1], warehouse=sys.argv[2] + f"/w{attempt}/jobs.duckdb")
+    calls.append(time.perf_counter() - t)
+print(imported, calls[0], min(calls[1:]))
+"""
+    out = subprocess.run([sys.executable, "-c", code, str(empty), str(work / "flowcall")], cwd=ROOT,
+                         env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    imported, first, later = (float(x) for x in out.stdout.split()[-3:])
+    return imported, first, later
+
+
 def fixed_cost(env: dict[str, str], work: Path) -> float:
     empty = work / "empty-seeds"
     empty.mkdir(exist_ok=True)
@@ -280,7 +303,8 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemeral: float | None, mode: str) -> str:
+def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemeral: float | None, mode: str,
+           flow_calls: dict[str, tuple[float, float, float]]) -> str:
     fixed = fixed_server if fixed_server is not None else fixed_ephemeral or 0.0
     lines = [
         "# Benchmarks",
@@ -297,6 +321,11 @@ def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemera
         lines.append(f"| against a running Prefect server (`PREFECT_API_URL` set) | {fixed_server:.2f} |")
     if fixed_ephemeral is not None:
         lines.append(f"| no `PREFECT_API_URL` (Prefect starts a temporary server) | {fixed_ephemeral:.2f} |")
+    if flow_calls:
+        lines += ["", "Inside one process (what a served deployment or a `watch` session pays per run):", "",
+                  "| setting | import flows s | first flow call s | later flow call s |", "|---|---|---|---|"]
+        lines += [f"| {name} | {imp:.2f} | {first:.2f} | {later:.2f} |"
+                  for name, (imp, first, later) in flow_calls.items()]
     lines += [
         "",
         f"Figures below are net of the fixed cost ({fixed:.2f} s) where marked *net*.",
@@ -361,11 +390,13 @@ def main() -> None:
     base_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR"}
     try:
         fixed_ephemeral = None
+        flow_calls: dict[str, tuple[float, float, float]] = {}
         if not args.no_ephemeral:
             log("fixed cost with Prefect's temporary server...")
             env = {**base_env}
             os.environ.pop("PREFECT_API_URL", None)
             fixed_ephemeral = fixed_cost(env, work)
+            flow_calls["temporary server"] = flow_call_cost(env, work)
         results: list[SizeResult] = []
         fixed_server = None
         if args.no_server:
@@ -377,10 +408,11 @@ def main() -> None:
                 env = {**base_env, "PREFECT_API_URL": server.url}
                 log("fixed cost against a running server...")
                 fixed_server = fixed_cost(env, work)
+                flow_calls["running server"] = flow_call_cost(env, work)
                 for n in sizes:
                     results.append(bench_size(n, env, work, args.local))
             mode = "runs against a local Prefect server"
-        text = render(results, fixed_server, fixed_ephemeral, mode)
+        text = render(results, fixed_server, fixed_ephemeral, mode, flow_calls)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")
         print(text)
