@@ -76,6 +76,17 @@ def error_boundary() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM like Ctrl-C, so long-running commands stop the Prefect server they started
+    (a temporary or local one) instead of leaving it running as an orphan."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[Any]:
     if not enabled:
@@ -336,6 +347,7 @@ def watch(
         _print_revalidation(record, paths)
         out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed")
 
+    stop_on_sigterm()
     mode = "emitting events to " + os.environ["PREFECT_API_URL"] if emit else (
         "re-validating locally" if local else "re-validating through Prefect")
     try:
@@ -367,6 +379,7 @@ def serve(
     """
     from flows.serving import serve_deployments
 
+    stop_on_sigterm()
     with error_boundary():
         serve_deployments(seeds=seeds, warehouse=warehouse, cron=cron, timezone=timezone, interval=interval,
                           port=port, poll=poll, say=out.print)
