@@ -208,15 +208,17 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool) -> SizeResult:
+def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool, floor: bool = True) -> SizeResult:
     corpus = CORPORA / f"n{n}"
     if not (corpus / ".synth.json").exists() or json.loads((corpus / ".synth.json").read_text()).get("n") != n:
         log(f"generating {n} articles into {corpus}...")
         subprocess.run(jobpipeline("synth", "--n", str(n), "--out", str(corpus), "--seed", "1"), cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
     corpus_mb = folder_mb(corpus)
-    log(f"[{n}] markdown-it-py floor...")
-    floor_s, _ = markdown_floor(corpus)
+    floor_s = float("nan")
+    if floor:
+        log(f"[{n}] markdown-it-py floor...")
+        floor_s, _ = markdown_floor(corpus)
     # Work on a copy so the edit does not touch the cached corpus.
     seeds = work / f"seeds-{n}"
     shutil.rmtree(seeds, ignore_errors=True)
@@ -383,6 +385,7 @@ def main() -> None:
     parser.add_argument("--no-server", action="store_true", help="skip the figures against a running server")
     parser.add_argument("--no-ephemeral", action="store_true", help="skip the temporary-server fixed cost")
     parser.add_argument("--local", action="store_true", help="also time cold runs without Prefect")
+    parser.add_argument("--no-floor", action="store_true", help="skip the markdown-it-py floor (slow at 100k)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     sizes = args.sizes or ([1000, 10000, 100000] if args.full else [1000, 10000])
@@ -401,7 +404,7 @@ def main() -> None:
         fixed_server = None
         if args.no_server:
             for n in sizes:
-                results.append(bench_size(n, base_env, work, args.local))
+                results.append(bench_size(n, base_env, work, args.local, not args.no_floor))
             mode = "runs through Prefect's temporary server"
         else:
             with Server() as server:
@@ -410,7 +413,7 @@ def main() -> None:
                 fixed_server = fixed_cost(env, work)
                 flow_calls["running server"] = flow_call_cost(env, work)
                 for n in sizes:
-                    results.append(bench_size(n, env, work, args.local))
+                    results.append(bench_size(n, env, work, args.local, not args.no_floor))
             mode = "runs against a local Prefect server"
         text = render(results, fixed_server, fixed_ephemeral, mode, flow_calls)
         args.output.parent.mkdir(parents=True, exist_ok=True)
