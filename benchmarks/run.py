@@ -389,7 +389,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     sizes = args.sizes or ([1000, 10000, 100000] if args.full else [1000, 10000])
-    work = Path(tempfile.mkdtemp(prefix="jp-bench-", dir=OUT.parent if OUT.parent.exists() else None))
+    OUT.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="jp-bench-", dir=OUT))
     base_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR"}
     try:
         fixed_ephemeral = None
