@@ -119,12 +119,13 @@ def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path,
         assert result.exit_code == 2
         assert "another run (pid" in result.stderr and "Traceback" not in result.output
         waiting = spawn("run", "--local", "--wait", "60", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
-        time.sleep(1.5)
-        assert waiting.poll() is None, "the second run should be waiting for the lock"
+        assert waiting.stderr is not None
+        said = waiting.stderr.readline()  # blocks until the second run reports that it waits
+        assert "waiting" in said and waiting.poll() is None, said
     finally:
         release.touch()
     assert process.wait(timeout=60) == 0
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err
-    assert "waiting" in err and "nothing changed" in out
+    assert "nothing changed" in out
     assert [r[0] for r in rows(warehouse, "SELECT run_id FROM runs ORDER BY 1")] == [1, 2, 3]

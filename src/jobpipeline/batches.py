@@ -43,7 +43,7 @@ class ReadTask:
 def read_batch(task: ReadTask) -> Batch:
     """Read a batch of files (runs in a worker process): unchanged bytes are skipped by hash."""
     root = Path(task.seeds)
-    results: list[tuple[ReadResult, int]] = []
+    results: list[tuple[ReadResult, int, int]] = []
     unchanged: list[tuple[str, int, int]] = []
     for item in task.items:
         try:
@@ -54,12 +54,13 @@ def read_batch(task: ReadTask) -> Batch:
             finding = Finding(source_path=item.path, severity="error", code="file-unreadable",
                               message=f"cannot read the file ({exc.strerror or type(exc).__name__}): check it "
                                       "exists and is readable")
-            results.append((ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0))
+            results.append((ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0))
             continue
         if item.known_hash is not None and hashlib.sha256(data).hexdigest() == item.known_hash:
             unchanged.append((item.path, stat.st_size, stat.st_mtime_ns))
             continue
-        results.append((read_article(data, item.path), stat.st_mtime_ns))
+        # The size on disk (not len(data), capped at the limit) so an oversized file is not re-read every run.
+        results.append((read_article(data, item.path), stat.st_size, stat.st_mtime_ns))
     return batch_from_results(results, unchanged)
 
 

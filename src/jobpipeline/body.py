@@ -19,6 +19,11 @@ from jobpipeline.models import CareerStage, InterviewQuestion, Section, Skill, T
 # (see _inline_text), which skips ~35% of markdown-it's work on the prose paragraphs.
 _MARKDOWN = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").disable(["inline", "text_join"])
 _INLINE = MarkdownIt("commonmark", {"maxNesting": 50})
+INLINE_BUDGET = 100_000
+"""Characters of headings and cells per article whose inline markup is parsed. markdown-it costs up to
+~25 µs a character (`![![![…`: a 5 MB heading took 210 s), an article has ~15,000; past the budget,
+and for a single heading or cell over INLINE_MAX_CHARS, the text is kept as written."""
+INLINE_MAX_CHARS = 2_000
 
 # Checked in order: the first header keyword found decides the table's kind.
 TABLE_KINDS: tuple[tuple[str, TableKind], ...] = (
@@ -47,8 +52,9 @@ def parse_body(body: str, body_line: int) -> Body:
     """Parse Markdown `body`, whose first line is line `body_line` of the file."""
     tokens = _MARKDOWN.parse(body)
     lines = body.split("\n")
-    sections = _sections(tokens, lines, body_line)
-    tables = _tables(tokens, sections, body_line)
+    budget = [INLINE_BUDGET]
+    sections = _sections(tokens, lines, body_line, budget)
+    tables = _tables(tokens, sections, body_line, budget)
     return Body(
         sections=sections,
         tables=tables,
@@ -94,10 +100,16 @@ def classify_table(header: tuple[str, ...]) -> TableKind:
     return "other"
 
 
-def _inline_text(token: Token) -> str:
-    """Plain text of an inline token (markup such as ** dropped, code spans kept)."""
+def _inline_text(token: Token, budget: list[int]) -> str:
+    """Plain text of an inline token (markup such as ** dropped, code spans kept).
+
+    `budget[0]` is how many characters may still be parsed (see INLINE_BUDGET).
+    """
     if not token.content:
         return ""
+    if len(token.content) > min(budget[0], INLINE_MAX_CHARS):
+        return token.content.strip()
+    budget[0] -= len(token.content)
     parsed = _INLINE.parseInline(token.content)
     children = parsed[0].children if parsed else None
     parts: list[str] = []
@@ -109,11 +121,11 @@ def _inline_text(token: Token) -> str:
     return "".join(parts).strip()
 
 
-def _sections(tokens: list[Token], lines: list[str], body_line: int) -> tuple[Section, ...]:
+def _sections(tokens: list[Token], lines: list[str], body_line: int, budget: list[int]) -> tuple[Section, ...]:
     headings: list[tuple[int, int, str]] = []  # (body line index, level, title)
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.map is not None:
-            headings.append((token.map[0], int(token.tag[1]), _inline_text(tokens[i + 1])))
+            headings.append((token.map[0], int(token.tag[1]), _inline_text(tokens[i + 1], budget)))
     sections: list[Section] = []
     first_heading = headings[0][0] if headings else len(lines)
     preamble = "\n".join(lines[:first_heading]).strip()
@@ -133,7 +145,8 @@ def _sections(tokens: list[Token], lines: list[str], body_line: int) -> tuple[Se
     return tuple(sections)
 
 
-def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int) -> tuple[Table, ...]:
+def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, budget: list[int]
+            ) -> tuple[Table, ...]:
     tables: list[Table] = []
     i = 0
     while i < len(tokens):
@@ -159,7 +172,7 @@ def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int) 
                 if not in_head:
                     row_lines.append(body_line + (token.map[0] if token.map else start))
             elif token.type == "inline":
-                row.append(_inline_text(token))
+                row.append(_inline_text(token, budget))
             elif token.type == "tr_close":
                 if in_head:
                     header = row

@@ -55,7 +55,7 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
             relative = _relative(root, path)
             try:
                 if entry.is_symlink() and not follow_symlinks:
-                    if entry.name.endswith(SEED_SUFFIXES) or entry.is_dir():
+                    if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
                         findings.append(Finding(
                             source_path=relative, severity="warning", code="file-symlink-skipped",
                             message="symbolic links are not followed: copy the file into the seeds folder"))
@@ -81,6 +81,14 @@ def load_seed(root: Path, path: str) -> ReadResult:
     except OSError as exc:
         return ReadResult(source_path=path, content_hash="", size=0, findings=(_unreadable(path, exc),))
     return read_article(data, path)
+
+
+def _points_to_folder(entry: os.DirEntry[str]) -> bool:
+    """A link to a folder, or one that cannot be resolved (a loop): both worth a warning, never an error."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return True
 
 
 def _relative(root: Path, path: Path) -> str:

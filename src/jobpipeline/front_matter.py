@@ -19,6 +19,10 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 MAX_JSON_DEPTH = 64
 """Front matter is a flat record; deeper nesting is rejected before json.loads can recurse."""
+MAX_YAML_NODES = 50_000
+"""Values YAML front matter may hold (an article has ~60). The pure-Python YAML loader costs ~20 µs a
+value, so a 2 MB flow list of 600,000 took 12 s and 500 MB; JSON is ~15x cheaper and is left to the
+list limits in read.py."""
 MAX_YAML_EXPANSION = 5 * 1024 * 1024
 """Characters YAML front matter may hold once its aliases are expanded (the file's own size limit):
 `&a [...]` reused through `*a` nine times per level is a "billion laughs" bomb that would expand
@@ -335,7 +339,18 @@ def _first_line_with(block: str, needle: str, block_line: int) -> int:
 
 
 class _NoDuplicatesSafeLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys instead of keeping the last one."""
+    """SafeLoader that rejects duplicate mapping keys instead of keeping the last one, and stops
+    composing after MAX_YAML_NODES values."""
+
+    _nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise _YAMLGraphError(parent.start_mark.line if parent is not None else 0,
+                                  f"the YAML front matter holds more than {MAX_YAML_NODES:,} values: an article "
+                                  "needs a few dozen; remove the bulk data")
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()

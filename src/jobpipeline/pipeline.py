@@ -181,6 +181,9 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
 
             clock = time.perf_counter()
             touched = _read_into(writer, runner, seeds, plan.to_read, known, progress)
+            if not seeds.is_dir():
+                # Every unread file would look broken and be kept as last known good: say what happened.
+                raise SeedsNotFoundError(str(options.seeds))
             ownership = writer.resolve(plan.present, known, check_corpus)
             if ownership.reparse:
                 _read_into(writer, runner, seeds, ownership.reparse, {}, progress)

@@ -99,17 +99,17 @@ def article_rows(article: Article) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def batch_from_results(results: Iterable[tuple[ReadResult, int]], unchanged: Sequence[tuple[str, int, int]] = ()
-                       ) -> Batch:
-    """Collect read results (each with the file's mtime) into one Batch of frames."""
+def batch_from_results(results: Iterable[tuple[ReadResult, int, int]],
+                       unchanged: Sequence[tuple[str, int, int]] = ()) -> Batch:
+    """Collect read results (each with the file's size and mtime on disk) into one Batch of frames."""
     batch = Batch(unchanged=list(unchanged))
     collected: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in schema.ARTICLE_TABLES}
-    for result, mtime_ns in results:
+    for result, size, mtime_ns in results:
         batch.findings.extend(result.findings)
         article = result.article
         fm = article.front_matter if article else None
         batch.files.append(FileVersion(
-            source_path=result.source_path, size=result.size, mtime_ns=mtime_ns,
+            source_path=result.source_path, size=size, mtime_ns=mtime_ns,
             content_hash=result.content_hash, claimed_slug=result.claimed_slug,
             slug_line=fm.field_lines.get("slug") if fm else None, parse_ok=article is not None,
             related_jobs=fm.related_jobs if fm else (), related_lines=fm.related_lines if fm else (),

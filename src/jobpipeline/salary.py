@@ -414,9 +414,11 @@ def _mark_money(tokens: Sequence[_Tok], pairs: dict[int, int]) -> None:
         if tok.kind == "per" and idx > 0 and tokens[idx - 1].kind == "fig":
             tokens[idx - 1].money = False  # `5,500円/回` is paid per task, not a wage
     for open_idx, close_idx in pairs.items():
-        inner = tokens[open_idx + 1 : close_idx]
-        if len(inner) == 1 and inner[0].kind == "fig" and not inner[0].explicit and inner[0].value < 100:
-            inner[0].money = False  # `(1)` enumerates
+        if close_idx - open_idx != 2:  # not slicing first: nested brackets made that quadratic
+            continue
+        inner = tokens[open_idx + 1]
+        if inner.kind == "fig" and not inner.explicit and inner.value < 100:
+            inner.money = False  # `(1)` enumerates
 
 
 def _mark_exclusion(tokens: Sequence[_Tok], pairs: dict[int, int]) -> None:
@@ -442,9 +444,12 @@ def _mark_exclusion(tokens: Sequence[_Tok], pairs: dict[int, int]) -> None:
 
 def _segments(tokens: Sequence[_Tok], pairs: dict[int, int]) -> list[tuple[bool, list[_Tok]]]:
     """Split tokens into the main sequence and one sequence per note (a bracket holding money)."""
-    note_groups = {
-        o for o, c in pairs.items() if any(t.kind == "fig" and t.money for t in tokens[o + 1 : c])
-    }
+    # Money figures before each index, so "does this bracket hold money" is O(1) (nested brackets
+    # `((((…` made a scan per bracket quadratic).
+    money_before = [0]
+    for tok in tokens:
+        money_before.append(money_before[-1] + (tok.kind == "fig" and tok.money))
+    note_groups = {o for o, c in pairs.items() if money_before[c] - money_before[min(o + 1, c)] > 0}
     closers: dict[int, list[int]] = {}
     for open_idx, close_idx in pairs.items():
         closers.setdefault(close_idx, []).append(open_idx)

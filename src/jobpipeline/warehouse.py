@@ -493,10 +493,16 @@ class WriterLock:
                     on_wait(f"warehouse is busy ({holder}); waiting up to {wait_seconds:.0f} s...")
                     told = True
                 time.sleep(0.2)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}")
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}")
+            handle.flush()
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # closing flushes the same unwritable buffer again
+                handle.close()
+            raise WarehouseError(str(self.path), f"cannot write {lock.name} ({exc.strerror}): free some space or "
+                                 "make the folder writable") from None
         self._handle = handle
         return self
 
