@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from jobpipeline.decode import MAX_FILE_BYTES, DecodeError, decode_article
+from jobpipeline.discover import unreadable_finding
 from jobpipeline.front_matter import FrontMatterError, field_lines, list_item_lines, split_front_matter
-from jobpipeline.models import Finding, ReadResult
+from jobpipeline.models import ReadResult
 from jobpipeline.read import read_article
 from jobpipeline.rows import Batch, batch_from_results
 from jobpipeline.validate import SLUG_PATTERN, CorpusEntry
@@ -51,9 +52,7 @@ def read_batch(task: ReadTask) -> Batch:
                 data = handle.read(MAX_FILE_BYTES + 1)
                 stat = os.fstat(handle.fileno())
         except OSError as exc:
-            finding = Finding(source_path=item.path, severity="error", code="file-unreadable",
-                              message=f"cannot read the file ({exc.strerror or type(exc).__name__}): check it "
-                                      "exists and is readable")
+            finding = unreadable_finding(item.path, exc)
             results.append((ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0))
             continue
         if item.known_hash is not None and hashlib.sha256(data).hexdigest() == item.known_hash:

@@ -6,9 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobpipeline.decode import MAX_FILE_BYTES
-from jobpipeline.models import Finding, ReadResult
-from jobpipeline.read import read_article
+from jobpipeline.models import Finding
 
 SEED_SUFFIXES = (".txt", ".md")
 
@@ -48,7 +46,7 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
             visited.add((stat.st_dev, stat.st_ino))
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            findings.append(_unreadable(_relative(root, directory), exc))
+            findings.append(unreadable_finding(_relative(root, directory), exc))
             return
         for entry in entries:
             path = Path(entry.path)
@@ -66,21 +64,11 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
                     stat = entry.stat()
                     files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
             except OSError as exc:
-                findings.append(_unreadable(relative, exc))
+                findings.append(unreadable_finding(relative, exc))
 
     walk(root)
     files.sort()
     return Discovery(files=files, findings=findings)
-
-
-def load_seed(root: Path, path: str) -> ReadResult:
-    """Read one seed file's bytes and parse them; I/O problems become a `file-unreadable` error."""
-    try:
-        with open(root / path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return ReadResult(source_path=path, content_hash="", size=0, findings=(_unreadable(path, exc),))
-    return read_article(data, path)
 
 
 def _points_to_folder(entry: os.DirEntry[str]) -> bool:
@@ -95,7 +83,8 @@ def _relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _unreadable(path: str, exc: OSError) -> Finding:
+def unreadable_finding(path: str, exc: OSError) -> Finding:
+    """The `file-unreadable` error for an I/O failure on `path`."""
     reason = exc.strerror or type(exc).__name__
     return Finding(source_path=path, severity="error", code="file-unreadable",
                    message=f"cannot read the file ({reason}): check it exists and is readable")
