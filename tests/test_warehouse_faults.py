@@ -129,3 +129,27 @@ def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path,
     assert waiting.returncode == 0, err
     assert "nothing changed" in out
     assert [r[0] for r in rows(warehouse, "SELECT run_id FROM runs ORDER BY 1")] == [1, 2, 3]
+
+
+def test_revalidation_during_a_run_waits_and_loses_nothing(seeds_dir: Path, tmp_path: Path,
+                                                         write_seed: Callable[..., Path]) -> None:
+    """A re-validation (what `watch` runs on a save) started while a run is loading waits for it, then
+    applies its own change on top: no traceback, no lost rows."""
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    setup_two_states(seeds_dir, warehouse, write_seed)
+    process, release = pause_run(seeds_dir, warehouse, tmp_path, "in-transaction")
+    try:
+        write_seed("b.txt", make_article("beta", related=["saved_during_run"]))
+        revalidation = spawn("revalidate", "--local", "--wait", "60", "--seeds", str(seeds_dir),
+                             "--warehouse", str(warehouse), "b.txt")
+        assert revalidation.stderr is not None
+        said = revalidation.stderr.readline()
+        assert "waiting" in said, said
+    finally:
+        release.touch()
+    assert process.wait(timeout=60) == 0
+    out, err = revalidation.communicate(timeout=60)
+    assert revalidation.returncode == 0 and "Traceback" not in err, err
+    assert [r[0] for r in rows(warehouse, "SELECT slug FROM articles ORDER BY slug")] == ["alpha", "beta", "delta"]
+    assert rows(warehouse, "SELECT related_slug FROM related_job_links WHERE slug = 'beta'") == [("saved_during_run",)]
+    assert [r[0] for r in rows(warehouse, "SELECT trigger FROM runs ORDER BY run_id")] == ["cli", "cli", "revalidate"]
