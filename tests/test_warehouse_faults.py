@@ -148,7 +148,7 @@ def test_revalidation_during_a_run_waits_and_loses_nothing(seeds_dir: Path, tmp_
     finally:
         release.touch()
     assert process.wait(timeout=60) == 0
-    out, err = revalidation.communicate(timeout=60)
+    _out, err = revalidation.communicate(timeout=60)
     assert revalidation.returncode == 0 and "Traceback" not in err, err
     assert [r[0] for r in rows(warehouse, "SELECT slug FROM articles ORDER BY slug")] == ["alpha", "beta", "delta"]
     assert rows(warehouse, "SELECT related_slug FROM related_job_links WHERE slug = 'beta'") == [("saved_during_run",)]
