@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -43,9 +43,16 @@ class ReadTask:
 
 def read_batch(task: ReadTask) -> Batch:
     """Read a batch of files (runs in a worker process): unchanged bytes are skipped by hash."""
-    root = Path(task.seeds)
-    results: list[tuple[ReadResult, int, int]] = []
     unchanged: list[tuple[str, int, int]] = []
+    # A generator: each article becomes rows and is dropped before the next file is parsed, so a
+    # worker holds one article's sections at a time, not the whole batch's.
+    batch = batch_from_results(_read_items(task, unchanged))
+    batch.unchanged = unchanged
+    return batch
+
+
+def _read_items(task: ReadTask, unchanged: list[tuple[str, int, int]]) -> Iterator[tuple[ReadResult, int, int]]:
+    root = Path(task.seeds)
     for item in task.items:
         try:
             with open(root / item.path, "rb") as handle:
@@ -53,14 +60,13 @@ def read_batch(task: ReadTask) -> Batch:
                 stat = os.fstat(handle.fileno())
         except OSError as exc:
             finding = unreadable_finding(item.path, exc)
-            results.append((ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0))
+            yield ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0
             continue
         if item.known_hash is not None and hashlib.sha256(data).hexdigest() == item.known_hash:
             unchanged.append((item.path, stat.st_size, stat.st_mtime_ns))
             continue
         # The size on disk (not len(data), capped at the limit) so an oversized file is not re-read every run.
-        results.append((read_article(data, item.path), stat.st_size, stat.st_mtime_ns))
-    return batch_from_results(results, unchanged)
+        yield read_article(data, item.path), stat.st_size, stat.st_mtime_ns
 
 
 def batch_size(files: int, workers: int | None = None) -> int:
