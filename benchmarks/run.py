@@ -100,7 +100,7 @@ def measure(args: list[str], env: dict[str, str] | None = None, sample_every: fl
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    return Measured(seconds, peak / 1024, stdout, stderr, process.returncode)
+    return Measured(seconds, peak / 1024, stdout, stderr, process.returncode)  # MiB
 
 
 def jobpipeline(*args: str) -> list[str]:
@@ -335,7 +335,7 @@ def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemera
         "## Runs",
         "",
         "| articles | corpus MB | floor s | cold s (net) | articles/s | cold / floor | no-change s (net) | "
-        "no-change / cold | one edit s (net) | one edit / cold | peak RSS MB | warehouse MB | published MB | "
+        "no-change / cold | one edit s (net) | one edit / cold | peak RSS MiB | warehouse MB | published MB | "
         "query s (in-process / CLI) |",
         "|" + "---|" * 14,
     ]
