@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 
 from flows.runner import PrefectRunner
+from jobpipeline.discover import seed_relative
 from jobpipeline.errors import ConfigurationError
 from jobpipeline.pipeline import Progress, RunOptions, RunSummary, ingest
 
@@ -53,22 +54,11 @@ def revalidate_flow(
 ) -> dict[str, Any]:
     """Re-read only `paths` (relative to seeds, or absolute inside it), re-check corpus-wide
     references for everything, update the warehouse and the published validation report."""
-    root = Path(seeds).resolve()
     # An event carries the paths as one label, one path per line.
     listed = paths.splitlines() if isinstance(paths, str) else paths
-    only = frozenset(_relative(root, p.strip()) for p in listed if p.strip())
+    only = frozenset(seed_relative(Path(seeds), p.strip()) for p in listed if p.strip())
     return _run(RunOptions(seeds=Path(seeds), warehouse=Path(warehouse), trigger=trigger, only_paths=only,
                            wait_seconds=wait_seconds))
-
-
-def _relative(root: Path, path: str) -> str:
-    candidate = Path(path)
-    if candidate.is_absolute():
-        try:
-            return candidate.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return candidate.as_posix()
-    return candidate.as_posix().removeprefix("./")
 
 
 def _run(options: RunOptions) -> dict[str, Any]:

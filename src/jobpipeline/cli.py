@@ -124,7 +124,9 @@ def validate(
         if not seeds.is_dir():
             raise SeedsNotFoundError(str(seeds))
         with progress_bar(output_format == "text" and err.is_terminal) as update:
-            only = frozenset(_seed_relative(seeds, f) for f in files) if files else None
+            from jobpipeline.discover import seed_relative
+
+            only = frozenset(seed_relative(seeds, f) for f in files) if files else None
             report = validate_seeds(seeds, LocalRunner(), progress=update, only=only)
     for finding in report.findings:
         shown = finding.model_copy(update={"source_path": _display_path(seeds, finding.source_path)})
@@ -261,21 +263,12 @@ def revalidate(
 
     Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
     """
+    from jobpipeline.discover import seed_relative
+
     with error_boundary():
-        record = _revalidate(seeds, warehouse, [_seed_relative(seeds, p) for p in paths], wait, local)
+        record = _revalidate(seeds, warehouse, [seed_relative(seeds, p) for p in paths], wait, local)
     _print_revalidation(record, paths)
     raise typer.Exit(1 if any(line for line in record["error_lines"]) else 0)
-
-
-def _seed_relative(seeds: Path, path: str) -> str:
-    candidate = Path(path)
-    for base in (seeds.resolve(), Path.cwd() / seeds):
-        try:
-            return (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve().relative_to(
-                base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return candidate.as_posix()
 
 
 def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, local: bool) -> dict[str, Any]:

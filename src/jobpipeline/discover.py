@@ -71,6 +71,20 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
     return Discovery(files=files, findings=findings)
 
 
+def seed_relative(seeds: Path, path: str) -> str:
+    """`path` as the seeds-relative POSIX path the pipeline uses.
+
+    Accepts a path relative to the working directory (`seeds/a.txt`), an absolute one, or one
+    already relative to the seeds folder (`a.txt`, as events carry them).
+    """
+    candidate = Path(path)
+    absolute = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
+    try:
+        return absolute.relative_to(seeds.resolve()).as_posix()
+    except ValueError:
+        return candidate.as_posix().removeprefix("./")
+
+
 def _points_to_folder(entry: os.DirEntry[str]) -> bool:
     """A link to a folder, or one that cannot be resolved (a loop): both worth a warning, never an error."""
     try:

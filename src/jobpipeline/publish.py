@@ -143,15 +143,6 @@ def go_live(warehouse: Path, version: Path) -> None:
     _prune(warehouse, keep=version)
 
 
-def published_run(warehouse: Path) -> int | None:
-    """The run id of the live datasets, or None when nothing is published."""
-    manifest = published_path(warehouse) / "manifest.json"
-    try:
-        return int(json.loads(manifest.read_text(encoding="utf-8"))["run_id"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def _prune(warehouse: Path, keep: Path) -> None:
     versions = sorted(
         (p for p in versions_path(warehouse).iterdir() if re.fullmatch(r"run-\d+", p.name)),

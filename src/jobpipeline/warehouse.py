@@ -173,10 +173,6 @@ class WarehouseWriter:
         rows = self.conn.execute("SELECT slug, source_path, content_hash, is_current FROM articles").fetchall()
         return {r[0]: KnownArticle(r[0], r[1], r[2], bool(r[3])) for r in rows}
 
-    def last_published_run(self) -> int | None:
-        row = self.conn.execute("SELECT max(run_id) FROM runs").fetchall()[0]
-        return int(row[0]) if row and row[0] is not None else None
-
     # -- staging ------------------------------------------------------------------------------
     def _create_staging(self) -> None:
         for spec in schema.ARTICLE_TABLES:
