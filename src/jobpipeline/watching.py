@@ -38,10 +38,17 @@ def watch_seeds(root: Path, on_change: Callable[[list[str], float], None], *, de
     """
     from watchfiles import watch
 
-    if on_ready is not None:
-        on_ready()
-    for changes in watch(root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=1000,
-                         yield_on_timeout=False):
+    ready = False
+    # An empty yield after the timeout means the watcher is running: only then say "watching", or a
+    # save made right after that line could go unseen.
+    for changes in watch(root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=200,
+                         yield_on_timeout=True):
+        if not ready:
+            ready = True
+            if on_ready is not None:
+                on_ready()
+        if not changes:
+            continue
         noticed = time.monotonic()
         paths = seed_paths(changes, root)
         if paths:
