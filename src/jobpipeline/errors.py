@@ -56,3 +56,22 @@ class QueryError(JobpipelineError):
 
 class ConfigurationError(JobpipelineError):
     """A setting or environment variable the pipeline cannot use."""
+
+
+class ServerError(JobpipelineError):
+    """The Prefect server could not be reached, started or stopped."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class FlowFailedError(JobpipelineError):
+    """A flow run ended in a failed or crashed state."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"the {name} flow failed: {reason}")
+        self.name = name
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[FlowFailedError], tuple[str, str]]:
+        return (type(self), (self.name, self.reason))
