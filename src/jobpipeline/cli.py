@@ -196,6 +196,9 @@ def run(
     = False,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")]
     = False,
+    dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="Read batches on the Dask scheduler "
+                                             "at ADDRESS (tcp://host:8786), or `local` for a local cluster (when it "
+                                             "pays off: docs/benchmarks.md).")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
 ) -> None:
     """Read, validate, load and publish the seeds folder (through Prefect's ingest flow).
@@ -206,6 +209,8 @@ def run(
 
     options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv)
     show_progress = output_format == "text" and err.is_terminal
+    if local and dask:
+        raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
     with error_boundary():
         if local:
             from jobpipeline.pipeline import LocalRunner, ingest
@@ -216,7 +221,7 @@ def run(
             from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
             with prefect_api(err.print), progress_bar(show_progress) as update:
-                record = run_ingest_flow(options, progress=update)
+                record = run_ingest_flow(options, progress=update, dask=dask)
     if output_format == "json":
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:

@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jobpipeline.batches import BATCH_SIZE, ReadItem, ReadTask, batch_size, chunks, read_batch
+from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, SeedFile, discover_seeds
 from jobpipeline.errors import SeedsNotFoundError
 from jobpipeline.faults import checkpoint
@@ -234,15 +234,18 @@ def _read_into(writer: Any, runner: StageRunner, seeds: Path, paths: Sequence[st
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     done = 0
     touched = 0
+    health = ReadHealth()
     if progress:
         progress("read", 0, len(items))
     for batch in runner.map("read", read_batch, tasks):
+        health.add(batch, len(batch.files) + len(batch.unchanged))
         writer.stage(batch)
         checkpoint("after-read-batch")
         done += len(batch.files) + len(batch.unchanged)
         touched += len(batch.unchanged)
         if progress:
             progress("read", done, len(items))
+    health.finish()
     return touched
 
 

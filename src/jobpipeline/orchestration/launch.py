@@ -63,9 +63,10 @@ def prefect_api(say: Say, *, start: bool = True) -> Iterator[Api]:
             os.environ["PREFECT_API_URL"] = previous
 
 
-def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None) -> dict[str, Any]:
+def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None,
+                    dask: str | None = None) -> dict[str, Any]:
     """Run the ingest flow (or the re-validation flow when `options.only_paths`) in this process and
-    return its record. Call it inside `prefect_api()`."""
+    return its record. Call it inside `prefect_api()`. `dask`: see `ingest_flow`."""
     import asyncio
 
     from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow, terminal_progress
@@ -77,7 +78,8 @@ def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None) ->
                 trigger=options.trigger, wait_seconds=options.wait_seconds, return_state=True)
         return await ingest_flow(
             seeds=str(options.seeds), warehouse=str(options.warehouse), trigger=options.trigger,
-            csv=options.csv, wait_seconds=options.wait_seconds, workers=options.workers, return_state=True)
+            csv=options.csv, wait_seconds=options.wait_seconds, workers=options.workers, dask=dask,
+            return_state=True)
 
     with terminal_progress(progress):
         state = asyncio.run(call())

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner
 
+from jobpipeline.batches import ReadTask, with_contents
 from jobpipeline.errors import JobpipelineError
 from jobpipeline.pipeline import SERIAL_BELOW, new_process_pool
 
@@ -75,7 +76,9 @@ class PrefectRunner:
             runner = self.batch_runner
 
             def submit(item: B) -> PrefectFuture[R]:
-                future: PrefectFuture[R] = runner.submit(remote, parameters={parameter: item})
+                # Workers may run where the seeds folder is not: send the bytes, read here.
+                sent = with_contents(item) if isinstance(item, ReadTask) else item
+                future: PrefectFuture[R] = runner.submit(remote, parameters={parameter: sent})
                 return future
         else:
             files = sum(len(getattr(item, "items", ())) for item in items)
