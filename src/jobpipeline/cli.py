@@ -336,9 +336,10 @@ def watch(
                 raise SeedsNotFoundError(str(seeds))
             route = "re-validating in this process without Prefect"
             emit = False
+            session: Any = None
             if not local:
                 from jobpipeline.orchestration.events import served_revalidation
-                from jobpipeline.orchestration.launch import prefect_api, warm_up
+                from jobpipeline.orchestration.launch import FlowSession, prefect_api, warm_up
 
                 api = stack.enter_context(prefect_api(err.print))
                 served = served_revalidation() if api.url else None
@@ -348,6 +349,7 @@ def watch(
                          if emit else f"re-validating by flow runs in this process, recorded on {recorded}")
                 if not emit:
                     warm_up()
+                    session = stack.enter_context(FlowSession())
 
         def on_change(paths: list[str], noticed: float) -> None:
             out.print(f"changed: {', '.join(paths)}")
@@ -359,7 +361,7 @@ def watch(
                         event_id = emit_seeds_changed(seeds, paths)
                         out.print(f"emitted jobpipeline.seeds.changed ({event_id})")
                         return
-                    record = _revalidate_in_session(seeds, warehouse, paths, local)
+                    record = _revalidate_in_session(seeds, warehouse, paths, session)
             except typer.Exit:
                 return  # the error line is printed; keep watching
             _print_revalidation(record, paths)
@@ -372,20 +374,20 @@ def watch(
             out.print("stopped watching")
 
 
-def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], local: bool) -> dict[str, Any]:
-    """One re-validation inside a watch session whose Prefect API is already set up."""
+def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], session: Any) -> dict[str, Any]:
+    """One re-validation inside a watch session: a flow run in `session`, or without Prefect if None."""
     from jobpipeline.pipeline import RunOptions
     from jobpipeline.settings import get_settings
 
     options = RunOptions(seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths),
                          wait_seconds=get_settings().lock_wait_seconds)
-    if local:
+    if session is None:
         from jobpipeline.pipeline import LocalRunner, ingest
 
         return ingest(options, LocalRunner(), on_wait=err.print).record()
     from jobpipeline.orchestration.launch import run_ingest_flow
 
-    return run_ingest_flow(options)
+    return run_ingest_flow(options, session=session)
 
 
 @app.command()
