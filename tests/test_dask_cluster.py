@@ -73,11 +73,11 @@ def dask_cluster(hidden_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
             workers = client.run(os.getpid)
         yield {"address": address, "worker_pids": list(workers.values()), "logs": logs}
     finally:
-        for process in processes:
+        for process in reversed(processes):  # workers first: a worker whose scheduler is gone retries for long
             process.terminate()
         for process in processes:
             try:
-                process.wait(20)
+                process.wait(5)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
