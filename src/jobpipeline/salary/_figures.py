@@ -1,0 +1,307 @@
+"""Rule 2, figures and units: read amounts, decide which figures are money, turn bands into yen.
+
+Reading (`read_amount`) is called by the tokenizer; the rule itself (`run`) reads the header unit and
+marks figures that are counts rather than pay. `band_yen` gives a band its yen values once the
+bounds rule has paired the figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+from jobpipeline.salary._model import Band, State, Tok
+from jobpipeline.salary._text import normalize_text
+
+KANJI_DIGITS: Final[dict[str, int]] = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_SMALL_MULT: Final[dict[str, int]] = {"十": 10, "百": 100, "千": 1_000}
+_LATIN_MULT: Final[dict[str, int]] = {"K": 1_000, "k": 1_000, "M": 1_000_000}
+_BIG_MULT: Final[dict[str, int]] = {"万": 10_000, "億": 100_000_000}
+AMOUNT_START: Final = frozenset("0123456789") | frozenset(KANJI_DIGITS) | frozenset(_SMALL_MULT)
+MAX_VALUE: Final = Decimal(10) ** 16  # 1京 yen: anything larger is an ID or noise, not pay
+
+_ARABIC_RE: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
+_YEN_AFTER_RE: Final = re.compile(r"[ \t]*(?:円|(?i:yen|jpy)(?![A-Za-z]))")
+# What follows a number that makes it a count, a duration or a date part rather than money.
+_COUNTER_RE: Final = re.compile(
+    r"[ \t]*(?:時間(?![給額単])|時(?![給間])|日(?![給当額])|月(?![給収額俸例])|年(?![収俸額給棒])"
+    r"|分|秒|週|歳|才|回|度|[ヶヵケ]|カ[月所国]|か[月所国]|箇|人|名|件|社|倍|点|号|級|期|代|次|階"
+    r"|泊|個|枚|本|店|校|部|割|%|[A-Za-z])"
+)
+DATE_TIME_RE: Final = re.compile(r"[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2}|[0-9]{1,2}:[0-9]{2}")
+
+
+@dataclass(slots=True)
+class Amount:
+    """A number read from the text, with what it says about its unit."""
+
+    end: int
+    value: Decimal
+    explicit: bool
+    scale: int
+    money: bool
+    word: bool = False  # kanji numerals that are part of a word (千葉, 一部): skip, no token
+    unit_at: int = -1
+    why_not_money: str = ""
+
+
+@dataclass(slots=True)
+class _Reader:
+    """The running state of `read_amount` over one number."""
+
+    total: Decimal = Decimal(0)
+    section: Decimal = Decimal(0)
+    current: Decimal | None = None
+    current_arabic: bool = False
+    saw_arabic: bool = False
+    saw_big: bool = False
+    explicit: bool = False
+    too_long: bool = False
+    scale: int | None = None
+    unit_at: int = -1
+
+    def add_scale(self, mult: int) -> None:
+        self.scale = mult if self.scale is None else min(self.scale, mult)
+
+    @property
+    def value(self) -> Decimal:
+        return self.total + self.section + (self.current if self.current is not None else Decimal(0))
+
+
+def _take_digits(s: str, i: int, r: _Reader) -> int | None:
+    """Read Arabic or kanji digits at `s[i]`; the new index, or None when there are none."""
+    m = _ARABIC_RE.match(s, i)
+    if m is not None:
+        if r.current is not None:
+            return -1
+        digits = m.group().replace(",", "")
+        whole, _, frac = digits.partition(".")
+        r.too_long = r.too_long or len(whole) > 18 or len(frac) > 8
+        r.current, r.current_arabic, r.saw_arabic = Decimal(digits), True, True
+        return m.end()
+    ch = s[i]
+    if ch in KANJI_DIGITS:
+        if r.current is not None and r.current_arabic:
+            return -1
+        r.current = Decimal(KANJI_DIGITS[ch]) + (r.current * 10 if r.current is not None else 0)
+        r.current_arabic = False
+        r.too_long = r.too_long or r.current > MAX_VALUE
+        return i + 1
+    return None
+
+
+def _take_multiplier(s: str, j: int, r: _Reader) -> bool:
+    """Apply the multiplier at `s[j]` (千, K, 万, 億…); False when `s[j]` is not one."""
+    ch = s[j]
+    if ch in _SMALL_MULT:
+        mult = _SMALL_MULT[ch]
+        if r.current is not None and r.current_arabic:
+            r.explicit = True
+            r.add_scale(mult)
+        r.section += (r.current if r.current is not None else Decimal(1)) * mult
+    elif ch in _LATIN_MULT and r.current is not None and r.current_arabic and not is_ascii_letter(s, j + 1):
+        r.section += r.current * _LATIN_MULT[ch]
+        r.explicit = True
+        r.add_scale(_LATIN_MULT[ch])
+    elif ch in _BIG_MULT and (r.current is not None or r.section or r.total):
+        mult = _BIG_MULT[ch]
+        if r.current is None and not r.section:
+            block = Decimal(1)  # a bare 万 after 億 (`1億万`) counts one
+        else:
+            block = r.section + (r.current if r.current is not None else Decimal(0))
+        r.total += block * mult
+        r.section, r.current = Decimal(0), None
+        r.saw_big = r.explicit = True
+        r.add_scale(mult)
+    else:
+        return False
+    if r.unit_at < 0:
+        r.unit_at = j
+    r.current = None
+    return True
+
+
+def _scan(s: str, i: int, r: _Reader) -> int:
+    """Read digits and multipliers from `s[i]`; the index after the number."""
+    n = len(s)
+    while i < n:
+        nxt = _take_digits(s, i, r)
+        if nxt == -1:
+            break
+        if nxt is not None:
+            i = nxt
+            continue
+        j = i
+        while j < n and s[j] in " \t":
+            j += 1
+        if j >= n or (j > i and r.current is None) or not _take_multiplier(s, j, r):
+            break
+        i = j + 1
+    return i
+
+
+def read_amount(s: str, i: int) -> Amount | None:
+    """Read a figure at `s[i]`: `1億2,000万円`, `3.5千円`, `450K`, `千二百万`, `1,800`."""
+    start = i
+    r = _Reader()
+    i = _scan(s, i, r)
+    if i == start:
+        return None
+    yen = _YEN_AFTER_RE.match(s, i)
+    end = yen.end() if yen is not None else i
+    unit_at = r.unit_at if r.unit_at >= 0 else (i if yen is not None else -1)
+    if not r.saw_arabic and not r.saw_big and yen is None:
+        # Kanji numerals alone are words (千葉, 一部, 十分) unless they carry 万/億 or 円.
+        return Amount(end=i, value=r.value, explicit=False, scale=1, money=False, word=True)
+    amount = Amount(
+        end=end,
+        value=r.value,
+        explicit=r.explicit or yen is not None,
+        scale=r.scale or 1,
+        money=not r.too_long and r.value < MAX_VALUE,
+        unit_at=unit_at,
+    )
+    if yen is None and _COUNTER_RE.match(s, i):
+        amount.money, amount.why_not_money = False, "a count, duration or date part"
+    if (start > 0 and s[start - 1] in "数何第") or is_ascii_letter(s, start - 1):
+        amount.money, amount.why_not_money = False, "part of a word or an ordinal"
+    return amount
+
+
+def is_ascii_letter(s: str, i: int) -> bool:
+    """Whether `s[i]` exists and is an ASCII letter."""
+    return 0 <= i < len(s) and s[i].isascii() and s[i].isalpha()
+
+
+def to_yen(value: Decimal) -> int:
+    """Round half-up to whole yen."""
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+# --------------------------------------------------------------------------------------------------
+# The header's unit
+
+_HEADER_UNIT_RE: Final = re.compile(
+    r"(?:[(\[【〔]|単位)[ \t]*(?:単位[ \t]*:?[ \t]*)?:?[ \t]*"
+    r"(?P<unit>億円|百万円|十万円|万円|千円|円|億|百万|万|千|[KkM]円?)(?![0-9万千億百十円])"
+)
+
+
+def unit_from_header(header: str) -> str | None:
+    """The yen unit a column header states in brackets or after `単位`, or None.
+
+    Full-width brackets are read too.
+
+    >>> unit_from_header("年収範囲 (万円)")
+    '万円'
+    >>> unit_from_header("月給（千円）")
+    '千円'
+    >>> unit_from_header("年収") is None
+    True
+    """
+    match = _HEADER_UNIT_RE.search(normalize_text(header))
+    return match.group("unit") if match is not None else None
+
+
+def unit_scale(unit: str) -> int | None:
+    """Yen per unit: `万円` -> 10,000; `円` -> 1; None when `unit` is not a yen unit."""
+    text = normalize_text(unit).strip()
+    text = unit_from_header(text) or text
+    text = text.removesuffix("円").strip()
+    if not text:
+        return 1
+    amount = read_amount("1" + text, 0)
+    if amount is None or amount.end != len(text) + 1 or not amount.explicit or amount.value > 10**12:
+        return None
+    return to_yen(amount.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# The rule: header unit and money marking
+
+
+def run(state: State) -> None:
+    """Read the header unit and mark the figures that are counts, not pay."""
+    if state.unit is not None and state.unit.strip() != "":
+        state.header_scale = unit_scale(state.unit)
+        state.unit_unknown = state.header_scale is None
+    mark_money(state.tokens, state.pairs)
+
+
+def _range_of_counts(tokens: Sequence[Tok]) -> None:
+    """A bare number ranged with a count is a count too: `0-3年`, `20~23日`."""
+    for _ in range(2):
+        for idx in range(1, len(tokens) - 1):
+            left, mid, right = tokens[idx - 1], tokens[idx], tokens[idx + 1]
+            if mid.kind in ("range", "dash") and left.kind == "fig" and right.kind == "fig":
+                if not left.money and not right.explicit:
+                    right.money, right.why_not_money = False, "ranged with a count"
+                if not right.money and not left.explicit:
+                    left.money, left.why_not_money = False, "ranged with a count"
+
+
+def mark_money(tokens: Sequence[Tok], pairs: dict[int, int]) -> None:
+    """Mark figures that are not money: ranged counts, per-task prices, enumerators `(1)`."""
+    _range_of_counts(tokens)
+    for idx, tok in enumerate(tokens):
+        if tok.kind == "per" and idx > 0 and tokens[idx - 1].kind == "fig":
+            prev = tokens[idx - 1]
+            prev.money, prev.why_not_money = False, "paid per task, not a wage"  # `5,500円/回`
+    for open_idx, close_idx in pairs.items():
+        if close_idx - open_idx != 2:  # not slicing first: nested brackets made that quadratic
+            continue
+        inner = tokens[open_idx + 1]
+        if inner.kind == "fig" and not inner.explicit and inner.value < 100:
+            inner.money, inner.why_not_money = False, "an enumerator like (1)"
+
+
+# --------------------------------------------------------------------------------------------------
+# Units of a band
+
+_STEP_DOWN: Final = (100_000_000, 10_000, 1_000, 1)
+_STEP_UP: Final = (1_000, 10_000, 100_000_000)
+
+
+def _inherit_scale(bare: Tok, other: Tok, bare_is_low: bool) -> int:
+    """The unit a bare end of a range takes from the other end: `420-650万` reads 420 as 420万."""
+    if bare_is_low:
+        order = (other.scale, *(s for s in _STEP_DOWN if s < other.scale))
+    else:
+        order = (other.scale, *(s for s in _STEP_UP if s > other.scale))
+    for scale in order:
+        value = bare.value * scale
+        if (value <= other.value) if bare_is_low else (value >= other.value):
+            return scale
+    return other.scale
+
+
+def band_yen(band: Band, header_scale: int | None) -> None:
+    """Set the band's yen values, giving bare figures the unit of their partner or the header."""
+    lo, hi = band.lo, band.hi
+    scales: dict[int, int] = {}
+    if lo is not None and hi is not None and lo is not hi and lo.explicit != hi.explicit:
+        bare, other = (lo, hi) if hi.explicit else (hi, lo)
+        scales[id(bare)] = _inherit_scale(bare, other, bare_is_low=bare is lo)
+    else:
+        for fig in band.figs:
+            if not fig.explicit:
+                if header_scale is None:
+                    band.unit_assumed = True
+                scales[id(fig)] = header_scale or 1
+    band.min_yen = None if lo is None else to_yen(lo.value * scales.get(id(lo), 1))
+    band.max_yen = None if hi is None else to_yen(hi.value * scales.get(id(hi), 1))
