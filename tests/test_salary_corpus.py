@@ -131,7 +131,6 @@ def test_corpus_is_large_labelled_and_sourced() -> None:
     assert all(r.ambiguous or r.basis in ("annual", "monthly", "hourly", "daily", "unknown") for r in ROWS)
 
 
-@pytest.mark.xfail(reason="issue 12: the rules for the new families are not written yet (84.3%)", strict=True)
 def test_accuracy_per_family(capsys: pytest.CaptureFixture[str]) -> None:
     """Prints exact accuracy per family and holds the overall figure at or above the threshold."""
     with capsys.disabled():

@@ -52,7 +52,9 @@ def assign_basis(seq: Sequence[Tok], bands: Sequence[Band]) -> None:
         if after < len(seq) and seq[after].kind == "suffix":
             band.basis = seq[after].basis
             continue
-        prev_end = bands[index - 1].last + 1 if index else 0
+        # Excluded bands (賞与…, 業績年俸75万円) do not hide the basis words before them.
+        prev = next((b for b in reversed(bands[:index]) if not b.excluded), None)
+        prev_end = prev.last + 1 if prev is not None else 0
         before = [t for t in reversed(seq[prev_end : band.first]) if t.kind == "basis"]
         band.basis, band.basis_options = pick_basis(before, values)
         if band.basis is None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jobpipeline.salary._basis import basis_from_text
-from jobpipeline.salary._model import Band, State, Tok
+from jobpipeline.salary._model import Band, State
 
 
 def run(state: State) -> None:
-    """Mark context-excluded figures, then choose among the remaining bands and settle the basis."""
-    mark_exclusion(state.tokens, state.pairs)
+    """Choose among the bands that are pay and settle the basis."""
     pay = [b for b in state.bands if not b.excluded]
     pool = [b for b in pay if not b.note] or [b for b in pay if b.note]
     if not pool:
@@ -49,24 +48,3 @@ def distinct_bands(pool: Sequence[Band]) -> list[Band]:
         elif same.basis is None and band.basis is not None:
             same.basis, same.basis_options = band.basis, band.basis_options
     return distinct
-
-
-def mark_exclusion(tokens: Sequence[Tok], pairs: dict[int, int]) -> None:
-    """Figures after a context word (賞与, 手当, 年収例...) until a pay word, a newline or bracket end."""
-    closers: dict[int, list[int]] = {}
-    for open_idx, close_idx in pairs.items():
-        closers.setdefault(close_idx, []).append(open_idx)
-    stack: list[bool] = [False]
-    for idx, tok in enumerate(tokens):
-        for _ in closers.get(idx, ()):
-            if len(stack) > 1:
-                stack.pop()
-        if idx in pairs:
-            stack.append(stack[-1])
-            continue
-        if tok.kind == "excl":
-            stack[-1] = True
-        elif (tok.kind == "basis" and tok.strong) or tok.kind == "neutral" or tok.kind == "newline":
-            stack[-1] = False
-        elif tok.kind == "fig":
-            tok.excluded = stack[-1]

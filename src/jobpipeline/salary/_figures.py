@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Final
 
 from jobpipeline.salary._model import Band, State, Tok
@@ -39,10 +40,25 @@ _ARABIC_RE: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:
 _YEN_AFTER_RE: Final = re.compile(r"[ \t]*(?:円|(?i:yen|jpy)(?![A-Za-z]))")
 # What follows a number that makes it a count, a duration or a date part rather than money.
 _COUNTER_RE: Final = re.compile(
-    r"[ \t]*(?:時間(?![給額単])|時(?![給間])|日(?![給当額])|月(?![給収額俸例])|年(?![収俸額給棒])"
-    r"|分|秒|週|歳|才|回|度|[ヶヵケ]|カ[月所国]|か[月所国]|箇|人|名|件|社|倍|点|号|級|期|代|次|階"
-    r"|泊|個|枚|本|店|校|部|割|%|[A-Za-z])"
+    r"[ \t]*(?:(?P<per>[^\s0-9、。,]{0,4}?(?:につき|あたり|当たり))|(?P<item>件|記事|コマ)"
+    r"|時間(?![給額単])|時(?![給間])|日(?![給当額])|月(?![給収額俸例単])|年(?![収俸額給棒])"
+    r"|分|秒|週|歳|才|回|度|[ヶヵケ]|カ[月所国]|か[月所国]|箇|人|名|社|倍|点|号|級|期|代|次|階|位"
+    r"|泊|個|枚|本|店|校|部|割|%)"
+    # A letter stuck to the number (`32h`, `20s`, `3F`), or an English count word after a space.
+    r"|[A-Za-z]|[ \t]+(?i:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|times|people|persons?"
+    r"|employees?|staff|percent|per\s*cent|%)(?![A-Za-z])"
 )
+# A number spelled with `million` (`¥5.2 million`, `4.43 Million Yen`), or `8,1 million` with a decimal comma.
+_MILLION_RE: Final = re.compile(r"(?:,(?P<frac>[0-9]{1,2}))?[ \t]*(?i:million|mil|mn)(?![A-Za-z])")
+_MILLION: Final = Decimal(1_000_000)
+# Money in another currency: `$24,000`, `US$34,657`, `(37,200 USD)`, `3万ドル`.
+_FOREIGN_BEFORE_RE: Final = re.compile(r"(?:\$|€|£|(?<![A-Za-z])(?:USD|EUR|GBP))[ \t]*\Z")
+_FOREIGN_AFTER_RE: Final = re.compile(r"[ \t]*(?:(?:USD|EUR|GBP|dollars?)(?![A-Za-z])|ドル|ユーロ|ウォン|元)")
+# A calendar year in English prose: `in 2020`, `since 2019`.
+_YEAR_BEFORE_RE: Final = re.compile(r"(?<![A-Za-z])(?i:in|since|by)[ \t]+\Z")
+_YEAR_RE: Final = re.compile(r"(?:19|20)[0-9]{2}(?![0-9.,])")
+# A list number at the start of a line: `8. 単金`, `1) 月給`.
+_ENUMERATOR_RE: Final = re.compile(r"[0-9]{1,2}[.)](?=[ \t]*[^0-9 \t])")
 DATE_TIME_RE: Final = re.compile(r"[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2}|[0-9]{1,2}:[0-9]{2}")
 
 
@@ -58,6 +74,7 @@ class Amount:
     word: bool = False  # kanji numerals that are part of a word (千葉, 一部): skip, no token
     unit_at: int = -1
     why_not_money: str = ""
+    per_unit: bool = False
 
 
 @dataclass(slots=True)
@@ -74,6 +91,9 @@ class _Reader:
     too_long: bool = False
     scale: int | None = None
     unit_at: int = -1
+    yen_sign: bool = False  # a ¥ or JPY before the number: a lowercase `m` after it is a million
+    digits: str = ""  # the last Arabic digits read, as written
+    last_big: str = ""  # the last of 万/億 applied
 
     def add_scale(self, mult: int) -> None:
         self.scale = mult if self.scale is None else min(self.scale, mult)
@@ -93,6 +113,7 @@ def _take_digits(s: str, i: int, r: _Reader) -> int | None:
         whole, _, frac = digits.partition(".")
         r.too_long = r.too_long or len(whole) > 18 or len(frac) > 8
         r.current, r.current_arabic, r.saw_arabic = Decimal(digits), True, True
+        r.digits = digits
         return m.end()
     ch = s[i]
     if ch in KANJI_DIGITS:
@@ -114,10 +135,12 @@ def _take_multiplier(s: str, j: int, r: _Reader) -> bool:
             r.explicit = True
             r.add_scale(mult)
         r.section += (r.current if r.current is not None else Decimal(1)) * mult
-    elif ch in _LATIN_MULT and r.current is not None and r.current_arabic and not is_ascii_letter(s, j + 1):
-        r.section += r.current * _LATIN_MULT[ch]
+    elif _latin(s, j, r):
+        mult = 1_000_000 if ch == "m" else _LATIN_MULT[ch]
+        assert r.current is not None
+        r.section += r.current * mult
         r.explicit = True
-        r.add_scale(_LATIN_MULT[ch])
+        r.add_scale(mult)
     elif ch in _BIG_MULT and (r.current is not None or r.section or r.total):
         mult = _BIG_MULT[ch]
         if r.current is None and not r.section:
@@ -127,6 +150,7 @@ def _take_multiplier(s: str, j: int, r: _Reader) -> bool:
         r.total += block * mult
         r.section, r.current = Decimal(0), None
         r.saw_big = r.explicit = True
+        r.last_big = ch
         r.add_scale(mult)
     else:
         return False
@@ -134,6 +158,39 @@ def _take_multiplier(s: str, j: int, r: _Reader) -> bool:
         r.unit_at = j
     r.current = None
     return True
+
+
+def _latin(s: str, j: int, r: _Reader) -> bool:
+    """Whether `s[j]` is a Latin multiplier for the number read so far (`450K`, `¥3m`)."""
+    ch = s[j]
+    known = ch in _LATIN_MULT or (ch == "m" and r.yen_sign)
+    return known and r.current is not None and r.current_arabic and not is_ascii_letter(s, j + 1)
+
+
+def _spelled_million(s: str, i: int, r: _Reader) -> int:
+    """Apply a `million` written after the number (`¥5.2 million`, `8,1 million`); the new index."""
+    m = _MILLION_RE.match(s, i)
+    if m is None or r.current is None or not r.current_arabic or r.total or r.section:
+        return i
+    value = r.current
+    if m.group("frac"):
+        value += Decimal(m.group("frac")) / (10 ** len(m.group("frac")))
+    r.current = None
+    r.section = value * _MILLION
+    r.explicit = True
+    r.add_scale(1_000_000)
+    r.unit_at = i if r.unit_at < 0 else r.unit_at
+    return m.end()
+
+
+def _shorthand(s: str, i: int, r: _Reader, yen: bool) -> None:
+    """Readings people use for the last digits: `28万8` is 288,000; `1.200円` is 1,200."""
+    if r.current is None or not r.current_arabic:
+        return
+    if not yen and r.last_big == "万" and not r.section and len(r.digits) == 1 and r.digits != "0":
+        r.current *= 1000  # one digit after 万 with no 円 counts thousands (28万8 = 28万8千)
+    elif yen and not r.saw_big and r.scale is None and re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", r.digits):
+        r.current = Decimal(r.digits.replace(".", ""))  # a point used as a thousands separator
 
 
 def _scan(s: str, i: int, r: _Reader) -> int:
@@ -155,14 +212,15 @@ def _scan(s: str, i: int, r: _Reader) -> int:
     return i
 
 
-def read_amount(s: str, i: int) -> Amount | None:
-    """Read a figure at `s[i]`: `1億2,000万円`, `3.5千円`, `450K`, `千二百万`, `1,800`."""
+def read_amount(s: str, i: int, *, yen_sign: bool = False) -> Amount | None:
+    """Read a figure at `s[i]`: `1億2,000万円`, `3.5千円`, `450K`, `千二百万`, `1,800`, `5.2 million`."""
     start = i
-    r = _Reader()
-    i = _scan(s, i, r)
+    r = _Reader(yen_sign=yen_sign)
+    i = _spelled_million(s, _scan(s, i, r), r)
     if i == start:
         return None
     yen = _YEN_AFTER_RE.match(s, i)
+    _shorthand(s, i, r, yen is not None)
     end = yen.end() if yen is not None else i
     unit_at = r.unit_at if r.unit_at >= 0 else (i if yen is not None else -1)
     if not r.saw_arabic and not r.saw_big and yen is None:
@@ -176,11 +234,25 @@ def read_amount(s: str, i: int) -> Amount | None:
         money=not r.too_long and r.value < MAX_VALUE,
         unit_at=unit_at,
     )
-    if yen is None and _COUNTER_RE.match(s, i):
+    _not_money(s, start, i, yen is not None, amount)
+    return amount
+
+
+def _not_money(s: str, start: int, i: int, yen: bool, amount: Amount) -> None:
+    """Mark a figure that is a count, a date part, an ordinal, a year or another currency."""
+    counter = None if yen else _COUNTER_RE.match(s, i)
+    if counter is not None:
         amount.money, amount.why_not_money = False, "a count, duration or date part"
+        # `1現場につき`, `1件`: what follows is a price per task or site, not a wage.
+        amount.per_unit = counter.group("per") is not None or (amount.value == 1 and counter.group("item") is not None)
     if (start > 0 and s[start - 1] in "数何第") or is_ascii_letter(s, start - 1):
         amount.money, amount.why_not_money = False, "part of a word or an ordinal"
-    return amount
+    if _FOREIGN_BEFORE_RE.search(s, max(0, start - 5), start) or _FOREIGN_AFTER_RE.match(s, amount.end):
+        amount.money, amount.why_not_money = False, "another currency"
+    elif not yen and _YEAR_RE.fullmatch(s, start, i) and _YEAR_BEFORE_RE.search(s, max(0, start - 8), start):
+        amount.money, amount.why_not_money = False, "a calendar year"
+    if (start == 0 or s[start - 1] == "\n") and _ENUMERATOR_RE.match(s, start) and i - start <= 2:
+        amount.money, amount.why_not_money = False, "a list number"
 
 
 def is_ascii_letter(s: str, i: int) -> bool:
@@ -218,6 +290,7 @@ def unit_from_header(header: str) -> str | None:
     return match.group("unit") if match is not None else None
 
 
+@lru_cache(maxsize=256)  # a column's header unit is read once per cell: cache it
 def unit_scale(unit: str) -> int | None:
     """Yen per unit: `万円` -> 10,000; `円` -> 1; None when `unit` is not a yen unit."""
     text = normalize_text(unit).strip()
@@ -241,6 +314,7 @@ def run(state: State) -> None:
         state.header_scale = unit_scale(state.unit)
         state.unit_unknown = state.header_scale is None
     mark_money(state.tokens, state.pairs)
+    mark_exclusion(state.tokens, state.pairs)
 
 
 def _range_of_counts(tokens: Sequence[Tok]) -> None:
@@ -255,9 +329,23 @@ def _range_of_counts(tokens: Sequence[Tok]) -> None:
                     left.money, left.why_not_money = False, "ranged with a count"
 
 
+def _per_unit_prices(tokens: Sequence[Tok]) -> None:
+    """The band right after `1件` or `1現場につき` is a price per task or site, not a wage."""
+    for idx in range(len(tokens) - 1):
+        if not (tokens[idx].kind == "fig" and tokens[idx].per_unit):
+            continue
+        price = [idx + 1]
+        if idx + 3 < len(tokens) and tokens[idx + 2].kind in ("range", "dash"):
+            price.append(idx + 3)
+        for k in price:
+            if tokens[k].kind == "fig" and tokens[k].money:
+                tokens[k].money, tokens[k].why_not_money = False, "a price per task or site, not a wage"
+
+
 def mark_money(tokens: Sequence[Tok], pairs: dict[int, int]) -> None:
     """Mark figures that are not money: ranged counts, per-task prices, enumerators `(1)`."""
     _range_of_counts(tokens)
+    _per_unit_prices(tokens)
     for idx, tok in enumerate(tokens):
         if tok.kind == "per" and idx > 0 and tokens[idx - 1].kind == "fig":
             prev = tokens[idx - 1]
@@ -268,6 +356,53 @@ def mark_money(tokens: Sequence[Tok], pairs: dict[int, int]) -> None:
         inner = tokens[open_idx + 1]
         if inner.kind == "fig" and not inner.explicit and inner.value < 100:
             inner.money, inner.why_not_money = False, "an enumerator like (1)"
+
+
+# --------------------------------------------------------------------------------------------------
+# Context words: the band after 賞与, 手当, 年収例… is not the pay
+
+_FREE, _WAITING, _IN_BAND = 0, 1, 2
+# Tokens that continue an excluded band: its range mark, open-end marks, a `/月` suffix.
+_BAND_PARTS = ("range", "dash", "open_up", "open_low", "suffix", "per")
+_RESETS = ("neutral", "newline", "stop")
+
+
+def _step(mode: int, tok: Tok, prev: Tok | None) -> int:
+    """The exclusion mode after `tok`; marks `tok` when it is a figure inside an excluded band."""
+    if tok.kind == "excl":
+        return _WAITING
+    if tok.kind in _RESETS or (tok.kind == "basis" and tok.strong):
+        return _FREE
+    if tok.kind == "fig":
+        partner = prev is not None and prev.kind in ("range", "dash")
+        if (mode == _WAITING and tok.money) or (mode == _IN_BAND and partner and tok.money):
+            tok.excluded = True
+            return _IN_BAND
+        return _FREE if mode == _IN_BAND else mode
+    return mode if mode != _IN_BAND or tok.kind in _BAND_PARTS else _FREE
+
+
+def mark_exclusion(tokens: Sequence[Tok], pairs: dict[int, int]) -> None:
+    """Exclude the band after a context word (賞与, 手当, 資本金, 年収例...).
+
+    The word covers the next money figure and its range partner, and ends earlier at a pay word, a
+    line or sentence end, or the end of its bracket: `業績年俸75万円(…) 3,800,000円~` keeps the second.
+    """
+    closers: dict[int, list[int]] = {}
+    for open_idx, close_idx in pairs.items():
+        closers.setdefault(close_idx, []).append(open_idx)
+    stack: list[int] = [_FREE]
+    prev: Tok | None = None
+    for idx, tok in enumerate(tokens):
+        for _ in closers.get(idx, ()):
+            if len(stack) > 1:
+                inner = stack.pop()
+                stack[-1] = _FREE if inner == _IN_BAND and stack[-1] == _IN_BAND else stack[-1]
+        if idx in pairs:
+            stack.append(_WAITING if stack[-1] != _FREE else _FREE)
+            continue
+        stack[-1] = _step(stack[-1], tok, prev)
+        prev = tok
 
 
 # --------------------------------------------------------------------------------------------------
