@@ -25,6 +25,7 @@ from typing import Final
 
 from jobpipeline.salary import _basis, _bounds, _choose, _figures, _tokens, _warnings
 from jobpipeline.salary._basis import basis_from_text
+from jobpipeline.salary._explain import ExplainedBand, ExplainedToken, Explanation, explain, explanation_text
 from jobpipeline.salary._figures import unit_from_header
 from jobpipeline.salary._model import PLAUSIBLE_YEN, Basis, SalaryWarning, State, YenBand
 
@@ -64,13 +65,30 @@ def normalize_salary(text: str, *, unit: str | None = None, basis: Basis | None 
     return read_salary(text, unit=unit, basis=basis).result()
 
 
+def explain_salary(text: str, *, unit: str | None = None, basis: Basis | None = None) -> Explanation:
+    """How `text` is read: tokens with roles, candidate bands, the winner and why, and the warnings.
+
+    >>> ex = explain_salary("月給30万円（年収420万円〜）")
+    >>> [t.role for t in ex.tokens][:3]
+    ['basis word', 'figure', 'unit']
+    >>> ex.candidates[0].status
+    'chosen: the only pay band; outside the notes'
+    """
+    return explain(read_salary(text, unit=unit, basis=basis))
+
+
 __all__ = [
     "PLAUSIBLE_YEN",
     "RULES",
     "Basis",
+    "ExplainedBand",
+    "ExplainedToken",
+    "Explanation",
     "SalaryWarning",
     "YenBand",
     "basis_from_text",
+    "explain_salary",
+    "explanation_text",
     "normalize_salary",
     "read_salary",
     "unit_from_header",
