@@ -35,6 +35,8 @@ def _note_groups(tokens: Sequence[Tok], pairs: dict[int, int]) -> set[int]:
 
 def segments(tokens: Sequence[Tok], pairs: dict[int, int]) -> list[Segment]:
     """Split tokens into the main sequence and one sequence per note (a bracket holding money)."""
+    if not pairs:  # most table cells: no bracket, one segment
+        return [Segment(False, list(tokens))]
     note_groups = _note_groups(tokens, pairs)
     closers: dict[int, list[int]] = {}
     for open_idx, close_idx in pairs.items():

@@ -40,7 +40,7 @@ _ARABIC_RE: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:
 _YEN_AFTER_RE: Final = re.compile(r"[ \t]*(?:円|(?i:yen|jpy)(?![A-Za-z]))")
 # What follows a number that makes it a count, a duration or a date part rather than money.
 _COUNTER_RE: Final = re.compile(
-    r"[ \t]*(?:(?P<per>[^\s0-9、。,]{0,4}?(?:につき|あたり|当たり))|(?P<item>件|記事|コマ)"
+    r"[ \t]*(?:(?P<item>件|記事|コマ)"
     r"|時間(?![給額単])|時(?![給間])|日(?![給当額])|月(?![給収額俸例単])|年(?![収俸額給棒])"
     r"|分|秒|週|歳|才|回|度|[ヶヵケ]|カ[月所国]|か[月所国]|箇|人|名|社|倍|点|号|級|期|代|次|階|位"
     r"|泊|個|枚|本|店|校|部|割|%)"
@@ -48,6 +48,9 @@ _COUNTER_RE: Final = re.compile(
     r"|[A-Za-z]|[ \t]+(?i:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|times|people|persons?"
     r"|employees?|staff|percent|per\s*cent|%)(?![A-Za-z])"
 )
+# `1現場につき`, `1時間あたり`: a count per which a price is given.
+_PER_UNIT_RE: Final = re.compile(r"[ \t]*[^\s0-9、。,]{0,4}?(?:につき|あたり|当たり)")
+_PER_UNIT_WORDS: Final = ("につき", "あたり", "当たり")
 # A number spelled with `million` (`¥5.2 million`, `4.43 Million Yen`), or `8,1 million` with a decimal comma.
 _MILLION_RE: Final = re.compile(r"(?:,(?P<frac>[0-9]{1,2}))?[ \t]*(?i:million|mil|mn)(?![A-Za-z])")
 _MILLION: Final = Decimal(1_000_000)
@@ -169,6 +172,8 @@ def _latin(s: str, j: int, r: _Reader) -> bool:
 
 def _spelled_million(s: str, i: int, r: _Reader) -> int:
     """Apply a `million` written after the number (`¥5.2 million`, `8,1 million`); the new index."""
+    if s[i : i + 1] not in (" ", "\t", ",", "m", "M"):
+        return i  # cheap test first: this runs after every figure
     m = _MILLION_RE.match(s, i)
     if m is None or r.current is None or not r.current_arabic or r.total or r.section:
         return i
@@ -183,13 +188,16 @@ def _spelled_million(s: str, i: int, r: _Reader) -> int:
     return m.end()
 
 
+_POINT_THOUSANDS_RE: Final = re.compile(r"[0-9]{1,3}\.[0-9]{3}")
+
+
 def _shorthand(s: str, i: int, r: _Reader, yen: bool) -> None:
     """Readings people use for the last digits: `28万8` is 288,000; `1.200円` is 1,200."""
     if r.current is None or not r.current_arabic:
         return
     if not yen and r.last_big == "万" and not r.section and len(r.digits) == 1 and r.digits != "0":
         r.current *= 1000  # one digit after 万 with no 円 counts thousands (28万8 = 28万8千)
-    elif yen and not r.saw_big and r.scale is None and re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", r.digits):
+    elif yen and not r.saw_big and r.scale is None and "." in r.digits and _POINT_THOUSANDS_RE.fullmatch(r.digits):
         r.current = Decimal(r.digits.replace(".", ""))  # a point used as a thousands separator
 
 
@@ -240,16 +248,17 @@ def read_amount(s: str, i: int, *, yen_sign: bool = False) -> Amount | None:
 
 def _not_money(s: str, start: int, i: int, yen: bool, amount: Amount) -> None:
     """Mark a figure that is a count, a date part, an ordinal, a year or another currency."""
-    counter = None if yen else _COUNTER_RE.match(s, i)
-    if counter is not None:
+    per = not yen and any(word in s for word in _PER_UNIT_WORDS) and _PER_UNIT_RE.match(s, i) is not None
+    counter = None if yen or per else _COUNTER_RE.match(s, i)
+    if per or counter is not None:
         amount.money, amount.why_not_money = False, "a count, duration or date part"
         # `1現場につき`, `1件`: what follows is a price per task or site, not a wage.
-        amount.per_unit = counter.group("per") is not None or (amount.value == 1 and counter.group("item") is not None)
+        amount.per_unit = per or (amount.value == 1 and counter is not None and counter.group("item") is not None)
     if (start > 0 and s[start - 1] in "数何第") or is_ascii_letter(s, start - 1):
         amount.money, amount.why_not_money = False, "part of a word or an ordinal"
     if _FOREIGN_BEFORE_RE.search(s, max(0, start - 5), start) or _FOREIGN_AFTER_RE.match(s, amount.end):
         amount.money, amount.why_not_money = False, "another currency"
-    elif not yen and _YEAR_RE.fullmatch(s, start, i) and _YEAR_BEFORE_RE.search(s, max(0, start - 8), start):
+    elif i - start == 4 and not yen and _YEAR_RE.fullmatch(s, start, i) and _YEAR_BEFORE_RE.search(s, start - 8, start):
         amount.money, amount.why_not_money = False, "a calendar year"
     if (start == 0 or s[start - 1] == "\n") and _ENUMERATOR_RE.match(s, start) and i - start <= 2:
         amount.money, amount.why_not_money = False, "a list number"
@@ -388,6 +397,8 @@ def mark_exclusion(tokens: Sequence[Tok], pairs: dict[int, int]) -> None:
     The word covers the next money figure and its range partner, and ends earlier at a pay word, a
     line or sentence end, or the end of its bracket: `業績年俸75万円(…) 3,800,000円~` keeps the second.
     """
+    if not any(t.kind == "excl" for t in tokens):
+        return
     closers: dict[int, list[int]] = {}
     for open_idx, close_idx in pairs.items():
         closers.setdefault(close_idx, []).append(open_idx)
