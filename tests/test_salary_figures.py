@@ -71,6 +71,7 @@ def money(text: str) -> list[tuple[str, bool, bool]]:
             id="calendar-year",
         ),
         pytest.param("8.単金", [("8", False, False)], id="list-number"),
+        pytest.param("報酬：1案件5万円", [("1", False, False), ("5万円", False, False)], id="price-per-project"),
         pytest.param("1位:福岡県……3,206円", [("1", False, False), ("3,206円", True, False)], id="rank"),
         pytest.param("賞与 30万円 月給25万円", [("30万円", True, True), ("25万円", True, False)], id="bonus-excluded"),
         pytest.param(

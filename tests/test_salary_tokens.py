@@ -43,6 +43,15 @@ def kinds(text: str) -> list[tuple[str, str]]:
         pytest.param("人月単価80万円", [("basis", "人月単価"), ("fig", "80万円")], id="freelance-rate-word"),
         pytest.param("月に40万円", [("basis", "月に"), ("fig", "40万円")], id="per-month-particle"),
         pytest.param("終わり。次", [("stop", "。")], id="sentence-end"),
+        pytest.param("20万円〓30万円", [("fig", "20万円"), ("dash", "〓"), ("fig", "30万円")], id="lost-mark-geta"),
+        pytest.param("時給1,000円?", [("basis", "時給"), ("fig", "1,000円"), ("range", "?")], id="lost-mark-trailing"),
+        pytest.param("?800万円", [("range", "?"), ("fig", "800万円")], id="lost-mark-leading"),
+        pytest.param("月給20万円 ?", [("basis", "月給"), ("fig", "20万円"), ("sep", "?")], id="spaced-question-stays"),
+        pytest.param(
+            "25万円(月)", [("fig", "25万円"), ("popen", "("), ("basis", "月"), ("pclose", ")")], id="bracketed-month"
+        ),
+        pytest.param("300000 JPY P1M", [("fig", "300000 JPY"), ("basis", "P1M")], id="iso-duration"),
+        pytest.param("6,000,000 JPY p.a.", [("fig", "6,000,000 JPY"), ("basis", "p.a.")], id="per-annum-abbreviation"),
         pytest.param("Tokyo", [], id="to-inside-a-word-is-not-a-mark"),
     ],
 )

@@ -55,7 +55,9 @@ def assign_basis(seq: Sequence[Tok], bands: Sequence[Band]) -> None:
         # Excluded bands (賞与…, 業績年俸75万円) do not hide the basis words before them.
         prev = next((b for b in reversed(bands[:index]) if not b.excluded), None)
         prev_end = prev.last + 1 if prev is not None else 0
-        before = [t for t in reversed(seq[prev_end : band.first]) if t.kind == "basis"]
+        # Words inside the band (`最高年収1,200万円 最低年収500万円`) come first, then those before it.
+        inside = [t for t in seq[band.first : band.last + 1] if t.kind == "basis"]
+        before = inside + [t for t in reversed(seq[prev_end : band.first]) if t.kind == "basis"]
         band.basis, band.basis_options = pick_basis(before, values)
         if band.basis is None:
             next_start = bands[index + 1].first if index + 1 < len(bands) else len(seq)

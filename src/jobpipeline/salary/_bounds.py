@@ -124,6 +124,16 @@ def _from_figure(seq: Sequence[Tok], i: int, first: int, prefix: str | None, not
     return band, j
 
 
+def _labelled_figure(seq: Sequence[Tok], i: int) -> int | None:
+    """Index of the pay figure a label at `seq[i]` introduces (`最低20万円`, `最高年収1,200万円`), or None."""
+    if seq[i].kind not in ("pre_min", "pre_max"):
+        return None
+    k = i + 1
+    while k < len(seq) and seq[k].kind in ("basis", "neutral"):
+        k += 1
+    return k if k < len(seq) and is_pay(seq[k]) else None
+
+
 def group(seq: Sequence[Tok], note: bool) -> list[Band]:
     """Candidate bands of one segment, in order: ranges, single figures and open ends."""
     bands: list[Band] = []
@@ -131,9 +141,10 @@ def group(seq: Sequence[Tok], note: bool) -> list[Band]:
     while i < n:
         first = i
         prefix = None
-        if seq[i].kind in ("pre_min", "pre_max") and i + 1 < n and is_pay(seq[i + 1]):
+        labelled = _labelled_figure(seq, i)
+        if labelled is not None:
             prefix = seq[i].kind
-            i += 1
+            i = labelled
         tok = seq[i]
         if is_pay(tok):
             band, i = _from_figure(seq, i, first, prefix, note)

@@ -40,7 +40,7 @@ _ARABIC_RE: Final = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:
 _YEN_AFTER_RE: Final = re.compile(r"[ \t]*(?:円|(?i:yen|jpy)(?![A-Za-z]))")
 # What follows a number that makes it a count, a duration or a date part rather than money.
 _COUNTER_RE: Final = re.compile(
-    r"[ \t]*(?:(?P<item>件|記事|コマ)"
+    r"[ \t]*(?:(?P<item>件|案件|記事|コマ)"
     r"|時間(?![給額単])|時(?![給間])|日(?![給当額])|月(?![給収額俸例単])|年(?![収俸額給棒])"
     r"|分|秒|週|歳|才|回|度|[ヶヵケ]|カ[月所国]|か[月所国]|箇|人|名|社|倍|点|号|級|期|代|次|階|位"
     r"|泊|個|枚|本|店|校|部|割|%)"

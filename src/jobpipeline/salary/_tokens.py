@@ -16,6 +16,7 @@ BASIS_GROUPS: Final[dict[str, tuple[Basis, bool]]] = {
     "daily": ("daily", True),
     "w_annual": ("annual", False),
     "w_monthly": ("monthly", False),
+    "w_hourly": ("hourly", False),
     "w_daily": ("daily", False),
     "s_annual": ("annual", True),
     "s_monthly": ("monthly", True),
@@ -40,23 +41,24 @@ TOKEN_RE: Final = re.compile(
   | (?P<monthly>日給月給|月給|月収|月俸|月例給与|月単価|月額単価|人月単価|人月)
   | (?P<hourly>時給|時間給|時間額|時間単価)
   | (?P<daily>日給|日当)
-  | (?P<w_annual>年額|年(?=[ \t]*[0-9]))
-  | (?P<w_monthly>月額|月(?:に|あたり|当たり)?(?=[ \t]*[0-9]))
-  | (?P<w_daily>日額)
+  | (?P<w_annual>年額|年(?<=\(年)(?=\))|年(?=[ \t]*[0-9]))
+  | (?P<w_monthly>月額|月(?<=\(月)(?=\))|月(?:に|あたり|当たり)?(?=[ \t]*[0-9]))
+  | (?P<w_hourly>時(?<=\(時)間?(?=\)))
+  | (?P<w_daily>日額|日(?<=\(日)(?=\)))
   | (?P<neutral>基本給|初任給|総支給額?|支給額|給与|給料|賃金|報酬)
   | (?P<s_annual>/[ \t]*(?:年(?![収俸額給])|(?i:yr|year){_END}))
   | (?P<s_monthly>/[ \t]*(?:月(?![給収額俸])|(?i:mo|month){_END}))
   | (?P<s_hourly>/[ \t]*(?:時間(?![給額])|時(?![給間])|(?i:h|hr|hour){_END}))
   | (?P<s_daily>/[ \t]*(?:日(?![給当額])|(?i:day){_END}))
   | (?P<per>/[ \t]*(?:回|件|個|枚|本|人|名|食|泊|コマ|席|台))
-  | (?P<open_up>以上|超(?!過)|\+[ \t]*α|オーバー|を?上回)
+  | (?P<open_up>以上|超(?!過)|越(?=え)|\+[ \t]*α|オーバー|を?上回)
   | (?P<open_low>以下|未満|まで|迄|以内|を?下回)
   | (?P<pre_min>最低(?!賃金)(?:額|値)?|下限)
   | (?P<pre_max>最大|最高(?:額|値)?|上限)
   | (?P<range>[~〜∼⁓]|から)
   | (?P<dash>[-‐‑‒–—―−⁃]|ー(?<=[0-9万円千億 \t]ー)(?=[ \t]*[0-9]))
   | (?P<plus>\+)
-  | (?P<lost>[?・])
+  | (?P<lost>[?・〓])
   | (?P<popen>[(\[〔⦅])
   | (?P<pclose>[)\]〕⦆])
   | (?P<newline>\n|<(?i:br)[ \t]*/?>)
@@ -71,10 +73,10 @@ EN_TOKEN_RE: Final = re.compile(
     rf"""
     (?i:
       (?P<excl>bonus(?:es)?|allowances?|commissions?|incentives?)
-    | (?P<annual>annual(?:ly)?|yearly|per\s+(?:year|annum)|an?\s+year|each\s+year)
-    | (?P<monthly>monthly|per\s+month|an?\s+month|each\s+month|every\s+month)
-    | (?P<hourly>hourly|per\s+hour|an\s+hour|each\s+hour)
-    | (?P<daily>daily|per\s+day|a\s+day|each\s+day)
+    | (?P<annual>annual(?:ly)?|yearly|per\s+(?:year|annum)|an?\s+year|each\s+year|p\.a\.?|p1y)
+    | (?P<monthly>monthly|per\s+month|an?\s+month|each\s+month|every\s+month|p1m)
+    | (?P<hourly>hourly|per\s+hour|an\s+hour|each\s+hour|pt1h)
+    | (?P<daily>daily|per\s+day|a\s+day|each\s+day|p1d)
     | (?P<neutral>salary|salaries|wages?|pay)
     | (?P<open_up>or\s+(?:more|above|higher)|and\s+(?:up|above|over))
     | (?P<open_low>or\s+(?:less|below|under))
@@ -159,13 +161,22 @@ def _figure_token(s: str, i: int, yen_prefix: bool, tokens: list[Tok]) -> int | 
     return amount.end
 
 
-def _lost_range_mark(s: str, m: re.Match[str], tokens: list[Tok]) -> bool:
-    """Whether a `?` or `・` stands for a range mark lost in an encoding round trip (`20万?25万円`)."""
-    if not tokens or tokens[-1].kind != "fig":
-        return False
+def _lost_range_mark(s: str, m: re.Match[str], tokens: list[Tok]) -> TokKind:
+    """The mark a `?`, `・` or `〓` stands for when an encoding round trip lost a `〜` (`20万?25万円`).
+
+    Between two figures it joins them; a `?` stuck to the end of a figure (`1,000円?`) or to the
+    start of the first one (`?800万円`) opens that end. Anything else stays a separator.
+    """
+    after_fig = bool(tokens) and tokens[-1].kind == "fig"
+    digit_ahead = _DIGIT_AHEAD_RE.match(s, m.end()) is not None
     if m.group() == "・":  # a list dot too: only when it touches both figures
-        return tokens[-1].end == m.start() and s[m.end() : m.end() + 1].isdigit()
-    return s[tokens[-1].end : m.start()].strip() == "" and _DIGIT_AHEAD_RE.match(s, m.end()) is not None
+        touching = after_fig and tokens[-1].end == m.start() and s[m.end() : m.end() + 1].isdigit()
+        return "dash" if touching else "sep"
+    if after_fig and s[tokens[-1].end : m.start()].strip() == "":
+        if digit_ahead:
+            return "dash"
+        return "range" if tokens[-1].end == m.start() and m.group() == "?" else "sep"
+    return "range" if not after_fig and s[m.end() : m.end() + 1].isdigit() else "sep"
 
 
 def _mark_kind(s: str, m: re.Match[str], group: str, tokens: list[Tok]) -> TokKind:
@@ -174,7 +185,7 @@ def _mark_kind(s: str, m: re.Match[str], group: str, tokens: list[Tok]) -> TokKi
         attached = m.start() > 0 and s[m.start() - 1] not in " \t"
         return "open_up" if attached and _PLUS_OPEN_FOLLOW_RE.match(s, m.end()) else "sep"
     if group == "lost":
-        return "dash" if _lost_range_mark(s, m, tokens) else "sep"
+        return _lost_range_mark(s, m, tokens)
     if group == "range_word":  # `from 800 to 950`, `between 200,000 and 600,000`
         if m.group().lower() != "and":
             return "dash"
