@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_salary_corpus import load_corpus
 from typer.testing import CliRunner
 
 from jobpipeline.cli import app
-from jobpipeline.salary import explain_salary
+from jobpipeline.salary import explain_salary, normalize_salary
 
 
 def run(*args: str, stdin: str | None = None) -> str:
@@ -86,3 +89,21 @@ def test_unknown_format_is_a_usage_error() -> None:
 def test_roles(text: str, roles: list[str]) -> None:
     """Each token gets the role an editor would look for."""
     assert [t.role for t in explain_salary(text).tokens] == roles
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=60), st.text(alphabet="0123456789万円〜~-?・()（）年収月給時以上以下超 ", max_size=30)
+    )
+)
+def test_explanation_never_raises_and_matches_the_band(text: str) -> None:
+    """Any text can be explained, and the explanation's result is exactly what normalize_salary returns."""
+    assert explain_salary(text).result == normalize_salary(text)
+
+
+def test_every_corpus_string_can_be_explained() -> None:
+    """Each real corpus string explains without error, with one chosen candidate at most."""
+    for row in load_corpus():
+        ex = explain_salary(row.text)
+        assert sum(c.status.startswith("chosen") for c in ex.candidates) <= 1
