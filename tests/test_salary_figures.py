@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from jobpipeline.salary import read_salary
-from jobpipeline.salary._figures import read_amount
+from jobpipeline.salary._amounts import read_amount
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,13 @@ header) and free job-posting text (`月給30万円（年収420万円〜）`, Hel
 A string is read by small rules run in order (`RULES`), each filling in its part of one `State`,
 the way markdown-it-py runs its parser rules:
 
-1. `_tokens`: NFKC text, then figures, range marks, bound words, basis words, context words,
-   brackets and separators.
-2. `_figures`: the header unit, and which figures are money (`8時間`, `25歳`, `5,500円/回` are not).
+1. `_tokens`: NFKC text, then figures (read by `_amounts`), range marks, bound words, basis words,
+   context words, brackets and separators.
+2. `_figures`: the header unit, which figures are money (`8時間`, `25歳`, `5,500円/回` are not), and
+   which are the pay (the band after 賞与, 手当, 年収例 is not).
 3. `_bounds`: figures grouped into candidate bands with open ends, per main text and per note.
 4. `_basis`: the pay period of each band, from its basis words (the figure's size settles a tie).
-5. `_choose`: context words (賞与, 手当, 年収例) exclude figures; the first pay band wins.
+5. `_choose`: the main text before notes, the hinted basis, then the first pay band wins.
 6. `_warnings`: what an editor should check.
 
 The README's "Salary normalizer" section lists the conventions, with examples.
@@ -24,9 +25,9 @@ from collections.abc import Callable
 from typing import Final
 
 from jobpipeline.salary import _basis, _bounds, _choose, _figures, _tokens, _warnings
+from jobpipeline.salary._amounts import unit_from_header
 from jobpipeline.salary._basis import basis_from_text
 from jobpipeline.salary._explain import ExplainedBand, ExplainedToken, Explanation, explain, explanation_text
-from jobpipeline.salary._figures import unit_from_header
 from jobpipeline.salary._model import PLAUSIBLE_YEN, Basis, SalaryWarning, State, YenBand
 
 RULES: Final[tuple[Callable[[State], None], ...]] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from jobpipeline.salary._figures import AMOUNT_START, DATE_TIME_RE, MAX_VALUE, is_ascii_letter, read_amount
+from jobpipeline.salary._amounts import AMOUNT_START, DATE_TIME_RE, MAX_VALUE, is_ascii_letter, read_amount
 from jobpipeline.salary._model import Basis, State, Tok, TokKind
 from jobpipeline.salary._text import normalize_text
 
