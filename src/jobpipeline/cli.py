@@ -166,24 +166,48 @@ def salary(
     = None,
     unit: Annotated[str | None, typer.Option("--unit", help="Unit the header gives, e.g. 万円.")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="annual, monthly, hourly or daily.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show how each text was read: tokens, candidate bands, the winner.")
+    ] = False,
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="json (the default) or text (the default with --explain).")
+    ] = None,
 ) -> None:
     """Show what the normalizer makes of salary text: one JSON object per input, in order.
 
     Example: jobpipeline salary "450〜700" --unit 万円
+    Example: jobpipeline salary --explain "最高額:1,000万円〜 最低額:400万円"
     """
-    from jobpipeline.salary import normalize_salary
+    from jobpipeline.salary import explain_salary, explanation_text
 
     if basis not in (None, "annual", "monthly", "hourly", "daily"):
         raise typer.BadParameter("use annual, monthly, hourly or daily", param_hint="--basis")
+    fmt = output_format or ("text" if explain else "json")
+    if fmt not in ("json", "text"):
+        raise typer.BadParameter("use json or text", param_hint="--format")
     lines = texts if texts else [line.rstrip("\n") for line in sys.stdin]
     for text in lines:
-        band = normalize_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
-        record = {
+        ex = explain_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
+        band = ex.result
+        if fmt == "text":
+            print(explanation_text(ex) if explain else _band_line(band))
+            continue
+        record: dict[str, Any] = {
             "raw": band.raw, "basis": band.basis, "min_yen": band.min_yen, "max_yen": band.max_yen,
             "min_open": band.min_open, "max_open": band.max_open,
             "warnings": [f"{w.code}: {w.message}" for w in band.warnings],
         }
+        if explain:
+            record["explain"] = ex.model_dump(mode="json", exclude={"result"})
         print(json.dumps(record, ensure_ascii=False))
+
+
+def _band_line(band: Any) -> str:
+    """One line for a salary band: `「450〜700」 annual 4,500,000–7,000,000 yen`, then its warnings."""
+    low = "…" if band.min_yen is None else f"{band.min_yen:,}"
+    high = "…" if band.max_yen is None else f"{band.max_yen:,}"
+    warnings = "".join(f"\n  {w.code}: {w.message}" for w in band.warnings)
+    return f"「{band.raw}」 {band.basis} {low}–{high} yen{warnings}"
 
 
 @app.command()
