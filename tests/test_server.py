@@ -122,6 +122,9 @@ def test_configured_server_that_does_not_answer_is_one_line(tmp_path: Path, seed
 
 def test_ephemeral_setting_starts_no_background_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """JOBPIPELINE_PREFECT_SERVER=ephemeral leaves the API to Prefect's temporary in-process server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     monkeypatch.setenv("JOBPIPELINE_PREFECT_SERVER", "ephemeral")
-    api = server.resolve_api(lambda line: None)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # as if no server were configured
+        api = server.resolve_api(lambda line: None)
     assert (api.url, api.source) == (None, "ephemeral")

@@ -32,16 +32,26 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
-DEFAULT_SEEDS = "seeds"
-DEFAULT_WAREHOUSE = "warehouse/jobs.duckdb"
 
 SeedsOption = Annotated[
-    Path, typer.Option("--seeds", envvar="JOBPIPELINE_SEEDS", help="Seeds folder (env JOBPIPELINE_SEEDS).")
+    Path | None, typer.Option("--seeds", help="Seeds folder [default: JOBPIPELINE_SEEDS, else seeds/].")
 ]
 WarehouseOption = Annotated[
-    Path,
-    typer.Option("--warehouse", envvar="JOBPIPELINE_WAREHOUSE", help="DuckDB file (env JOBPIPELINE_WAREHOUSE)."),
+    Path | None,
+    typer.Option("--warehouse", help="DuckDB file [default: JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb]."),
 ]
+WaitOption = Annotated[
+    float | None,
+    typer.Option("--wait", help="Seconds to wait for another run's lock [default: JOBPIPELINE_LOCK_WAIT_SECONDS, "
+                 "else 600]."),
+]
+
+
+def _settings() -> Any:
+    from jobpipeline.settings import get_settings
+
+    with error_boundary():
+        return get_settings()
 
 
 class _State:
@@ -108,13 +118,16 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
 def validate(
     files: Annotated[list[str] | None, typer.Argument(help="Only these seed files (the rest of the folder is "
                                                        "still read for slugs and links).")] = None,
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    seeds: SeedsOption = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github.")] = "text",
 ) -> None:
     """Check every seed file (or just FILES) and print one line per finding; writes nothing.
 
     Example: jobpipeline validate --seeds seeds --format github
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+
     from jobpipeline.errors import SeedsNotFoundError
     from jobpipeline.pipeline import LocalRunner, validate_seeds
 
@@ -212,10 +225,10 @@ def _band_line(band: Any) -> str:
 
 @app.command()
 def run(
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file is rejected.")] = False,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's lock.")] = 600.0,
+    wait: WaitOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")]
     = False,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")]
@@ -229,6 +242,11 @@ def run(
 
     Example: jobpipeline run --seeds seeds --warehouse warehouse/jobs.duckdb
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+    wait = settings.lock_wait_seconds if wait is None else wait
+
     from jobpipeline.pipeline import RunOptions
 
     options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv)
@@ -285,15 +303,20 @@ def print_summary(record: dict[str, Any]) -> None:
 @app.command()
 def revalidate(
     paths: Annotated[list[str], typer.Argument(help="Changed seed files (relative to --seeds, or absolute).")],
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's lock.")] = 600.0,
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect.")] = False,
 ) -> None:
     """Re-read only PATHS, re-check corpus-wide references, update the warehouse and the report.
 
     Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+    wait = settings.lock_wait_seconds if wait is None else wait
+
     from jobpipeline.discover import seed_relative
 
     with error_boundary():
@@ -330,8 +353,8 @@ def _print_revalidation(record: dict[str, Any], paths: list[str]) -> None:
 
 @app.command()
 def watch(
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
     debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")]
     = 400,
     local: Annotated[bool, typer.Option("--local", help="Re-validate without Prefect.")] = False,
@@ -346,6 +369,10 @@ def watch(
 
     Example: jobpipeline watch --seeds seeds
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+
     import time
     from contextlib import ExitStack
 
@@ -401,10 +428,9 @@ def watch(
 def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], session: Any) -> dict[str, Any]:
     """One re-validation inside a watch session: a flow run in `session`, or without Prefect if None."""
     from jobpipeline.pipeline import RunOptions
-    from jobpipeline.settings import get_settings
 
     options = RunOptions(seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths),
-                         wait_seconds=get_settings().lock_wait_seconds)
+                         wait_seconds=_settings().lock_wait_seconds)
     if session is None:
         from jobpipeline.pipeline import LocalRunner, ingest
 
@@ -416,8 +442,8 @@ def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], sessi
 
 @app.command()
 def serve(
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
     cron: Annotated[str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).")] = "*/30 * * * *",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule.")] = "Asia/Tokyo",
     interval: Annotated[float | None, typer.Option("--interval", help="Ingest every N seconds instead of cron.")]
@@ -439,6 +465,10 @@ def serve(
 
     Example: jobpipeline serve --interval 300
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline.orchestration.serving import serve_deployments
 
     stop_on_sigterm()
@@ -548,7 +578,7 @@ def synth(
 
 @app.command()
 def report(
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    warehouse: WarehouseOption = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write the page here instead of using the "
                                                 "one the last run published.")] = None,
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
@@ -557,6 +587,9 @@ def report(
 
     Example: jobpipeline report --open
     """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline.publish import REPORT_FILE, published_path
 
     with error_boundary():
@@ -585,13 +618,16 @@ def report(
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    warehouse: WarehouseOption = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
 ) -> None:
     """Query the warehouse read-only; answers from the last committed run even while one is loading.
 
     Example: jobpipeline query "SELECT category, level, median_midpoint_yen FROM salary_by_category_level"
     """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline.warehouse import run_query
 
     if output_format not in ("table", "csv", "json", "markdown"):
@@ -623,11 +659,14 @@ def _markdown(frame: Any) -> str:
 
 
 @app.command()
-def tables(warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE)) -> None:
+def tables(warehouse: WarehouseOption = None) -> None:
     """List the warehouse's tables and views with their columns and what each holds.
 
     Example: jobpipeline tables
     """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline import schema
 
     with error_boundary():

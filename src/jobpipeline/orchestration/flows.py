@@ -32,10 +32,10 @@ from jobpipeline.discover import seed_relative
 from jobpipeline.orchestration.dask import batch_task_runner
 from jobpipeline.orchestration.runner import PrefectRunner
 from jobpipeline.pipeline import Progress, RunOptions, RunSummary, ingest
-from jobpipeline.settings import LOCK_WAIT_SECONDS
+from jobpipeline.settings import LOCK_WAIT_SECONDS, Settings
 
-DEFAULT_SEEDS = "seeds"
-DEFAULT_WAREHOUSE = "warehouse/jobs.duckdb"
+DEFAULT_SEEDS = str(Settings.model_fields["seeds"].default)
+DEFAULT_WAREHOUSE = str(Settings.model_fields["warehouse"].default)
 
 _terminal_progress: ContextVar[Progress | None] = ContextVar("jobpipeline_terminal_progress", default=None)
 """The caller's progress bar, for a flow run in the caller's process (flow parameters must be JSON)."""
