@@ -140,9 +140,10 @@ def test_watch_revalidates_a_saved_file(seeds_dir: Path, warehouse: Path, write_
             time.sleep(0.1)
         saved = time.monotonic()
         write_seed("a.txt", make_article("alpha", related=["nobody_here"]))
-        while not any("findings ready" in line for line in lines):
+        while not any("warehouse updated" in line for line in lines):
             assert time.monotonic() - saved < 30, lines
             time.sleep(0.1)
+        assert any("findings ready" in line for line in lines)  # printed before the warehouse commit
         assert any("related-dangling" in line and "nobody_here" in line for line in lines)
     finally:
         process.terminate()

@@ -340,14 +340,14 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
         return run_ingest_flow(options)
 
 
-def _print_revalidation(record: dict[str, Any], paths: list[str]) -> None:
+def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: bool = True) -> None:
     out.print(f"re-validated {len(paths)} file(s) in run {record['run_id']}: {record['files_changed']} changed, "
               f"{record['files_deleted']} deleted; corpus now has {record['errors']} errors, "
               f"{record['warnings']} warnings")
     for slug in record["newly_broken"]:
         out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
                   "is kept", markup=True)
-    for line in record["changed_findings"]:
+    for line in record["changed_findings"] if findings else ():
         out.print(f"  {line}")
 
 
@@ -412,11 +412,18 @@ def watch(
                         event_id = emit_seeds_changed(seeds, paths)
                         out.print(f"emitted jobpipeline.seeds.changed ({event_id})")
                         return
-                    record = _revalidate_in_session(seeds, warehouse, paths, session)
+                    record = _revalidate_in_session(seeds, warehouse, paths, session,
+                                                    lambda findings: findings_ready(findings, noticed))
             except typer.Exit:
                 return  # the error line is printed; keep watching
-            _print_revalidation(record, paths)
-            out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed")
+            _print_revalidation(record, paths, findings=False)
+            out.print(f"warehouse updated {time.monotonic() - noticed:.2f} s after the change was noticed")
+
+        def findings_ready(findings: list[Any], noticed: float) -> None:
+            for finding in findings:
+                out.print(f"  {finding.format_line()}")
+            out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed "
+                      f"({len(findings)} for the changed files); updating the warehouse")
 
         try:
             watch_seeds(seeds, on_change, debounce_ms=debounce_ms,
@@ -425,7 +432,8 @@ def watch(
             out.print("stopped watching")
 
 
-def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], session: Any) -> dict[str, Any]:
+def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], session: Any,
+                           on_findings: Any) -> dict[str, Any]:
     """One re-validation inside a watch session: a flow run in `session`, or without Prefect if None."""
     from jobpipeline.pipeline import RunOptions
 
@@ -434,10 +442,10 @@ def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], sessi
     if session is None:
         from jobpipeline.pipeline import LocalRunner, ingest
 
-        return ingest(options, LocalRunner(), on_wait=err.print).record()
+        return ingest(options, LocalRunner(), on_wait=err.print, on_findings=on_findings).record()
     from jobpipeline.orchestration.launch import run_ingest_flow
 
-    return run_ingest_flow(options, session=session)
+    return run_ingest_flow(options, session=session, on_findings=on_findings)
 
 
 @app.command()

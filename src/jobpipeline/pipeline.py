@@ -75,6 +75,9 @@ class StageRunner(Protocol):
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total)"""
 
+FindingsReady = Callable[[list[Finding]], None]
+"""on_findings(findings of the files a run read): called once they are loaded, before the commit."""
+
 
 @dataclass
 class RunSummary:
@@ -146,6 +149,7 @@ class _Run:
     on_wait: Callable[[str], None] | None
     scope: ExitStack
     """Unwound at the end: closes the writer (discarding an uncommitted copy), then releases the lock."""
+    on_findings: FindingsReady | None = None
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     seconds: dict[str, float] = field(default_factory=dict)
     seeds: Path = field(init=False)
@@ -228,6 +232,11 @@ def _load(run: _Run) -> None:
                          run.discovery.findings)
     run.load = run.writer.apply(decision)
     run.counts = run_counts(run.plan, len(run.discovery.files), run.touched)
+    if run.on_findings is not None:
+        # The findings are final once loaded (the rest only derives and publishes): a person
+        # watching the folder sees them now, not after the publish and the commit.
+        read = set(run.plan.to_read) | set(run.plan.deleted)
+        run.on_findings([f for f in run.writer.summary_findings(read, FINDINGS_SHOWN) if f.source_path in read])
 
 
 def _enrich(run: _Run) -> None:
@@ -293,10 +302,10 @@ STAGES = tuple(stage.name for stage in INGEST if stage.timed)
 
 
 def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | None = None,
-           on_wait: Callable[[str], None] | None = None) -> RunSummary:
+           on_wait: Callable[[str], None] | None = None, on_findings: FindingsReady | None = None) -> RunSummary:
     """Run every stage once over the seeds folder and commit the result, all or nothing."""
     with ExitStack() as scope:
-        run = _Run(options, runner, progress, on_wait, scope)
+        run = _Run(options, runner, progress, on_wait, scope, on_findings)
         for stage in INGEST:
             clock = time.perf_counter()
             if stage.task:

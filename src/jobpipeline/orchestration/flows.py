@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +31,32 @@ from prefect.runtime import flow_run
 from jobpipeline.discover import seed_relative
 from jobpipeline.orchestration.dask import batch_task_runner
 from jobpipeline.orchestration.runner import PrefectRunner
-from jobpipeline.pipeline import Progress, RunOptions, RunSummary, ingest
+from jobpipeline.pipeline import FindingsReady, Progress, RunOptions, RunSummary, ingest
 from jobpipeline.settings import LOCK_WAIT_SECONDS, Settings
 
 DEFAULT_SEEDS = str(Settings.model_fields["seeds"].default)
 DEFAULT_WAREHOUSE = str(Settings.model_fields["warehouse"].default)
 
-_terminal_progress: ContextVar[Progress | None] = ContextVar("jobpipeline_terminal_progress", default=None)
-"""The caller's progress bar, for a flow run in the caller's process (flow parameters must be JSON)."""
+@dataclass(frozen=True)
+class Terminal:
+    """Callbacks of the caller, for a flow run in the caller's process (flow parameters must be JSON)."""
+
+    progress: Progress | None = None
+    findings: FindingsReady | None = None
+
+
+_terminal: ContextVar[Terminal | None] = ContextVar("jobpipeline_terminal", default=None)
 
 
 @contextmanager
-def terminal_progress(progress: Progress | None) -> Iterator[None]:
-    """Flow runs started inside this block report read progress to `progress` as well as to the UI."""
-    token = _terminal_progress.set(progress)
+def terminal(progress: Progress | None = None, findings: FindingsReady | None = None) -> Iterator[None]:
+    """Flow runs started inside this block report read progress (as well as to the UI) and their
+    findings, as soon as they are loaded, to the caller."""
+    token = _terminal.set(Terminal(progress, findings))
     try:
         yield
     finally:
-        _terminal_progress.reset(token)
+        _terminal.reset(token)
 
 
 @flow(name="jobpipeline-ingest", log_prints=True)
@@ -89,13 +97,14 @@ async def revalidate_flow(
 
 async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
     options = replace(options, flow_run_id=str(flow_run.id) if flow_run.id else None)
-    progress = ProgressReport(_terminal_progress.get())
+    caller = _terminal.get() or Terminal()
+    progress = ProgressReport(caller.progress)
     # One sync client for the stage tasks: without it each sync task in an async flow opens its own
     # (a new connection and TLS context every time, ~40 ms each).
     with SyncClientContext.get_or_create(), batch_task_runner(dask) as batch_runner:
         runner = PrefectRunner(options.workers, batch_runner=batch_runner)
         try:
-            summary = ingest(options, runner, progress=progress, on_wait=print)
+            summary = ingest(options, runner, progress=progress, on_wait=print, on_findings=caller.findings)
         finally:
             runner.close()
     await _artifacts(summary)
