@@ -11,7 +11,7 @@ for each, it prints the seconds of every step:
 
 and, to explain the process start, the seconds a fresh interpreter takes to import what a flow run needs.
 
-    uv run python benchmarks/route_latency.py [--query-seconds 1] [--saves 3]
+    uv run python benchmarks/route_latency.py [--query-seconds 1] [--saves 3] [--compare-start 4]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = "000_d9b025f51903baf0.txt"
 POOL = "jobpipeline-process"
 REVALIDATE = "jobpipeline-revalidate/revalidate-on-change"
+INGEST = "jobpipeline-ingest/scheduled-ingest"
 STEPS = ("noticed", "sent", "created", "pending", "running", "landed")
 """Each step's end; its seconds are counted from the previous step's end (the first from the save)."""
 
@@ -262,11 +263,52 @@ def save_and_measure(project: Path, api_url: str, watch: Lines, missing: str) ->
     return marks["landed"] - saved, breakdown(saved, marks)
 
 
+def start_seconds(api_url: str, *, supervisor: bool) -> float:
+    """Pending -> Running of one ingest run on the worker: with prefect.yaml's command, or (`supervisor`)
+    with the command unset for this run, as Prefect's process worker runs a flow by default."""
+
+    async def run_once(client: Any) -> float:
+        deployment = await client.read_deployment_by_name(INGEST)
+        run = await client.create_flow_run_from_deployment(
+            deployment.id, job_variables={"command": None} if supervisor else {}
+        )
+        while run.state is None or not run.state.is_final():
+            await asyncio.sleep(0.2)
+            run = await client.read_flow_run(run.id)
+        entered: dict[str, float] = {}
+        for state in await client.read_flow_run_states(run.id):
+            entered.setdefault(state.type.value, state.timestamp.timestamp())
+        return entered["RUNNING"] - entered["PENDING"]
+
+    seconds: float = prefect_call(api_url, run_once)
+    return seconds
+
+
+def compare_start(api_url: str, pairs: int) -> None:
+    """Alternate runs with and without prefect.yaml's command, so both see the same machine load."""
+    found: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(pairs):
+        for supervisor in (False, True):
+            found[supervisor].append(start_seconds(api_url, supervisor=supervisor))
+    for supervisor, seconds in found.items():
+        what = "Prefect's workspace supervisor (no command)" if supervisor else "command: python -m prefect.engine"
+        listed = ", ".join(f"{s:.2f}" for s in seconds)
+        print(f"Pending -> Running with {what}: mean {sum(seconds) / len(seconds):.2f} s ({listed})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--query-seconds", type=float, default=1.0, help="PREFECT_WORKER_QUERY_SECONDS")
     parser.add_argument("--saves", type=int, default=3)
     parser.add_argument("--debounce-ms", type=int, default=400)
+    parser.add_argument(
+        "--compare-start",
+        type=int,
+        default=0,
+        metavar="PAIRS",
+        help="also time the process start of PAIRS "
+        "ingest runs with prefect.yaml's command against as many with Prefect's default, alternating",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="jp-route-"))
     measured: list[list[tuple[str, float]]] = []
@@ -284,14 +326,16 @@ def main() -> None:
                     time.sleep(1)
             finally:
                 stop(watch.process)
+            means = {step: sum(dict(steps)[step] for steps in measured) / len(measured) for step in STEPS}
+            print(
+                f"PREFECT_WORKER_QUERY_SECONDS={args.query_seconds:g}, watch --debounce-ms {args.debounce_ms}; "
+                f"mean of {len(measured)} saves: {sum(means.values()):.2f} s = "
+                + ", ".join(f"{step} {seconds:.2f}" for step, seconds in means.items())
+            )
+            if args.compare_start:
+                compare_start(api_url, args.compare_start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    means = {step: sum(dict(steps)[step] for steps in measured) / len(measured) for step in STEPS}
-    print(
-        f"PREFECT_WORKER_QUERY_SECONDS={args.query_seconds:g}, watch --debounce-ms {args.debounce_ms}; "
-        f"mean of {len(measured)} saves: {sum(means.values()):.2f} s = "
-        + ", ".join(f"{step} {seconds:.2f}" for step, seconds in means.items())
-    )
     started = time.perf_counter()
     imports = "import prefect.engine, prefect.flow_engine, jobpipeline.orchestration.flows"
     subprocess.run([sys.executable, "-c", imports], check=True)
