@@ -216,10 +216,12 @@ def work_pool_route(work: Path, query_seconds: float) -> Iterator[tuple[str, Pat
             check=True,
             capture_output=True,
         )
+        path = f"{Path(sys.executable).parent}{os.pathsep}{configured.get('PATH', '')}"
         worker = start(
             [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL],
             cwd=project,
-            env={**configured, "PREFECT_WORKER_QUERY_SECONDS": f"{query_seconds:g}"},
+            # prefect.yaml's command runs the `python` on the worker's PATH: this environment's.
+            env={**configured, "PREFECT_WORKER_QUERY_SECONDS": f"{query_seconds:g}", "PATH": path},
         )
         wait_ready(api_url, REVALIDATE)
         yield api_url, project, bare

@@ -234,10 +234,12 @@ def work_pool_route(
     try:
         run([*prefect, "work-pool", "create", WORK_POOL, "--type", "process"], cwd=project, env=configured)
         run([*prefect, "--no-prompt", "deploy", "--all"], cwd=project, env=configured)
+        # prefect.yaml's command runs the `python` on the worker's PATH: this environment's, as when it is active.
+        path = f"{Path(sys.executable).parent}{os.pathsep}{configured.get('PATH', '')}"
         worker = start(
             [*prefect, "worker", "start", "--pool", WORK_POOL],
             cwd=project,
-            env={**configured, "PREFECT_WORKER_QUERY_SECONDS": "1"},
+            env={**configured, "PREFECT_WORKER_QUERY_SECONDS": "1", "PATH": path},
         )
         route = WorkPoolRoute(project, managed_server.api_url, configured, bare, worker)
         wait_ready(route)
