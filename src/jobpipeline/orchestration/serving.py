@@ -11,7 +11,7 @@ where Prefect and the pipeline are already imported, so a run costs what the wor
    deployments ready, which is how `watch` knows someone serves them);
 3. take each due run (Pending, which respects the ingest's concurrency limit of one) and run it
    here, in a worker thread with its own event loop;
-4. on exit, delete the deployments it registered: the server is left as serve found it.
+4. on exit, delete the deployments it registered and their triggers: the server is left as serve found it.
 
 A run cancelled in the UI cannot be killed mid-stage here (it is not a process of its own); the
 stages are short and the warehouse commit is atomic, so it finishes or fails as a whole.
@@ -85,6 +85,8 @@ async def _serve(deployments: list[Any], *, poll: float, stop: threading.Event, 
         finally:
             for deployment_id in ids:
                 with contextlib.suppress(Exception):  # the server may be gone already; nothing to leave then
+                    # A deployment's trigger is an automation it owns; deleting the deployment leaves it behind.
+                    await client.delete_resource_owned_automations(f"prefect.deployment.{deployment_id}")
                     await client.delete_deployment(deployment_id)
 
 
