@@ -38,7 +38,9 @@ def test_ingest_flow_end_to_end(prefect_harness: None, seeds_dir: Path, warehous
     [(flow_run_id, trigger)] = rows(warehouse, "SELECT flow_run_id, trigger FROM runs")
     assert flow_run_id == str(state.state_details.flow_run_id) and trigger == "test"
     counts = Artifact.get("jobpipeline-run-counts")
-    assert counts is not None and "rejected" in str(counts.data)
+    assert counts is not None and counts.flow_run_id == state.state_details.flow_run_id
+    table = {row["what"]: row["count"] for row in json.loads(str(counts.data))}
+    assert (table["files seen"], table["rejected"], table["articles loaded"]) == (3, 1, 2)
 
 
 def test_revalidate_flow_reads_only_the_changed_file(prefect_harness: None, seeds_dir: Path, warehouse: Path,
