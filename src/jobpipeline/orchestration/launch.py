@@ -38,11 +38,13 @@ def quiet_prefect(console_level: str = "WARNING") -> None:
 
 @contextmanager
 def prefect_api(say: Say, *, start: bool = True) -> Iterator[Api]:
-    """Find (or start) the Prefect API and point Prefect's client at it for the block."""
+    """Find (or start) the Prefect API and point Prefect's client at it for the block.
+
+    While a new server starts, this process imports and warms what its flow runs need."""
     quiet_prefect()
     from jobpipeline.orchestration.server import resolve_api
 
-    api = resolve_api(say, start=start)
+    api = resolve_api(say, start=start, meanwhile=warm_up)
     if api.source == "ephemeral":
         say("JOBPIPELINE_PREFECT_SERVER=ephemeral: Prefect starts a temporary server for this process")
     if api.url is None or api.source == "configured":

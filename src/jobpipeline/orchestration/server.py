@@ -88,9 +88,10 @@ def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def resolve_api(say: Say, *, start: bool = True) -> Api:
+def resolve_api(say: Say, *, start: bool = True, meanwhile: Callable[[], None] | None = None) -> Api:
     """The API this command uses: a configured one (checked to answer), else the managed server
-    (reused, or started when `start`), else, when the setting asks for it, Prefect's temporary one."""
+    (reused, or started when `start`), else, when the setting asks for it, Prefect's temporary one.
+    `meanwhile` runs while a new server starts (the caller's own warm-up overlaps its ~8 s)."""
     url = configured_api_url()
     if url:
         if not is_healthy(url, timeout=3.0):
@@ -105,7 +106,7 @@ def resolve_api(say: Say, *, start: bool = True) -> Api:
         return Api(running.api_url, "managed")
     if not start:
         return Api(None, "none")
-    managed, started = ensure_server(prefect_home(), say)
+    managed, started = ensure_server(prefect_home(), say, meanwhile=meanwhile)
     return Api(managed.api_url, "started" if started else "managed")
 
 
@@ -174,7 +175,8 @@ def free_port(host: str = HOST) -> int:
         return int(probe.getsockname()[1])
 
 
-def ensure_server(home: Path, say: Say, *, port: int | None = None) -> tuple[ManagedServer, bool]:
+def ensure_server(home: Path, say: Say, *, port: int | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> tuple[ManagedServer, bool]:
     """Reuse the managed server of `home`, or start one and wait until it answers; True if started.
 
     Serialized by a file lock: a second command that arrives while the first is starting the
@@ -186,10 +188,10 @@ def ensure_server(home: Path, say: Say, *, port: int | None = None) -> tuple[Man
             if _wait_healthy(state, timeout=get_settings().server_start_timeout, process=None):
                 return state, False
             _terminate(state.pid)  # alive but never answered: replace it
-        return _start(home, say, port), True
+        return _start(home, say, port, meanwhile), True
 
 
-def _start(home: Path, say: Say, port: int | None) -> ManagedServer:
+def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None] | None = None) -> ManagedServer:
     settings = get_settings()
     wanted = port or settings.server_port
     chosen = wanted if port_is_free(wanted) else free_port()
@@ -208,6 +210,8 @@ def _start(home: Path, say: Say, port: int | None) -> ManagedServer:
         )
     server = ManagedServer(api_url=f"http://{HOST}:{chosen}/api", port=chosen, pid=process.pid, log=str(log))
     _write_state(home, server)
+    if meanwhile is not None:
+        meanwhile()
     if not _wait_healthy(server, timeout=settings.server_start_timeout, process=process):
         _terminate(process.pid)
         (home / STATE_FILE).unlink(missing_ok=True)
