@@ -79,8 +79,9 @@ def seeds_source(seeds: Path, pool: Executor | None) -> Any:
     files.apply_hints(incremental=dlt.sources.incremental("modification_date"))
 
     # extra_fields is null for most articles: without a hint dlt cannot infer its type.
-    @dlt.transformer(name="articles", write_disposition="merge", primary_key="slug",
-                     columns={"extra_fields": {"data_type": "text"}})
+    @dlt.transformer(
+        name="articles", write_disposition="merge", primary_key="slug", columns={"extra_fields": {"data_type": "text"}}
+    )
     def articles(page: list[FileItemDict]) -> Iterator[dict[str, Any]]:
         data = [item.read_bytes() for item in page]
         paths = [item["relative_path"] for item in page]

@@ -31,17 +31,39 @@ class WatchError(RuntimeError):
     pass
 
 
-def watch_latencies(seeds: Path, warehouse: Path, env: dict[str, str], saves: int = 3, local: bool = False,
-                    timeout: float = 120.0, pause: float = 1.0) -> list[float]:
+def watch_latencies(
+    seeds: Path,
+    warehouse: Path,
+    env: dict[str, str],
+    saves: int = 3,
+    local: bool = False,
+    timeout: float = 120.0,
+    pause: float = 1.0,
+) -> list[float]:
     """Seconds from each save of one article to watch's "findings ready" line, the first save included.
 
     `env` is the whole environment of the watch process. Raises WatchError when watch prints no findings
     (for example when it only emits events for a deployment to act on).
     """
     process = subprocess.Popen(
-        [sys.executable, "-m", "jobpipeline.cli", "watch", "--seeds", str(seeds), "--warehouse", str(warehouse),
-         *(["--local"] if local else [])],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "watch",
+            "--seeds",
+            str(seeds),
+            "--warehouse",
+            str(warehouse),
+            *(["--local"] if local else []),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[tuple[float, str]] = []
     stdout = process.stdout
     assert stdout is not None
@@ -88,9 +110,15 @@ def stop_managed_server(home: Path, env: dict[str, str] | None = None) -> str:
     Returns what was done, for the log. A CLI without `server stop` just fails that step.
     """
     done = []
-    stop = subprocess.run([sys.executable, "-m", "jobpipeline.cli", "server", "stop"], cwd=ROOT,
-                          env={**(env or os.environ), "PREFECT_HOME": str(home)}, capture_output=True, text=True,
-                          check=False, timeout=120)
+    stop = subprocess.run(
+        [sys.executable, "-m", "jobpipeline.cli", "server", "stop"],
+        cwd=ROOT,
+        env={**(env or os.environ), "PREFECT_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     done.append(f"server stop: exit {stop.returncode}")
     state = home / "jobpipeline-server.json"
     try:
@@ -134,15 +162,31 @@ def main() -> None:
         seeds = work / "seeds"
         shutil.copytree(ROOT / "seeds", seeds)
         warehouse = work / "wh" / "jobs.duckdb"
-        subprocess.run([sys.executable, "-m", "jobpipeline.cli", "run", "--local", "--seeds", str(seeds),
-                        "--warehouse", str(warehouse)], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jobpipeline.cli",
+                "run",
+                "--local",
+                "--seeds",
+                str(seeds),
+                "--warehouse",
+                str(warehouse),
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         # Without PREFECT_API_URL watch re-validates through Prefect in its own process (with the API URL set it
         # only emits events); a private PREFECT_HOME keeps any server it starts this benchmark's alone.
         env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_HOME": str(work / "prefect")}
         env.pop("PREFECT_API_URL", None)
         for save, seconds in enumerate(watch_latencies(seeds, warehouse, env, args.saves, args.local), 1):
-            print(f"save {save}: findings printed {seconds:.2f} s after the save "
-                  f"({'--local' if args.local else 'through Prefect'})")
+            print(
+                f"save {save}: findings printed {seconds:.2f} s after the save "
+                f"({'--local' if args.local else 'through Prefect'})"
+            )
     finally:
         stop_managed_server(work / "prefect")
         shutil.rmtree(work, ignore_errors=True)
