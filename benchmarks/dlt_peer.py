@@ -41,7 +41,8 @@ from typing import Any
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # before dlt reads its config
 
 import dlt
-from dlt.sources.filesystem import FileItemDict, filesystem
+from dlt.common.storages.fsspec_filesystem import FileItemDict
+from dlt.sources.filesystem import filesystem
 
 from jobpipeline.models import ReadResult
 from jobpipeline.read import read_article
@@ -107,7 +108,6 @@ def run(seeds: Path, destination: Path, pipelines_dir: Path, workers: int) -> di
         pipelines_dir=str(pipelines_dir),
         destination=dlt.destinations.duckdb(str(destination)),
         dataset_name="seeds",
-        progress="log" if os.environ.get("DLT_PEER_PROGRESS") else None,
     )
     pool = None
     if workers > 1:
