@@ -236,6 +236,7 @@ class Results:
     serve_s: list[float] = field(default_factory=list)
     serve_note: str = ""
     notes: list[str] = field(default_factory=list)
+    measured: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     load_before: float = field(default_factory=lambda: os.getloadavg()[0])
     load_after: float | None = None
 
@@ -493,6 +494,12 @@ def verdict(value: float | None, target: float) -> str:
     return "met" if value <= target else "not met"
 
 
+def steps(record: dict[str, Any]) -> str:
+    """dlt's own seconds per step, from the peer's trace."""
+    seconds = record.get("step_seconds") or {}
+    return ", ".join(f"{name} {value:.1f} s" for name, value in seconds.items()) or "steps not recorded"
+
+
 def render(r: Results) -> str:
     """The markdown section, between its markers."""
     local, ours = median(r.local_nochange_s), median(r.prefect_nochange_s)
@@ -519,7 +526,7 @@ def render(r: Results) -> str:
         START,
         "## The Prefect path, side by side",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} on {machine()} by `benchmarks/prefect_path.py` in one run "
+        f"Measured {r.measured} on {machine()} by `benchmarks/prefect_path.py` in one run "
         f"({mode}). Wall time of new processes; medians of {r.repeats}. Load average (1 min) "
         f"{r.load_before:.1f} before, {r.load_after or 0:.1f} after: other work on the machine shows up here.",
         "",
@@ -536,9 +543,10 @@ def render(r: Results) -> str:
             f"| {r.articles:,} articles: our cold run | {s(r.ours_cold_s)} | |",
             f"| {r.articles:,} articles: our one-edit rerun, server warm | {s(r.ours_edit_s)} | |",
             f"| {r.articles:,} articles: dlt peer cold run | {s(r.peer_cold_s)} | "
-            f"{r.peer_cold_record.get('articles', '?')} articles, {r.peer_cold_record.get('rejected', '?')} rejected |",
+            f"{r.peer_cold_record.get('articles', '?')} articles, {r.peer_cold_record.get('rejected', '?')} rejected; "
+            f"{steps(r.peer_cold_record)} |",
             f"| {r.articles:,} articles: dlt peer one-edit rerun | {s(r.peer_edit_s)} | "
-            f"{r.peer_edit_record.get('files_read', '?')} file read |",
+            f"{r.peer_edit_record.get('files_read', '?')} file read; {steps(r.peer_edit_record)} |",
             f"| ratio our one edit / peer cold | {edit_ratio:.3f}x | |" if edit_ratio else "| ratio | — | |",
         ]
     lines += [
@@ -565,10 +573,10 @@ def render(r: Results) -> str:
         "",
         "The dlt peer (`benchmarks/dlt_peer.py`) is what a data engineer would write instead: dlt's filesystem",
         "source with an incremental cursor on `modification_date`, the project's own reader in a transformer",
-        "(parsing on a process pool, all cores), `articles` merged on `slug` with its child rows nested (dlt's",
+        "(parsing in the pipeline's process), `articles` merged on `slug` with its child rows nested (dlt's",
         "child tables), a DuckDB destination, dlt's defaults otherwise. Both one-edit reruns append a paragraph to",
         "the same file; each side has its own copy of the corpus. `watch` and `serve` run on the bundled seeds.",
-        *(f"Note: {note}" for note in r.notes),
+        *(f"Note: {note.rstrip('.')}." for note in r.notes),
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -617,7 +625,13 @@ def main() -> None:
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print the section only")
+    parser.add_argument(
+        "--from-json", type=Path, help="render a saved benchmarks/out/prefect_path.json, measure nothing"
+    )
     args = parser.parse_args()
+    if args.from_json:
+        write(Results(**json.loads(args.from_json.read_text(encoding="utf-8"))), args.output, args.no_write)
+        return
     mode = detect_mode() if args.server_mode == "auto" else args.server_mode
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="jp-prefect-path-", dir=OUT))
@@ -642,12 +656,17 @@ def main() -> None:
         prefect.stop()
         (OUT / "prefect_path.json").write_text(json.dumps(asdict(results), indent=2), encoding="utf-8")
         shutil.rmtree(work, ignore_errors=True)
+    write(results, args.output, args.no_write)
+
+
+def write(results: Results, output: Path, dry_run: bool) -> None:
+    """Print the section and put it into `output`."""
     section = render(results)
     print(section)
-    if not args.no_write:
-        document = args.output.read_text(encoding="utf-8") if args.output.exists() else "# Benchmarks\n"
-        args.output.write_text(splice(document, section), encoding="utf-8")
-        log(f"wrote the section into {args.output}")
+    if not dry_run:
+        document = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
+        output.write_text(splice(document, section), encoding="utf-8")
+        log(f"wrote the section into {output}")
 
 
 if __name__ == "__main__":
