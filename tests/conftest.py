@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_d9b025f51903baf0.txt"
 
-# Prefect reads settings at import: keep its console quiet in tests.
+# Prefect reads settings at import: keep its console quiet in tests, and keep the tests away from the
+# developer's own Prefect (profiles, database, a managed server): a PREFECT_HOME of this session's own.
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("PREFECT_PROFILES_PATH", None)
+SESSION_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="jobpipeline-test-prefect-"))
+os.environ["PREFECT_HOME"] = str(SESSION_PREFECT_HOME)
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +85,46 @@ def write_seed(seeds_dir: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server for the whole session, started only if a test asks for it."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_home() -> Iterator[Path]:
+    """The test session's PREFECT_HOME: its database, and the managed server's state."""
+    yield SESSION_PREFECT_HOME
+    shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
 
-    with prefect_test_harness(server_startup_timeout=60):
+
+@pytest.fixture(scope="session")
+def managed_server(prefect_home: Path) -> Iterator[Any]:
+    """One real Prefect server for the whole session, started the way `jobpipeline run` starts it
+    (on a free port, so a developer's own server on 4200 is left alone), stopped at the end."""
+    from jobpipeline.orchestration.server import ensure_server, free_port, stop_server
+
+    # Interval schedules of new deployments are planned within a second, not the default ten.
+    os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS"] = "1"
+    server = ensure_server(prefect_home, lambda line: None, port=free_port())
+    try:
+        yield server
+    finally:
+        # Deliver what the session's flow runs still queue before their server goes away.
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
+        stop_server(prefect_home)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(managed_server: Any) -> Iterator[None]:
+    """In-process flow runs report to the session's real server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: managed_server.api_url}):
         yield
+
+
+@pytest.fixture
+def default_route_env(prefect_home: Path, managed_server: Any) -> dict[str, str]:
+    """The environment of a user who set nothing: no API URL, the managed server under PREFECT_HOME."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PREFECT_API_URL", "JOBPIPELINE_PREFECT_SERVER")}
+    env["PREFECT_HOME"] = str(prefect_home)
+    return env

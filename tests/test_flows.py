@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +26,13 @@ def test_ingest_flow_end_to_end(prefect_harness: None, seeds_dir: Path, warehous
     """The ingest flow loads the folder, records its flow run id, and leaves artifacts in Prefect."""
     from prefect.artifacts import Artifact
 
-    from flows.ingest import ingest_flow
-    from flows.launch import flow_result
+    from jobpipeline.orchestration.flows import ingest_flow
+    from jobpipeline.orchestration.launch import flow_result
 
     write_seed("a.txt", make_article("alpha", related=["beta"]))
     write_seed("b.txt", make_article("beta"))
     write_seed("broken.txt", "---json\n{\n---\n")
-    state = ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), trigger="test", return_state=True)
+    state = asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), trigger="test", return_state=True))
     record = flow_result(state, "ingest")
     assert (record["files_seen"], record["files_rejected"], record["articles_loaded"]) == (3, 1, 2)
     [(flow_run_id, trigger)] = rows(warehouse, "SELECT flow_run_id, trigger FROM runs")
@@ -43,16 +44,16 @@ def test_ingest_flow_end_to_end(prefect_harness: None, seeds_dir: Path, warehous
 def test_revalidate_flow_reads_only_the_changed_file(prefect_harness: None, seeds_dir: Path, warehouse: Path,
                                                      write_seed: Callable[..., Path]) -> None:
     """Re-validation re-reads only the named file, yet re-checks references across the corpus."""
-    from flows.ingest import ingest_flow, revalidate_flow
-    from flows.launch import flow_result
+    from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow
+    from jobpipeline.orchestration.launch import flow_result
 
     write_seed("a.txt", make_article("alpha", related=["beta"]))
     write_seed("b.txt", make_article("beta"))
-    flow_result(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True), "ingest")
+    flow_result(asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True)), "ingest")
     write_seed("b.txt", make_article("beta_renamed"))
     write_seed("c.txt", make_article("gamma"))  # changed too, but not named: left for the next full run
-    record = flow_result(revalidate_flow(paths="b.txt\n", seeds=str(seeds_dir), warehouse=str(warehouse),
-                                         return_state=True), "revalidate")
+    record = flow_result(asyncio.run(revalidate_flow(paths="b.txt\n", seeds=str(seeds_dir), warehouse=str(warehouse),
+                                                     return_state=True)), "revalidate")
     assert (record["files_changed"], record["files_new"]) == (1, 0)
     assert rows(warehouse, "SELECT slug FROM articles ORDER BY slug") == [("alpha",), ("beta_renamed",)]
     assert rows(warehouse, "SELECT code FROM validation_issues WHERE slug = 'alpha'") == [("related-dangling",)]
@@ -62,11 +63,12 @@ def test_revalidate_flow_reads_only_the_changed_file(prefect_harness: None, seed
 
 def test_failed_flow_is_one_line(prefect_harness: None, tmp_path: Path) -> None:
     """A flow that fails (missing seeds folder) becomes one JobpipelineError, not a traceback."""
-    from flows.ingest import ingest_flow
-    from flows.launch import flow_result
     from jobpipeline.errors import JobpipelineError
+    from jobpipeline.orchestration.flows import ingest_flow
+    from jobpipeline.orchestration.launch import flow_result
 
-    state = ingest_flow(seeds=str(tmp_path / "none"), warehouse=str(tmp_path / "w.duckdb"), return_state=True)
+    state = asyncio.run(ingest_flow(seeds=str(tmp_path / "none"), warehouse=str(tmp_path / "w.duckdb"),
+                                    return_state=True))
     with pytest.raises(JobpipelineError, match="seeds folder"):
         flow_result(state, "ingest")
 
@@ -75,8 +77,8 @@ def test_dask_task_runner_on_two_workers(prefect_harness: None, seeds_dir: Path,
                                          write_seed: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """With JOBPIPELINE_TASK_RUNNER=dask, read batches run on a local two-worker cluster and rows come back."""
     import jobpipeline.pipeline as pipeline
-    from flows.ingest import ingest_flow
-    from flows.launch import flow_result
+    from jobpipeline.orchestration.flows import ingest_flow
+    from jobpipeline.orchestration.launch import flow_result
 
     monkeypatch.setenv("JOBPIPELINE_TASK_RUNNER", "dask")
     monkeypatch.setenv("JOBPIPELINE_DASK_WORKERS", "2")
@@ -84,17 +86,17 @@ def test_dask_task_runner_on_two_workers(prefect_harness: None, seeds_dir: Path,
     monkeypatch.setattr(pipeline, "batch_size", lambda files, workers=None: 2)  # several batches for both workers
     for index in range(6):
         write_seed(f"{index}.txt", make_article(f"job_{index}"))
-    record = flow_result(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), workers=2,
-                                     return_state=True), "ingest")
+    record = flow_result(asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), workers=2,
+                                                 return_state=True)), "ingest")
     assert record["articles_loaded"] == 6
     assert rows(warehouse, "SELECT count(*) FROM salary_bands") == [(18,)]
 
 
 def test_serve_builds_schedule_and_trigger(tmp_path: Path) -> None:
     """`serve` builds the cron ingest (Asia/Tokyo, limit 1) and the event-triggered re-validation."""
-    from flows.deployments import CRON, SEEDS_CHANGED, TIMEZONE, build_deployments
+    from jobpipeline.orchestration.deployments import CRON, SEEDS_CHANGED, TIMEZONE, build_deployments
 
-    ingest, revalidate = build_deployments(tmp_path / "seeds", tmp_path / "w.duckdb")
+    (ingest, _), (revalidate, _) = build_deployments(tmp_path / "seeds", tmp_path / "w.duckdb")
     [schedule] = ingest.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (CRON, TIMEZONE)
     assert ingest.concurrency_limit == 1
@@ -102,18 +104,24 @@ def test_serve_builds_schedule_and_trigger(tmp_path: Path) -> None:
     assert trigger.expect == {SEEDS_CHANGED}
     assert trigger.parameters == {"paths": "{{ event.resource['jobpipeline.paths'] }}"}
     assert revalidate.parameters["seeds"] == str((tmp_path / "seeds").resolve())
-    quick, _ = build_deployments(tmp_path, tmp_path / "w.duckdb", interval=5)
+    (quick, _), _ = build_deployments(tmp_path, tmp_path / "w.duckdb", interval=5)
     assert quick.schedules[0].schedule.interval.total_seconds() == 5
 
 
 def test_prefect_yaml_matches_the_code() -> None:
     """prefect.yaml parses, names real flow entrypoints and a process work pool, and declares the
     same schedule and trigger that `serve` builds."""
-    import importlib
-
     from prefect import Flow
+    from prefect.flows import load_flow_from_entrypoint
 
-    from flows.deployments import CRON, INGEST_DEPLOYMENT, REVALIDATE_DEPLOYMENT, TIMEZONE, WORK_POOL, trigger_spec
+    from jobpipeline.orchestration.deployments import (
+        CRON,
+        INGEST_DEPLOYMENT,
+        REVALIDATE_DEPLOYMENT,
+        TIMEZONE,
+        WORK_POOL,
+        trigger_spec,
+    )
 
     config: dict[str, Any] = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     deployments = {d["name"]: d for d in config["deployments"]}
@@ -121,8 +129,7 @@ def test_prefect_yaml_matches_the_code() -> None:
     for deployment in deployments.values():
         path, name = deployment["entrypoint"].split(":")
         assert (ROOT / path).exists()
-        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
-        assert isinstance(getattr(module, name), Flow)
+        assert isinstance(load_flow_from_entrypoint(f"{ROOT / path}:{name}"), Flow)  # as a worker loads it
         assert deployment["work_pool"]["name"] == WORK_POOL
     ingest = deployments[INGEST_DEPLOYMENT]
     assert ingest["schedules"] == [{"cron": CRON, "timezone": TIMEZONE, "active": True}]

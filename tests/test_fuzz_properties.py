@@ -8,7 +8,8 @@ exactly when a finding is an error; what is accepted can be turned into rows and
 from __future__ import annotations
 
 import json
-import time
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,7 @@ REGRESSIONS = Path(__file__).parent / "fuzz_regressions"
 SEED_BYTES = SEED.read_bytes()
 SEED_LINES = SEED_BYTES.split(b"\n")
 CODES = {*ERROR_CODES, *WARNING_CODES}
-FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                derandomize=False)
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
 
 
 def check_reader(data: bytes) -> ReadResult:
@@ -55,15 +55,33 @@ def test_reader_on_arbitrary_bytes(data: bytes) -> None:
 
 
 @FAST
-@given(st.builds(lambda head, fm: b"---json\n" + head + b"\n---\n" + fm,
-                 st.binary(max_size=300), st.binary(max_size=300)))
+@given(
+    st.builds(lambda head, fm: b"---json\n" + head + b"\n---\n" + fm, st.binary(max_size=300), st.binary(max_size=300))
+)
 def test_reader_on_fenced_garbage(data: bytes) -> None:
     """Garbage inside a `---json` fence is always a finding, never an exception."""
     check_reader(data)
 
 
-INSERTS = [b"---", b"|", b"#", b"{", b"}", b"[", b'"', b"\\", b"---json", b"| a | b |", b"|---|", b"\r", b"\x00",
-           b"\xff", b"&a", b"*a", b"\xe3\x80\x9c"]
+INSERTS = [
+    b"---",
+    b"|",
+    b"#",
+    b"{",
+    b"}",
+    b"[",
+    b'"',
+    b"\\",
+    b"---json",
+    b"| a | b |",
+    b"|---|",
+    b"\r",
+    b"\x00",
+    b"\xff",
+    b"&a",
+    b"*a",
+    b"\xe3\x80\x9c",
+]
 
 mutation = st.one_of(
     st.tuples(st.just("flip"), st.integers(0, len(SEED_BYTES) - 1), st.integers(1, 255)),
@@ -80,7 +98,7 @@ def mutate(data: bytes, op: tuple[object, ...]) -> bytes:
         index, mask = op[1], op[2]
         assert isinstance(index, int) and isinstance(mask, int)
         index %= max(len(data), 1)
-        return data[:index] + bytes([data[index] ^ mask]) + data[index + 1:] if data else data
+        return data[:index] + bytes([data[index] ^ mask]) + data[index + 1 :] if data else data
     if kind == "truncate":
         assert isinstance(op[1], int)
         return data[: op[1]]
@@ -89,9 +107,9 @@ def mutate(data: bytes, op: tuple[object, ...]) -> bytes:
         assert isinstance(op[1], int)
         index = op[1] % len(lines)
         if kind == "delete-line":
-            return b"\n".join(lines[:index] + lines[index + 1:])
+            return b"\n".join(lines[:index] + lines[index + 1 :])
         assert isinstance(op[2], int)
-        return b"\n".join(lines[: index + 1] + [lines[index]] * op[2] + lines[index + 1:])
+        return b"\n".join(lines[: index + 1] + [lines[index]] * op[2] + lines[index + 1 :])
     assert isinstance(op[1], int) and isinstance(op[2], bytes)
     position = op[1] % (len(data) + 1)
     return data[:position] + op[2] + data[position:]
@@ -112,9 +130,39 @@ UNITS = st.sampled_from([None, "万円", "円", "千円", "億円", "USD", ""])
 BASES = st.sampled_from([None, "annual", "monthly", "hourly", "daily", "unknown"])
 SALARY_TEXT = st.one_of(
     st.text(max_size=80),
-    st.lists(st.sampled_from(["450", "1,100", "〜", "万円", "万", "円", "+", "以上", "未満", "（", "）", "年収", "月給",
-                              "時給", "賞与", "①", "五百", "K", "-", " ", "、", "応相談", "※", "\n", "8時間", "25歳"]),
-             max_size=20).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "450",
+                "1,100",
+                "〜",
+                "万円",
+                "万",
+                "円",
+                "+",
+                "以上",
+                "未満",
+                "（",
+                "）",
+                "年収",
+                "月給",
+                "時給",
+                "賞与",
+                "①",
+                "五百",
+                "K",
+                "-",
+                " ",
+                "、",
+                "応相談",
+                "※",
+                "\n",
+                "8時間",
+                "25歳",
+            ]
+        ),
+        max_size=20,
+    ).map("".join),
 )
 
 
@@ -138,17 +186,25 @@ def test_parse_experience_never_raises(label: str) -> None:
 
 # -- regressions: found by the hostile-input probes (each used to raise or hang) -------------------
 PROBE_REGRESSIONS = {
-    "json-integer-over-4300-digits": (b'---json\n{"slug": "a", "title": "t", "x": ' + b"9" * 5000 + b"}\n---\n",
-                                      "frontmatter-invalid-json"),
-    "yaml-integer-over-4300-digits": (b"---\nslug: a\ntitle: t\nx: " + b"9" * 5000 + b"\n---\n",
-                                      "frontmatter-invalid-yaml"),
+    "json-integer-over-4300-digits": (
+        b'---json\n{"slug": "a", "title": "t", "x": ' + b"9" * 5000 + b"}\n---\n",
+        "frontmatter-invalid-json",
+    ),
+    "yaml-integer-over-4300-digits": (
+        b"---\nslug: a\ntitle: t\nx: " + b"9" * 5000 + b"\n---\n",
+        "frontmatter-invalid-yaml",
+    ),
     "yaml-impossible-date": (b"---\nslug: a\ntitle: t\nx: 2024-13-45\n---\n", "frontmatter-invalid-yaml"),
     "yaml-list-as-key": (b"---\nslug: a\ntitle: t\n? [a, b]\n: c\n---\n", "frontmatter-invalid-yaml"),
     "yaml-integer-key": (b"---\nslug: a\ntitle: t\n1: x\n---\n", "frontmatter-invalid-yaml"),
     "yaml-date-key-nested": (b"---\nslug: a\ntitle: t\nx: {2024-01-01: a}\n---\n", "frontmatter-invalid-yaml"),
     "yaml-self-referencing-alias": (b"---\nslug: a\ntitle: t\nx: &x {y: *x}\n---\n", "frontmatter-invalid-yaml"),
-    "yaml-alias-chain-deeper-than-64": (b"---\nslug: a\ntitle: t\nl0: &l0 [1]\n" + b"".join(
-        f"l{i}: &l{i} [*l{i - 1}]\n".encode() for i in range(1, 100)) + b"---\n", "frontmatter-invalid-yaml"),
+    "yaml-alias-chain-deeper-than-64": (
+        b"---\nslug: a\ntitle: t\nl0: &l0 [1]\n"
+        + b"".join(f"l{i}: &l{i} [*l{i - 1}]\n".encode() for i in range(1, 100))
+        + b"---\n",
+        "frontmatter-invalid-yaml",
+    ),
     "json-lone-surrogate": (b'---json\n{"slug": "a", "title": "\\udfff"}\n---\n', "frontmatter-invalid-json"),
     "slug-with-trailing-newline": (b'---json\n{"slug": "alpha\\n", "title": "t"}\n---\n', "slug-invalid"),
     "ascii-utf16-without-bom": ('---json\n{"slug": "a"}\n---\n'.encode("utf-16-le"), "encoding-not-utf8"),
@@ -171,21 +227,46 @@ def test_yaml_merge_keys_work() -> None:
     assert result.article.front_matter.extra["d"] == {"x": 1, "y": 2}
 
 
-def test_salary_nested_brackets_are_linear() -> None:
-    """Unclosed brackets in a salary cell used to be quadratic (40,000 `(` took ~19 s, now ~0.1 s)."""
-    started = time.perf_counter()
-    normalize_salary("(" * 40_000, unit="万円")
-    assert time.perf_counter() - started < 5.0
+def profile_events(call: Callable[[], object]) -> int:
+    """Python calls and returns (generator resumptions included) made by `call()`: a count of work that,
+    unlike a clock, is the same on every machine and every run."""
+    events = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal events
+        events += 1
+
+    sys.setprofile(count)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return events
+
+
+@pytest.mark.parametrize("n", [2_000, 4_000])
+def test_salary_nested_brackets_are_linear(n: int) -> None:
+    """Unclosed brackets in a salary cell used to be quadratic (40,000 `(` took ~19 s): twice the brackets
+    is at most 2.5 times the work (the quadratic code did 3.9 times; timings in benchmarks/pathological.py)."""
+    small = profile_events(lambda: normalize_salary("(" * (n // 2), unit="万円"))
+    large = profile_events(lambda: normalize_salary("(" * n, unit="万円"))
+    assert large <= 2.5 * small, (small, large)
 
 
 def test_tool_cell_with_many_brackets_is_linear() -> None:
-    """A tools cell with thousands of `(…)` used to be quadratic (20,000 took ~37 s, now ~0.15 s)."""
+    """A tools cell with thousands of `(…)` used to be quadratic (20,000 took ~37 s): the Python work doubles
+    with the cell, and each bracket's search for the name it expands reads a bounded window, not the whole
+    prefix (the regex work a profile cannot count; timings in benchmarks/pathological.py)."""
     from jobpipeline.body import tool_names
 
-    started = time.perf_counter()
-    names = tool_names("AB (C D) " * 20_000)
-    assert time.perf_counter() - started < 5.0
-    assert names[1:3] == ["C D", "C D"]
+    small = profile_events(lambda: tool_names("AB (C D) " * 2_000))
+    large = profile_events(lambda: tool_names("AB (C D) " * 4_000))
+    assert large <= 2.5 * small, (small, large)
+    names = tool_names("AB (C D) " * 4_000)
+    assert names[1:] == ["C D"] * 4_000
+    assert tool_names("DVC (Data Version Control)") == ["DVC"]  # an expansion is dropped...
+    far = tool_names("DVC" + "あ" * 300 + "(Data Version Control)")  # ...but the name is only looked for nearby
+    assert "Data Version Control" in far
 
 
 # -- regressions: crashes found by atheris (fuzz/), one file each in tests/fuzz_regressions/ -----------
@@ -205,18 +286,14 @@ def check_salary(unit: str | None, basis: str | None, text: str) -> None:
 @pytest.mark.parametrize("path", regression_files("reader-"), ids=lambda p: p.name)
 def test_fuzz_crash_regressions_reader(path: Path) -> None:
     """Every reader input atheris crashed on (tests/fuzz_regressions/reader-*) now reads within its contract."""
-    started = time.perf_counter()
     check_reader(path.read_bytes())
-    assert time.perf_counter() - started < 2.0
 
 
 @pytest.mark.parametrize("path", regression_files("salary-"), ids=lambda p: p.name)
 def test_fuzz_crash_regressions_salary(path: Path) -> None:
     """Every salary input atheris crashed on (tests/fuzz_regressions/salary-*.json: unit, basis, text) now passes."""
     case = json.loads(path.read_text(encoding="utf-8"))
-    started = time.perf_counter()
     check_salary(case["unit"], case["basis"], case["text"])
-    assert time.perf_counter() - started < 2.0
 
 
 def replay(name: str, code: str) -> None:

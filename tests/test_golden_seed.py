@@ -3,49 +3,49 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from typing import Any
 
-from jobpipeline.models import ReadResult
+import pytest
+from regenerate_golden import GOLDEN, SOURCE, golden_text, summarize
+
 from jobpipeline.read import read_article
-
-GOLDEN = Path(__file__).parent / "golden" / "mlops_engineer.json"
-SOURCE = "000_d9b025f51903baf0.txt"
-
-
-def summarize(result: ReadResult) -> dict[str, Any]:
-    article = result.article
-    assert article is not None
-    fm = article.front_matter
-    return {
-        "front_matter": fm.model_dump(exclude={"field_lines", "related_lines"}),
-        "field_lines": fm.field_lines,
-        "related_lines": list(fm.related_lines),
-        "body_line": article.body_line,
-        "sections": [[s.level, s.title, s.line] for s in article.sections],
-        "tables": [[t.kind, t.line, list(t.header), len(t.rows)] for t in article.tables],
-        "salary": [
-            {"label": r.experience.label, "level": r.experience.level, "years": [r.experience.years_min,
-             r.experience.years_max], "min_yen": r.band.min_yen, "max_yen": r.band.max_yen,
-             "max_open": r.band.max_open, "basis": r.band.basis, "raw": r.band.raw, "line": r.line}
-            for r in article.salary_rows
-        ],
-        "tools": [t.name for t in article.tools],
-        "skills": [s.name for s in article.skills],
-        "career_levels": [c.experience.level for c in article.career_stages],
-        "interview_questions": len(article.interview_questions),
-        "hashtags": list(article.hashtags),
-        "findings": [f.format_line() for f in result.findings],
-    }
 
 
 def test_seed_matches_golden(seed_bytes: bytes) -> None:
-    """Reading the real article gives exactly the checked-in summary (UPDATE_GOLDEN=1 rewrites it)."""
-    summary = json.loads(json.dumps(summarize(read_article(seed_bytes, SOURCE)), ensure_ascii=False))
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert summary == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    """Reading the real article gives exactly the checked-in summary (the test never rewrites it)."""
+    summary = summarize(read_article(seed_bytes, SOURCE))
+    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(summary, ensure_ascii=False)) == expected, (
+        "the reader's output changed: run `uv run python tests/regenerate_golden.py` to see the diff and "
+        "rewrite tests/golden/, then commit it if the change is intended"
+    )
+
+
+def test_golden_file_is_byte_identical_to_a_regeneration(seed_bytes: bytes) -> None:
+    """The checked-in file is exactly what the regeneration step writes, so a regeneration has no noise diff."""
+    assert GOLDEN.read_text(encoding="utf-8") == golden_text(seed_bytes)
+
+
+def test_regeneration_is_a_separate_step_that_shows_the_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`regenerate_golden --check` prints the diff and exits 1 without writing; without --check it rewrites."""
+    import regenerate_golden
+
+    stale = tmp_path / "golden.json"
+    stale.write_text(
+        GOLDEN.read_text(encoding="utf-8").replace('"mlops_engineer"', '"stale_slug"', 1), encoding="utf-8"
+    )
+    monkeypatch.setattr(regenerate_golden, "GOLDEN", stale)
+    monkeypatch.setattr(regenerate_golden, "ROOT", tmp_path)
+    before = stale.read_text(encoding="utf-8")
+    assert regenerate_golden.main(["--check"]) == 1
+    out = capsys.readouterr().out
+    assert '-  "slug": "stale_slug"' in out and '+  "slug": "mlops_engineer"' in out
+    assert stale.read_text(encoding="utf-8") == before
+    assert regenerate_golden.main([]) == 0
+    assert stale.read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
+    assert regenerate_golden.main(["--check"]) == 0
 
 
 def test_seed_front_matter(seed_bytes: bytes) -> None:
@@ -73,7 +73,9 @@ def test_seed_salary_bands(seed_bytes: bytes) -> None:
         (11_000_000, 18_000_000, True, "annual"),
     ]
     assert [(r.experience.level, r.experience.years_min, r.experience.years_max) for r in rows] == [
-        ("junior", 0, 3), ("mid", 3, 7), ("senior", 7, None)
+        ("junior", 0, 3),
+        ("mid", 3, 7),
+        ("senior", 7, None),
     ]
 
 
@@ -86,8 +88,22 @@ def test_seed_sections_tools_and_tags(seed_bytes: bytes) -> None:
     assert "💰 日本での推定年収（doda・OpenWork参照）" in titles
     assert "9️⃣ 面接でよくある質問とその対策" in titles
     tools = [t.name for t in article.tools]
-    for expected in ("Jenkins", "GitHub Actions", "Kubeflow", "MLflow", "Prometheus", "Grafana", "ELK Stack",
-                     "Elasticsearch", "DVC", "Git LFS", "Feast", "Helm", "Kustomize", "KServe"):
+    for expected in (
+        "Jenkins",
+        "GitHub Actions",
+        "Kubeflow",
+        "MLflow",
+        "Prometheus",
+        "Grafana",
+        "ELK Stack",
+        "Elasticsearch",
+        "DVC",
+        "Git LFS",
+        "Feast",
+        "Helm",
+        "Kustomize",
+        "KServe",
+    ):
         assert expected in tools
     assert "Data Version Control" not in tools
     assert article.hashtags == ("MLOpsエンジニア", "機械学習運用", "DevOps", "Kubernetes", "AIキャリア")

@@ -44,16 +44,54 @@ CASES = [
     pytest.param("3年〜5年", None, 3, 5, id="years-unit-on-both-ends"),
     pytest.param("1.5年", None, 1, 2, id="years-fraction-widens"),
     pytest.param("2024年入社", None, None, None, id="calendar-year-is-not-experience"),
+    # a range written larger first is read in order (and flagged, see test_reversed_years_are_flagged)
+    pytest.param("5-3年", None, 3, 5, id="years-reversed-dash-put-in-order"),
+    pytest.param("7〜3年", None, 3, 7, id="years-reversed-wave-dash-put-in-order"),
+    pytest.param("シニア (10〜7年)", "senior", 7, 10, id="years-reversed-in-brackets"),
+    pytest.param("5.5-3.2年", None, 3, 6, id="years-reversed-fraction-widens-outward"),
+]
+
+# label, years written larger first
+REVERSED = [
+    pytest.param("5-3年", True, id="dash-reversed"),
+    pytest.param("7〜3年", True, id="wave-dash-reversed"),
+    pytest.param("1.5~1.2年", True, id="fraction-reversed"),
+    pytest.param("3-5年", False, id="ordered"),
+    pytest.param("3-3年", False, id="equal-ends"),
+    pytest.param("5年目", False, id="single-year"),
+    pytest.param("10年〜", False, id="open-up"),
+    pytest.param("〜3年", False, id="open-low"),
 ]
 
 
 @pytest.mark.parametrize(("label", "level", "years_min", "years_max"), CASES)
-def test_parse_experience_table(label: str, level: Level | None, years_min: int | None,
-                                years_max: int | None) -> None:
+def test_parse_experience_table(label: str, level: Level | None, years_min: int | None, years_max: int | None) -> None:
     """Each label reads as the expected level and range of years."""
     parsed = parse_experience(label)
     assert (parsed.level, parsed.years_min, parsed.years_max) == (level, years_min, years_max)
     assert parsed.label == label.strip()
+
+
+@pytest.mark.parametrize(("label", "reversed_"), REVERSED)
+def test_reversed_years_are_flagged(label: str, reversed_: bool) -> None:
+    """`years_reversed` is set exactly when the label wrote its range larger number first."""
+    assert parse_experience(label).years_reversed is reversed_
+
+
+def test_reversed_years_in_a_salary_table_warn() -> None:
+    """A salary row labelled `5-3年` is kept with years 3 … 5 and a `years-min-gt-max` warning on its line."""
+    from conftest import make_article
+
+    from jobpipeline.read import read_article
+
+    text = make_article("alpha", salary=[("ジュニア (0-3年)", "450〜700"), ("ミドル (7〜3年)", "700〜1,100")])
+    result = read_article(text.encode(), "a.txt")
+    assert result.article is not None
+    row = result.article.salary_rows[1]
+    assert (row.experience.years_min, row.experience.years_max, row.experience.years_reversed) == (3, 7, True)
+    [warning] = [f for f in result.findings if f.code == "years-min-gt-max"]
+    assert (warning.severity, warning.field, warning.line) == ("warning", "salary_bands[1]", row.line)
+    assert "`3-7年`" in warning.message
 
 
 def test_table_is_large_and_ids_are_unique() -> None:
@@ -71,9 +109,7 @@ def test_experience_level_is_frozen() -> None:
         parsed.level = "senior"  # type: ignore[misc]
 
 
-_LABELISH = st.text(
-    alphabet="0123456789０３〜~-()（）年目以上未満ジュニアミドルシニアリードSenorLad /", max_size=30
-)
+_LABELISH = st.text(alphabet="0123456789０３〜~-()（）年目以上未満ジュニアミドルシニアリードSenorLad /", max_size=30)
 
 
 @settings(max_examples=300, deadline=None)
@@ -82,5 +118,15 @@ def test_never_raises(label: str) -> None:
     """Any string gives an ExperienceLevel whose years are ordered when both are present."""
     parsed = parse_experience(label)
     assert parsed.label == label.strip()
+    assert all(years is None or 0 <= years <= 60 for years in (parsed.years_min, parsed.years_max))
     if parsed.years_min is not None and parsed.years_max is not None:
-        assert parsed.years_min >= 0
+        assert parsed.years_min <= parsed.years_max
+    assert not parsed.years_reversed or parsed.years_max is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(low=st.integers(0, 60), high=st.integers(0, 60), mark=st.sampled_from(["-", "〜", "~", "から", "－"]))
+def test_ranges_read_in_order_whichever_end_comes_first(low: int, high: int, mark: str) -> None:
+    """`{a}{mark}{b}年` gives min(a, b) … max(a, b), flagged when a > b."""
+    parsed = parse_experience(f"{low}{mark}{high}年")
+    assert (parsed.years_min, parsed.years_max, parsed.years_reversed) == (min(low, high), max(low, high), low > high)

@@ -56,35 +56,42 @@ HOSTILE_TAG = "<img src=x onerror=alert(2)>"
 
 # ------------------------------------------------------------------------------------------ pure functions
 
-@pytest.mark.parametrize(("yen", "expected"), [
-    (0, "0円"),
-    (1, "1円"),
-    (9_999, "9,999円"),
-    (10_000, "1万円"),
-    (2_000, "2,000円"),
-    (4_500_000, "450万円"),
-    (11_000_000, "1,100万円"),
-    (4_567_890, "456万7,890円"),
-    (100_000_000, "1億円"),
-    (120_000_000, "1億2,000万円"),
-    (100_005_000, "1億5,000円"),
-    (1_234_567_890, "12億3,456万7,890円"),
-    (1_000_000_000_000, "10,000億円"),
-    (-4_500_000, "-450万円"),
-])
+
+@pytest.mark.parametrize(
+    ("yen", "expected"),
+    [
+        (0, "0円"),
+        (1, "1円"),
+        (9_999, "9,999円"),
+        (10_000, "1万円"),
+        (2_000, "2,000円"),
+        (4_500_000, "450万円"),
+        (11_000_000, "1,100万円"),
+        (4_567_890, "456万7,890円"),
+        (100_000_000, "1億円"),
+        (120_000_000, "1億2,000万円"),
+        (100_005_000, "1億5,000円"),
+        (1_234_567_890, "12億3,456万7,890円"),
+        (1_000_000_000_000, "10,000億円"),
+        (-4_500_000, "-450万円"),
+    ],
+)
 def test_format_man_yen(yen: int, expected: str) -> None:
     """Yen read the Japanese way: 万 and 億 units with thousands separators, exact to the yen."""
     assert format_man_yen(yen) == expected
 
 
-@pytest.mark.parametrize(("band", "expected"), [
-    ((4_500_000, 7_000_000, False, False), "450万円〜700万円"),
-    ((11_000_000, 18_000_000, False, True), "1,100万円〜1,800万円+"),
-    ((15_000_000, None, False, True), "1,500万円以上"),
-    ((None, 4_000_000, True, False), "〜400万円"),
-    ((6_000_000, 6_000_000, False, False), "600万円"),
-    ((None, None, False, False), "金額なし"),
-])
+@pytest.mark.parametrize(
+    ("band", "expected"),
+    [
+        ((4_500_000, 7_000_000, False, False), "450万円〜700万円"),
+        ((11_000_000, 18_000_000, False, True), "1,100万円〜1,800万円+"),
+        ((15_000_000, None, False, True), "1,500万円以上"),
+        ((None, 4_000_000, True, False), "〜400万円"),
+        ((6_000_000, 6_000_000, False, False), "600万円"),
+        ((None, None, False, False), "金額なし"),
+    ],
+)
 def test_band_text(band: tuple[int | None, int | None, bool, bool], expected: str) -> None:
     """A band is written as a range, with 以上 / 〜 / + for its open ends."""
     assert band_text(*band) == expected
@@ -102,7 +109,10 @@ def test_stage_slices_tile_the_bar() -> None:
     """Stage seconds become consecutive slices that fill the bar; bad JSON gives no slice."""
     slices, total = stage_slices('{"discover": 1.0, "read": 3.0, "load": 0}')
     assert [(s.name, s.x, s.width, s.share_text) for s in slices] == [
-        ("discover", 0.0, 250.0, "25%"), ("read", 250.0, 750.0, "75%"), ("load", 1000.0, 0.0, "0%")]
+        ("discover", 0.0, 250.0, "25%"),
+        ("read", 250.0, 750.0, "75%"),
+        ("load", 1000.0, 0.0, "0%"),
+    ]
     assert total == "4.00秒"
     assert stage_slices("not json") == ([], "0.00秒")
     assert stage_slices(None) == ([], "0.00秒")
@@ -110,23 +120,64 @@ def test_stage_slices_tile_the_bar() -> None:
 
 def hostile_data() -> ReportData:
     """A hand-built ReportData with markup in every kind of text the page shows."""
-    bar = RangeBar(slug=HOSTILE, title=HOSTILE_TITLE, level_label=HOSTILE, text="450万円〜700万円",
-                   hint=f"{HOSTILE_TITLE} · 4,500,000円 〜 7,000,000円", is_current=False, solid_x=100.0,
-                   solid_w=200.0, fade_right_x=300.0, fade_right_w=80.0, arrow_right=380.0, median_x=250.0)
+    bar = RangeBar(
+        slug=HOSTILE,
+        title=HOSTILE_TITLE,
+        level_label=HOSTILE,
+        text="450万円〜700万円",
+        hint=f"{HOSTILE_TITLE} · 4,500,000円 〜 7,000,000円",
+        is_current=False,
+        solid_x=100.0,
+        solid_w=200.0,
+        fade_right_x=300.0,
+        fade_right_w=80.0,
+        arrow_right=380.0,
+        median_x=250.0,
+    )
     salary = SalarySection(
-        ticks=[Tick(0.0, "0"), Tick(1000.0, "1,000万")], intervals=1,
-        categories=[CategoryChart(name=HOSTILE, jobs=3, jobs_shown=1, median_text="575万円", levels=[
-            LevelGroup(level="junior", label="ジュニア", bars=[bar], jobs=3, median_x=250.0,
-                       median_text="575万円", median_bands=3)])],
-        categories_total=1, bands_annual=3, bands_drawn=1, bands_other_basis=0, bands_no_figure=0)
+        ticks=[Tick(0.0, "0"), Tick(1000.0, "1,000万")],
+        intervals=1,
+        categories=[
+            CategoryChart(
+                name=HOSTILE,
+                jobs=3,
+                jobs_shown=1,
+                median_text="575万円",
+                levels=[
+                    LevelGroup(
+                        level="junior",
+                        label="ジュニア",
+                        bars=[bar],
+                        jobs=3,
+                        median_x=250.0,
+                        median_text="575万円",
+                        median_bands=3,
+                    )
+                ],
+            )
+        ],
+        categories_total=1,
+        bands_annual=3,
+        bands_drawn=1,
+        bands_other_basis=0,
+        bands_no_figure=0,
+    )
     chart = BarChart([BarRow(label=HOSTILE, value_text="3", width=WIDTH, tone="missing", detail=HOSTILE)], 40)
     return ReportData(
-        generated_at="2026-01-01 09:00:00 JST", salary=salary, missing=chart, tags=chart, tools=chart,
-        categories=chart, finding_codes=chart,
+        generated_at="2026-01-01 09:00:00 JST",
+        salary=salary,
+        missing=chart,
+        tags=chart,
+        tools=chart,
+        categories=chart,
+        finding_codes=chart,
         error_files=[ErrorFile(HOSTILE, HOSTILE, [FindingLine(2, HOSTILE, HOSTILE, HOSTILE)], 1)],
         error_files_total=1,
-        warnings=[WarningRow(HOSTILE, 3, HOSTILE, "related-dangling", HOSTILE)], warnings_total=1,
-        kept=[KeptArticle(HOSTILE, HOSTILE_TITLE, HOSTILE, HOSTILE, "abc", 1, HOSTILE)], kept_total=1)
+        warnings=[WarningRow(HOSTILE, 3, HOSTILE, "related-dangling", HOSTILE)],
+        warnings_total=1,
+        kept=[KeptArticle(HOSTILE, HOSTILE_TITLE, HOSTILE, HOSTILE, "abc", 1, HOSTILE)],
+        kept_total=1,
+    )
 
 
 def test_render_escapes_article_text() -> None:
@@ -215,6 +266,7 @@ def test_write_report_replaces_the_file_atomically(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------ a real warehouse
 
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two runs over a few articles: a hostile title and tag, open bands, dangling links, a broken file and
@@ -223,21 +275,26 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     seeds, warehouse = root / "seeds", root / "wh" / "jobs.duckdb"
     seeds.mkdir()
     articles = {
-        "a.txt": make_article("ml_engineer", title=HOSTILE_TITLE, related=["data_scientist", "ghost_job"],
-                              extra={"tags": [HOSTILE_TAG, "Python"]},
-                              salary=[("ジュニア (0-3年)", "500〜750"),
-                                      ("シニア (7年以上)", "1,200〜2,000+")]),
-        "b.txt": make_article("data_scientist", related=["ml_engineer", "ghost_job", "bi_engineer"],
-                              salary=[("新卒", "〜400"), ("ミドル", "650〜1,000"),
-                                      ("マネージャー", "1,400以上")]),
+        "a.txt": make_article(
+            "ml_engineer",
+            title=HOSTILE_TITLE,
+            related=["data_scientist", "ghost_job"],
+            extra={"tags": [HOSTILE_TAG, "Python"]},
+            salary=[("ジュニア (0-3年)", "500〜750"), ("シニア (7年以上)", "1,200〜2,000+")],
+        ),
+        "b.txt": make_article(
+            "data_scientist",
+            related=["ml_engineer", "ghost_job", "bi_engineer"],
+            salary=[("新卒", "〜400"), ("ミドル", "650〜1,000"), ("マネージャー", "1,400以上")],
+        ),
         "c.txt": make_article("backend_engineer", category="engineering", related=["ghost_job"]),
         "d.txt": make_article("it_consultant", category="business"),
-        "broken.txt": "---json\n{\"slug\": \"broken_one\", \"title\": \n---\nbody\n",
+        "broken.txt": '---json\n{"slug": "broken_one", "title": \n---\nbody\n',
     }
     for name, text in articles.items():
         (seeds / name).write_text(text, encoding="utf-8")
     run_local(seeds, warehouse)
-    (seeds / "d.txt").write_text("---json\n{\"slug\": \"it_consultant\"\n---\n", encoding="utf-8")
+    (seeds / "d.txt").write_text('---json\n{"slug": "it_consultant"\n---\n', encoding="utf-8")
     run_local(seeds, warehouse)
     return warehouse
 
@@ -273,13 +330,14 @@ def test_report_data_from_a_run(warehouse: Path) -> None:
 
 # ------------------------------------------------------------------------------------------ in a browser
 
+
 def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     """Width, height and RGB rows of an 8-bit truecolour PNG (what Chromium writes), with zlib and struct."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, height, bpp = 8, b"", 0, 0, 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour = struct.unpack(">IIBB", body[:10])
             assert depth == 8 and colour in (2, 6)
@@ -290,7 +348,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
     raw, stride, rows = zlib.decompress(idat), width * bpp, []
     prev = bytearray(stride)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         if kind == 2:
             line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
         elif kind:
@@ -309,7 +367,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
         rows.append(bytes(line))
         prev = line
     if bpp == 4:
-        rows = [b"".join(r[i:i + 3] for i in range(0, len(r), bpp)) for r in rows]
+        rows = [b"".join(r[i : i + 3] for i in range(0, len(r), bpp)) for r in rows]
     return width, height, rows
 
 
@@ -320,7 +378,7 @@ def colours(png: bytes) -> tuple[set[bytes], float]:
     busy = 0
     for row in rows:
         for i in range(0, len(row), 3):
-            pixel = row[i:i + 3]
+            pixel = row[i : i + 3]
             seen.add(pixel)
             busy += min(pixel) < 235
     return seen, busy / (width * height)
@@ -329,15 +387,32 @@ def colours(png: bytes) -> tuple[set[bytes], float]:
 class Browser:
     """Headless Chromium driven over the DevTools protocol, recording every event of one page."""
 
-    def __init__(self, chromium: str, profile: Path) -> None:
+    def __init__(self, chromium: str, profile: Path, env: dict[str, str] | None = None) -> None:
         from websockets.sync.client import connect
 
         self.proc = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-             "--disable-extensions", "--hide-scrollbars", "--host-resolver-rules=MAP * ~NOTFOUND",
-             f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--hide-scrollbars",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--user-data-dir={profile}",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
         lines: queue.Queue[str] = queue.Queue()
         stderr = self.proc.stderr
         assert stderr is not None
@@ -390,13 +465,20 @@ class Browser:
             self.events.append(self.receive())
 
     def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True,
-                           awaitPromise=True)
+        result = self.call(
+            "Runtime.evaluate", session=True, expression=expression, returnByValue=True, awaitPromise=True
+        )
         return result["result"].get("value")
 
     def screenshot(self, width: int, height: int, mobile: bool) -> bytes:
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
-                  deviceScaleFactor=1, mobile=mobile)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
         self.evaluate("document.fonts.ready.then(() => true)")
         return base64.b64decode(self.call("Page.captureScreenshot", session=True, format="png")["data"])
 
@@ -426,17 +508,57 @@ class _Elements(HTMLParser):
         self.text.append(data)
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Browser]:
+def find_chromium() -> str:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not on PATH (apt-get install chromium fonts-noto-cjk)")
-    pytest.importorskip("websockets.sync.client", reason="the DevTools client needs the websockets package")
-    started = Browser(chromium, tmp_path / "profile")
+    return chromium
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    started = Browser(find_chromium(), tmp_path / "profile")
     try:
         yield started
     finally:
         started.close()
+
+
+MISSING_GLYPH = "\U0010fffd"
+"""A private-use code point no font draws: the browser shows its missing-glyph box (tofu) for it."""
+
+
+def heading_shots(browser: Browser) -> tuple[str, bytes, bytes]:
+    """The page's Japanese heading as drawn, then drawn again with each character replaced by MISSING_GLYPH.
+
+    Without a font that has the Japanese glyphs, both are the same row of boxes; with one, they differ.
+    """
+    probe = browser.evaluate("""(() => {
+        const heading = document.querySelector('h1');
+        const span = document.createElement('span');
+        span.id = 'glyph-probe';
+        span.textContent = heading.firstChild.textContent;
+        heading.firstChild.replaceWith(span);
+        window.scrollTo(0, 0);
+        const r = span.getBoundingClientRect();
+        return {text: span.textContent, x: r.x, y: r.y, width: r.width, height: r.height};
+    })()""")
+    clip = {"x": probe["x"], "y": probe["y"], "width": max(probe["width"], 40), "height": probe["height"], "scale": 1}
+
+    def shot() -> bytes:
+        browser.evaluate("document.fonts.ready.then(() => true)")
+        data = browser.call("Page.captureScreenshot", session=True, format="png", clip=clip)["data"]
+        return base64.b64decode(data)
+
+    drawn = shot()
+    missing = "".join(MISSING_GLYPH if ord(c) > 0x2E7F else c for c in probe["text"])
+    browser.evaluate(f"document.getElementById('glyph-probe').textContent = {json.dumps(missing)}")
+    return probe["text"], drawn, shot()
+
+
+def glyphs_render(drawn: bytes, boxes: bytes) -> bool:
+    """True when the Japanese text is not drawn as the same boxes as the missing glyphs."""
+    return decode_png(drawn)[2] != decode_png(boxes)[2]
 
 
 @pytest.mark.slow
@@ -454,8 +576,9 @@ def test_report_in_headless_chromium(warehouse: Path, browser: Browser, tmp_path
     assert [u for u in parsed.urls if not u.startswith(("#", "data:"))] == []
 
     url = page.as_uri()
-    browser.call("Emulation.setDeviceMetricsOverride", session=True, width=1280, height=2000,
-                 deviceScaleFactor=1, mobile=False)
+    browser.call(
+        "Emulation.setDeviceMetricsOverride", session=True, width=1280, height=2000, deviceScaleFactor=1, mobile=False
+    )
     browser.call("Page.navigate", session=True, url=url)
     browser.wait_for("Page.loadEventFired")
     desktop = browser.screenshot(1280, 2000, mobile=False)
@@ -469,18 +592,21 @@ def test_report_in_headless_chromium(warehouse: Path, browser: Browser, tmp_path
         font: getComputedStyle(document.body).fontFamily})""")
     phone = browser.screenshot(390, 1800, mobile=True)
     overflow = browser.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    heading, drawn, boxes = heading_shots(browser)
     if shots := os.environ.get("JOBPIPELINE_REPORT_SHOTS"):
         Path(shots).mkdir(parents=True, exist_ok=True)
         Path(shots, "report-desktop.png").write_bytes(desktop)
         Path(shots, "report-phone.png").write_bytes(phone)
 
-    requests = [e["params"]["request"]["url"] for e in browser.events
-                if e.get("method") == "Network.requestWillBeSent"]
+    requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
     assert [r for r in requests if r != url and not r.startswith("data:")] == []
-    problems = [e for e in browser.events if e.get("method") in (
-        "Runtime.exceptionThrown", "Page.javascriptDialogOpening") or (
-        e.get("method") == "Runtime.consoleAPICalled") or (
-        e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+    problems = [
+        e
+        for e in browser.events
+        if e.get("method") in ("Runtime.exceptionThrown", "Page.javascriptDialogOpening")
+        or (e.get("method") == "Runtime.consoleAPICalled")
+        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
+    ]
     assert problems == []
 
     assert facts["scripts"] == 0 and facts["images"] == 0
@@ -491,6 +617,8 @@ def test_report_in_headless_chromium(warehouse: Path, browser: Browser, tmp_path
     assert any(HOSTILE_TITLE in t for t in from_dom.text)
     assert facts["bars"] >= 8 and facts["barWidth"] > 300
     assert "Hiragino Sans" in facts["font"] and "Noto Sans CJK JP" in facts["font"]
+    assert heading.startswith("求人記事ウェアハウス")
+    assert glyphs_render(drawn, boxes), "the Japanese heading is drawn as missing-glyph boxes: install fonts-noto-cjk"
 
     seen, busy = colours(desktop)
     assert len(seen) > 200 and busy > 0.05
@@ -498,3 +626,55 @@ def test_report_in_headless_chromium(warehouse: Path, browser: Browser, tmp_path
         assert bytes.fromhex(level) in seen
     assert overflow <= 0
     assert len(colours(phone)[0]) > 100
+
+
+def font_without_japanese() -> Path:
+    """A font file on this machine that has no Japanese glyphs (DejaVu or Liberation Sans)."""
+    for family in ("DejaVu Sans", "Liberation Sans"):
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}|%{lang}", family], capture_output=True, text=True, check=False
+        )
+        path, _, langs = found.stdout.partition("|")
+        if found.returncode == 0 and path and "ja" not in langs.split("|") and Path(path).is_file():
+            return Path(path)
+    pytest.skip("no font without Japanese glyphs found with fc-match")
+
+
+@pytest.mark.slow
+def test_glyph_check_fails_without_a_japanese_font(warehouse: Path, tmp_path: Path) -> None:
+    """The rendering check is real: with fontconfig limited to a font that lacks Japanese, the heading is boxes."""
+    if shutil.which("fc-match") is None:
+        pytest.skip("fc-match (fontconfig) is not on PATH")
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    (fonts / "only.ttf").symlink_to(font_without_japanese())
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        f"""<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>
+""",
+        encoding="utf-8",
+    )
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        page = write_report(conn, tmp_path / "report.html")
+    finally:
+        conn.close()
+    browser = Browser(find_chromium(), tmp_path / "profile", env={"FONTCONFIG_FILE": str(config)})
+    try:
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=1280,
+            height=800,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        browser.call("Page.navigate", session=True, url=page.as_uri())
+        browser.wait_for("Page.loadEventFired")
+        heading, drawn, boxes = heading_shots(browser)
+    finally:
+        browser.close()
+    assert heading.startswith("求人記事ウェアハウス")
+    assert not glyphs_render(drawn, boxes)

@@ -1,15 +1,17 @@
-"""`jobpipeline serve` for real: a local Prefect server, a schedule that fires, a trigger that reacts."""
+"""`jobpipeline serve` for real, on the session's Prefect server: a schedule that fires, a save that is
+re-validated through the event trigger, and a server left as serve found it."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
@@ -18,55 +20,61 @@ from helpers import rows
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_run(warehouse: Path, trigger: str, deadline: float) -> None:
+def wait_for(warehouse: Path, sql: str, deadline: float) -> None:
     while time.monotonic() < deadline:
-        if warehouse.exists() and rows(warehouse, f"SELECT count(*) FROM runs WHERE trigger = '{trigger}'")[0][0]:
+        if warehouse.exists() and rows(warehouse, sql)[0][0]:
             return
-        time.sleep(0.5)
-    raise AssertionError(f"no {trigger} run before the deadline")
+        time.sleep(0.1)
+    raise AssertionError(f"not true before the deadline: {sql}")
 
 
-def test_schedule_fires_and_event_triggers_revalidation(seeds_dir: Path, tmp_path: Path,
-                                                        write_seed: Callable[..., Path]) -> None:
-    """Under `serve`, an interval schedule creates ingest runs and a seeds-changed event creates a
-    re-validation run, each recorded with its Prefect flow run id."""
+def deployment_names(api_url: str) -> set[str]:
+    import asyncio
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def names() -> set[str]:
+        async with get_client() as client:
+            return {d.name for d in await client.read_deployments()}
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        return asyncio.run(names())
+
+
+def test_serve_schedules_watches_and_cleans_up(seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path],
+                                               managed_server: Any, default_route_env: dict[str, str]) -> None:
+    """Under `serve`, an interval schedule creates ingest runs, a save in the seeds folder becomes an
+    event whose re-validation run lands in the warehouse, both with their flow run ids; on exit serve
+    deletes the deployments it registered."""
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"),
-           "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1"}
-    env.pop("PREFECT_API_URL", None)
     serve = subprocess.Popen(
         [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds_dir), "--warehouse", str(warehouse),
-         "--interval", "5", "--poll", "1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+         "--interval", "3", "--debounce-ms", "100"],
+        cwd=ROOT, env=default_route_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    lines: list[str] = []
+    assert serve.stdout is not None
+    threading.Thread(target=lambda: lines.extend(iter(serve.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
     try:
-        started = time.monotonic()
-        wait_for_run(warehouse, "schedule", started + 90)
-        scheduled_after = time.monotonic() - started
+        try:
+            wait_for(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'schedule'", time.monotonic() + 90)
+        except AssertionError:
+            raise AssertionError("".join(lines)) from None
         assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+        assert {"serve-scheduled-ingest", "serve-revalidate-on-change"} <= deployment_names(managed_server.api_url)
 
         write_seed("a.txt", make_article("alpha", related=["from_event"]))
-        emitted = time.monotonic()
-        emit = subprocess.run(
-            [sys.executable, "-c", "import sys; from pathlib import Path; from flows.watch import emit_seeds_changed;"
-             " print(emit_seeds_changed(Path(sys.argv[1]), ['a.txt']))", str(seeds_dir)],
-            cwd=ROOT, env={**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}, capture_output=True,
-            text=True, timeout=60)
-        assert emit.returncode == 0, emit.stderr
-        wait_for_run(warehouse, "seeds-changed", emitted + 60)
-        triggered_after = time.monotonic() - emitted
+        saved = time.monotonic()
+        wait_for(warehouse, "SELECT count(*) FROM related_job_links WHERE related_slug = 'from_event'",
+                 saved + 60)
+        latency = time.monotonic() - saved
         [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'seeds-changed'")
         assert flow_run_id
-        assert rows(warehouse, "SELECT related_slug FROM related_job_links") == [("from_event",)]
-        print(f"first scheduled run {scheduled_after:.1f} s after serve started; "
-              f"event to re-validated warehouse {triggered_after:.1f} s")
+        assert rows(warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [
+            ("related-dangling",)]
+        print(f"save to re-validated warehouse under serve: {latency:.2f} s")
     finally:
         os.killpg(serve.pid, signal.SIGINT)
         try:
@@ -74,5 +82,7 @@ def test_schedule_fires_and_event_triggers_revalidation(seeds_dir: Path, tmp_pat
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait(10)
-    output = serve.stdout.read() if serve.stdout else ""
-    assert "serving scheduled-ingest every 5 s" in output
+    output = "".join(lines)
+    assert "serving serve-scheduled-ingest every 3 s" in output, output
+    assert "watching the seeds folder" in output
+    assert not {"serve-scheduled-ingest", "serve-revalidate-on-change"} & deployment_names(managed_server.api_url)

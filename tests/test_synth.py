@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
 import re
+import shutil
+import site
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SEED
 
 from jobpipeline.models import ReadResult
 from jobpipeline.read import read_article
 from jobpipeline.salary import normalize_salary
 from jobpipeline.synth import (
     BROKEN_KINDS,
-    BUILTIN_TEMPLATE,
     CATEGORIES,
     EXPECTED_CODES,
     MARKER,
     SynthReport,
     _salary_cell,
+    default_template,
     generate_corpus,
     job_identity,
     prepare_template,
@@ -59,8 +66,9 @@ def reads(corpus: Corpus) -> dict[str, ReadResult]:
 
 def entries_of(reads: dict[str, ReadResult]) -> list[CorpusEntry]:
     articles = [r.article for r in reads.values() if r.article is not None]
-    return [CorpusEntry(a.source_path, a.slug, a.front_matter.related_jobs, a.front_matter.related_lines)
-            for a in articles]
+    return [
+        CorpusEntry(a.source_path, a.slug, a.front_matter.related_jobs, a.front_matter.related_lines) for a in articles
+    ]
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -100,8 +108,7 @@ def test_articles_are_about_the_seed_size(corpus: Corpus) -> None:
     assert len(set(sizes)) > N // 2
 
 
-def test_sound_articles_are_accepted_with_parsed_salaries(corpus: Corpus,
-                                                          reads: dict[str, ReadResult]) -> None:
+def test_sound_articles_are_accepted_with_parsed_salaries(corpus: Corpus, reads: dict[str, ReadResult]) -> None:
     """Every file not marked broken reads without any finding, with 3-5 salary rows that all parse."""
     broken = corpus.report.broken_files
     categories: set[str] = set()
@@ -197,20 +204,84 @@ def test_replaces_a_previous_synthetic_corpus_only(tmp_path: Path) -> None:
     assert (out / "0000" / "mine.md").exists() and len(list(out.rglob("*.txt"))) == 5
 
 
-def test_builtin_template_when_the_seed_is_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without seeds/ the compact built-in template still gives readable ~39 KB articles."""
-    monkeypatch.setattr("jobpipeline.synth.SEED_TEMPLATE", tmp_path / "missing.txt")
-    report = generate_corpus(tmp_path / "builtin", 12, broken_share=0.0)
-    for path in sorted((tmp_path / "builtin").rglob("*.txt")):
-        result = read_article(path.read_bytes(), path.name)
-        assert result.article is not None and len(result.article.salary_rows) >= 3
-    assert abs(report.bytes_written / 12 - SEED_SIZE) < 0.25 * SEED_SIZE
+def test_default_template_is_package_data_copied_from_the_seed() -> None:
+    """The default template is read from the package (never from seeds/), and is the real seed's bytes."""
+    assert default_template().encode("utf-8") == SEED.read_bytes()
+    assert len(SEED.read_bytes()) == SEED_SIZE
 
 
 def test_given_template_sets_the_size_and_must_have_a_salary_table(tmp_path: Path) -> None:
     """A template given as text sets the article size, and one without a 年収 table is refused."""
-    size = len(BUILTIN_TEMPLATE.encode())
-    report = generate_corpus(tmp_path / "given", 12, template=BUILTIN_TEMPLATE, broken_share=0.0)
+    text = default_template()
+    template = text[: text.index("\n## ", len(text) // 2)]  # the first half of the seed: a smaller article
+    size = len(template.encode())
+    assert size < 0.75 * SEED_SIZE
+    report = generate_corpus(tmp_path / "given", 12, template=template, broken_share=0.0)
     assert abs(report.bytes_written / 12 - size) < 0.25 * size
     with pytest.raises(ValueError, match="salary"):
         prepare_template('---json\n{"slug": "a"}\n---\n\n本文だけ。\n')
+
+
+def digest(root: Path) -> str:
+    """One sha256 over every file's relative path and bytes."""
+    hasher = hashlib.sha256()
+    for path, data in files_of(root).items():
+        hasher.update(f"{path}\0{len(data)}\0".encode())
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+@pytest.mark.slow
+def test_a_built_wheel_writes_the_same_bytes_as_the_checkout(tmp_path: Path) -> None:
+    """`jobpipeline synth` from a wheel installed in a fresh venv, run away from the checkout, writes exactly
+    the corpus the checkout writes for the same arguments."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    subprocess.run(
+        [uv, "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True
+    )
+    [wheel] = (tmp_path / "dist").glob("jobpipeline-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True, capture_output=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--offline", "--no-deps", "--python", str(python), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    # The wheel's jobpipeline, with its dependencies from this environment (a PYTHONPATH entry is not a site
+    # folder, so the checkout's editable-install .pth is not read).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(site.getsitepackages())}
+    env.pop("VIRTUAL_ENV", None)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = subprocess.run(
+        [str(python), "-c", "import jobpipeline.synth as s; print(s.__file__)"],
+        env=env,
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(venv), where
+    subprocess.run(
+        [
+            str(venv / "bin" / "jobpipeline"),
+            "synth",
+            "--n",
+            "30",
+            "--seed",
+            "11",
+            "--broken-share",
+            "0.2",
+            "--out",
+            str(tmp_path / "from-wheel"),
+        ],
+        env=env,
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+    )
+    generate_corpus(tmp_path / "from-checkout", 30, seed=11, broken_share=0.2)
+    assert digest(tmp_path / "from-wheel") == digest(tmp_path / "from-checkout")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from jobpipeline.errors import DecodeError as DecodeError  # re-exported: callers catch it from here
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """Articles are ~40 KB; a file over 5 MB is an export or a mistake, and would slow every run."""
@@ -16,18 +16,6 @@ _BOMS = {  # UTF-32 first: its little-endian BOM starts with UTF-16's
     b"\xff\xfe": "UTF-16 (little-endian)",
     b"\xfe\xff": "UTF-16 (big-endian)",
 }
-
-
-@dataclass(frozen=True)
-class DecodeError(Exception):
-    """Why bytes are not a readable article."""
-
-    code: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def decode_article(data: bytes) -> str:
@@ -47,9 +35,7 @@ def decode_article(data: bytes) -> str:
         )
     for bom, name in _BOMS.items():
         if data.startswith(bom):
-            raise DecodeError(
-                "encoding-not-utf8", 1, f"the file is {name}: save it as UTF-8 (without a BOM is best)"
-            )
+            raise DecodeError("encoding-not-utf8", 1, f"the file is {name}: save it as UTF-8 (without a BOM is best)")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():

@@ -1,22 +1,51 @@
-"""One root exception; each error keeps its context and builds a message a person can act on.
+"""Every exception of the project: one root, each error keeping its context as attributes.
 
 `transient` tells the orchestrator what is worth retrying (a busy warehouse) from what is not
 (bad input, a full disk, a read-only folder).
+
+Errors cross process and Dask boundaries (a batch read in a worker, a flow's failure on the
+server), so each one survives `pickle.loads(pickle.dumps(error))` with its message, its fields and
+its transient flag. Python pickles an exception as `type(error)(*error.args)`, which breaks as soon
+as a constructor takes fields instead of the message; the root pickles the message and the fields
+instead and never calls the constructor again.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+def _restore(cls: type[JobpipelineError], args: tuple[Any, ...], state: dict[str, Any]) -> JobpipelineError:
+    """Rebuild a pickled error without calling its constructor (see the module docstring)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class JobpipelineError(Exception):
     """Root of the project's errors. `str(error)` is one line that says what to do."""
 
-    transient = False
+    transient: ClassVar[bool] = False
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+# -- the run's environment --------------------------------------------------------------------------
 
 
 class SeedsNotFoundError(JobpipelineError):
     def __init__(self, path: str) -> None:
         super().__init__(f"seeds folder {path} does not exist: pass --seeds DIR or set JOBPIPELINE_SEEDS")
         self.path = path
+
+
+class ConfigurationError(JobpipelineError):
+    """A setting or environment variable the pipeline cannot use."""
+
+
+# -- the warehouse edge ------------------------------------------------------------------------------
 
 
 class WarehouseError(JobpipelineError):
@@ -54,5 +83,94 @@ class QueryError(JobpipelineError):
         super().__init__(message)
 
 
-class ConfigurationError(JobpipelineError):
-    """A setting or environment variable the pipeline cannot use."""
+# -- one seed file -----------------------------------------------------------------------------------
+
+
+class ArticleError(JobpipelineError):
+    """Why a seed file is not a readable article, located in the file.
+
+    `read_article` turns it into one error finding (`code`, `line`, `field`, `message`); it never
+    stops the run.
+    """
+
+    def __init__(self, code: str, line: int | None, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.line = line
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DecodeError(ArticleError):
+    """The file's bytes are not an article's text: empty, oversized, not UTF-8, binary."""
+
+
+class FrontMatterError(ArticleError):
+    """The front matter is missing, unclosed, unparseable or not an object of fields."""
+
+
+class DuplicateKeyError(JobpipelineError):
+    """A front matter key appears twice (raised while loading; front_matter reports it as a FrontMatterError)."""
+
+    def __init__(self, key: str, line: int | None = None) -> None:
+        super().__init__(f"key `{key}` appears more than once: keep one")
+        self.key = key
+        self.line = line  # 0-based in the block, when the loader knows it
+
+
+class JSONConstantError(JobpipelineError):
+    """JSON front matter holds NaN or Infinity (raised by json.loads; reported as a FrontMatterError)."""
+
+    def __init__(self, constant: str) -> None:
+        super().__init__(f"`{constant}` is not valid JSON: use a number or null")
+        self.constant = constant
+
+
+class YAMLGraphError(JobpipelineError):
+    """YAML front matter too big or too deep once its aliases are followed (reported as a FrontMatterError)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line  # 0-based in the block
+        self.message = message
+
+
+# -- orchestration -----------------------------------------------------------------------------------
+
+
+class FlowFailedError(JobpipelineError):
+    """A Prefect flow run the CLI started ended without its result."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"the {name} flow failed: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class ServerError(JobpipelineError):
+    """The Prefect server could not be started, or does not answer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+__all__ = [
+    "ArticleError",
+    "ConfigurationError",
+    "DecodeError",
+    "DuplicateKeyError",
+    "FlowFailedError",
+    "FrontMatterError",
+    "JSONConstantError",
+    "JobpipelineError",
+    "QueryError",
+    "SeedsNotFoundError",
+    "ServerError",
+    "WarehouseBusyError",
+    "WarehouseError",
+    "WarehouseMissingError",
+    "YAMLGraphError",
+]

@@ -17,6 +17,9 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
+from jobpipeline.errors import DuplicateKeyError, JSONConstantError, YAMLGraphError
+from jobpipeline.errors import FrontMatterError as FrontMatterError  # re-exported: callers catch it from here
+
 MAX_JSON_DEPTH = 64
 """Front matter is a flat record; deeper nesting is rejected before json.loads can recurse."""
 MAX_YAML_NODES = 50_000
@@ -69,19 +72,6 @@ HANDLERS: tuple[BaseHandler, ...] = (JSONFenceHandler(), _SafeYAMLHandler())
 
 
 @dataclass(frozen=True)
-class FrontMatterError(Exception):
-    """A front matter problem, located in the file."""
-
-    code: str
-    line: int | None
-    message: str
-    field: str | None = None
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass(frozen=True)
 class SplitArticle:
     """Front matter data and body text, with where each starts in the file."""
 
@@ -108,8 +98,7 @@ def split_front_matter(text: str) -> SplitArticle:
         raise FrontMatterError(
             "frontmatter-missing",
             1,
-            "the file does not start with a front matter fence: put `---json` on line 1, the JSON "
-            "object, then `---`",
+            "the file does not start with a front matter fence: put `---json` on line 1, the JSON object, then `---`",
         )
     fence = opening.group(1).lower() or "yaml"
     if fence not in ("json", "yaml", "yml"):
@@ -137,7 +126,7 @@ def split_front_matter(text: str) -> SplitArticle:
             "frontmatter-not-object",
             block_line,
             f"the front matter must be an object of fields, found {type(data).__name__}: "
-            "write `{\"slug\": …, \"title\": …}`",
+            'write `{"slug": …, "title": …}`',
         )
     body = "\n".join(lines[close_index + 1 :])
     return SplitArticle(
@@ -157,23 +146,22 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
             raise FrontMatterError(
                 "frontmatter-invalid-json",
                 block_line + depth_line - 1,
-                f"the JSON nests deeper than {MAX_JSON_DEPTH} levels: front matter fields are flat "
-                "values or lists",
+                f"the JSON nests deeper than {MAX_JSON_DEPTH} levels: front matter fields are flat values or lists",
             )
         try:
             return handler.load(block)
-        except _DuplicateKeyError as exc:
+        except DuplicateKeyError as exc:
             raise FrontMatterError(
                 "frontmatter-duplicate-key",
                 _key_line(block, exc.key, block_line, last=True),
-                f"key `{exc.key}` appears more than once: keep one",
+                str(exc),
                 field=exc.key,
             ) from None
-        except _ConstantError as exc:
+        except JSONConstantError as exc:
             raise FrontMatterError(
                 "frontmatter-invalid-json",
                 _first_line_with(block, exc.constant, block_line),
-                f"`{exc.constant}` is not valid JSON: use a number or null",
+                str(exc),
             ) from None
         except json.JSONDecodeError as exc:
             line = block_line + exc.lineno - 1
@@ -196,18 +184,19 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
             ) from None
         except ValueError as exc:  # e.g. an integer longer than Python's 4,300-digit limit
             raise FrontMatterError(
-                "frontmatter-invalid-json", block_line,
+                "frontmatter-invalid-json",
+                block_line,
                 f"the JSON front matter has a value that cannot be read ({_one_line(exc)}): shorten it",
             ) from None
     try:
         return handler.load(block)
-    except _YAMLGraphError as exc:
+    except YAMLGraphError as exc:
         raise FrontMatterError("frontmatter-invalid-yaml", block_line + exc.line, exc.message) from None
-    except _DuplicateKeyError as exc:
+    except DuplicateKeyError as exc:
         raise FrontMatterError(
             "frontmatter-duplicate-key",
             block_line + (exc.line or 0),
-            f"key `{exc.key}` appears more than once: keep one",
+            str(exc),
             field=exc.key,
         ) from None
     except yaml.YAMLError as exc:
@@ -224,7 +213,8 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
     except (ValueError, TypeError, OverflowError) as exc:
         # SafeLoader's constructors raise these for `2024-13-45` (a date), a 5,000-digit integer...
         raise FrontMatterError(
-            "frontmatter-invalid-yaml", block_line,
+            "frontmatter-invalid-yaml",
+            block_line,
             f"the YAML front matter has a value that cannot be read ({_one_line(exc)}): quote it as text",
         ) from None
 
@@ -259,30 +249,17 @@ def list_item_lines(block: str, block_line: int, key: str, items: tuple[str, ...
     return tuple(result)
 
 
-class _DuplicateKeyError(ValueError):
-    def __init__(self, key: str, line: int | None = None) -> None:
-        super().__init__(key)
-        self.key = key
-        self.line = line
-
-
-class _ConstantError(ValueError):
-    def __init__(self, constant: str) -> None:
-        super().__init__(constant)
-        self.constant = constant
-
-
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _DuplicateKeyError(key)
+            raise DuplicateKeyError(key)
         result[key] = value
     return result
 
 
 def _reject_constant(constant: str) -> float:
-    raise _ConstantError(constant)
+    raise JSONConstantError(constant)
 
 
 def _excessive_nesting_line(block: str) -> int | None:
@@ -347,9 +324,11 @@ class _NoDuplicatesSafeLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._nodes += 1
         if self._nodes > MAX_YAML_NODES:
-            raise _YAMLGraphError(parent.start_mark.line if parent is not None else 0,
-                                  f"the YAML front matter holds more than {MAX_YAML_NODES:,} values: an article "
-                                  "needs a few dozen; remove the bulk data")
+            raise YAMLGraphError(
+                parent.start_mark.line if parent is not None else 0,
+                f"the YAML front matter holds more than {MAX_YAML_NODES:,} values: an article "
+                "needs a few dozen; remove the bulk data",
+            )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -359,18 +338,11 @@ class _NoDuplicatesSafeLoader(yaml.SafeLoader):
                 continue  # `<<: *base` merges; SafeConstructor.flatten_mapping handles it
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str) and key in seen:
-                raise _DuplicateKeyError(key, key_node.start_mark.line)
+                raise DuplicateKeyError(key, key_node.start_mark.line)
             if isinstance(key, str):
                 seen.add(key)
         # Unhashable keys (`? [a, b]`) are left to SafeConstructor, which raises a ConstructorError.
         return super().construct_mapping(node, deep=deep)
-
-
-class _YAMLGraphError(ValueError):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line  # 0-based in the block
-        self.message = message
 
 
 def _check_yaml_graph(root: yaml.Node) -> None:
@@ -396,22 +368,21 @@ def _check_yaml_graph(root: yaml.Node) -> None:
                 height = max(height, child_height)
             measured[key] = (size, height + 1)
             if size > MAX_YAML_EXPANSION:
-                raise _YAMLGraphError(
+                raise YAMLGraphError(
                     node.start_mark.line,
                     f"the YAML aliases (`*name`) expand to more than {MAX_YAML_EXPANSION:,} characters: "
                     "write the values out instead of repeating aliases",
                 )
             if height + 1 > MAX_JSON_DEPTH:
-                raise _YAMLGraphError(
+                raise YAMLGraphError(
                     node.start_mark.line,
-                    f"the YAML nests deeper than {MAX_JSON_DEPTH} levels: front matter fields are flat values "
-                    "or lists",
+                    f"the YAML nests deeper than {MAX_JSON_DEPTH} levels: front matter fields are flat values or lists",
                 )
             continue
         if key in measured:
             continue
         if key in on_path:
-            raise _YAMLGraphError(
+            raise YAMLGraphError(
                 node.start_mark.line,
                 "a YAML alias (`*name`) refers to a value that contains it: remove the alias",
             )
@@ -443,7 +414,8 @@ def _check_values(data: Any, fence: str, block_line: int) -> None:
             match = _SURROGATE.search(value)
             if match:
                 raise FrontMatterError(
-                    code, block_line,
+                    code,
+                    block_line,
                     f"the {language} front matter has an unpaired surrogate `\\u{ord(match.group()):04x}` "
                     "(an escape for half a character): write the character itself",
                 )
@@ -451,7 +423,8 @@ def _check_values(data: Any, fence: str, block_line: int) -> None:
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise FrontMatterError(
-                        code, block_line,
+                        code,
+                        block_line,
                         f"the {language} front matter has a key that is not text ({type(key).__name__} "
                         f"{str(key)[:40]!r}): quote it",
                     )

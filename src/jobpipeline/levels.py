@@ -9,6 +9,9 @@ Conventions:
   negative, and a closed lower bound filters better). `未満` keeps its stated bound.
 - `N年目` (the N-th year) is read as N years: `5年目` is 5 … 5 and `1〜3年目` is 1 … 3.
 - Fractional years widen outward: `1.5年` is 1 … 2.
+- A range written larger number first (`5-3年`, `7〜3年`) is read in order, 3 … 5, and flagged
+  (`years_reversed`): the author meant a range, and validation warns `years-min-gt-max` so the label
+  gets fixed. Like a salary band's `salary-min-gt-max`, it is a warning, never a rejection.
 - Levels are never inferred from years alone.
 """
 
@@ -33,6 +36,9 @@ class ExperienceLevel(BaseModel):
     level: Level | None = Field(description="Canonical level; None when the label names none.")
     years_min: int | None = Field(description="Fewest years of experience; None when not stated.")
     years_max: int | None = Field(description="Most years of experience; None when open or not stated.")
+    years_reversed: bool = Field(
+        default=False, description="The label wrote the larger number first (`5-3年`); the years are put in order."
+    )
 
 
 _LEVEL_RE: Final = re.compile(
@@ -55,9 +61,7 @@ _RANGE_MARK_RE: Final = re.compile(r"[〜~∼⁓\-‐‑‒–—―−]|から"
 _NUM: Final = r"(?<![0-9.])([0-9]{1,3}(?:\.[0-9]+)?)"
 _UNIT: Final = r"(?:年目|年|(?i:years?|yrs?|y)(?![A-Za-z]))"
 _YEARS_RANGE_RE: Final = re.compile(rf"{_NUM}\s*{_UNIT}?\s*~\s*{_NUM}\s*{_UNIT}")
-_YEARS_OPEN_UP_RE: Final = re.compile(
-    rf"{_NUM}\s*\+\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:以上|超|~|\+|(?i:or\s+more|plus))"
-)
+_YEARS_OPEN_UP_RE: Final = re.compile(rf"{_NUM}\s*\+\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:以上|超|~|\+|(?i:or\s+more|plus))")
 _YEARS_OPEN_LOW_RE: Final = re.compile(rf"~\s*{_NUM}\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:未満|以下|まで|以内)")
 _YEARS_SINGLE_RE: Final = re.compile(rf"{_NUM}\s*{_UNIT}")
 _MAX_YEARS: Final = 60  # larger "years" are calendar years (2024年), not experience
@@ -87,23 +91,25 @@ def _level(text: str) -> Level | None:
     return (outside or words)[0][2]
 
 
-def _years(text: str) -> tuple[int | None, int | None]:
+def _years(text: str) -> tuple[int | None, int | None, bool]:
+    """Years from, years to, and whether the label wrote them in reverse order."""
     text = _RANGE_MARK_RE.sub("~", text)
-    found: list[tuple[int, int | None, int | None]] = []
+    found: list[tuple[int, int | None, int | None, bool]] = []
     for match in _YEARS_RANGE_RE.finditer(text):
-        found.append((match.start(), _floor(match.group(1)), _ceil(match.group(2))))
+        first, second = float(match.group(1)), float(match.group(2))
+        found.append((match.start(), math.floor(min(first, second)), math.ceil(max(first, second)), first > second))
     for match in _YEARS_OPEN_UP_RE.finditer(text):
-        found.append((match.start(), _floor(match.group(1) or match.group(2)), None))
+        found.append((match.start(), _floor(match.group(1) or match.group(2)), None, False))
     for match in _YEARS_OPEN_LOW_RE.finditer(text):
-        found.append((match.start(), 0, _ceil(match.group(1) or match.group(2))))
+        found.append((match.start(), 0, _ceil(match.group(1) or match.group(2)), False))
     for match in _YEARS_SINGLE_RE.finditer(text):
-        found.append((match.start(), _floor(match.group(1)), _ceil(match.group(1))))
-    plausible = [f for f in found if all(v is None or v <= _MAX_YEARS for v in f[1:])]
+        found.append((match.start(), _floor(match.group(1)), _ceil(match.group(1)), False))
+    plausible = [f for f in found if all(v is None or v <= _MAX_YEARS for v in f[1:3])]
     if not plausible:
-        return None, None
+        return None, None, False
     # Earliest expression wins; at the same start the more specific pattern was appended first.
-    _, low, high = min(plausible, key=lambda f: f[0])
-    return low, high
+    _, low, high, reversed_ = min(plausible, key=lambda f: f[0])
+    return low, high, reversed_
 
 
 def _floor(number: str) -> int:
@@ -118,14 +124,18 @@ def parse_experience(label: str) -> ExperienceLevel:
     """Read a level and a range of years from a row label; never raises.
 
     >>> parse_experience("シニア (7年以上/リード)")
-    ExperienceLevel(label='シニア (7年以上/リード)', level='senior', years_min=7, years_max=None)
+    ExperienceLevel(label='シニア (7年以上/リード)', level='senior', years_min=7, years_max=None, years_reversed=False)
     >>> parse_experience("ジュニア (0-3年)").years_max
     3
+    >>> parse_experience("5-3年").years_min, parse_experience("5-3年").years_reversed
+    (3, True)
     """
     stripped = label.strip()
     text = unicodedata.normalize("NFKC", stripped)
-    years_min, years_max = _years(text)
-    return ExperienceLevel(label=stripped, level=_level(text), years_min=years_min, years_max=years_max)
+    years_min, years_max, years_reversed = _years(text)
+    return ExperienceLevel(
+        label=stripped, level=_level(text), years_min=years_min, years_max=years_max, years_reversed=years_reversed
+    )
 
 
 __all__ = ["ExperienceLevel", "Level", "parse_experience"]

@@ -5,8 +5,11 @@
 
 How an article is made:
 
-- The template (the real seed article, a text given by the caller, or a compact built-in copy) is
-  split once into Markdown blocks with slots for the job names, the salary rows and the hashtags.
+- The template (a text given by the caller, or by default a copy of the real seed article shipped
+  as package data, `jobpipeline/templates/synth_article.txt`) is split once into Markdown blocks
+  with slots for the job names, the salary rows and the hashtags. The default is read through
+  importlib.resources, never from a checkout's `seeds/`, so a wheel and a checkout write the same
+  bytes; it is a frozen copy, so editing the seed does not change benchmark corpora.
 - Each article draws from its own `random.Random` seeded with `(seed, index)`, so
   `synth_article(plan, index)` is a pure function: the same plan and index give the same bytes, in
   any order and in any process.
@@ -29,6 +32,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
@@ -41,9 +45,8 @@ DANGLING_SHARE: Final = 0.1
 """Share of related links that name a slug no article has."""
 SIZE_JITTER: Final = 3_000
 """Articles are the template's size ± this many bytes."""
-SEED_TEMPLATE: Final = Path(__file__).parents[2] / "seeds" / "000_d9b025f51903baf0.txt"
-SEED_BYTES: Final = 38_883
-"""Size of the real seed: the size target when the compact built-in template is used."""
+TEMPLATE_RESOURCE: Final = ("templates", "synth_article.txt")
+"""The default template inside the jobpipeline package: a byte-for-byte copy of the real seed article."""
 
 BROKEN_KINDS: Final = (
     "invalid_json",
@@ -106,6 +109,7 @@ _ROLE: Final[dict[str, _Word]] = {
     )
 }
 
+
 def _words(spec: str) -> tuple[_Word, ...]:
     """`slug:English:日本語` entries separated by whitespace."""
     return tuple((w[0], w[1], w[2]) for w in (item.split(":") for item in spec.split()))
@@ -114,107 +118,224 @@ def _words(spec: str) -> tuple[_Word, ...]:
 # category -> (modifier words, role slugs)
 _CATEGORIES: Final[dict[str, tuple[tuple[_Word, ...], tuple[str, ...]]]] = {
     "ai-data": (
-        _words("ml:ML:機械学習 data:Data:データ ai:AI:AI mlops:MLOps:MLOps analytics:Analytics:アナリティクス"
-               " llm:LLM:LLM nlp:NLP:自然言語処理 vision:Vision:画像認識"),
+        _words(
+            "ml:ML:機械学習 data:Data:データ ai:AI:AI mlops:MLOps:MLOps analytics:Analytics:アナリティクス"
+            " llm:LLM:LLM nlp:NLP:自然言語処理 vision:Vision:画像認識"
+        ),
         ("engineer", "scientist", "analyst", "architect", "researcher"),
     ),
     "engineering": (
-        _words("backend:Backend:バックエンド frontend:Frontend:フロントエンド"
-               " fullstack:Full-Stack:フルスタック mobile:Mobile:モバイル ios:iOS:iOS"
-               " android:Android:Android embedded:Embedded:組込み"
-               " web:Web:Web qa:QA:QA"),
+        _words(
+            "backend:Backend:バックエンド frontend:Frontend:フロントエンド"
+            " fullstack:Full-Stack:フルスタック mobile:Mobile:モバイル ios:iOS:iOS"
+            " android:Android:Android embedded:Embedded:組込み"
+            " web:Web:Web qa:QA:QA"
+        ),
         ("engineer", "developer", "architect", "programmer"),
     ),
     "design": (
-        _words("ux:UX:UX ui:UI:UI product:Product:プロダクト visual:Visual:ビジュアル"
-               " service:Service:サービス graphic:Graphic:グラフィック motion:Motion:モーション"),
+        _words(
+            "ux:UX:UX ui:UI:UI product:Product:プロダクト visual:Visual:ビジュアル"
+            " service:Service:サービス graphic:Graphic:グラフィック motion:Motion:モーション"
+        ),
         ("designer", "researcher", "director", "artist"),
     ),
     "marketing": (
-        _words("digital:Digital:デジタル content:Content:コンテンツ growth:Growth:グロース"
-               " performance:Performance:パフォーマンス brand:Brand:ブランド seo:SEO:SEO crm:CRM:CRM"
-               " social:Social:ソーシャル"),
+        _words(
+            "digital:Digital:デジタル content:Content:コンテンツ growth:Growth:グロース"
+            " performance:Performance:パフォーマンス brand:Brand:ブランド seo:SEO:SEO crm:CRM:CRM"
+            " social:Social:ソーシャル"
+        ),
         ("marketer", "manager", "strategist", "planner"),
     ),
     "sales": (
-        _words("inside:Inside:インサイド field:Field:フィールド enterprise:Enterprise:エンタープライズ"
-               " partner:Partner:パートナー saas:SaaS:SaaS account:Account:アカウント"
-               " solution:Solution:ソリューション"),
+        _words(
+            "inside:Inside:インサイド field:Field:フィールド enterprise:Enterprise:エンタープライズ"
+            " partner:Partner:パートナー saas:SaaS:SaaS account:Account:アカウント"
+            " solution:Solution:ソリューション"
+        ),
         ("sales", "executive", "manager", "consultant"),
     ),
     "finance": (
-        _words("fpa:FP&A:FP&A financial:Financial:ファイナンシャル accounting:Accounting:経理"
-               " treasury:Treasury:財務 tax:Tax:税務 audit:Audit:監査 investment:Investment:投資"),
+        _words(
+            "fpa:FP&A:FP&A financial:Financial:ファイナンシャル accounting:Accounting:経理"
+            " treasury:Treasury:財務 tax:Tax:税務 audit:Audit:監査 investment:Investment:投資"
+        ),
         ("analyst", "manager", "controller", "specialist"),
     ),
     "hr": (
-        _words("talent:Talent:タレント recruiting:Recruiting:リクルーティング people:People:ピープル"
-               " hr:HR:人事 learning:Learning:ラーニング compensation:Compensation:報酬 labor:Labor:労務"),
+        _words(
+            "talent:Talent:タレント recruiting:Recruiting:リクルーティング people:People:ピープル"
+            " hr:HR:人事 learning:Learning:ラーニング compensation:Compensation:報酬 labor:Labor:労務"
+        ),
         ("manager", "specialist", "partner", "coordinator"),
     ),
     "consulting": (
-        _words("strategy:Strategy:戦略 it:IT:IT dx:DX:DX management:Management:経営"
-               " business:Business:ビジネス erp:ERP:ERP sustainability:Sustainability:サステナビリティ"),
+        _words(
+            "strategy:Strategy:戦略 it:IT:IT dx:DX:DX management:Management:経営"
+            " business:Business:ビジネス erp:ERP:ERP sustainability:Sustainability:サステナビリティ"
+        ),
         ("consultant", "analyst", "manager", "architect"),
     ),
     "infrastructure": (
-        _words("cloud:Cloud:クラウド network:Network:ネットワーク platform:Platform:プラットフォーム"
-               " server:Server:サーバー database:Database:データベース devops:DevOps:DevOps linux:Linux:Linux"
-               " reliability:Reliability:信頼性"),
+        _words(
+            "cloud:Cloud:クラウド network:Network:ネットワーク platform:Platform:プラットフォーム"
+            " server:Server:サーバー database:Database:データベース devops:DevOps:DevOps linux:Linux:Linux"
+            " reliability:Reliability:信頼性"
+        ),
         ("engineer", "architect", "administrator", "specialist"),
     ),
     "security": (
-        _words("cloud:Cloud:クラウド application:Application:アプリケーション network:Network:ネットワーク"
-               " security:Security:セキュリティ cyber:Cyber:サイバー soc:SOC:SOC threat:Threat:脅威"
-               " identity:Identity:アイデンティティ"),
+        _words(
+            "cloud:Cloud:クラウド application:Application:アプリケーション network:Network:ネットワーク"
+            " security:Security:セキュリティ cyber:Cyber:サイバー soc:SOC:SOC threat:Threat:脅威"
+            " identity:Identity:アイデンティティ"
+        ),
         ("engineer", "analyst", "architect", "consultant", "specialist"),
     ),
     "product": (
-        _words("product:Product:プロダクト technical:Technical:テクニカル growth:Growth:グロース"
-               " platform:Platform:プラットフォーム data:Data:データ ai:AI:AI"),
+        _words(
+            "product:Product:プロダクト technical:Technical:テクニカル growth:Growth:グロース"
+            " platform:Platform:プラットフォーム data:Data:データ ai:AI:AI"
+        ),
         ("manager", "owner", "director", "analyst"),
     ),
     "game": (
-        _words("game:Game:ゲーム unity:Unity:Unity unreal:Unreal:Unreal level:Level:レベル"
-               " sound:Sound:サウンド graphics:Graphics:グラフィックス gameplay:Gameplay:ゲームプレイ"
-               " server:Server:サーバー"),
+        _words(
+            "game:Game:ゲーム unity:Unity:Unity unreal:Unreal:Unreal level:Level:レベル"
+            " sound:Sound:サウンド graphics:Graphics:グラフィックス gameplay:Gameplay:ゲームプレイ"
+            " server:Server:サーバー"
+        ),
         ("engineer", "designer", "programmer", "planner", "director", "artist"),
     ),
 }
 CATEGORIES: Final = tuple(_CATEGORIES)
 
 _CATEGORY_TAGS: Final[dict[str, tuple[str, ...]]] = {
-    "ai-data": ("MLOps", "機械学習", "PyTorch", "TensorFlow", "SQL", "BigQuery", "Snowflake", "LLM",
-                "データ分析", "MLflow", "Airflow", "dbt"),
-    "engineering": ("Go", "Java", "TypeScript", "TS", "React", "Next.js", "Rust", "Ruby on Rails", "Swift",
-                    "Kotlin", "REST API", "マイクロサービス"),
-    "design": ("Figma", "Adobe XD", "UXリサーチ", "デザインシステム", "Photoshop", "Illustrator",
-               "プロトタイピング", "アクセシビリティ", "ユーザビリティ"),
-    "marketing": ("Google Analytics", "GA4", "SEO", "広告運用", "HubSpot", "MA",
-                  "コンテンツマーケティング", "SNS運用", "Looker Studio"),
-    "sales": ("Salesforce", "SFDC", "HubSpot", "SaaS営業", "法人営業", "インサイドセールス", "The Model",
-              "商談管理"),
+    "ai-data": (
+        "MLOps",
+        "機械学習",
+        "PyTorch",
+        "TensorFlow",
+        "SQL",
+        "BigQuery",
+        "Snowflake",
+        "LLM",
+        "データ分析",
+        "MLflow",
+        "Airflow",
+        "dbt",
+    ),
+    "engineering": (
+        "Go",
+        "Java",
+        "TypeScript",
+        "TS",
+        "React",
+        "Next.js",
+        "Rust",
+        "Ruby on Rails",
+        "Swift",
+        "Kotlin",
+        "REST API",
+        "マイクロサービス",
+    ),
+    "design": (
+        "Figma",
+        "Adobe XD",
+        "UXリサーチ",
+        "デザインシステム",
+        "Photoshop",
+        "Illustrator",
+        "プロトタイピング",
+        "アクセシビリティ",
+        "ユーザビリティ",
+    ),
+    "marketing": (
+        "Google Analytics",
+        "GA4",
+        "SEO",
+        "広告運用",
+        "HubSpot",
+        "MA",
+        "コンテンツマーケティング",
+        "SNS運用",
+        "Looker Studio",
+    ),
+    "sales": ("Salesforce", "SFDC", "HubSpot", "SaaS営業", "法人営業", "インサイドセールス", "The Model", "商談管理"),
     "finance": ("Excel", "FP&A", "IFRS", "管理会計", "SAP", "財務分析", "予算管理", "監査対応", "連結決算"),
-    "hr": ("採用", "人事制度", "労務管理", "SmartHR", "タレントマネジメント", "エンゲージメント", "評価制度",
-           "HRBP"),
+    "hr": ("採用", "人事制度", "労務管理", "SmartHR", "タレントマネジメント", "エンゲージメント", "評価制度", "HRBP"),
     "consulting": ("戦略立案", "DX推進", "PMO", "業務改善", "ERP", "SAP", "ロジカルシンキング", "PowerPoint"),
-    "infrastructure": ("Terraform", "Linux", "SRE", "Ansible", "ネットワーク", "Azure", "Prometheus",
-                       "Datadog", "IaC", "VMware"),
-    "security": ("ゼロトラスト", "SOC", "CSIRT", "脆弱性診断", "ISO 27001", "SIEM", "IAM",
-                 "ペネトレーションテスト", "Azure"),
-    "product": ("プロダクトマネジメント", "PRD", "Jira", "アジャイル", "スクラム", "KPI設計",
-                "ユーザーインタビュー", "A/Bテスト"),
-    "game": ("Unity", "Unreal Engine", "UE5", "C#", "C++", "ゲームエンジン", "レベルデザイン", "3DCG",
-             "Blender"),
+    "infrastructure": (
+        "Terraform",
+        "Linux",
+        "SRE",
+        "Ansible",
+        "ネットワーク",
+        "Azure",
+        "Prometheus",
+        "Datadog",
+        "IaC",
+        "VMware",
+    ),
+    "security": (
+        "ゼロトラスト",
+        "SOC",
+        "CSIRT",
+        "脆弱性診断",
+        "ISO 27001",
+        "SIEM",
+        "IAM",
+        "ペネトレーションテスト",
+        "Azure",
+    ),
+    "product": (
+        "プロダクトマネジメント",
+        "PRD",
+        "Jira",
+        "アジャイル",
+        "スクラム",
+        "KPI設計",
+        "ユーザーインタビュー",
+        "A/Bテスト",
+    ),
+    "game": ("Unity", "Unreal Engine", "UE5", "C#", "C++", "ゲームエンジン", "レベルデザイン", "3DCG", "Blender"),
 }
 # Spellings of the same tool: canonicalization has to fold these.
 _ALIAS_TAGS: Final = (
-    "Kubernetes", "k8s", "K8s", "GCP", "Google Cloud", "AWS", "Amazon Web Services", "Docker", "docker",
-    "Python", "python", "JavaScript", "JS", "PostgreSQL", "Postgres", "GitHub", "Github", "CI/CD", "CICD",
+    "Kubernetes",
+    "k8s",
+    "K8s",
+    "GCP",
+    "Google Cloud",
+    "AWS",
+    "Amazon Web Services",
+    "Docker",
+    "docker",
+    "Python",
+    "python",
+    "JavaScript",
+    "JS",
+    "PostgreSQL",
+    "Postgres",
+    "GitHub",
+    "Github",
+    "CI/CD",
+    "CICD",
 )
 _KEYWORDS: Final = (
-    "年収", "キャリアパス", "転職", "未経験", "将来性", "スキル", "資格", "リモートワーク", "副業",
-    "フリーランス", "面接対策", "ロードマップ",
+    "年収",
+    "キャリアパス",
+    "転職",
+    "未経験",
+    "将来性",
+    "スキル",
+    "資格",
+    "リモートワーク",
+    "副業",
+    "フリーランス",
+    "面接対策",
+    "ロードマップ",
 )
 
 _TITLES: Final = (
@@ -226,11 +347,9 @@ _TITLES: Final = (
     "{en}（{ja}）の仕事内容と年収・将来性【{year}年最新】",
 )
 _META: Final = (
-    "{ja}の仕事内容、必要なスキル、年収相場、キャリアパスを解説。"
-    "未経験から目指すための学習方法も紹介する。",
+    "{ja}の仕事内容、必要なスキル、年収相場、キャリアパスを解説。未経験から目指すための学習方法も紹介する。",
     "{ja}は組織の成果を支える専門職。業務内容と求められるスキル、経験年数別の年収、将来性をまとめた。",
-    "{en}（{ja}）として活躍するために必要な技術と考え方、転職市場での評価、"
-    "面接でよく聞かれる質問を網羅。",
+    "{en}（{ja}）として活躍するために必要な技術と考え方、転職市場での評価、面接でよく聞かれる質問を網羅。",
     "需要が高まる{ja}の役割と年収、キャリアの広げ方を、現場の事例とともにわかりやすく解説する。",
 )
 _LEVELS: Final = (
@@ -242,18 +361,18 @@ _LEVELS: Final = (
     ("マネージャー", "マネージャー (10年以上)", "シニアマネージャー"),
 )
 _NOTES: Final = (  # per level of `_LEVELS`
-    ("ポテンシャル採用が中心。研修とOJTで{ja}の基礎を学ぶ。",
-     "未経験からの挑戦も可能。周辺職種からの転向者も多い。"),
-    ("{ja}としての基礎を固める時期。先輩の指導のもとで定型業務を担当。",
-     "運用補助や小規模な改善を担当しながら経験を積む。"),
-    ("担当領域を自走できる。周辺部署との調整も任される。",
-     "設計から運用まで一貫して担い、後輩の育成にも関わる。"),
-    ("希少性が高く、外資やスタートアップでは上振れも。",
-     "業界知識と専門性の掛け合わせで市場価値が大きく変わる。"),
-    ("チームの技術方針を決め、採用や評価にも責任を持つ。",
-     "複数プロジェクトを横断して品質と標準化を推進する。"),
-    ("事業部門と連携し、投資判断や中期計画の策定に関与する。",
-     "大手企業では年功的、ベンチャーでは成果連動の色が濃い。"),
+    ("ポテンシャル採用が中心。研修とOJTで{ja}の基礎を学ぶ。", "未経験からの挑戦も可能。周辺職種からの転向者も多い。"),
+    (
+        "{ja}としての基礎を固める時期。先輩の指導のもとで定型業務を担当。",
+        "運用補助や小規模な改善を担当しながら経験を積む。",
+    ),
+    ("担当領域を自走できる。周辺部署との調整も任される。", "設計から運用まで一貫して担い、後輩の育成にも関わる。"),
+    ("希少性が高く、外資やスタートアップでは上振れも。", "業界知識と専門性の掛け合わせで市場価値が大きく変わる。"),
+    ("チームの技術方針を決め、採用や評価にも責任を持つ。", "複数プロジェクトを横断して品質と標準化を推進する。"),
+    (
+        "事業部門と連携し、投資判断や中期計画の策定に関与する。",
+        "大手企業では年功的、ベンチャーでは成果連動の色が濃い。",
+    ),
 )
 
 _FULLWIDTH: Final = str.maketrans("0123456789,.〜", "０１２３４５６７８９，．～")
@@ -283,7 +402,12 @@ class Template:
     sha256: str
 
 
-def prepare_template(text: str, *, target_bytes: int | None = None) -> Template:
+def default_template() -> str:
+    """The packaged template's text (the same bytes in a checkout and in an installed wheel)."""
+    return resources.files("jobpipeline").joinpath(*TEMPLATE_RESOURCE).read_text(encoding="utf-8")
+
+
+def prepare_template(text: str) -> Template:
     """Split `text` (a `---json` article with a 年収 table) into blocks and slots.
 
     Raises ValueError when the text has no JSON front matter or no salary table.
@@ -344,7 +468,7 @@ def prepare_template(text: str, *, target_bytes: int | None = None) -> Template:
         en_bytes=en_len,
         ja_bytes=ja_len,
         fixed_bytes=sum(sizes),
-        target_bytes=target_bytes if target_bytes is not None else len(text.encode("utf-8")),
+        target_bytes=len(text.encode("utf-8")),
         sha256=digest,
     )
 
@@ -489,8 +613,14 @@ def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
     head = f"---json\n{front_text}\n---\n" if kind != "unclosed_fence" else f"---json\n{front_text}\n"
     en, ja = job.en, job.ja
     en_bytes, ja_bytes = len(en.encode()), len(ja.encode())
-    estimate = (len(head.encode()) + tpl.fixed_bytes + len(salary.encode()) + len(hashtags.encode())
-                + tpl.en_slots * (en_bytes - tpl.en_bytes) + tpl.ja_slots * (ja_bytes - tpl.ja_bytes))
+    estimate = (
+        len(head.encode())
+        + tpl.fixed_bytes
+        + len(salary.encode())
+        + len(hashtags.encode())
+        + tpl.en_slots * (en_bytes - tpl.en_bytes)
+        + tpl.ja_slots * (ja_bytes - tpl.ja_bytes)
+    )
     counts = _block_counts(tpl, rng, tpl.target_bytes + rng.randint(-SIZE_JITTER, SIZE_JITTER) - estimate)
 
     parts: list[str] = []
@@ -616,8 +746,17 @@ def _man(value: int) -> str:
 
 
 _CELL_FORMATS: Final = (
-    ("range", 40), ("dash", 10), ("full_width", 8), ("range_units", 6), ("decimal", 4), ("single", 5),
-    ("plus", 8), ("ijou", 5), ("chou", 4), ("from", 4), ("upto", 4),
+    ("range", 40),
+    ("dash", 10),
+    ("full_width", 8),
+    ("range_units", 6),
+    ("decimal", 4),
+    ("single", 5),
+    ("plus", 8),
+    ("ijou", 5),
+    ("chou", 4),
+    ("from", 4),
+    ("upto", 4),
 )
 _LAST_ONLY: Final = frozenset(("plus", "ijou", "chou", "from"))
 
@@ -706,7 +845,7 @@ def generate_corpus(
 ) -> SynthReport:
     """Write `n` synthetic articles into `out` (see the module docstring); same arguments, same bytes.
 
-    `template` is the text of an article to imitate (default: the real seed, else a built-in one).
+    `template` is the text of an article to imitate (default: `default_template()`, the real seed's copy).
     `progress(done, total)` is called every 500 files and at the end.
     Raises ValueError for bad arguments, or when `out` holds anything but a previous synthetic corpus.
     """
@@ -715,27 +854,30 @@ def generate_corpus(
     if not 0.0 <= broken_share <= 1.0:
         raise ValueError(f"broken_share must be between 0 and 1, got {broken_share!r}")
     started = time.perf_counter()
-    if template is not None:
-        tpl = prepare_template(template)
-    elif SEED_TEMPLATE.is_file():
-        tpl = prepare_template(SEED_TEMPLATE.read_text(encoding="utf-8"))
-    else:
-        tpl = prepare_template(BUILTIN_TEMPLATE, target_bytes=SEED_BYTES)
+    tpl = prepare_template(template if template is not None else default_template())
     plan = make_plan(n, seed, broken_share, tpl)
     out = Path(out)
     _clear_previous(out)
     out.mkdir(parents=True, exist_ok=True)
     marker_path = out / MARKER
 
-    def report(files: int, size: int, related: int, dangling: int, broken_files: dict[str, str]
-               ) -> SynthReport:
+    def report(files: int, size: int, related: int, dangling: int, broken_files: dict[str, str]) -> SynthReport:
         broken = dict.fromkeys(BROKEN_KINDS, 0)
         for kind in broken_files.values():
             broken[kind] += 1
-        return SynthReport(out=str(out), n=n, seed=seed, broken_share=broken_share, files_written=files,
-                           bytes_written=size, broken=broken, broken_files=broken_files,
-                           related_links=related, dangling_links=dangling,
-                           seconds=round(time.perf_counter() - started, 3))
+        return SynthReport(
+            out=str(out),
+            n=n,
+            seed=seed,
+            broken_share=broken_share,
+            files_written=files,
+            bytes_written=size,
+            broken=broken,
+            broken_files=broken_files,
+            related_links=related,
+            dangling_links=dangling,
+            seconds=round(time.perf_counter() - started, 3),
+        )
 
     _write_marker(marker_path, report(0, 0, 0, 0, {}).marker(tpl.sha256, complete=False))
     size = related = dangling = 0
@@ -795,124 +937,8 @@ def _clear_previous(out: Path) -> None:
         for child in sorted(os.listdir(path)):
             item = path / child
             if item.is_symlink() or not item.is_file() or not _FILE_RE.fullmatch(child):
-                raise ValueError(f"{refuse}: `{name}/{child}` was not written by {GENERATOR}; "
-                                 "move it away first")
+                raise ValueError(f"{refuse}: `{name}/{child}` was not written by {GENERATOR}; move it away first")
         folders.append(path)
     for folder in folders:
         shutil.rmtree(folder)
     (out / MARKER).unlink()
-
-
-# --------------------------------------------------------------------------------------------------
-# Built-in template: the real seed's structure, condensed (used when the checkout has no seeds/).
-
-BUILTIN_TEMPLATE: Final = """---json
-{
-  "category": "ai-data",
-  "keywords": ["MLOps", "機械学習", "DevOps", "CI/CD", "Kubernetes"],
-  "meta_description": "機械学習モデルの本番環境へのデプロイ、運用、監視を自動化する専門家。",
-  "related_jobs": ["data_scientist", "devops_engineer"],
-  "slug": "mlops_engineer",
-  "tags": ["MLOps", "Kubernetes", "Docker", "AWS", "GCP", "Python"],
-  "thumbnail": "/static/img/mlops_engineer.png",
-  "hero_image": "/static/img/mlops_engineer_hero.png",
-  "title": "【2026最新】MLOpsエンジニアの年収・将来性は？未経験からのロードマップを徹底解説"
-}
----
-
-
-## 💰 日本での推定年収（doda・OpenWork参照）
-
-| 経験年数 | 年収範囲 (万円) | 特徴 |
-| :--- | :--- | :--- |
-| ジュニア (0-3年) | 450〜700 | データ基盤の運用補助やCI/CDの実装を担当。 |
-| ミドル (3-7年) | 700〜1,100 | MLパイプラインの設計・構築を自走。 |
-| シニア (7年以上/リード) | 1,100〜1,800+ | 全社的なML基盤のアーキテクチャ設計やチーム統括。 |
-
-※doda、OpenWork、および現在のIT転職市場の求人動向に基づいた推定値です。
-
-# [完全ガイド] MLOps Engineer: 機械学習モデルの運用を支えるMLOpsエンジニア
-
-## 1️⃣ MLOps Engineerとは？
-
-MLOpsエンジニアは、開発されたモデルを安全かつ迅速に本番環境にデプロイし、その後の運用において性能の劣化がないか、インフラストラクチャが安定しているかを監視・保証する職種です。
-
-従来のソフトウェア開発におけるDevOpsの概念を、機械学習特有の複雑な課題（データ依存性、実験管理、再現性の確保）に対応できるように拡張したのがMLOpsです。
-
-MLOpsエンジニアは、データサイエンスチームとエンジニアリングチームの間に立ち、両者のギャップを埋める「架け橋」となります。
-
----
-
-## 2️⃣ 主な業務
-
-### 1. 機械学習パイプラインの設計と構築
-データの前処理、特徴量エンジニアリング、モデルのトレーニング、検証、そしてデプロイメントの各ステップを自動化するパイプラインを設計し、実装します。
-
-*   **目的**: 手動によるエラーを排除し、モデルの更新頻度と信頼性を向上させる。
-*   **使用技術**: Kubeflow Pipelines, Apache Airflow, AWS Step Functionsなど。
-
-### 2. 監視（モニタリング）とアラートシステムの構築
-システムの健全性だけでなく、モデルドリフトやデータドリフトなど機械学習特有の指標を継続的に監視します。
-
-*   **対応**: 異常を検知した場合、自動的にアラートを発報し、必要に応じて再トレーニングやロールバックを行う。
-
----
-
-## 3️⃣ 必要なスキルとツール
-
-### 🚀 技術スキル（ハードスキル）
-
-| スキル | 詳細な説明（具体的な技術名や概念を含む） |
-| :--- | :--- |
-| クラウドコンピューティング | AWS (SageMaker, EKS), GCP (Vertex AI) などの主要サービスの知識と設計経験。 |
-| コンテナ技術 | Dockerによる環境の標準化、Kubernetes (K8s) によるデプロイメント。 |
-
-### 🤝 組織・管理スキル（ソフトスキル）
-
-| スキル | 詳細な説明 |
-| :--- | :--- |
-| コミュニケーション | データサイエンティストやビジネス部門に対し、技術的な課題を明確に説明する力。 |
-| 問題解決能力 | 本番環境の不具合に対し、迅速かつ体系的に原因を特定し、恒久的な対策を講じる能力。 |
-
-### 💻 ツール・サービス
-
-| ツールカテゴリ | 具体的なツール名と用途 |
-| :--- | :--- |
-| CI/CDツール | Jenkins, GitHub Actions, GitLab CIなどを用いた自動テストとデプロイメント。 |
-| 監視・ロギング | Prometheus, Grafana, Datadog によるメトリクス収集と可視化。 |
-
----
-
-## 4️⃣ キャリアパスと成長の方向性
-
-MLOps Engineerとしてのキャリアは、技術的な専門性を深める方向と、チームや組織を率いる方向に大きく分かれます。
-
-| キャリア段階 | 主な役割と責任 | 今後の展望 |
-| :--- | :--- | :--- |
-| **ジュニア MLOps Engineer** | パイプラインの実装、CI/CDの保守。 | 専門性深化、クラウドの理解。 |
-| **シニア MLOps Engineer** | 分散システムの設計、技術戦略の立案。 | アーキテクト候補、技術戦略の策定。 |
-| **MLOps Lead / マネージャー** | チーム全体のマネジメント、採用と育成。 | VPoE や CTO へのキャリアパス。 |
-
----
-
-## 5️⃣ 面接でよくある質問とその対策
-
-| 質問 | 回答のポイント（簡潔に） |
-| :--- | :--- |
-| 1. モデルドリフトとは何ですか？ | データ分布の変化で精度が低下すること。検知し再学習する。 |
-| 2. 再現性のために何を管理しますか？ | コード、データ、ハイパーパラメータ、環境、モデル。 |
-
----
-
-## 🔟 まとめ
-
-MLOps Engineerは、データサイエンスの成果をビジネス価値へと昇華させるための戦略的な要職です。
-
-今日から、Python、クラウド、そしてKubernetesの学習を始め、機械学習モデルを本番環境へと導くキャリアを築き上げてください。
-
----
-
-#推奨タグ
-`#MLOpsエンジニア`
-`#機械学習運用`
-`#Kubernetes`"""

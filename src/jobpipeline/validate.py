@@ -46,6 +46,7 @@ WARNING_CODES: dict[str, str] = {
     "salary-ambiguous": "a cell holds several candidate figures; one was chosen",
     "salary-unit-assumed": "no unit in the cell or its header: figures were read as yen",
     "salary-unit-unknown": "the header's unit is not a yen unit",
+    "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
 }
 
@@ -124,6 +125,14 @@ def _salary_findings(source_path: str, slug: str, rows: Sequence[SalaryRow], blo
                                 "| 経験年数 | 年収範囲 (万円) |")]
     findings: list[Finding] = []
     for row in rows:
+        experience = row.experience
+        if experience.years_reversed:
+            findings.append(Finding(
+                source_path=source_path, line=row.line, slug=slug, severity="warning", code="years-min-gt-max",
+                field=f"salary_bands[{row.ordinal}]",
+                message=f"`{experience.label}` gives the years larger first; read as {experience.years_min}"
+                        f"〜{experience.years_max}年: write the smaller number first (e.g. "
+                        f"`{experience.years_min}-{experience.years_max}年`)."))
         for warning in row.band.warnings:
             findings.append(Finding(source_path=source_path, line=row.line, slug=slug, severity="warning",
                                     code=warning.code, field=f"salary_bands[{row.ordinal}]",

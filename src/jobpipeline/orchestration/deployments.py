@@ -1,5 +1,9 @@
 """The two deployments, described once: `jobpipeline serve` builds them from here, and
 tests check that prefect.yaml (the work-pool route) declares the same schedule and trigger.
+
+The two routes register different names (`scheduled-ingest` on the work pool, `serve-scheduled-ingest`
+under serve): a deployment name is a key on the server, and serve taking over the work-pool
+deployment's name left it with no pull steps, so every work-pool run crashed.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from typing import Any
 
 INGEST_DEPLOYMENT = "scheduled-ingest"
 REVALIDATE_DEPLOYMENT = "revalidate-on-change"
+SERVE_INGEST = "serve-" + INGEST_DEPLOYMENT
+SERVE_REVALIDATE = "serve-" + REVALIDATE_DEPLOYMENT
 WORK_POOL = "jobpipeline-process"
 CRON = "*/30 * * * *"
 TIMEZONE = "Asia/Tokyo"
@@ -28,42 +34,44 @@ def seeds_resource(seeds: Path, paths: list[str]) -> dict[str, str]:
     }
 
 
-def trigger_spec() -> dict[str, Any]:
-    """The re-validation trigger, as prefect.yaml writes it."""
+def trigger_spec(seeds: Path | None = None) -> dict[str, Any]:
+    """The re-validation trigger, as prefect.yaml writes it (any seeds folder), or for one folder."""
+    resource = f"{RESOURCE_PREFIX}.{seeds.resolve().as_posix()}" if seeds else f"{RESOURCE_PREFIX}.*"
     return {
         "type": "event",
         "enabled": True,
         "expect": [SEEDS_CHANGED],
-        "match": {"prefect.resource.id": f"{RESOURCE_PREFIX}.*"},
+        "match": {"prefect.resource.id": resource},
         "parameters": {"paths": PATHS_TEMPLATE},
     }
 
 
 def build_deployments(seeds: Path, warehouse: Path, *, cron: str = CRON, timezone: str = TIMEZONE,
-                      interval: float | None = None) -> list[Any]:
-    """Runner deployments for `serve`: ingest on a schedule (never overlapping) and re-validation
-    on the `jobpipeline.seeds.changed` event. `interval` (seconds) replaces the cron schedule."""
+                      interval: float | None = None) -> list[tuple[Any, Any]]:
+    """Serve's deployments with the flow each runs: ingest on a schedule (never overlapping) and
+    re-validation on `jobpipeline.seeds.changed` events for this seeds folder. `interval` (seconds)
+    replaces the cron schedule."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import Cron, Interval
 
-    from flows.ingest import ingest_flow, revalidate_flow
+    from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow
 
     where = {"seeds": str(seeds.resolve()), "warehouse": str(warehouse.resolve())}
     schedule = Interval(interval) if interval else Cron(cron, timezone=timezone)
     ingest = ingest_flow.to_deployment(
-        name=INGEST_DEPLOYMENT,
-        parameters={**where, "trigger": "schedule", "wait_seconds": 600.0},
+        name=SERVE_INGEST,
+        parameters={**where, "trigger": "schedule"},
         concurrency_limit=1,
-        description="Ingest the seeds folder into the warehouse and publish the datasets.",
+        description="Ingest the seeds folder into the warehouse and publish the datasets (jobpipeline serve).",
         schedules=[schedule],
     )
-    spec = trigger_spec()
+    spec = trigger_spec(seeds)
     revalidate = revalidate_flow.to_deployment(
-        name=REVALIDATE_DEPLOYMENT,
-        parameters={**where, "trigger": "seeds-changed", "wait_seconds": 600.0},
+        name=SERVE_REVALIDATE,
+        parameters={**where, "trigger": "seeds-changed"},
         triggers=[DeploymentEventTrigger(
             expect=set(spec["expect"]), match=spec["match"], parameters=spec["parameters"],
         )],
-        description="Re-validate seed files named by a jobpipeline.seeds.changed event.",
+        description="Re-validate seed files named by a jobpipeline.seeds.changed event (jobpipeline serve).",
     )
-    return [ingest, revalidate]
+    return [(ingest, ingest_flow), (revalidate, revalidate_flow)]

@@ -1,0 +1,52 @@
+"""Tell a Prefect server that seed files changed, so the re-validation deployment runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobpipeline.errors import ServerError
+from jobpipeline.orchestration.deployments import SEEDS_CHANGED, seeds_resource
+from jobpipeline.orchestration.server import is_healthy
+
+
+def emit_seeds_changed(seeds: Path, paths: list[str]) -> str:
+    """Emit `jobpipeline.seeds.changed` for `paths` and flush it; returns the event id.
+
+    emit_event never raises and silently drops events for a server that is down, so the
+    server's health is checked first.
+    """
+    from prefect.events import emit_event
+    from prefect.events.worker import EventsWorker
+    from prefect.settings import get_current_settings
+
+    api_url = str(get_current_settings().api.url or "")
+    if not is_healthy(api_url):
+        raise ServerError(f"the Prefect server at {api_url or '(none configured)'} does not answer: start it "
+                          "(jobpipeline server start, or jobpipeline serve)")
+    event = emit_event(event=SEEDS_CHANGED, resource=seeds_resource(seeds, paths), payload={"paths": paths})
+    EventsWorker.drain_all(timeout=10)
+    return str(event.id) if event else "not sent"
+
+
+REVALIDATE_FLOW = "jobpipeline-revalidate"
+
+
+def served_revalidation() -> str | None:
+    """The name of a re-validation deployment that something serves right now (`serve`, or a worker
+    polling its pool), or None: then nobody would act on an event and the caller re-validates itself."""
+    import asyncio
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.objects import DeploymentStatus
+
+    async def ready() -> str | None:
+        async with get_client() as client:
+            deployments = await client.read_deployments(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[REVALIDATE_FLOW])))
+        for deployment in deployments:
+            if deployment.status == DeploymentStatus.READY and not deployment.paused:
+                return f"{REVALIDATE_FLOW}/{deployment.name}"
+        return None
+
+    return asyncio.run(ready())

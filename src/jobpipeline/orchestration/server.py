@@ -1,0 +1,257 @@
+"""The Prefect API a command talks to: the one Prefect's settings name, or a managed local server.
+
+With no API configured (no `PREFECT_API_URL` in the environment, a profile, `prefect.toml`...),
+Prefect would start a temporary server inside every process: 10-20 s per command, and a server
+with no scheduler. Instead jobpipeline starts one `prefect server start` in the background, keeps
+it between commands and tells the user how to stop it. What it knows of that server lives under
+PREFECT_HOME, beside Prefect's own database:
+
+- `jobpipeline-server.json`: the API URL, port, pid and log path;
+- `jobpipeline-server.log`: the server's output;
+- `jobpipeline-server.lock`: held while a command checks or starts the server, so two commands
+  starting at once end up with one server.
+
+`JOBPIPELINE_PREFECT_SERVER=ephemeral` keeps Prefect's temporary-server behaviour (nothing left
+running; for CI and containers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from jobpipeline.errors import ServerError
+from jobpipeline.settings import get_settings
+
+STATE_FILE = "jobpipeline-server.json"
+LOG_FILE = "jobpipeline-server.log"
+LOCK_FILE = "jobpipeline-server.lock"
+HOST = "127.0.0.1"
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ManagedServer:
+    """A Prefect server this project started in the background."""
+
+    api_url: str
+    port: int
+    pid: int
+    log: str
+
+    @property
+    def ui_url(self) -> str:
+        return self.api_url.removesuffix("/api")
+
+
+@dataclass(frozen=True)
+class Api:
+    """Where a command's flow runs are recorded. `url` None: Prefect's temporary in-process server."""
+
+    url: str | None
+    source: str
+    """How it was found: `configured` (Prefect's settings), `managed`, `started` or `ephemeral`."""
+
+
+def prefect_home() -> Path:
+    """PREFECT_HOME as Prefect resolves it (environment, profile or default)."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home).expanduser()
+
+
+def configured_api_url() -> str | None:
+    """The API URL from Prefect's own settings: environment, active profile, prefect.toml, .env."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    return str(url).rstrip("/") if url else None
+
+
+def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def resolve_api(say: Say, *, start: bool = True) -> Api:
+    """The API this command uses: a configured one (checked to answer), else the managed server
+    (reused, or started when `start`), else, when the setting asks for it, Prefect's temporary one."""
+    url = configured_api_url()
+    if url:
+        if not is_healthy(url, timeout=3.0):
+            raise ServerError(f"the Prefect server at {url} (from Prefect's settings) does not answer: start it, "
+                              "or unset PREFECT_API_URL (`prefect config unset PREFECT_API_URL`) to let jobpipeline "
+                              "run its own")
+        return Api(url, "configured")
+    if get_settings().prefect_server == "ephemeral":
+        return Api(None, "ephemeral")
+    running = running_server(prefect_home())
+    if running is not None:
+        return Api(running.api_url, "managed")
+    if not start:
+        return Api(None, "none")
+    return Api(ensure_server(prefect_home(), say).api_url, "started")
+
+
+def read_state(home: Path) -> ManagedServer | None:
+    try:
+        data = json.loads((home / STATE_FILE).read_text(encoding="utf-8"))
+        return ManagedServer(api_url=str(data["api_url"]), port=int(data["port"]), pid=int(data["pid"]),
+                             log=str(data["log"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_state(home: Path, server: ManagedServer) -> None:
+    temporary = home / (STATE_FILE + ".tmp")
+    temporary.write_text(json.dumps(asdict(server), indent=2) + "\n", encoding="utf-8")
+    temporary.replace(home / STATE_FILE)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by its parent) still answers kill(0).
+    with contextlib.suppress(OSError):
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if status[0] == "Z":
+            return False
+    return True
+
+
+def running_server(home: Path) -> ManagedServer | None:
+    """The managed server of `home`, if its process lives and it answers."""
+    state = read_state(home)
+    if state is not None and _alive(state.pid) and is_healthy(state.api_url):
+        return state
+    return None
+
+
+@contextlib.contextmanager
+def _server_lock(home: Path) -> Iterator[None]:
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = HOST) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def ensure_server(home: Path, say: Say, *, port: int | None = None) -> ManagedServer:
+    """Reuse the managed server of `home`, or start one and wait until it answers.
+
+    Serialized by a file lock: a second command that arrives while the first is starting the
+    server waits for it and then reuses it.
+    """
+    with _server_lock(home):
+        state = read_state(home)
+        if state is not None and _alive(state.pid):
+            if _wait_healthy(state, timeout=get_settings().server_start_timeout, process=None):
+                return state
+            _terminate(state.pid)  # alive but never answered: replace it
+        return _start(home, say, port)
+
+
+def _start(home: Path, say: Say, port: int | None) -> ManagedServer:
+    settings = get_settings()
+    wanted = port or settings.server_port
+    chosen = wanted if port_is_free(wanted) else free_port()
+    if chosen != wanted:
+        say(f"port {wanted} is taken: starting the Prefect server on port {chosen} instead")
+    log = home / LOG_FILE
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           # key-value stores under Prefect's server check every call with beartype unless told not to
+           "PY_KEY_VALUE_DISABLE_BEARTYPE": "true"}
+    env.pop("PREFECT_API_URL", None)
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen)],
+            env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: Ctrl-C in the terminal does not reach it
+        )
+    server = ManagedServer(api_url=f"http://{HOST}:{chosen}/api", port=chosen, pid=process.pid, log=str(log))
+    _write_state(home, server)
+    if not _wait_healthy(server, timeout=settings.server_start_timeout, process=process):
+        _terminate(process.pid)
+        (home / STATE_FILE).unlink(missing_ok=True)
+        code = process.poll()
+        why = f"exited with code {code}" if code is not None else f"did not answer within " \
+              f"{settings.server_start_timeout:.0f} s"
+        raise ServerError(f"the Prefect server on port {chosen} {why}: see {log}")
+    say(f"started a Prefect server for jobpipeline: UI at {server.ui_url} (it keeps running for later "
+        f"commands; `jobpipeline server stop` stops it; log {log})")
+    return server
+
+
+def _wait_healthy(server: ManagedServer, *, timeout: float, process: subprocess.Popen[bytes] | None) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_healthy(server.api_url, timeout=1.0):
+            return True
+        if (process is not None and process.poll() is not None) or not _alive(server.pid):
+            return False
+        time.sleep(0.1)
+    return False
+
+
+def _terminate(pid: int, grace: float = 15.0) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+
+
+def stop_server(home: Path) -> ManagedServer | None:
+    """Stop the managed server of `home` and everything it started; None if none was running."""
+    with _server_lock(home):
+        state = read_state(home)
+        if state is None:
+            return None
+        (home / STATE_FILE).unlink(missing_ok=True)
+        if not _alive(state.pid):
+            return None
+        _terminate(state.pid)
+        return state
