@@ -169,6 +169,11 @@ class Prefect:
         except (OSError, ValueError):
             return {}
 
+    def state_url(self) -> str | None:
+        state = self.state()
+        url = state.get("api_url") or state.get("url")  # the CLI writes api_url
+        return str(url) if url else None
+
     def warm(self) -> None:
         """Make sure a server is up for the warm figures."""
         if self.mode == "managed":
@@ -176,7 +181,7 @@ class Prefect:
                 result = timed(jobpipeline("server", "start"), self.env, timeout=180)
                 if result.returncode != 0:
                     raise SystemExit(f"jobpipeline server start failed:\n{result.stdout}{result.stderr}")
-            self.url = self.state().get("url")
+            self.url = self.state_url()
             return
         if self.server is not None:
             return
@@ -198,7 +203,7 @@ class Prefect:
 
     def api_url(self) -> str:
         """The warm server's API URL (for the processes that need it spelled out: serve, the event emitter)."""
-        url = self.url or self.state().get("url")
+        url = self.url or self.state_url()
         if not url:
             raise SystemExit("no Prefect server is running for this benchmark")
         return str(url)
@@ -235,6 +240,7 @@ class Results:
     watch_note: str = ""
     serve_s: list[float] = field(default_factory=list)
     serve_note: str = ""
+    serve_save_s: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     measured: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     load_before: float = field(default_factory=lambda: os.getloadavg()[0])
@@ -380,7 +386,15 @@ def watch_runs(prefect: Prefect, seeds: Path, results: Results, saves: int) -> N
 EMITTER = r"""
 import json, sys, time
 from pathlib import Path
-from flows.watch import emit_seeds_changed
+try:
+    from jobpipeline.orchestration.events import emit_seeds_changed
+except ImportError:  # a CLI from before the managed server
+    from flows.watch import emit_seeds_changed
+from prefect.events import emit_event
+from prefect.events.worker import EventsWorker
+# Connect the events client first, so the figures are the event's, not the client's start-up.
+emit_event(event="jobpipeline.bench.warmup", resource={"prefect.resource.id": "jobpipeline.bench"})
+EventsWorker.drain_all(timeout=10)
 seeds = Path(sys.argv[1])
 print("ready", flush=True)
 for line in sys.stdin:
@@ -438,40 +452,71 @@ def started(
         stop_group(process)
 
 
+def wait_for_field(warehouse: Path, name: str, timeout: float = 120.0) -> float | None:
+    """time.time() when `validation_issues` first names `name`, or None after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not warehouse_has(warehouse, name):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+    return time.time()
+
+
 def serve_runs(prefect: Prefect, seeds: Path, results: Results, events: int) -> None:
-    """`jobpipeline serve` on the warm server; for each event, seconds from emit to validation_issues updated."""
+    """`jobpipeline serve` on the warm server: seconds from an emitted event to `validation_issues` updated
+    (serve not watching), and, where serve watches the folder itself, from a save to the same."""
     warehouse = seeds.parent / "wh-seeds" / "jobs.duckdb"
     env = {**prefect.env, "PREFECT_API_URL": prefect.api_url()}
     article = sorted(seeds.rglob("*.txt"))[0]
     relative = article.relative_to(seeds).as_posix()
+    serve = jobpipeline("serve", "--seeds", str(seeds), "--warehouse", str(warehouse))
+    if prefect.mode == "managed":
+        serve.append("--no-watch")  # the events below are the only trigger
+    else:
+        serve += ["--port", str(free_port())]  # an older serve starts its own server unless told the URL
     log(f"serve, {events} events...")
-    serve = jobpipeline("serve", "--seeds", str(seeds), "--warehouse", str(warehouse), "--port", str(free_port()))
     with (
         started(serve, env, "serving") as (_, serve_lines),
         started([sys.executable, "-c", EMITTER, str(seeds)], env, "ready") as (emitter, emitted_lines),
     ):
         assert emitter.stdin is not None
         for event in range(events):
-            name = f"bench_serve_{event}"
+            name = f"bench_event_{event}"
             add_unknown_field(article, name)
+            time.sleep(0.5)  # the save is not the event: let it settle
             before = len([line for line in emitted_lines if line.startswith("{")])
             emitter.stdin.write(relative + "\n")
             emitter.stdin.flush()
-            deadline = time.monotonic() + 120
-            while not warehouse_has(warehouse, name):
-                if time.monotonic() > deadline:
-                    results.serve_note = f"event {event + 1}: no update within 120 s"
-                    log("".join(serve_lines)[-3000:])
-                    return
-                time.sleep(0.05)
-            updated = time.time()
+            updated = wait_for_field(warehouse, name)
+            if updated is None:
+                results.serve_note = f"event {event + 1}: no update within 120 s"
+                log("".join(serve_lines)[-3000:])
+                return
             while len([line for line in emitted_lines if line.startswith("{")]) == before:
                 time.sleep(0.01)
             emitted = json.loads([line for line in emitted_lines if line.startswith("{")][-1])["emitted"]
             results.serve_s.append(updated - emitted)
             log(f"  event {event + 1}: {updated - emitted:.2f} s")
-            time.sleep(2)  # let the flow run finish before the next event
-    results.serve_note = "serve's defaults; the event is emitted from another process with flows.watch"
+            time.sleep(1.5)  # let the flow run finish before the next event
+    results.serve_note = "the event is emitted from another process (warm events client)"
+    if prefect.mode != "managed":
+        return
+    log(f"serve watching the folder itself, {events} saves...")
+    serve.remove("--no-watch")
+    with started(serve, env, "serving") as (_, serve_lines):
+        time.sleep(1.0)  # the watcher thread starts after the line
+        for save in range(events):
+            name = f"bench_save_{save}"
+            saved = time.time()
+            add_unknown_field(article, name)
+            updated = wait_for_field(warehouse, name)
+            if updated is None:
+                results.notes.append(f"serve's own watch: save {save + 1} not in the warehouse within 120 s")
+                log("".join(serve_lines)[-3000:])
+                return
+            results.serve_save_s.append(updated - saved)
+            log(f"  save {save + 1}: {updated - saved:.2f} s")
+            time.sleep(1.5)
 
 
 # -- report ---------------------------------------------------------------------------------------------
@@ -554,6 +599,8 @@ def render(r: Results) -> str:
         f"| `watch`: later saves (worst) | {s(watch_later)} | {spread(r.watch_s[1:])} |",
         f"| `serve`: event emitted → `validation_issues` updated (worst) | {s(serve_worst)} | "
         f"{spread(r.serve_s)}; {r.serve_note} |",
+        f"| `serve` watching the folder itself: save → `validation_issues` updated (worst) | "
+        f"{s(max(r.serve_save_s) if r.serve_save_s else None)} | {spread(r.serve_save_s)} |",
         "",
         "| target (issue 10) | figure | target | verdict |",
         "|---|---|---|---|",

@@ -110,6 +110,10 @@ def stop_managed_server(home: Path, env: dict[str, str] | None = None) -> str:
     Returns what was done, for the log. A CLI without `server stop` just fails that step.
     """
     done = []
+    try:  # read before `server stop`, which removes the state file
+        pid: int | None = int(json.loads((home / "jobpipeline-server.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pid = None
     stop = subprocess.run(
         [sys.executable, "-m", "jobpipeline.cli", "server", "stop"],
         cwd=ROOT,
@@ -120,10 +124,7 @@ def stop_managed_server(home: Path, env: dict[str, str] | None = None) -> str:
         timeout=120,
     )
     done.append(f"server stop: exit {stop.returncode}")
-    state = home / "jobpipeline-server.json"
-    try:
-        pid = int(json.loads(state.read_text())["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+    if pid is None:
         return "; ".join(done)
     try:  # a pid from a stale state file may be some other process by now
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
