@@ -622,7 +622,9 @@ def render(r: Results) -> str:
         "source with an incremental cursor on `modification_date`, the project's own reader in a transformer",
         "(parsing in the pipeline's process), `articles` merged on `slug` with its child rows nested (dlt's",
         "child tables), a DuckDB destination, dlt's defaults otherwise. Both one-edit reruns append a paragraph to",
-        "the same file; each side has its own copy of the corpus. `watch` and `serve` run on the bundled seeds.",
+        "the same file; each side has its own copy of the corpus. `watch` and `serve` run on the bundled seeds;",
+        "the save figures include the watcher's default 400 ms debounce, and the warehouse is polled read-only",
+        "every 50 ms. Commands run as `python -m jobpipeline.cli` (no `uv run` in front).",
         *(f"Note: {note.rstrip('.')}." for note in r.notes),
         END,
     ]
