@@ -99,7 +99,7 @@ def managed_server(prefect_home: Path) -> Iterator[Any]:
 
     # Interval schedules of new deployments are planned within a second, not the default ten.
     os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS"] = "1"
-    server = ensure_server(prefect_home, lambda line: None, port=free_port())
+    server, _ = ensure_server(prefect_home, lambda line: None, port=free_port())
     try:
         yield server
     finally:

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_article
@@ -17,16 +18,36 @@ def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "wh" / "jobs.duckdb"
 
 
+@pytest.fixture(params=["prefect", "local"])
+def run(request: pytest.FixtureRequest) -> Callable[..., dict[str, Any]]:
+    """`jobpipeline run --format json` as a user types it (through Prefect, on the session's real
+    server), and with --local: the main scenarios must hold on both routes."""
+    if request.param == "local":
+        return run_local
+    request.getfixturevalue("prefect_harness")
+
+    def through_prefect(seeds: Path, warehouse: Path, *extra: str) -> dict[str, Any]:
+        result = cli("run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json", *extra)
+        assert result.exit_code in (0, 1), result.output
+        record: dict[str, Any] = json.loads(result.stdout)
+        [(flow_run_id,)] = rows(warehouse, f"SELECT flow_run_id FROM runs WHERE run_id = {record['run_id']}")
+        assert flow_run_id  # a recorded flow run, not a bypass
+        return record
+
+    return through_prefect
+
+
 def three_articles(write_seed: Callable[..., Path]) -> None:
     write_seed("a.txt", make_article("alpha", related=["beta", "ghost"]))
     write_seed("b.md", make_article("beta", related=["alpha"]))
     write_seed("sub/c.txt", make_article("gamma", category="engineering", related=["ghost", "beta"]))
 
 
-def test_first_load(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+def test_first_load(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]) -> None:
     """A first run loads every article, its bands and links, and reports what it did."""
     three_articles(write_seed)
-    summary = run_local(seeds_dir, warehouse)
+    summary = run(seeds_dir, warehouse)
     assert (summary["files_seen"], summary["files_new"], summary["files_rejected"]) == (3, 3, 0)
     assert rows(warehouse, "SELECT slug, source_path, is_current FROM articles ORDER BY slug") == [
         ("alpha", "a.txt", True), ("beta", "b.md", True), ("gamma", "sub/c.txt", True)]
@@ -38,11 +59,12 @@ def test_first_load(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., 
     assert rows(warehouse, "SELECT files_seen, files_changed, status FROM runs") == [(3, 3, "ok")]
 
 
-def test_no_change_rerun_loads_nothing(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+def test_no_change_rerun_loads_nothing(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]) -> None:
     """A second run with no change rewrites no article row and says so."""
     three_articles(write_seed)
-    run_local(seeds_dir, warehouse)
-    summary = run_local(seeds_dir, warehouse)
+    run(seeds_dir, warehouse)
+    summary = run(seeds_dir, warehouse)
     assert summary["nothing_changed"] and summary["articles_loaded"] == 0
     assert summary["files_unchanged"] == 3
     assert rows(warehouse, "SELECT DISTINCT run_id FROM salary_bands") == [(1,)]
@@ -61,12 +83,13 @@ def test_touch_without_change_is_unchanged(seeds_dir: Path, warehouse: Path, wri
     assert rows(warehouse, "SELECT mtime_ns FROM files") == [(1,)]
 
 
-def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]) -> None:
     """Editing one file rewrites only its rows and records the band's new version in history."""
     three_articles(write_seed)
-    run_local(seeds_dir, warehouse)
+    run(seeds_dir, warehouse)
     write_seed("b.md", make_article("beta", related=["alpha"], salary=[("ジュニア (0-3年)", "500〜800")]))
-    summary = run_local(seeds_dir, warehouse)
+    summary = run(seeds_dir, warehouse)
     assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
     assert rows(warehouse, "SELECT slug, run_id FROM salary_bands WHERE run_id = 2") == [("beta", 2)]
     assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug <> 'beta' AND run_id = 1") == [(6,)]
@@ -75,12 +98,13 @@ def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..
     assert history == [(0, 4_500_000, 1, 2), (1, 7_000_000, 1, 2), (2, 11_000_000, 1, 2), (0, 5_000_000, 2, None)]
 
 
-def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]) -> None:
     """A deleted file's article leaves the current tables; its history stays, closed."""
     three_articles(write_seed)
-    run_local(seeds_dir, warehouse)
+    run(seeds_dir, warehouse)
     (seeds_dir / "sub" / "c.txt").unlink()
-    summary = run_local(seeds_dir, warehouse)
+    summary = run(seeds_dir, warehouse)
     assert (summary["files_deleted"], summary["articles_removed"]) == (1, 1)
     assert rows(warehouse, "SELECT count(*) FROM articles WHERE slug = 'gamma'") == [(0,)]
     assert rows(warehouse, "SELECT count(*) FROM tools WHERE slug = 'gamma'") == [(0,)]
@@ -88,13 +112,14 @@ def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[
     assert rows(warehouse, "SELECT slug, wanted_by FROM missing_articles") == [("ghost", 1)]
 
 
-def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]
                                           ) -> None:
     """An accepted article whose JSON breaks keeps its rows, marked not current, and the run says so loudly."""
     three_articles(write_seed)
-    run_local(seeds_dir, warehouse)
+    run(seeds_dir, warehouse)
     write_seed("b.md", make_article("beta").replace('"slug": "beta",', '"slug": "beta"'))
-    summary = run_local(seeds_dir, warehouse)
+    summary = run(seeds_dir, warehouse)
     assert summary["newly_broken"] == ["beta"] and summary["files_rejected"] == 1
     assert rows(warehouse, "SELECT is_current, run_id FROM articles WHERE slug = 'beta'") == [(False, 1)]
     assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug = 'beta'") == [(3,)]
@@ -108,16 +133,17 @@ def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, wri
     result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
     assert "LAST KNOWN GOOD" not in result.stdout  # said loudly once, when it broke
     write_seed("b.md", make_article("beta", title="fixed"))
-    run_local(seeds_dir, warehouse)
+    run(seeds_dir, warehouse)
     assert rows(warehouse, "SELECT is_current, title FROM articles WHERE slug = 'beta'") == [(True, "fixed")]
 
 
 def test_broken_first_seen_file_loads_nothing(seeds_dir: Path, warehouse: Path,
-                                             write_seed: Callable[..., Path]) -> None:
+                                             write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]) -> None:
     """A new file that never read leaves no article, only findings; the others load."""
     write_seed("a.txt", make_article("alpha"))
     write_seed("bad.txt", b"\x82\xa0\x82\xa2 shift_jis")
-    summary = run_local(seeds_dir, warehouse, "--strict")
+    summary = run(seeds_dir, warehouse, "--strict")
     assert summary["files_rejected"] == 1
     assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
     assert rows(warehouse, "SELECT code FROM validation_issues WHERE source_path = 'bad.txt'") == [
@@ -126,12 +152,13 @@ def test_broken_first_seen_file_loads_nothing(seeds_dir: Path, warehouse: Path,
     assert result.exit_code == 1
 
 
-def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
+        run: Callable[..., dict[str, Any]]) -> None:
     """The earlier path keeps a duplicated slug; the later file is rejected naming it; deleting the
     winner hands the slug to the other file."""
     write_seed("a.txt", make_article("alpha", title="first"))
     write_seed("z.txt", make_article("alpha", title="second"))
-    summary = run_local(seeds_dir, warehouse)
+    summary = run(seeds_dir, warehouse)
     assert summary["files_rejected"] == 1
     assert rows(warehouse, "SELECT title, source_path FROM articles") == [("first", "a.txt")]
     [(message,)] = rows(warehouse, "SELECT message FROM validation_issues WHERE code = 'slug-duplicate'")
@@ -139,7 +166,7 @@ def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[
     assert rows(warehouse, "SELECT source_path, status FROM files ORDER BY 1") == [
         ("a.txt", "accepted"), ("z.txt", "duplicate")]
     (seeds_dir / "a.txt").unlink()
-    run_local(seeds_dir, warehouse)
+    run(seeds_dir, warehouse)
     assert rows(warehouse, "SELECT title, source_path FROM articles") == [("second", "z.txt")]
     assert rows(warehouse, "SELECT count(*) FROM validation_issues WHERE code = 'slug-duplicate'") == [(0,)]
 

@@ -25,6 +25,7 @@ from jobpipeline.errors import (
     JSONConstantError,
     QueryError,
     SeedsNotFoundError,
+    SeedsUnreachableError,
     ServerError,
     WarehouseBusyError,
     WarehouseError,
@@ -38,6 +39,7 @@ PACKAGE = Path(errors.__file__).parent
 INSTANCES: list[JobpipelineError] = [
     JobpipelineError("something went wrong: do this"),
     SeedsNotFoundError("/no/such/seeds"),
+    SeedsUnreachableError("300 of 600 files", "a/b.txt", "cannot read the file (No such file or directory)"),
     ConfigurationError("JOBPIPELINE_TASK_RUNNER='x' is not known: use local or dask"),
     WarehouseError("/wh/jobs.duckdb", "the folder is read-only: pass --warehouse PATH"),
     WarehouseBusyError("/wh/jobs.duckdb", "pid 4242 on host", 612.5),

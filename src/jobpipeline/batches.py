@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from jobpipeline.decode import MAX_FILE_BYTES, DecodeError, decode_article
 from jobpipeline.discover import unreadable_finding
+from jobpipeline.errors import SeedsUnreachableError
 from jobpipeline.front_matter import FrontMatterError, field_lines, list_item_lines, split_front_matter
-from jobpipeline.models import ReadResult
+from jobpipeline.models import Finding, ReadResult
 from jobpipeline.read import read_article
 from jobpipeline.rows import Batch, batch_from_results
 from jobpipeline.validate import SLUG_PATTERN, CorpusEntry
@@ -29,16 +30,49 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ReadItem:
-    """A file to read, with the hash the warehouse has for it (to skip unchanged bytes)."""
+    """A file to read, with the hash the warehouse has for it (to skip unchanged bytes).
+
+    `contents` set (by `with_contents`, in the flow's process): the worker parses these bytes and
+    never opens the path, so a Dask worker on another machine needs no copy of the seeds folder.
+    """
 
     path: str
     known_hash: str | None
+    contents: FileContents | None = None
+
+
+@dataclass(frozen=True)
+class FileContents:
+    """A file's bytes (at most the reader's limit plus one) and its stat, or why it could not be read."""
+
+    data: bytes = b""
+    size: int = 0
+    mtime_ns: int = 0
+    error: OSError | None = None
 
 
 @dataclass(frozen=True)
 class ReadTask:
     seeds: str
     items: tuple[ReadItem, ...]
+
+
+def read_contents(path: Path) -> FileContents:
+    """The bytes a reader parses, with the size and mtime of the open file."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+            stat = os.fstat(handle.fileno())
+    except OSError as exc:
+        return FileContents(error=exc)
+    return FileContents(data=data, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+
+
+def with_contents(task: ReadTask) -> ReadTask:
+    """The task with every file's bytes attached, for workers that cannot see the seeds folder."""
+    root = Path(task.seeds)
+    return ReadTask(task.seeds, tuple(ReadItem(item.path, item.known_hash, read_contents(root / item.path))
+                                      for item in task.items))
 
 
 def read_batch(task: ReadTask) -> Batch:
@@ -54,19 +88,16 @@ def read_batch(task: ReadTask) -> Batch:
 def _read_items(task: ReadTask, unchanged: list[tuple[str, int, int]]) -> Iterator[tuple[ReadResult, int, int]]:
     root = Path(task.seeds)
     for item in task.items:
-        try:
-            with open(root / item.path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-                stat = os.fstat(handle.fileno())
-        except OSError as exc:
-            finding = unreadable_finding(item.path, exc)
+        contents = item.contents if item.contents is not None else read_contents(root / item.path)
+        if contents.error is not None:
+            finding = unreadable_finding(item.path, contents.error)
             yield ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0
             continue
-        if item.known_hash is not None and hashlib.sha256(data).hexdigest() == item.known_hash:
-            unchanged.append((item.path, stat.st_size, stat.st_mtime_ns))
+        if item.known_hash is not None and hashlib.sha256(contents.data).hexdigest() == item.known_hash:
+            unchanged.append((item.path, contents.size, contents.mtime_ns))
             continue
         # The size on disk (not len(data), capped at the limit) so an oversized file is not re-read every run.
-        yield read_article(data, item.path), stat.st_size, stat.st_mtime_ns
+        yield read_article(contents.data, item.path), contents.size, contents.mtime_ns
 
 
 def batch_size(files: int, workers: int | None = None) -> int:
@@ -107,3 +138,32 @@ def read_corpus_entries(task: ReadTask) -> list[CorpusEntry]:
                                    list_item_lines(split.block_text, split.block_line, "related_jobs", related_jobs),
                                    lines.get("slug")))
     return entries
+
+
+class ReadHealth:
+    """Tells an unreachable seeds folder from bad input while a run's batches come back.
+
+    A file here and there that cannot be opened is bad input: a finding, and the run goes on. A
+    batch none of whose files could be opened, or a run in which more than half could not, means
+    the batches ran where the folder is not (a Dask worker on another machine, an unmounted
+    volume): the run must fail rather than record every article as broken.
+    """
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.unreadable: list[Finding] = []
+
+    def add(self, batch: Batch, files_in_batch: int) -> None:
+        found = [f for f in batch.findings if f.code == "file-unreadable"]
+        self.files += files_in_batch
+        self.unreadable.extend(found)
+        if files_in_batch >= 2 and len(found) == files_in_batch:
+            self._fail(f"none of the {files_in_batch} files of a read batch")
+
+    def finish(self) -> None:
+        if self.files >= 4 and len(self.unreadable) * 2 > self.files:
+            self._fail(f"{len(self.unreadable)} of {self.files} files")
+
+    def _fail(self, what: str) -> None:
+        first = self.unreadable[-1]
+        raise SeedsUnreachableError(what, first.source_path, first.message)

@@ -32,16 +32,26 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
-DEFAULT_SEEDS = "seeds"
-DEFAULT_WAREHOUSE = "warehouse/jobs.duckdb"
 
 SeedsOption = Annotated[
-    Path, typer.Option("--seeds", envvar="JOBPIPELINE_SEEDS", help="Seeds folder (env JOBPIPELINE_SEEDS).")
+    Path | None, typer.Option("--seeds", help="Seeds folder [default: JOBPIPELINE_SEEDS, else seeds/].")
 ]
 WarehouseOption = Annotated[
-    Path,
-    typer.Option("--warehouse", envvar="JOBPIPELINE_WAREHOUSE", help="DuckDB file (env JOBPIPELINE_WAREHOUSE)."),
+    Path | None,
+    typer.Option("--warehouse", help="DuckDB file [default: JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb]."),
 ]
+WaitOption = Annotated[
+    float | None,
+    typer.Option("--wait", help="Seconds to wait for another run's lock [default: JOBPIPELINE_LOCK_WAIT_SECONDS, "
+                 "else 600]."),
+]
+
+
+def _settings() -> Any:
+    from jobpipeline.settings import get_settings
+
+    with error_boundary():
+        return get_settings()
 
 
 class _State:
@@ -108,13 +118,16 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
 def validate(
     files: Annotated[list[str] | None, typer.Argument(help="Only these seed files (the rest of the folder is "
                                                        "still read for slugs and links).")] = None,
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
+    seeds: SeedsOption = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github.")] = "text",
 ) -> None:
     """Check every seed file (or just FILES) and print one line per finding; writes nothing.
 
     Example: jobpipeline validate --seeds seeds --format github
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+
     from jobpipeline.errors import SeedsNotFoundError
     from jobpipeline.pipeline import LocalRunner, validate_seeds
 
@@ -166,46 +179,80 @@ def salary(
     = None,
     unit: Annotated[str | None, typer.Option("--unit", help="Unit the header gives, e.g. 万円.")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="annual, monthly, hourly or daily.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show how each text was read: tokens, candidate bands, the winner.")
+    ] = False,
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="json (the default) or text (the default with --explain).")
+    ] = None,
 ) -> None:
     """Show what the normalizer makes of salary text: one JSON object per input, in order.
 
     Example: jobpipeline salary "450〜700" --unit 万円
+    Example: jobpipeline salary --explain "最高額:1,000万円〜 最低額:400万円"
     """
-    from jobpipeline.salary import normalize_salary
+    from jobpipeline.salary import explain_salary, explanation_text
 
     if basis not in (None, "annual", "monthly", "hourly", "daily"):
         raise typer.BadParameter("use annual, monthly, hourly or daily", param_hint="--basis")
+    fmt = output_format or ("text" if explain else "json")
+    if fmt not in ("json", "text"):
+        raise typer.BadParameter("use json or text", param_hint="--format")
     lines = texts if texts else [line.rstrip("\n") for line in sys.stdin]
     for text in lines:
-        band = normalize_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
-        record = {
+        ex = explain_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
+        band = ex.result
+        if fmt == "text":
+            print(explanation_text(ex) if explain else _band_line(band))
+            continue
+        record: dict[str, Any] = {
             "raw": band.raw, "basis": band.basis, "min_yen": band.min_yen, "max_yen": band.max_yen,
             "min_open": band.min_open, "max_open": band.max_open,
             "warnings": [f"{w.code}: {w.message}" for w in band.warnings],
         }
+        if explain:
+            record["explain"] = ex.model_dump(mode="json", exclude={"result"})
         print(json.dumps(record, ensure_ascii=False))
+
+
+def _band_line(band: Any) -> str:
+    """One line for a salary band: `「450〜700」 annual 4,500,000–7,000,000 yen`, then its warnings."""
+    low = "…" if band.min_yen is None else f"{band.min_yen:,}"
+    high = "…" if band.max_yen is None else f"{band.max_yen:,}"
+    warnings = "".join(f"\n  {w.code}: {w.message}" for w in band.warnings)
+    return f"「{band.raw}」 {band.basis} {low}–{high} yen{warnings}"
 
 
 @app.command()
 def run(
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file is rejected.")] = False,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's lock.")] = 600.0,
+    wait: WaitOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")]
     = False,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")]
     = False,
+    dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="Read batches on the Dask scheduler "
+                                             "at ADDRESS (tcp://host:8786), or `local` for a local cluster (when it "
+                                             "pays off: docs/benchmarks.md).")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
 ) -> None:
     """Read, validate, load and publish the seeds folder (through Prefect's ingest flow).
 
     Example: jobpipeline run --seeds seeds --warehouse warehouse/jobs.duckdb
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+    wait = settings.lock_wait_seconds if wait is None else wait
+
     from jobpipeline.pipeline import RunOptions
 
     options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv)
     show_progress = output_format == "text" and err.is_terminal
+    if local and dask:
+        raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
     with error_boundary():
         if local:
             from jobpipeline.pipeline import LocalRunner, ingest
@@ -216,7 +263,7 @@ def run(
             from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
             with prefect_api(err.print), progress_bar(show_progress) as update:
-                record = run_ingest_flow(options, progress=update)
+                record = run_ingest_flow(options, progress=update, dask=dask)
     if output_format == "json":
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
@@ -256,15 +303,20 @@ def print_summary(record: dict[str, Any]) -> None:
 @app.command()
 def revalidate(
     paths: Annotated[list[str], typer.Argument(help="Changed seed files (relative to --seeds, or absolute).")],
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's lock.")] = 600.0,
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect.")] = False,
 ) -> None:
     """Re-read only PATHS, re-check corpus-wide references, update the warehouse and the report.
 
     Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+    wait = settings.lock_wait_seconds if wait is None else wait
+
     from jobpipeline.discover import seed_relative
 
     with error_boundary():
@@ -288,21 +340,21 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
         return run_ingest_flow(options)
 
 
-def _print_revalidation(record: dict[str, Any], paths: list[str]) -> None:
+def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: bool = True) -> None:
     out.print(f"re-validated {len(paths)} file(s) in run {record['run_id']}: {record['files_changed']} changed, "
               f"{record['files_deleted']} deleted; corpus now has {record['errors']} errors, "
               f"{record['warnings']} warnings")
     for slug in record["newly_broken"]:
         out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
                   "is kept", markup=True)
-    for line in record["changed_findings"]:
+    for line in record["changed_findings"] if findings else ():
         out.print(f"  {line}")
 
 
 @app.command()
 def watch(
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
     debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")]
     = 400,
     local: Annotated[bool, typer.Option("--local", help="Re-validate without Prefect.")] = False,
@@ -317,6 +369,10 @@ def watch(
 
     Example: jobpipeline watch --seeds seeds
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+
     import time
     from contextlib import ExitStack
 
@@ -331,9 +387,10 @@ def watch(
                 raise SeedsNotFoundError(str(seeds))
             route = "re-validating in this process without Prefect"
             emit = False
+            session: Any = None
             if not local:
                 from jobpipeline.orchestration.events import served_revalidation
-                from jobpipeline.orchestration.launch import prefect_api, warm_up
+                from jobpipeline.orchestration.launch import FlowSession, prefect_api, warm_up
 
                 api = stack.enter_context(prefect_api(err.print))
                 served = served_revalidation() if api.url else None
@@ -343,6 +400,7 @@ def watch(
                          if emit else f"re-validating by flow runs in this process, recorded on {recorded}")
                 if not emit:
                     warm_up()
+                    session = stack.enter_context(FlowSession())
 
         def on_change(paths: list[str], noticed: float) -> None:
             out.print(f"changed: {', '.join(paths)}")
@@ -354,11 +412,18 @@ def watch(
                         event_id = emit_seeds_changed(seeds, paths)
                         out.print(f"emitted jobpipeline.seeds.changed ({event_id})")
                         return
-                    record = _revalidate_in_session(seeds, warehouse, paths, local)
+                    record = _revalidate_in_session(seeds, warehouse, paths, session,
+                                                    lambda findings: findings_ready(findings, noticed))
             except typer.Exit:
                 return  # the error line is printed; keep watching
-            _print_revalidation(record, paths)
-            out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed")
+            _print_revalidation(record, paths, findings=False)
+            out.print(f"warehouse updated {time.monotonic() - noticed:.2f} s after the change was noticed")
+
+        def findings_ready(findings: list[Any], noticed: float) -> None:
+            for finding in findings:
+                out.print(f"  {finding.format_line()}")
+            out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed "
+                      f"({len(findings)} for the changed files); updating the warehouse")
 
         try:
             watch_seeds(seeds, on_change, debounce_ms=debounce_ms,
@@ -367,26 +432,26 @@ def watch(
             out.print("stopped watching")
 
 
-def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], local: bool) -> dict[str, Any]:
-    """One re-validation inside a watch session whose Prefect API is already set up."""
+def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], session: Any,
+                           on_findings: Any) -> dict[str, Any]:
+    """One re-validation inside a watch session: a flow run in `session`, or without Prefect if None."""
     from jobpipeline.pipeline import RunOptions
-    from jobpipeline.settings import get_settings
 
     options = RunOptions(seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths),
-                         wait_seconds=get_settings().lock_wait_seconds)
-    if local:
+                         wait_seconds=_settings().lock_wait_seconds)
+    if session is None:
         from jobpipeline.pipeline import LocalRunner, ingest
 
-        return ingest(options, LocalRunner(), on_wait=err.print).record()
+        return ingest(options, LocalRunner(), on_wait=err.print, on_findings=on_findings).record()
     from jobpipeline.orchestration.launch import run_ingest_flow
 
-    return run_ingest_flow(options)
+    return run_ingest_flow(options, session=session, on_findings=on_findings)
 
 
 @app.command()
 def serve(
-    seeds: SeedsOption = Path(DEFAULT_SEEDS),
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    seeds: SeedsOption = None,
+    warehouse: WarehouseOption = None,
     cron: Annotated[str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).")] = "*/30 * * * *",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule.")] = "Asia/Tokyo",
     interval: Annotated[float | None, typer.Option("--interval", help="Ingest every N seconds instead of cron.")]
@@ -408,6 +473,10 @@ def serve(
 
     Example: jobpipeline serve --interval 300
     """
+    settings = _settings()
+    seeds = seeds or settings.seeds
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline.orchestration.serving import serve_deployments
 
     stop_on_sigterm()
@@ -517,7 +586,7 @@ def synth(
 
 @app.command()
 def report(
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    warehouse: WarehouseOption = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write the page here instead of using the "
                                                 "one the last run published.")] = None,
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
@@ -526,6 +595,9 @@ def report(
 
     Example: jobpipeline report --open
     """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline.publish import REPORT_FILE, published_path
 
     with error_boundary():
@@ -554,13 +626,16 @@ def report(
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
-    warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE),
+    warehouse: WarehouseOption = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
 ) -> None:
     """Query the warehouse read-only; answers from the last committed run even while one is loading.
 
     Example: jobpipeline query "SELECT category, level, median_midpoint_yen FROM salary_by_category_level"
     """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline.warehouse import run_query
 
     if output_format not in ("table", "csv", "json", "markdown"):
@@ -592,11 +667,14 @@ def _markdown(frame: Any) -> str:
 
 
 @app.command()
-def tables(warehouse: WarehouseOption = Path(DEFAULT_WAREHOUSE)) -> None:
+def tables(warehouse: WarehouseOption = None) -> None:
     """List the warehouse's tables and views with their columns and what each holds.
 
     Example: jobpipeline tables
     """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+
     from jobpipeline import schema
 
     with error_boundary():

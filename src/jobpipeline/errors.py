@@ -41,6 +41,20 @@ class SeedsNotFoundError(JobpipelineError):
         self.path = path
 
 
+class SeedsUnreachableError(JobpipelineError):
+    """The read batches ran where the seeds folder cannot be opened: infrastructure, not bad input."""
+
+    def __init__(self, what: str, example: str, reason: str) -> None:
+        super().__init__(
+            f"{what} could not be opened where the read batches ran (e.g. {example}: {reason}): the seeds folder "
+            "is not reachable there (a Dask worker without it? an unmounted volume?), so nothing was committed "
+            "and no article was marked last known good - fix the mount or the workers and run again"
+        )
+        self.what = what
+        self.example = example
+        self.reason = reason
+
+
 class ConfigurationError(JobpipelineError):
     """A setting or environment variable the pipeline cannot use."""
 
@@ -168,6 +182,7 @@ __all__ = [
     "JobpipelineError",
     "QueryError",
     "SeedsNotFoundError",
+    "SeedsUnreachableError",
     "ServerError",
     "WarehouseBusyError",
     "WarehouseError",

@@ -1,6 +1,6 @@
 """Named points in a run where tests can kill or pause the process (fault injection).
 
-Off unless an environment variable names a point, so it costs one dict lookup per point:
+Off unless a setting (an environment variable, see settings.py) names a point:
 - JOBPIPELINE_KILL_AT=<point>: SIGKILL this process there (crash-consistency tests);
 - JOBPIPELINE_PAUSE_AT=<point> with JOBPIPELINE_PAUSE_FILE=<path>: create `<path>.reached`, then
   wait (up to 60 s) for `<path>.release` (tests that query or start a second run mid-load).
@@ -12,6 +12,8 @@ import os
 import signal
 import time
 from pathlib import Path
+
+from jobpipeline.settings import get_settings
 
 POINTS = (
     "after-lock",
@@ -28,10 +30,11 @@ POINTS = (
 
 
 def checkpoint(point: str) -> None:
-    if os.environ.get("JOBPIPELINE_KILL_AT") == point:
+    settings = get_settings()  # ~0.1 ms; a run passes a dozen points plus one per read batch
+    if settings.kill_at == point:
         os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get("JOBPIPELINE_PAUSE_AT") == point:
-        base = os.environ.get("JOBPIPELINE_PAUSE_FILE")
+    if settings.pause_at == point:
+        base = settings.pause_file
         if not base:
             return
         Path(base + ".reached").touch()

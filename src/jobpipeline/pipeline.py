@@ -1,37 +1,63 @@
-"""The ingest pipeline, stage by stage: discover -> read -> load -> publish.
+"""The ingest pipeline, stage by stage: discover -> lock -> copy -> read -> load -> enrich -> publish.
 
-The order is written once, here. The CLI and the Prefect flows run these same functions; what
-differs is the `StageRunner` they pass in: `LocalRunner` runs stages in this process and reads
-batches in a process pool, the Prefect runner (flows/) makes each stage and batch a task.
+The stages are declared once, as data (`INGEST`), and `ingest` iterates them: timing, progress
+and fault checkpoints happen there and nowhere else. The CLI and the Prefect flows run these same
+stages; what differs is the `StageRunner` they pass in: `LocalRunner` runs stages in this process
+and reads batches in a process pool, the Prefect runner makes each stage and batch a task.
+
+The decisions of a load (what changed, who owns a slug, last known good, deletions) are pure
+functions in `jobpipeline.load_plan`; `jobpipeline.warehouse` reads state into them and writes
+what they decide.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from jobpipeline.batches import BATCH_SIZE, ReadItem, ReadTask, batch_size, chunks, read_batch
-from jobpipeline.discover import Discovery, SeedFile, discover_seeds
+from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
+from jobpipeline.discover import Discovery, discover_seeds
 from jobpipeline.errors import SeedsNotFoundError
 from jobpipeline.faults import checkpoint
+from jobpipeline.load_plan import (
+    ChangePlan,
+    KnownArticle,
+    KnownFile,
+    LoadResult,
+    Ownership,
+    RunCounts,
+    decide,
+    plan_changes,
+    plan_load,
+    run_counts,
+    run_row,
+)
 from jobpipeline.models import Finding
 from jobpipeline.publish import go_live, stage_datasets
 from jobpipeline.validate import check_corpus
-from jobpipeline.warehouse import KnownFile, LoadResult, WriterLock, open_writer
+from jobpipeline.warehouse import WarehouseWriter, WriterLock, open_writer
+from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
 
-STAGES = ("discover", "copy", "read", "load", "enrich", "publish")
-SERIAL_BELOW = 64
-"""Fewer files than this are read in-process: starting worker processes would cost more."""
+__all__ = [
+    "INGEST", "SERIAL_BELOW", "STAGES", "ChangePlan", "LocalRunner", "Progress", "ReadItem", "ReadTask",
+    "RunOptions", "RunSummary", "Stage", "StageRunner", "ValidationReport", "ingest", "map_in_processes",
+    "new_process_pool", "plan_changes", "read_batch", "validate_seeds",
+]
 
 ERRORS_SHOWN = 50
 """Error lines carried in a run's summary; the rest are in the `validation_issues` table."""
+
+FINDINGS_SHOWN = 500
+"""Findings a run's summary carries (errors first, then the files it read); the table has them all."""
 
 T = TypeVar("T")
 B = TypeVar("B")
@@ -49,53 +75,8 @@ class StageRunner(Protocol):
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total)"""
 
-
-@dataclass(frozen=True)
-class ChangePlan:
-    """What discovery found, compared with what the warehouse remembers."""
-
-    present: list[str]
-    new: list[str]
-    suspect: list[str]
-    """Known files whose size or mtime changed: read and hash them to know."""
-    unchanged: list[str]
-    deleted: list[str]
-
-    @property
-    def to_read(self) -> list[str]:
-        return sorted(self.new + self.suspect)
-
-
-def plan_changes(files: Sequence[SeedFile], known: dict[str, KnownFile], only: set[str] | None = None
-                 ) -> ChangePlan:
-    """Compare discovered files with the warehouse's `files` table (size + mtime fast path).
-
-    With `only` (re-validation of given paths), other files count as unchanged without a look.
-    """
-    present: list[str] = []
-    new: list[str] = []
-    suspect: list[str] = []
-    unchanged: list[str] = []
-    for f in files:
-        previous = known.get(f.path)
-        if only is not None and f.path not in only:
-            if previous is not None:  # a new file outside `only` waits for the next full run
-                present.append(f.path)
-                unchanged.append(f.path)
-            continue
-        present.append(f.path)
-        if previous is None:
-            new.append(f.path)
-        elif previous.size != f.size or previous.mtime_ns != f.mtime_ns:
-            suspect.append(f.path)
-        else:
-            unchanged.append(f.path)
-    present_set = set(present)
-    deleted = sorted(p for p in known if p not in present_set and (only is None or p in only))
-    if only is not None:
-        # Files outside `only` that vanished are still present as far as this re-validation knows.
-        present = sorted(present_set | {p for p in known if p not in present_set and p not in only})
-    return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted)
+FindingsReady = Callable[[list[Finding]], None]
+"""on_findings(findings of the files a run read): called once they are loaded, before the commit."""
 
 
 @dataclass
@@ -157,114 +138,193 @@ class RunOptions:
     flow_run_id: str | None = None
 
 
-def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | None = None,
-           on_wait: Callable[[str], None] | None = None) -> RunSummary:
-    """Run every stage once over the seeds folder and commit the result, all or nothing."""
-    started = datetime.now(UTC)
-    seconds: dict[str, float] = {}
-    seeds = options.seeds.resolve()
-    if not seeds.is_dir():
-        raise SeedsNotFoundError(str(options.seeds))
+# -- the stages --------------------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """A run in progress: what each stage leaves for the next ones."""
 
-    clock = time.perf_counter()
-    discovery: Discovery = runner.stage("discover", discover_seeds, seeds)
-    seconds["discover"] = time.perf_counter() - clock
-
-    lock = runner.stage("lock", WriterLock(options.warehouse).acquire, options.wait_seconds, on_wait)
-    checkpoint("after-lock")
-    try:
-        with open_writer(options.warehouse) as writer:
-            seconds["copy"] = writer.copy_seconds
-            checkpoint("after-copy")
-            known = writer.known_files()
-            plan = plan_changes(discovery.files, known, set(options.only_paths) if options.only_paths else None)
-
-            clock = time.perf_counter()
-            touched = _read_into(writer, runner, seeds, plan.to_read, known, progress)
-            if not seeds.is_dir():
-                # Every unread file would look broken and be kept as last known good: say what happened.
-                raise SeedsNotFoundError(str(options.seeds))
-            ownership = writer.resolve(plan.present, known, check_corpus)
-            if ownership.reparse:
-                _read_into(writer, runner, seeds, ownership.reparse, {}, progress)
-                ownership = writer.resolve(plan.present, known, check_corpus)
-            seconds["read"] = time.perf_counter() - clock
-            checkpoint("after-stage")
-
-            clock = time.perf_counter()
-            load = runner.stage("load", writer.apply, ownership, plan.present, plan.deleted, discovery.findings)
-            changed = len(plan.to_read) - touched
-            counts = {
-                "seen": len(discovery.files), "new": len(plan.new), "changed": changed,
-                "unchanged": len(plan.unchanged) + touched, "deleted": len(plan.deleted),
-            }
-            seconds["load"] = time.perf_counter() - clock
-            checkpoint("after-apply")
-            clock = time.perf_counter()
-            runner.stage("enrich", writer.enrich)
-            seconds["enrich"] = time.perf_counter() - clock
-            writer.record_run(started_at=started, trigger=options.trigger, seeds_dir=str(seeds), counts=counts,
-                              load=load, stage_seconds=seconds, flow_run_id=options.flow_run_id)
-            checkpoint("after-record-run")
-            clock = time.perf_counter()
-            version = runner.stage("publish", stage_datasets, writer.conn, options.warehouse, writer.run_id,
-                                   options.csv)
-            findings = _findings(writer, set(plan.to_read) | set(plan.deleted))
-            seconds["publish"] = time.perf_counter() - clock
-            writer.set_stage_seconds(seconds)
-            checkpoint("after-publish-staged")
-        checkpoint("after-warehouse-rename")
-        go_live(options.warehouse, version)
-        checkpoint("after-go-live")
-    finally:
-        lock.release()
-    return RunSummary(
-        run_id=load.run_id, seeds=str(seeds), warehouse=str(options.warehouse),
-        files_seen=counts["seen"], files_new=counts["new"], files_changed=counts["changed"],
-        files_unchanged=counts["unchanged"], files_deleted=counts["deleted"], load=load, findings=findings,
-        published=str(version), published_datasets=sorted(p.stem for p in version.glob("*.parquet")),
-        stage_seconds=seconds, read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
-    )
+    options: RunOptions
+    runner: StageRunner
+    progress: Progress | None
+    on_wait: Callable[[str], None] | None
+    scope: ExitStack
+    """Unwound at the end: closes the writer (discarding an uncommitted copy), then releases the lock."""
+    on_findings: FindingsReady | None = None
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seconds: dict[str, float] = field(default_factory=dict)
+    seeds: Path = field(init=False)
+    discovery: Discovery = field(init=False)
+    writer_scope: ExitStack = field(init=False)
+    writer: WarehouseWriter = field(init=False)
+    known: dict[str, KnownFile] = field(init=False)
+    plan: ChangePlan = field(init=False)
+    touched: int = field(init=False)
+    staged: dict[str, KnownFile] = field(init=False)
+    articles: dict[str, KnownArticle] = field(init=False)
+    ownership: Ownership = field(init=False)
+    load: LoadResult = field(init=False)
+    counts: RunCounts = field(init=False)
+    version: Path = field(init=False)
+    findings: list[Finding] = field(init=False)
 
 
-def _read_into(writer: Any, runner: StageRunner, seeds: Path, paths: Sequence[str],
-               known: dict[str, KnownFile], progress: Progress | None) -> int:
+def _discover(run: _Run) -> None:
+    run.seeds = run.options.seeds.resolve()
+    if not run.seeds.is_dir():
+        raise SeedsNotFoundError(str(run.options.seeds))
+    run.discovery = discover_seeds(run.seeds)
+
+
+def _lock(run: _Run) -> None:
+    lock = WriterLock(run.options.warehouse).acquire(run.options.wait_seconds, run.on_wait)
+    run.scope.callback(lock.release)
+
+
+def _copy(run: _Run) -> None:
+    run.writer_scope = run.scope.enter_context(ExitStack())
+    run.writer = run.writer_scope.enter_context(open_writer(run.options.warehouse))
+
+
+def _read(run: _Run) -> None:
+    """Read new and changed files, then decide ownership (reading files that newly own a slug)."""
+    only = run.options.only_paths
+    run.known = run.writer.known_files()
+    run.plan = plan_changes(run.discovery.files, run.known, set(only) if only else None)
+    run.touched = _read_into(run, run.plan.to_read, run.known)
+    if not run.seeds.is_dir():
+        # Every unread file would look broken and be kept as last known good: say what happened.
+        raise SeedsNotFoundError(str(run.options.seeds))
+    run.articles = run.writer.known_articles()
+    run.staged = run.writer.staged_files()
+    run.ownership = decide(run.plan.present, run.known, run.staged, run.articles, check_corpus)
+    # Until no owner is missing its rows: a file read again may now claim another slug, which hands
+    # the old one to the next claimant (found by tests/test_state_machine.py). Each round stages
+    # files never staged before, so it ends.
+    while run.ownership.reparse:
+        _read_into(run, run.ownership.reparse, {})
+        run.staged = run.writer.staged_files()
+        run.ownership = decide(run.plan.present, run.known, run.staged, run.articles, check_corpus)
+
+
+def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile]) -> int:
     """Read `paths` in batches and stage them; returns how many turned out unchanged."""
     items = [ReadItem(p, known[p].content_hash if p in known else None) for p in paths]
-    tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
+    tasks = [ReadTask(str(run.seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     done = 0
     touched = 0
-    if progress:
-        progress("read", 0, len(items))
-    for batch in runner.map("read", read_batch, tasks):
-        writer.stage(batch)
+    health = ReadHealth()
+    if run.progress:
+        run.progress("read", 0, len(items))
+    for batch in run.runner.map("read", read_batch, tasks):
+        health.add(batch, len(batch.files) + len(batch.unchanged))
+        run.writer.stage(batch)
         checkpoint("after-read-batch")
         done += len(batch.files) + len(batch.unchanged)
         touched += len(batch.unchanged)
-        if progress:
-            progress("read", done, len(items))
+        if run.progress:
+            run.progress("read", done, len(items))
+    health.finish()
     return touched
 
 
-FINDINGS_SHOWN = 500
-"""Findings a run's summary carries (errors first, then the files it read); the table has them all."""
+def _load(run: _Run) -> None:
+    decision = plan_load(run.ownership, run.plan.deleted, run.known, run.staged, run.articles,
+                         run.discovery.findings)
+    run.load = run.writer.apply(decision)
+    run.counts = run_counts(run.plan, len(run.discovery.files), run.touched)
+    if run.on_findings is not None:
+        # The findings are final once loaded (the rest only derives and publishes): a person
+        # watching the folder sees them now, not after the publish and the commit.
+        read = set(run.plan.to_read) | set(run.plan.deleted)
+        run.on_findings([f for f in run.writer.summary_findings(read, FINDINGS_SHOWN) if f.source_path in read])
 
 
-def _findings(writer: Any, read_paths: set[str]) -> list[Finding]:
-    """The findings worth showing: errors anywhere, then those of the files this run read.
+def _enrich(run: _Run) -> None:
+    run.writer.enrich()
 
-    Capped, so a 100,000-file corpus with a warning per file does not build 100,000 models.
-    """
-    writer.conn.execute("CREATE OR REPLACE TEMP TABLE tmp_read (source_path VARCHAR)")
-    if read_paths:
-        writer.conn.executemany("INSERT INTO tmp_read VALUES (?)", [(p,) for p in sorted(read_paths)][:FINDINGS_SHOWN])
-    rows = writer.conn.execute(
-        "SELECT source_path, line, slug, severity, code, field, message FROM validation_issues "
-        "WHERE severity = 'error' OR source_path IN (SELECT source_path FROM tmp_read) "
-        f"ORDER BY severity, source_path, line NULLS FIRST, code LIMIT {FINDINGS_SHOWN}"
-    ).fetchall()
-    return [Finding(source_path=r[0], line=r[1], slug=r[2], severity=r[3], code=r[4], field=r[5], message=r[6])
-            for r in rows]
+
+def _record(run: _Run) -> None:
+    run.writer.record_run(run_row(
+        run.counts, run.load, started_at=run.started, trigger=run.options.trigger, seeds_dir=str(run.seeds),
+        stage_seconds=_seconds_json(run.seconds), flow_run_id=run.options.flow_run_id))
+
+
+def _publish(run: _Run) -> None:
+    run.version = stage_datasets(run.writer, run.options.warehouse, run.writer.run_id, run.options.csv)
+    run.findings = run.writer.summary_findings(set(run.plan.to_read) | set(run.plan.deleted), FINDINGS_SHOWN)
+
+
+def _commit(run: _Run) -> None:
+    """Record the final timings, then make the loaded copy the live warehouse (one rename)."""
+    run.writer.set_stage_seconds(_seconds_json(run.seconds))
+    run.writer_scope.close()
+
+
+def _go_live(run: _Run) -> None:
+    go_live(run.options.warehouse, run.version)
+
+
+def _seconds_json(seconds: dict[str, float]) -> str:
+    return json.dumps({k: round(v, 3) for k, v in seconds.items()})
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a run, as data: `ingest` times it, runs it and reaches its fault point."""
+
+    name: str
+    run: Callable[[_Run], None]
+    task: bool = False
+    """Run through the StageRunner (a Prefect task, retried when transient); else inline."""
+    timed: bool = True
+    """Its seconds go into the summary and `runs.stage_seconds`."""
+    then: str | None = None
+    """Fault point reached right after it (jobpipeline.faults)."""
+
+
+INGEST: tuple[Stage, ...] = (
+    Stage("discover", _discover, task=True),
+    Stage("lock", _lock, task=True, timed=False, then="after-lock"),
+    Stage("copy", _copy, then="after-copy"),
+    Stage("read", _read, then="after-stage"),
+    Stage("load", _load, task=True, then="after-apply"),
+    Stage("enrich", _enrich, task=True),
+    Stage("record", _record, timed=False, then="after-record-run"),
+    Stage("publish", _publish, task=True, then="after-publish-staged"),
+    Stage("commit", _commit, timed=False, then="after-warehouse-rename"),
+    Stage("go-live", _go_live, timed=False, then="after-go-live"),
+)
+"""The ingest run, in order. Two more fault points sit inside stages: after-read-batch (per batch)
+and in-transaction (inside the load's transaction)."""
+
+STAGES = tuple(stage.name for stage in INGEST if stage.timed)
+"""The timed stages, in run order (how summaries print their seconds)."""
+
+
+def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | None = None,
+           on_wait: Callable[[str], None] | None = None, on_findings: FindingsReady | None = None) -> RunSummary:
+    """Run every stage once over the seeds folder and commit the result, all or nothing."""
+    with ExitStack() as scope:
+        run = _Run(options, runner, progress, on_wait, scope, on_findings)
+        for stage in INGEST:
+            clock = time.perf_counter()
+            if stage.task:
+                runner.stage(stage.name, stage.run, run)
+            else:
+                stage.run(run)
+            if stage.timed:
+                run.seconds[stage.name] = time.perf_counter() - clock
+            if stage.then:
+                checkpoint(stage.then)
+    plan = run.plan
+    return RunSummary(
+        run_id=run.load.run_id, seeds=str(run.seeds), warehouse=str(options.warehouse),
+        files_seen=run.counts.seen, files_new=run.counts.new, files_changed=run.counts.changed,
+        files_unchanged=run.counts.unchanged, files_deleted=run.counts.deleted, load=run.load,
+        findings=run.findings, published=str(run.version),
+        published_datasets=sorted(p.stem for p in run.version.glob("*.parquet")),
+        stage_seconds=run.seconds, read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
+    )
 
 
 class LocalRunner:
@@ -277,8 +337,7 @@ class LocalRunner:
         return fn(*args)
 
     def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Iterator[R]:
-        files = sum(len(getattr(item, "items", ())) for item in items)
-        if self.workers <= 1 or files < SERIAL_BELOW or len(items) <= 1:
+        if runs_serially(items, self.workers):
             for item in items:
                 yield fn(item)
             return
@@ -294,21 +353,16 @@ def new_process_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def map_in_processes(fn: Callable[[B], R], items: Iterable[B], workers: int) -> Iterator[R]:
-    """Yield fn(item) for each item as workers finish; at most 2 batches in flight per worker."""
+    """Yield fn(item) for each item as workers finish, within a bounded window of batches in flight."""
     with new_process_pool(workers) as pool:
-        pending: set[Future[R]] = set()
-        iterator = iter(items)
-        for item in iterator:
-            pending.add(pool.submit(fn, item))
-            if len(pending) >= workers * 2:
-                break
-        while pending:
-            finished = next(as_completed(pending))
-            pending.remove(finished)
+        def submit(item: B) -> Future[R]:
+            return pool.submit(fn, item)
+
+        def next_done(pending: Iterable[Future[R]]) -> Future[R]:
+            return next(as_completed(pending))
+
+        for finished in windowed(items, submit, next_done, window_size(workers)):
             yield finished.result()
-            for item in iterator:
-                pending.add(pool.submit(fn, item))
-                break
 
 
 @dataclass(frozen=True)

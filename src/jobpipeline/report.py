@@ -14,6 +14,7 @@ capped list says "showing N of M" on the page.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -23,10 +24,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from jobpipeline.warehouse import WarehouseReader, as_reader
+
+if TYPE_CHECKING:
+    import duckdb
 
 MAX_CATEGORIES: Final = 24
 """Categories drawn as range-bar charts (the ones with the most jobs with annual bands)."""
@@ -351,61 +356,42 @@ class ReportData:
 
 # --------------------------------------------------------------------------------------------- queries
 
-_REQUIRED: Final = ("articles", "salary_bands", "related_job_links", "tags", "tools", "validation_issues",
-                    "runs", "files", "missing_articles", "salary_by_category_level")
-
-
-def report_data(conn: duckdb.DuckDBPyConnection) -> ReportData:
-    """Query the warehouse behind `conn` (read-only or the loader's) for everything the page shows."""
+def report_data(source: WarehouseReader | duckdb.DuckDBPyConnection) -> ReportData:
+    """Ask the warehouse (a reader, or a read-only or the loader's connection) for everything the page shows."""
+    warehouse = as_reader(source)
     generated_at = format_time(datetime.now(UTC))
-    present = {str(r[0]) for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if any(name not in present for name in _REQUIRED):
+    if not warehouse.report_tables_present():
         return ReportData(generated_at=generated_at)
-    kept, kept_total = _kept(conn)
-    error_files, error_files_total = _error_files(conn)
-    warnings, warnings_total = _warnings(conn)
-    run, recent = _runs(conn)
+    kept, kept_total = _kept(warehouse)
+    error_files, error_files_total = _error_files(warehouse)
+    warnings, warnings_total = _warnings(warehouse)
+    run, recent = _runs(warehouse)
     return ReportData(
         generated_at=generated_at,
-        headline=_headline(conn),
-        salary=_salary(conn),
-        categories=_bar_chart(conn, f"""SELECT coalesce(category, '{NO_CATEGORY}'), count(*) AS n
-                                        FROM articles GROUP BY 1 ORDER BY n DESC, 1""",
-                              tone="cat", unit="記事"),
-        severities=_severities(conn),
-        finding_codes=_finding_codes(conn),
+        headline=_headline(warehouse),
+        salary=_salary(warehouse),
+        categories=_bar_chart(*warehouse.category_counts(NO_CATEGORY, MAX_BAR_ROWS), tone="cat", unit="記事"),
+        severities=_severities(warehouse),
+        finding_codes=_finding_codes(warehouse),
         error_files=error_files,
         error_files_total=error_files_total,
         warnings=warnings,
         warnings_total=warnings_total,
         kept=kept,
         kept_total=kept_total,
-        missing=_missing(conn),
-        tags=_bar_chart(conn, """SELECT canonical_tag, count(DISTINCT slug) AS n FROM tags
-                                 WHERE canonical_tag IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""",
-                        tone="tag", unit="記事"),
-        tools=_bar_chart(conn, """SELECT canonical_name, count(DISTINCT slug) AS n FROM tools
-                                  WHERE canonical_name IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""",
-                         tone="tool", unit="記事"),
+        missing=_missing(warehouse),
+        tags=_bar_chart(*warehouse.tag_counts(MAX_BAR_ROWS), tone="tag", unit="記事"),
+        tools=_bar_chart(*warehouse.tool_counts(MAX_BAR_ROWS), tone="tool", unit="記事"),
         run=run,
         recent_runs=recent,
     )
 
 
-def _one(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
-    row = conn.execute(sql).fetchone()
-    assert row is not None
-    return tuple(row)
-
-
-def _headline(conn: duckdb.DuckDBPyConnection) -> list[Stat]:
-    articles, current, categories = _one(
-        conn, "SELECT count(*), count(*) FILTER (WHERE is_current), count(DISTINCT category) FROM articles")
-    bands, = _one(conn, "SELECT count(*) FROM salary_bands")
-    errors, warnings = _one(conn, "SELECT count(*) FILTER (WHERE severity = 'error'), "
-                                  "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues")
-    files, rejected = _one(conn, "SELECT count(*), count(*) FILTER (WHERE status <> 'accepted') FROM files")
-    missing, = _one(conn, "SELECT count(*) FROM missing_articles")
+def _headline(warehouse: WarehouseReader) -> list[Stat]:
+    counts = warehouse.headline_counts()
+    articles, current, categories = counts["articles"], counts["current"], counts["categories"]
+    bands, errors, warnings = counts["bands"], counts["errors"], counts["warnings"]
+    files, rejected, missing = counts["files"], counts["rejected"], counts["missing"]
     kept = articles - current
     return [
         Stat("記事", f"{articles:,}", hint=f"{current:,} current, {kept:,} last known good"),
@@ -420,10 +406,8 @@ def _headline(conn: duckdb.DuckDBPyConnection) -> list[Stat]:
     ]
 
 
-def _bar_chart(conn: duckdb.DuckDBPyConnection, sql: str, *, tone: str, unit: str) -> BarChart:
-    """Rows of (label, count) from `sql` (already ordered) as a capped bar chart."""
-    total, = _one(conn, f"SELECT count(*) FROM ({sql})")
-    rows = conn.execute(f"{sql} LIMIT {MAX_BAR_ROWS}").fetchall()
+def _bar_chart(total: int, rows: Sequence[tuple[Any, ...]], *, tone: str, unit: str) -> BarChart:
+    """Rows of (label, count) (already ordered and capped) as a bar chart of `total` rows."""
     top = max((int(r[1]) for r in rows), default=0)
     return BarChart(
         [BarRow(label=str(r[0]), value_text=f"{int(r[1]):,}", width=_scale(int(r[1]), top), tone=tone)
@@ -438,17 +422,13 @@ def _scale(value: float, top: float) -> float:
     return max(round(value / top * WIDTH, 1), 4.0)
 
 
-def _severities(conn: duckdb.DuckDBPyConnection) -> list[Stat]:
-    rows = conn.execute("""SELECT severity, count(*), count(DISTINCT source_path) FROM validation_issues
-                           GROUP BY 1 ORDER BY severity = 'error' DESC, 1""").fetchall()
+def _severities(warehouse: WarehouseReader) -> list[Stat]:
+    rows = warehouse.severity_counts()
     return [Stat(str(r[0]), f"{int(r[1]):,}", tone=str(r[0]), hint=f"{int(r[2]):,} ファイル") for r in rows]
 
 
-def _finding_codes(conn: duckdb.DuckDBPyConnection) -> BarChart:
-    sql = """SELECT severity, code, count(*) AS n, count(DISTINCT source_path) AS files FROM validation_issues
-             GROUP BY 1, 2 ORDER BY severity = 'error' DESC, n DESC, code"""
-    total, = _one(conn, f"SELECT count(*) FROM ({sql})")
-    rows = conn.execute(f"{sql} LIMIT {MAX_BAR_ROWS}").fetchall()
+def _finding_codes(warehouse: WarehouseReader) -> BarChart:
+    total, rows = warehouse.finding_code_counts(MAX_BAR_ROWS)
     top = max((int(r[2]) for r in rows), default=0)
     return BarChart(
         [BarRow(label=str(r[1]), value_text=f"{int(r[2]):,}", width=_scale(int(r[2]), top), tone=str(r[0]),
@@ -456,17 +436,8 @@ def _finding_codes(conn: duckdb.DuckDBPyConnection) -> BarChart:
         int(total))
 
 
-def _error_files(conn: duckdb.DuckDBPyConnection) -> tuple[list[ErrorFile], int]:
-    total, = _one(conn, "SELECT count(DISTINCT source_path) FROM validation_issues WHERE severity = 'error'")
-    rows = conn.execute(f"""
-        WITH e AS (
-            SELECT source_path, slug, line, code, field, message,
-                   row_number() OVER (PARTITION BY source_path ORDER BY line NULLS FIRST, code) AS k,
-                   count(*) OVER (PARTITION BY source_path) AS n
-            FROM validation_issues WHERE severity = 'error'),
-        f AS (SELECT DISTINCT source_path FROM e ORDER BY source_path LIMIT {MAX_ERROR_FILES})
-        SELECT source_path, slug, line, code, field, message, n FROM e JOIN f USING (source_path)
-        WHERE k <= {MAX_FINDINGS_PER_FILE} ORDER BY source_path, k""").fetchall()
+def _error_files(warehouse: WarehouseReader) -> tuple[list[ErrorFile], int]:
+    total, rows = warehouse.error_findings(MAX_ERROR_FILES, MAX_FINDINGS_PER_FILE)
     files: dict[str, ErrorFile] = {}
     for path, slug, line, code, field_, message, n in rows:
         entry = files.setdefault(str(path), ErrorFile(str(path), str(slug or ""), [], int(n)))
@@ -474,30 +445,20 @@ def _error_files(conn: duckdb.DuckDBPyConnection) -> tuple[list[ErrorFile], int]
     return list(files.values()), int(total)
 
 
-def _warnings(conn: duckdb.DuckDBPyConnection) -> tuple[list[WarningRow], int]:
-    total, = _one(conn, "SELECT count(*) FROM validation_issues WHERE severity <> 'error'")
-    rows = conn.execute(f"""SELECT source_path, line, slug, code, message FROM validation_issues
-                            WHERE severity <> 'error' ORDER BY code, source_path, line NULLS FIRST
-                            LIMIT {MAX_WARNINGS}""").fetchall()
+def _warnings(warehouse: WarehouseReader) -> tuple[list[WarningRow], int]:
+    total, rows = warehouse.warning_findings(MAX_WARNINGS)
     found = [WarningRow(str(r[0] or ""), r[1], str(r[2] or ""), str(r[3]), str(r[4] or "")) for r in rows]
     return found, int(total)
 
 
-def _kept(conn: duckdb.DuckDBPyConnection) -> tuple[list[KeptArticle], int]:
-    total, = _one(conn, "SELECT count(*) FROM articles WHERE NOT is_current")
-    rows = conn.execute(f"""
-        SELECT a.slug, a.title, a.category, a.source_path, a.content_hash, a.run_id,
-               (SELECT min(v.code || ': ' || v.message) FROM validation_issues v
-                WHERE v.source_path = a.source_path AND v.severity = 'error') AS reason
-        FROM articles a WHERE NOT a.is_current ORDER BY a.slug LIMIT {MAX_KEPT}""").fetchall()
+def _kept(warehouse: WarehouseReader) -> tuple[list[KeptArticle], int]:
+    total, rows = warehouse.kept_articles(MAX_KEPT)
     return [KeptArticle(str(r[0]), str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or "")[:12],
                         r[5], str(r[6] or "")) for r in rows], int(total)
 
 
-def _missing(conn: duckdb.DuckDBPyConnection) -> BarChart:
-    total, = _one(conn, "SELECT count(*) FROM missing_articles")
-    rows = conn.execute(f"SELECT slug, wanted_by, wanted_by_slugs FROM missing_articles LIMIT {MAX_BAR_ROWS}"
-                        ).fetchall()
+def _missing(warehouse: WarehouseReader) -> BarChart:
+    total, rows = warehouse.missing_article_rows(MAX_BAR_ROWS)
     top = max((int(r[1]) for r in rows), default=0)
     chart_rows = []
     for slug, wanted_by, wanting in rows:
@@ -510,12 +471,8 @@ def _missing(conn: duckdb.DuckDBPyConnection) -> BarChart:
     return BarChart(chart_rows, int(total), "記事から")
 
 
-def _runs(conn: duckdb.DuckDBPyConnection) -> tuple[RunInfo | None, list[RunRow]]:
-    rows = conn.execute(f"""
-        SELECT run_id, started_at, finished_at, status, trigger, seeds_dir, files_seen, files_new,
-               files_changed, files_unchanged, files_deleted, files_rejected, articles_loaded,
-               articles_removed, articles_kept_last_good, errors, warnings, stage_seconds
-        FROM runs ORDER BY run_id DESC LIMIT {RECENT_RUNS}""").fetchall()
+def _runs(warehouse: WarehouseReader) -> tuple[RunInfo | None, list[RunRow]]:
+    rows = warehouse.recent_runs(RECENT_RUNS)
     recent = [RunRow(run_id=int(r[0]), started=format_time(r[1]), duration=_duration(r[1], r[2]),
                      trigger=str(r[4] or ""), status=str(r[3] or ""), changed=int(r[8] or 0),
                      deleted=int(r[10] or 0), rejected=int(r[11] or 0), loaded=int(r[12] or 0),
@@ -583,53 +540,16 @@ class _Band:
     raw: str
 
 
-def _salary(conn: duckdb.DuckDBPyConnection) -> SalarySection:
-    counts = _one(conn, """
-        SELECT count(*) FILTER (WHERE b.basis = 'annual'),
-               count(*) FILTER (WHERE b.basis <> 'annual' OR b.basis IS NULL),
-               count(*) FILTER (WHERE b.basis = 'annual' AND b.min_yen IS NULL AND b.max_yen IS NULL)
-        FROM salary_bands b JOIN articles a USING (slug)""")
-    ranked = f"""
-        WITH drawable AS (
-            SELECT DISTINCT slug FROM salary_bands
-            WHERE basis = 'annual' AND (min_yen IS NOT NULL OR max_yen IS NOT NULL)),
-        deg AS (SELECT related_slug AS slug, count(DISTINCT slug) AS in_degree FROM related_job_links
-                WHERE related_slug <> slug GROUP BY 1),
-        ranked AS (
-            SELECT coalesce(a.category, '{NO_CATEGORY}') AS category, a.slug,
-                   row_number() OVER (PARTITION BY coalesce(a.category, '{NO_CATEGORY}')
-                                      ORDER BY coalesce(d.in_degree, 0) DESC, a.slug) AS rank,
-                   count(*) OVER (PARTITION BY coalesce(a.category, '{NO_CATEGORY}')) AS jobs
-            FROM articles a JOIN drawable USING (slug) LEFT JOIN deg d USING (slug)),
-        categories AS (
-            SELECT category, jobs FROM (SELECT DISTINCT category, jobs FROM ranked)
-            ORDER BY jobs DESC, category LIMIT {MAX_CATEGORIES})"""
-    per_category = {str(c): int(n) for c, n in conn.execute(
-        f"{ranked} SELECT DISTINCT category, jobs FROM ranked").fetchall()}
-    rows = conn.execute(f"""{ranked}
-        SELECT b.slug, coalesce(a.title, ''), r.category, a.is_current, b.level, coalesce(b.level_label, ''),
-               b.min_yen, b.max_yen, coalesce(b.min_open, false), coalesce(b.max_open, false),
-               coalesce(b.raw, '')
-        FROM salary_bands b JOIN articles a USING (slug) JOIN ranked r USING (slug)
-        JOIN categories c ON c.category = r.category
-        WHERE r.rank <= {MAX_JOBS_PER_CATEGORY} AND b.basis = 'annual'
-          AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
-        ORDER BY b.slug, b.ordinal""").fetchall()
-    level_jobs = conn.execute(f"""
-        SELECT coalesce(a.category, '{NO_CATEGORY}'), b.level, count(DISTINCT b.slug)
-        FROM salary_bands b JOIN articles a USING (slug)
-        WHERE b.basis = 'annual' AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
-        GROUP BY 1, 2""").fetchall()
-    medians = {(str(r[0] or NO_CATEGORY), r[1]): (r[2], r[3]) for r in conn.execute(
-        "SELECT category, level, median_midpoint_yen, bands FROM salary_by_category_level").fetchall()}
-    category_medians = {str(r[0]): r[1] for r in conn.execute(f"""
-        SELECT coalesce(a.category, '{NO_CATEGORY}'), CAST(median(b.midpoint_yen) AS BIGINT)
-        FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual' GROUP BY 1""").fetchall()}
+def _salary(warehouse: WarehouseReader) -> SalarySection:
+    counts = warehouse.salary_band_counts()
+    chart = warehouse.salary_chart(NO_CATEGORY, MAX_CATEGORIES, MAX_JOBS_PER_CATEGORY)
     bands = [_Band(str(r[0]), str(r[1]), str(r[2]), bool(r[3]), r[4], str(r[5]), r[6], r[7], bool(r[8]),
-                   bool(r[9]), str(r[10])) for r in rows]
+                   bool(r[9]), str(r[10])) for r in chart.bands]
     return build_salary_section(
-        bands, per_category=per_category, level_jobs={(str(c), lv): int(n) for c, lv, n in level_jobs},
-        medians=medians, category_medians=category_medians, bands_annual=int(counts[0]),
+        bands, per_category={str(c): int(n) for c, n in chart.per_category},
+        level_jobs={(str(c), lv): int(n) for c, lv, n in chart.level_jobs},
+        medians={(str(r[0] or NO_CATEGORY), r[1]): (r[2], r[3]) for r in chart.medians},
+        category_medians={str(r[0]): r[1] for r in chart.category_medians}, bands_annual=int(counts[0]),
         bands_other_basis=int(counts[1]), bands_no_figure=int(counts[2]))
 
 
@@ -730,13 +650,20 @@ def _range_bar(band: _Band, x: Callable[[int], float], median_x: float | None) -
 # --------------------------------------------------------------------------------------------- rendering
 
 @lru_cache(maxsize=1)
+@functools.cache
 def _environment() -> Environment:
+    # One per process: Jinja keeps compiled templates per environment (compiling costs ~0.1 s a run).
     env = Environment(loader=PackageLoader("jobpipeline", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["man_yen"] = format_man_yen
     env.filters["yen"] = format_yen
     env.filters["num"] = lambda n: f"{n:,}"
     return env
+
+
+def warm_templates() -> None:
+    """Compile the report's template now (long-lived processes call this before their first run)."""
+    _environment().get_template("report.html.j2")
 
 
 def render_report(data: ReportData) -> str:
@@ -746,9 +673,9 @@ def render_report(data: ReportData) -> str:
         open_categories=OPEN_CATEGORIES)
 
 
-def write_report(conn: duckdb.DuckDBPyConnection, path: Path) -> Path:
+def write_report(source: WarehouseReader | duckdb.DuckDBPyConnection, path: Path) -> Path:
     """Query, render and write the report to `path` atomically (a temporary file renamed over it)."""
-    html = render_report(report_data(conn))
+    html = render_report(report_data(source))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -30,6 +30,14 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def names_without(self, *names: str) -> list[str]:
+        """Column names in order, leaving out `names` (columns stamped at load time)."""
+        return [c.name for c in self.columns if c.name not in names]
+
+    def columns_ddl(self, *without: str) -> str:
+        """`name TYPE, ...` of the columns, leaving out `without` (for staging tables)."""
+        return ", ".join(f"{c.name} {c.type}" for c in self.columns if c.name not in without)
+
 
 def _c(name: str, type_: str, description: str) -> Column:
     return Column(name, type_, description)
@@ -239,14 +247,17 @@ RUNS = TableSpec(
         _c("flow_run_id", "VARCHAR", "Prefect flow run id when run through Prefect."),
     ),
 )
+BAND_VALUE_COLUMNS: tuple[str, ...] = (
+    "level", "level_label", "years_min", "years_max", "min_yen", "max_yen", "min_open", "max_open", "basis", "raw",
+)
+"""The columns of a band that make a version: a band whose values all match is unchanged (no new history row)."""
+
 SALARY_BAND_HISTORY = TableSpec(
     "salary_band_history",
     "Every version each band has had: open rows (`valid_to` NULL) are the current ones.",
     (
         _SLUG, _ORDINAL,
-        *(c for c in SALARY_BANDS.columns if c.name in (
-            "level", "level_label", "years_min", "years_max", "min_yen", "max_yen", "min_open", "max_open",
-            "basis", "raw")),
+        *(c for c in SALARY_BANDS.columns if c.name in BAND_VALUE_COLUMNS),
         _c("source_path", "VARCHAR", "Seed file of this version."),
         _c("content_hash", "VARCHAR", "sha256 of the file version."),
         _c("valid_from", "INTEGER", "Run that introduced this version."),
@@ -266,6 +277,13 @@ ARTICLE_HISTORY = TableSpec(
         _c("valid_to", "INTEGER", "Run that replaced or removed it (NULL: still current)."),
     ),
 )
+
+STAGED_FILE_COLUMNS = FILES.names_without("status", "changed_run_id")
+"""What a read records of a file (`rows.FileVersion`); status and changed_run_id are decided at load."""
+STAGED_FINDING_COLUMNS = FILE_FINDINGS.names_without("run_id")
+"""A finding as staged (`file_findings` without the run that found it)."""
+TOUCHED_COLUMNS = ("source_path", "size", "mtime_ns")
+"""A file whose bytes are unchanged but whose size or mtime moved (only those columns are updated)."""
 
 ARTICLE_TABLES: tuple[TableSpec, ...] = (
     ARTICLES, SALARY_BANDS, RELATED_JOB_LINKS, SECTIONS, SKILLS, TOOLS, CAREER_STAGES, INTERVIEW_QUESTIONS,
@@ -319,6 +337,47 @@ DERIVED: dict[str, tuple[str, str]] = {
     ),
 }
 """Tables the enrich stage rebuilds from the current tables at the end of every load."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A published dataset: a query over the warehouse written as one Parquet file."""
+
+    name: str
+    description: str
+    sql: str
+
+
+DATASETS: tuple[Dataset, ...] = (
+    Dataset("articles", "Accepted articles (is_current false: last known good kept while the file is broken).",
+            """SELECT a.*, coalesce(g.out_degree, 0) AS related_out, coalesce(g.in_degree, 0) AS related_in,
+                      (SELECT count(*) FROM salary_bands b WHERE b.slug = a.slug) AS salary_bands
+               FROM articles a LEFT JOIN related_graph g USING (slug) ORDER BY a.slug"""),
+    Dataset("salary_bands", "Salary bands, flat, with the article's title and category.",
+            """SELECT b.slug, a.title, a.category, a.is_current, b.ordinal, b.level, b.level_label, b.years_min,
+                      b.years_max, b.min_yen, b.max_yen, b.min_open, b.max_open, b.midpoint_yen, b.basis, b.raw,
+                      b.source_path, b.content_hash, b.run_id
+               FROM salary_bands b JOIN articles a USING (slug) ORDER BY b.slug, b.ordinal"""),
+    Dataset("salary_by_category_level", "Count, min, median and max of band midpoints by category and level.",
+            "SELECT * FROM salary_by_category_level"),
+    Dataset("related_jobs", "The related-job graph: one row per link, with whether the target exists.",
+            """SELECT r.slug, r.related_slug, r.resolved, r.target_is_current, r.ordinal, r.line, r.source_path
+               FROM related_jobs r ORDER BY r.slug, r.ordinal"""),
+    Dataset("missing_articles", "Slugs linked to but not written, ranked by how many articles want them.",
+            "SELECT * FROM missing_articles"),
+    Dataset("tag_counts", "How many articles use each canonical tag (front matter tags and hashtags).",
+            """SELECT canonical_tag AS tag, count(DISTINCT slug) AS articles,
+                      count(*) FILTER (WHERE origin = 'front_matter') AS as_tag,
+                      count(*) FILTER (WHERE origin = 'hashtag') AS as_hashtag
+               FROM tags GROUP BY canonical_tag ORDER BY articles DESC, tag"""),
+    Dataset("tool_counts", "How many articles name each canonical tool.",
+            """SELECT canonical_name AS tool, count(DISTINCT slug) AS articles,
+                      list(DISTINCT name ORDER BY name) AS spellings
+               FROM tools GROUP BY canonical_name ORDER BY articles DESC, tool"""),
+    Dataset("validation_report", "Every finding of the latest run.",
+            """SELECT * FROM validation_issues
+               ORDER BY severity, source_path, line NULLS FIRST, code"""),
+)
 
 
 def ddl() -> str:

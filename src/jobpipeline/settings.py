@@ -8,6 +8,8 @@ reads them through Prefect.
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -47,7 +49,14 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    """The settings as the environment has them now (not cached: tests and `serve` change them)."""
+    """The settings as the environment has them now (built again whenever a JOBPIPELINE_ variable changed)."""
+    key = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("JOBPIPELINE_")))
+    return _settings_for(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
+    # Building Settings costs ~0.6 ms; fault checkpoints ask once per read batch.
     from jobpipeline.errors import ConfigurationError
 
     try:

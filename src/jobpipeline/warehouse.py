@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -30,9 +29,9 @@ import polars as pl
 from jobpipeline import schema
 from jobpipeline.errors import QueryError, WarehouseBusyError, WarehouseError, WarehouseMissingError
 from jobpipeline.faults import checkpoint
+from jobpipeline.load_plan import STAGED_STATUS, KnownArticle, KnownFile, LoadDecision, LoadResult
 from jobpipeline.models import Finding
-from jobpipeline.rows import Batch, FileVersion
-from jobpipeline.validate import CorpusCheck, CorpusEntry
+from jobpipeline.rows import Batch
 
 STORAGE_COMPATIBILITY = "v1.0.0"
 """DuckDB 2.x writes files 1.x cannot open unless told to; most users' `duckdb` CLI is 1.x."""
@@ -89,107 +88,265 @@ def _explain_io_error(exc: duckdb.Error) -> str:
     return text.splitlines()[0]
 
 
+def _band_unchanged(staged: str, history: str) -> str:
+    """SQL: the staged band `staged` has the same values as the history row `history` (NULLs equal)."""
+    return " AND ".join(f"{staged}.{c} IS NOT DISTINCT FROM {history}.{c}" for c in schema.BAND_VALUE_COLUMNS)
+
+
+def _select_columns(spec: schema.TableSpec, names: Sequence[str] | None = None) -> str:
+    return ", ".join(names if names is not None else spec.column_names)
+
+
+class WarehouseReader:
+    """Named reads of a warehouse connection: what publish and the report ask for.
+
+    Wraps the loader's connection (publishing inside a run) or a read-only one (`report --out`).
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql).fetchall()
+
+    def one(self, sql: str) -> tuple[Any, ...]:
+        row = self.conn.execute(sql).fetchone()
+        assert row is not None
+        return tuple(row)
+
+    def table_names(self) -> set[str]:
+        return {str(r[0]) for r in self.rows("SELECT table_name FROM information_schema.tables")}
+
+    def last_run_id(self) -> int | None:
+        """The newest committed run (None: no run yet)."""
+        row = self.one("SELECT max(run_id) FROM runs")
+        return None if row[0] is None else int(row[0])
+
+    # -- datasets (publish writes the files; these produce them) ------------------------------------
+    def export_dataset(self, dataset: schema.Dataset, file: Path) -> tuple[int, list[dict[str, str]]]:
+        """Write `dataset` as zstd Parquet to `file`; returns its row count and columns (name, type)."""
+        self.conn.execute(f"COPY ({dataset.sql}) TO '{_sql_path(file)}' (FORMAT parquet, COMPRESSION zstd)")
+        described = self.rows(f"DESCRIBE {dataset.sql}")
+        count = self.one(f"SELECT count(*) FROM read_parquet('{_sql_path(file)}')")
+        return int(count[0]), [{"name": row[0], "type": row[1]} for row in described]
+
+    def parquet_to_csv(self, parquet: Path, csv: Path) -> None:
+        """Copy a Parquet file to CSV with a header (no BOM: publish adds it)."""
+        self.conn.execute(f"COPY (SELECT * FROM read_parquet('{_sql_path(parquet)}')) TO '{_sql_path(csv)}' "
+                          "(FORMAT csv, HEADER)")
+
+    # -- the report's questions ---------------------------------------------------------------------
+    def report_tables_present(self) -> bool:
+        """Whether every table and view the report reads exists (an empty or foreign file: no)."""
+        return all(name in self.table_names() for name in REPORT_TABLES)
+
+    def counted(self, sql: str, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """How many rows `sql` gives, and its first `limit` rows."""
+        (total,) = self.one(f"SELECT count(*) FROM ({sql})")
+        return int(total), self.rows(f"{sql} LIMIT {limit}")
+
+    def headline_counts(self) -> dict[str, int]:
+        """Articles (all, current), categories, bands, errors, warnings, files (all, not accepted), missing."""
+        articles, current, categories = self.one(
+            "SELECT count(*), count(*) FILTER (WHERE is_current), count(DISTINCT category) FROM articles")
+        (bands,) = self.one("SELECT count(*) FROM salary_bands")
+        errors, warnings = self.one("SELECT count(*) FILTER (WHERE severity = 'error'), "
+                                    "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues")
+        files, rejected = self.one("SELECT count(*), count(*) FILTER (WHERE status <> 'accepted') FROM files")
+        (missing,) = self.one("SELECT count(*) FROM missing_articles")
+        values = (articles, current, categories, bands, errors, warnings, files, rejected, missing)
+        names = ("articles", "current", "categories", "bands", "errors", "warnings", "files", "rejected", "missing")
+        return {name: int(value or 0) for name, value in zip(names, values, strict=True)}
+
+    def category_counts(self, no_category: str, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """(category, articles), most articles first; NULL categories are named `no_category`."""
+        return self.counted(f"""SELECT coalesce(category, '{_sql_text(no_category)}'), count(*) AS n
+                                FROM articles GROUP BY 1 ORDER BY n DESC, 1""", limit)
+
+    def tag_counts(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """(canonical tag, articles), most used first."""
+        return self.counted("""SELECT canonical_tag, count(DISTINCT slug) AS n FROM tags
+                               WHERE canonical_tag IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""", limit)
+
+    def tool_counts(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """(canonical tool, articles), most used first."""
+        return self.counted("""SELECT canonical_name, count(DISTINCT slug) AS n FROM tools
+                               WHERE canonical_name IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""", limit)
+
+    def severity_counts(self) -> list[tuple[Any, ...]]:
+        """(severity, findings, files), errors first."""
+        return self.rows("""SELECT severity, count(*), count(DISTINCT source_path) FROM validation_issues
+                            GROUP BY 1 ORDER BY severity = 'error' DESC, 1""")
+
+    def finding_code_counts(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """(severity, code, findings, files), errors first, then the most frequent."""
+        return self.counted("""SELECT severity, code, count(*) AS n, count(DISTINCT source_path) AS files
+                               FROM validation_issues
+                               GROUP BY 1, 2 ORDER BY severity = 'error' DESC, n DESC, code""", limit)
+
+    def error_findings(self, max_files: int, per_file: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """Files with errors (how many), and up to `per_file` errors of the first `max_files` of them:
+        (source_path, slug, line, code, field, message, errors in the file)."""
+        (total,) = self.one("SELECT count(DISTINCT source_path) FROM validation_issues WHERE severity = 'error'")
+        rows = self.rows(f"""
+            WITH e AS (
+                SELECT source_path, slug, line, code, field, message,
+                       row_number() OVER (PARTITION BY source_path ORDER BY line NULLS FIRST, code) AS k,
+                       count(*) OVER (PARTITION BY source_path) AS n
+                FROM validation_issues WHERE severity = 'error'),
+            f AS (SELECT DISTINCT source_path FROM e ORDER BY source_path LIMIT {int(max_files)})
+            SELECT source_path, slug, line, code, field, message, n FROM e JOIN f USING (source_path)
+            WHERE k <= {int(per_file)} ORDER BY source_path, k""")
+        return int(total), rows
+
+    def warning_findings(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """Findings that are not errors (how many), and the first `limit`: (source_path, line, slug, code, message)."""
+        (total,) = self.one("SELECT count(*) FROM validation_issues WHERE severity <> 'error'")
+        rows = self.rows(f"""SELECT source_path, line, slug, code, message FROM validation_issues
+                             WHERE severity <> 'error' ORDER BY code, source_path, line NULLS FIRST
+                             LIMIT {int(limit)}""")
+        return int(total), rows
+
+    def kept_articles(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """Articles kept as last known good (how many), and the first `limit`:
+        (slug, title, category, source_path, content_hash, run_id, first error of the file)."""
+        (total,) = self.one("SELECT count(*) FROM articles WHERE NOT is_current")
+        rows = self.rows(f"""
+            SELECT a.slug, a.title, a.category, a.source_path, a.content_hash, a.run_id,
+                   (SELECT min(v.code || ': ' || v.message) FROM validation_issues v
+                    WHERE v.source_path = a.source_path AND v.severity = 'error') AS reason
+            FROM articles a WHERE NOT a.is_current ORDER BY a.slug LIMIT {int(limit)}""")
+        return int(total), rows
+
+    def missing_article_rows(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        """`missing_articles` (how many), and its first `limit` rows: (slug, wanted_by, wanted_by_slugs)."""
+        (total,) = self.one("SELECT count(*) FROM missing_articles")
+        return int(total), self.rows(f"SELECT slug, wanted_by, wanted_by_slugs FROM missing_articles "
+                                     f"LIMIT {int(limit)}")
+
+    def recent_runs(self, limit: int) -> list[tuple[Any, ...]]:
+        """The newest runs first, every `runs` column but flow_run_id, in the table's order."""
+        columns = ", ".join(schema.RUNS.names_without("flow_run_id"))
+        return self.rows(f"SELECT {columns} FROM runs ORDER BY run_id DESC LIMIT {int(limit)}")
+
+    def salary_band_counts(self) -> tuple[int, int, int]:
+        """Bands of current articles: annual, on another basis, annual without any figure."""
+        annual, other, no_figure = self.one("""
+            SELECT count(*) FILTER (WHERE b.basis = 'annual'),
+                   count(*) FILTER (WHERE b.basis <> 'annual' OR b.basis IS NULL),
+                   count(*) FILTER (WHERE b.basis = 'annual' AND b.min_yen IS NULL AND b.max_yen IS NULL)
+            FROM salary_bands b JOIN articles a USING (slug)""")
+        return int(annual), int(other), int(no_figure)
+
+    def salary_chart(self, no_category: str, max_categories: int, max_jobs: int) -> SalaryChartRows:
+        """What the range-bar charts draw: annual bands of the most linked-to jobs of the largest categories."""
+        none = _sql_text(no_category)
+        ranked = f"""
+            WITH drawable AS (
+                SELECT DISTINCT slug FROM salary_bands
+                WHERE basis = 'annual' AND (min_yen IS NOT NULL OR max_yen IS NOT NULL)),
+            deg AS (SELECT related_slug AS slug, count(DISTINCT slug) AS in_degree FROM related_job_links
+                    WHERE related_slug <> slug GROUP BY 1),
+            ranked AS (
+                SELECT coalesce(a.category, '{none}') AS category, a.slug,
+                       row_number() OVER (PARTITION BY coalesce(a.category, '{none}')
+                                          ORDER BY coalesce(d.in_degree, 0) DESC, a.slug) AS rank,
+                       count(*) OVER (PARTITION BY coalesce(a.category, '{none}')) AS jobs
+                FROM articles a JOIN drawable USING (slug) LEFT JOIN deg d USING (slug)),
+            categories AS (
+                SELECT category, jobs FROM (SELECT DISTINCT category, jobs FROM ranked)
+                ORDER BY jobs DESC, category LIMIT {int(max_categories)})"""
+        return SalaryChartRows(
+            per_category=self.rows(f"{ranked} SELECT DISTINCT category, jobs FROM ranked"),
+            bands=self.rows(f"""{ranked}
+                SELECT b.slug, coalesce(a.title, ''), r.category, a.is_current, b.level,
+                       coalesce(b.level_label, ''), b.min_yen, b.max_yen, coalesce(b.min_open, false),
+                       coalesce(b.max_open, false), coalesce(b.raw, '')
+                FROM salary_bands b JOIN articles a USING (slug) JOIN ranked r USING (slug)
+                JOIN categories c ON c.category = r.category
+                WHERE r.rank <= {int(max_jobs)} AND b.basis = 'annual'
+                  AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
+                ORDER BY b.slug, b.ordinal"""),
+            level_jobs=self.rows(f"""
+                SELECT coalesce(a.category, '{none}'), b.level, count(DISTINCT b.slug)
+                FROM salary_bands b JOIN articles a USING (slug)
+                WHERE b.basis = 'annual' AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
+                GROUP BY 1, 2"""),
+            medians=self.rows("SELECT category, level, median_midpoint_yen, bands FROM salary_by_category_level"),
+            category_medians=self.rows(f"""
+                SELECT coalesce(a.category, '{none}'), CAST(median(b.midpoint_yen) AS BIGINT)
+                FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual' GROUP BY 1"""),
+        )
+
+
 @dataclass(frozen=True)
-class KnownFile(FileVersion):
-    """What the warehouse remembers of a seed file: the version last read, and its status."""
+class SalaryChartRows:
+    """Rows behind the report's salary charts (see `WarehouseReader.salary_chart`)."""
 
-    status: str = ""
-
-
-@dataclass(frozen=True)
-class KnownArticle:
-    slug: str
-    source_path: str
-    content_hash: str
-    is_current: bool
-
-
-@dataclass(frozen=True)
-class Ownership:
-    """Who provides each slug after this run, and what must change in the current tables."""
-
-    corpus: CorpusCheck
-    replace: dict[str, str]
-    """slug -> source path whose staged rows replace the slug's rows."""
-    remove: set[str]
-    """Slugs leaving the current tables (file deleted, or it now claims another slug)."""
-    keep_last_good: set[str]
-    """Slugs whose file is now broken: rows stay, `is_current` false."""
-    newly_broken: set[str]
-    """The subset of keep_last_good that was current before this run (report it loudly)."""
-    restored: set[str]
-    """Slugs kept as last known good before whose unchanged owner is fine again."""
-    reparse: list[str]
-    """Unchanged files that now own a slug but whose rows were never loaded (parse them, stage, retry)."""
-    statuses: dict[str, str]
-    """source path -> accepted | rejected | duplicate, for every present file."""
+    per_category: list[tuple[Any, ...]]
+    """(category, jobs with a drawable annual band)"""
+    bands: list[tuple[Any, ...]]
+    """(slug, title, category, is_current, level, level_label, min_yen, max_yen, min_open, max_open, raw)"""
+    level_jobs: list[tuple[Any, ...]]
+    """(category, level, jobs)"""
+    medians: list[tuple[Any, ...]]
+    """(category, level, median_midpoint_yen, bands) from `salary_by_category_level`"""
+    category_medians: list[tuple[Any, ...]]
+    """(category, median midpoint)"""
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    run_id: int
-    articles_loaded: int
-    articles_removed: int
-    kept_last_good: list[str]
-    newly_broken: list[str]
-    files_rejected: int
-    errors: int
-    warnings: int
+REPORT_TABLES = ("articles", "salary_bands", "related_job_links", "tags", "tools", "validation_issues",
+                 "runs", "files", "missing_articles", "salary_by_category_level")
 
 
-class WarehouseWriter:
-    """A load in progress on the `.next` copy. Obtain one from `open_writer`."""
+def as_reader(source: WarehouseReader | duckdb.DuckDBPyConnection) -> WarehouseReader:
+    """A WarehouseReader for a connection (or the reader itself)."""
+    return source if isinstance(source, WarehouseReader) else WarehouseReader(source)
+
+
+class WarehouseWriter(WarehouseReader):
+    """A load in progress on the `.next` copy. Obtain one from `open_writer`.
+
+    It reads the previous state for the load model (`jobpipeline.load_plan`), stages what the run
+    read, and writes the model's decisions; it decides nothing itself.
+    """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.path = path
         self.run_id = self._next_run_id()
-        self.copy_seconds = 0.0
-        """Seconds spent copying the live file (the price of copy-on-write)."""
-        self._staged_paths: set[str] = set()
         self._create_staging()
 
     # -- reading the previous state ---------------------------------------------------------
     def _next_run_id(self) -> int:
-        row = self.conn.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0]
-        return int(row[0]) if row else 1
+        return (self.last_run_id() or 0) + 1
 
     def known_files(self) -> dict[str, KnownFile]:
         """The `files` table: what the previous run read."""
-        return self._file_versions("files", "status")
+        names = schema.FILES.names_without("changed_run_id")
+        return {r[0]: _known_file(dict(zip(names, r, strict=True)))
+                for r in self.rows(f"SELECT {', '.join(names)} FROM files")}
 
-    def _file_versions(self, table: str, status: str) -> dict[str, KnownFile]:
-        rows = self.conn.execute(
-            "SELECT source_path, size, mtime_ns, content_hash, claimed_slug, slug_line, parse_ok, related_jobs, "
-            f"related_lines, {status} FROM {table}"
-        ).fetchall()
-        return {
-            r[0]: KnownFile(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), tuple(r[7] or ()),
-                            tuple(r[8] or ()), r[9])
-            for r in rows
-        }
+    def staged_files(self) -> dict[str, KnownFile]:
+        """Files read in this run so far."""
+        names = schema.STAGED_FILE_COLUMNS
+        return {r[0]: _known_file(dict(zip(names, r, strict=True)))
+                for r in self.rows(f"SELECT {', '.join(names)} FROM stg_files")}
 
     def known_articles(self) -> dict[str, KnownArticle]:
-        rows = self.conn.execute("SELECT slug, source_path, content_hash, is_current FROM articles").fetchall()
+        rows = self.rows("SELECT slug, source_path, content_hash, is_current FROM articles")
         return {r[0]: KnownArticle(r[0], r[1], r[2], bool(r[3])) for r in rows}
 
     # -- staging ------------------------------------------------------------------------------
     def _create_staging(self) -> None:
         for spec in schema.ARTICLE_TABLES:
-            columns = ", ".join(f"{c.name} {c.type}" for c in spec.columns if c.name != "run_id")
-            self.conn.execute(f"CREATE OR REPLACE TEMP TABLE stg_{spec.name} ({columns})")
-        self.conn.execute(
-            "CREATE OR REPLACE TEMP TABLE stg_files (source_path VARCHAR, size BIGINT, mtime_ns BIGINT, "
-            "content_hash VARCHAR, claimed_slug VARCHAR, slug_line INTEGER, parse_ok BOOLEAN, "
-            "related_jobs VARCHAR[], related_lines INTEGER[])"
-        )
-        self.conn.execute(
-            "CREATE OR REPLACE TEMP TABLE stg_findings (source_path VARCHAR, content_hash VARCHAR, line INTEGER, "
-            "slug VARCHAR, severity VARCHAR, code VARCHAR, field VARCHAR, message VARCHAR)"
-        )
-        self.conn.execute(
-            "CREATE OR REPLACE TEMP TABLE stg_touched (source_path VARCHAR, size BIGINT, mtime_ns BIGINT)"
-        )
+            self.conn.execute(f"CREATE OR REPLACE TEMP TABLE stg_{spec.name} ({spec.columns_ddl('run_id')})")
+        files = schema.FILES.columns_ddl("status", "changed_run_id")
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE stg_files ({files})")
+        findings = schema.FILE_FINDINGS.columns_ddl("run_id")
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE stg_findings ({findings})")
+        touched = ", ".join(f"{c.name} {c.type}" for c in schema.FILES.columns if c.name in schema.TOUCHED_COLUMNS)
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE stg_touched ({touched})")
 
     def stage(self, batch: Batch) -> None:
         """Keep a batch's rows in temp tables until ownership across the corpus is known."""
@@ -198,24 +355,15 @@ class WarehouseWriter:
                 self._insert_frame(f"stg_{name}", frame)
         hashes = {f.source_path: f.content_hash for f in batch.files}
         if batch.files:
+            names = schema.STAGED_FILE_COLUMNS
             self._insert_frame("stg_files", pl.DataFrame(
-                [{
-                    "source_path": f.source_path, "size": f.size, "mtime_ns": f.mtime_ns,
-                    "content_hash": f.content_hash, "claimed_slug": f.claimed_slug, "slug_line": f.slug_line,
-                    "parse_ok": f.parse_ok, "related_jobs": list(f.related_jobs),
-                    "related_lines": list(f.related_lines),
-                } for f in batch.files],
-                schema={"source_path": pl.Utf8, "size": pl.Int64, "mtime_ns": pl.Int64, "content_hash": pl.Utf8,
-                        "claimed_slug": pl.Utf8, "slug_line": pl.Int32, "parse_ok": pl.Boolean,
-                        "related_jobs": pl.List(pl.Utf8), "related_lines": pl.List(pl.Int32)},
-            ))
-            self._staged_paths.update(hashes)
+                [tuple(_plain(getattr(f, c)) for c in names) for f in batch.files],
+                schema=_frame_schema(schema.FILES, names), orient="row"))
         if batch.findings:
             self._insert_frame("stg_findings", _findings_frame(batch.findings, hashes))
         if batch.unchanged:
             self._insert_frame("stg_touched", pl.DataFrame(
-                batch.unchanged, schema={"source_path": pl.Utf8, "size": pl.Int64, "mtime_ns": pl.Int64},
-                orient="row"))
+                batch.unchanged, schema=_frame_schema(schema.FILES, schema.TOUCHED_COLUMNS), orient="row"))
 
     def _insert_frame(self, table: str, frame: pl.DataFrame) -> None:
         self.conn.register("_frame", frame.to_arrow())
@@ -224,134 +372,74 @@ class WarehouseWriter:
         finally:
             self.conn.unregister("_frame")
 
-    def staged_files(self) -> dict[str, KnownFile]:
-        """Files read in this run so far."""
-        return self._file_versions("stg_files", "''")
-
-    # -- deciding -------------------------------------------------------------------------------
-    def resolve(self, present: Sequence[str], known: dict[str, KnownFile],
-                check: Callable[..., CorpusCheck]) -> Ownership:
-        """Decide slug ownership across the corpus and what each current slug becomes."""
-        staged = self.staged_files()
-        state = {path: staged.get(path) or known[path] for path in present if path in staged or path in known}
-        entries = [
-            CorpusEntry(p, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line)
-            for p, f in state.items() if f.parse_ok and f.claimed_slug
-        ]
-        owners = check(entries).owners
-        articles = self.known_articles()
-        replace: dict[str, str] = {}
-        reparse: list[str] = []
-        restored: set[str] = set()
-        for slug, path in owners.items():
-            current = articles.get(slug)
-            if path in staged:
-                replace[slug] = path
-            elif current is not None and (current.source_path, current.content_hash) == (
-                path, state[path].content_hash):
-                if not current.is_current:
-                    restored.add(slug)
-            else:
-                reparse.append(path)
-        remove: set[str] = set()
-        keep: set[str] = set()
-        for slug, current in articles.items():
-            if slug in owners:
-                continue
-            now = state.get(current.source_path)
-            if now is not None and not now.parse_ok and now.claimed_slug in (None, slug):
-                keep.add(slug)
-            else:
-                remove.add(slug)
-        corpus = check(entries, also_known=keep)
-        losers = corpus.losers
-        statuses: dict[str, str] = {}
-        for path, f in state.items():
-            if path in losers:
-                statuses[path] = "duplicate"
-            elif f.parse_ok and owners.get(f.claimed_slug or "") == path:
-                statuses[path] = "accepted"
-            else:
-                statuses[path] = "rejected"
-        return Ownership(
-            corpus=corpus, replace=replace, remove=remove, keep_last_good=keep,
-            newly_broken={s for s in keep if articles[s].is_current}, restored=restored,
-            reparse=sorted(reparse), statuses=statuses,
-        )
-
-    # -- applying -------------------------------------------------------------------------------
-    def apply(self, ownership: Ownership, present: Sequence[str], deleted: Sequence[str],
-              discovery_findings: Sequence[Finding]) -> LoadResult:
-        """Write the run's changes into the current tables, history and validation report."""
+    # -- writing the model's decisions ------------------------------------------------------------
+    def apply(self, decision: LoadDecision) -> LoadResult:
+        """Write the run's changes into the current tables, history and validation report, in one transaction."""
         run = self.run_id
         conn = self.conn
+        ownership = decision.ownership
         conn.execute("BEGIN TRANSACTION")
         try:
             self._set_temp("tmp_replace", ["slug", "source_path"], list(ownership.replace.items()))
-            gone = sorted(set(ownership.replace) | ownership.remove)
-            self._set_temp("tmp_gone", ["slug"], [(s,) for s in gone])
-            # History first: it compares the old open rows with the new staged ones.
-            conn.execute(f"""
-                UPDATE salary_band_history h SET valid_to = {run}
-                WHERE valid_to IS NULL AND slug IN (SELECT slug FROM tmp_gone) AND NOT EXISTS (
-                  SELECT 1 FROM stg_salary_bands s JOIN tmp_replace r USING (slug, source_path)
-                  WHERE s.slug = h.slug AND s.ordinal = h.ordinal
-                    AND s.level IS NOT DISTINCT FROM h.level AND s.level_label IS NOT DISTINCT FROM h.level_label
-                    AND s.years_min IS NOT DISTINCT FROM h.years_min AND s.years_max IS NOT DISTINCT FROM h.years_max
-                    AND s.min_yen IS NOT DISTINCT FROM h.min_yen AND s.max_yen IS NOT DISTINCT FROM h.max_yen
-                    AND s.min_open = h.min_open AND s.max_open = h.max_open AND s.basis = h.basis
-                    AND s.raw = h.raw)""")
-            conn.execute(f"""
-                INSERT INTO salary_band_history
-                SELECT s.slug, s.ordinal, s.level, s.level_label, s.years_min, s.years_max, s.min_yen, s.max_yen,
-                       s.min_open, s.max_open, s.basis, s.raw, s.source_path, s.content_hash, {run}, NULL
-                FROM stg_salary_bands s JOIN tmp_replace r USING (slug, source_path)
-                WHERE NOT EXISTS (
-                  SELECT 1 FROM salary_band_history h WHERE h.valid_to IS NULL AND h.slug = s.slug
-                    AND h.ordinal = s.ordinal AND s.level IS NOT DISTINCT FROM h.level
-                    AND s.level_label IS NOT DISTINCT FROM h.level_label
-                    AND s.years_min IS NOT DISTINCT FROM h.years_min AND s.years_max IS NOT DISTINCT FROM h.years_max
-                    AND s.min_yen IS NOT DISTINCT FROM h.min_yen AND s.max_yen IS NOT DISTINCT FROM h.max_yen
-                    AND s.min_open = h.min_open AND s.max_open = h.max_open AND s.basis = h.basis
-                    AND s.raw = h.raw)""")
-            conn.execute(f"""
-                UPDATE article_history h SET valid_to = {run}
-                WHERE valid_to IS NULL AND slug IN (SELECT slug FROM tmp_gone) AND NOT EXISTS (
-                  SELECT 1 FROM tmp_replace r JOIN stg_articles s USING (slug, source_path)
-                  WHERE s.slug = h.slug AND s.content_hash = h.content_hash AND s.source_path = h.source_path)""")
-            conn.execute(f"""
-                INSERT INTO article_history
-                SELECT s.slug, s.title, s.category, s.source_path, s.content_hash, {run}, NULL
-                FROM stg_articles s JOIN tmp_replace r USING (slug, source_path)
-                WHERE NOT EXISTS (SELECT 1 FROM article_history h WHERE h.valid_to IS NULL AND h.slug = s.slug
-                                  AND h.content_hash = s.content_hash AND h.source_path = s.source_path)""")
+            self._set_temp("tmp_gone", ["slug"], [(s,) for s in ownership.gone])
+            self._close_and_open_history(run)
             checkpoint("in-transaction")
             for spec in schema.ARTICLE_TABLES:
                 conn.execute(f"DELETE FROM {spec.name} WHERE slug IN (SELECT slug FROM tmp_gone)")
-                columns = ", ".join(f"s.{c}" for c in spec.column_names if c != "run_id")
+                columns = ", ".join(f"s.{c}" for c in spec.names_without("run_id"))
                 conn.execute(
                     f"INSERT INTO {spec.name} BY NAME SELECT {columns}, {run} AS run_id "
                     f"FROM stg_{spec.name} s JOIN tmp_replace r USING (slug, source_path)"
                 )
-            if ownership.keep_last_good:
-                self._set_temp("tmp_keep", ["slug"], [(s,) for s in sorted(ownership.keep_last_good)])
-                conn.execute("UPDATE articles SET is_current = false WHERE slug IN (SELECT slug FROM tmp_keep)")
-            if ownership.restored:
-                self._set_temp("tmp_restored", ["slug"], [(s,) for s in sorted(ownership.restored)])
-                conn.execute("UPDATE articles SET is_current = true WHERE slug IN (SELECT slug FROM tmp_restored)")
-            self._apply_files(ownership, deleted)
-            counts = self._rebuild_validation_issues(ownership, present, discovery_findings)
+            for flag, slugs in ((False, ownership.keep_last_good), (True, ownership.restored)):
+                if slugs:
+                    self._set_temp("tmp_flag", ["slug"], [(s,) for s in sorted(slugs)])
+                    conn.execute(f"UPDATE articles SET is_current = {str(flag).lower()} "
+                                 "WHERE slug IN (SELECT slug FROM tmp_flag)")
+            self._apply_files(decision)
+            counts = self._rebuild_validation_issues(decision.findings)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        rejected = sum(1 for status in ownership.statuses.values() if status != "accepted")
         return LoadResult(
             run_id=run, articles_loaded=len(ownership.replace),
             articles_removed=len(ownership.remove), kept_last_good=sorted(ownership.keep_last_good),
-            newly_broken=sorted(ownership.newly_broken), files_rejected=rejected,
+            newly_broken=sorted(ownership.newly_broken), files_rejected=ownership.files_rejected,
             errors=counts[0], warnings=counts[1],
         )
+
+    def _close_and_open_history(self, run: int) -> None:
+        """Close the open history rows of slugs that change, open rows for new versions.
+
+        History first: it compares the old open rows with the new staged ones.
+        """
+        conn = self.conn
+        bands = schema.SALARY_BAND_HISTORY.names_without("valid_from", "valid_to")
+        conn.execute(f"""
+            UPDATE salary_band_history h SET valid_to = {run}
+            WHERE valid_to IS NULL AND slug IN (SELECT slug FROM tmp_gone) AND NOT EXISTS (
+              SELECT 1 FROM stg_salary_bands s JOIN tmp_replace r USING (slug, source_path)
+              WHERE s.slug = h.slug AND s.ordinal = h.ordinal AND {_band_unchanged("s", "h")})""")
+        conn.execute(f"""
+            INSERT INTO salary_band_history
+            SELECT {", ".join(f"s.{c}" for c in bands)}, {run}, NULL
+            FROM stg_salary_bands s JOIN tmp_replace r USING (slug, source_path)
+            WHERE NOT EXISTS (
+              SELECT 1 FROM salary_band_history h WHERE h.valid_to IS NULL AND h.slug = s.slug
+                AND h.ordinal = s.ordinal AND {_band_unchanged("s", "h")})""")
+        versions = schema.ARTICLE_HISTORY.names_without("valid_from", "valid_to")
+        conn.execute(f"""
+            UPDATE article_history h SET valid_to = {run}
+            WHERE valid_to IS NULL AND slug IN (SELECT slug FROM tmp_gone) AND NOT EXISTS (
+              SELECT 1 FROM tmp_replace r JOIN stg_articles s USING (slug, source_path)
+              WHERE s.slug = h.slug AND s.content_hash = h.content_hash AND s.source_path = h.source_path)""")
+        conn.execute(f"""
+            INSERT INTO article_history
+            SELECT {", ".join(f"s.{c}" for c in versions)}, {run}, NULL
+            FROM stg_articles s JOIN tmp_replace r USING (slug, source_path)
+            WHERE NOT EXISTS (SELECT 1 FROM article_history h WHERE h.valid_to IS NULL AND h.slug = s.slug
+                              AND h.content_hash = s.content_hash AND h.source_path = s.source_path)""")
 
     def _set_temp(self, name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} VARCHAR' for c in columns)})")
@@ -359,64 +447,43 @@ class WarehouseWriter:
             frame = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.Utf8), orient="row")
             self._insert_frame(name, frame)
 
-    def _apply_files(self, ownership: Ownership, deleted: Sequence[str]) -> None:
+    def _apply_files(self, decision: LoadDecision) -> None:
         conn, run = self.conn, self.run_id
-        self._set_temp("tmp_deleted", ["source_path"], [(p,) for p in deleted])
+        self._set_temp("tmp_deleted", ["source_path"], [(p,) for p in decision.deleted])
         conn.execute("DELETE FROM files WHERE source_path IN (SELECT source_path FROM tmp_deleted)")
         conn.execute("DELETE FROM files WHERE source_path IN (SELECT source_path FROM stg_files)")
-        conn.execute(f"""INSERT INTO files BY NAME SELECT *, 'rejected' AS status, {run} AS changed_run_id
+        conn.execute(f"""INSERT INTO files BY NAME SELECT *, '{STAGED_STATUS}' AS status, {run} AS changed_run_id
                          FROM stg_files""")
         conn.execute("""UPDATE files f SET size = t.size, mtime_ns = t.mtime_ns FROM stg_touched t
                         WHERE f.source_path = t.source_path""")
-        known_status = dict(conn.execute("SELECT source_path, status FROM files").fetchall())
-        changes = [(p, s) for p, s in ownership.statuses.items() if known_status.get(p) != s]
-        if changes:
-            self._set_temp("tmp_status", ["source_path", "status"], changes)
+        if decision.status_changes:
+            self._set_temp("tmp_status", ["source_path", "status"], list(decision.status_changes))
             conn.execute("""UPDATE files f SET status = t.status FROM tmp_status t
                             WHERE f.source_path = t.source_path""")
         conn.execute("""DELETE FROM file_findings WHERE source_path IN (SELECT source_path FROM tmp_deleted)
                         OR source_path IN (SELECT source_path FROM stg_files)""")
         conn.execute(f"INSERT INTO file_findings BY NAME SELECT *, {run} AS run_id FROM stg_findings")
 
-    def _rebuild_validation_issues(self, ownership: Ownership, present: Sequence[str],
-                                   discovery_findings: Sequence[Finding]) -> tuple[int, int]:
+    def _rebuild_validation_issues(self, extra: Sequence[Finding]) -> tuple[int, int]:
         conn, run = self.conn, self.run_id
-        extra = list(ownership.corpus.findings) + list(discovery_findings)
-        articles = self.known_articles()
-        for slug in sorted(ownership.keep_last_good):
-            article = articles[slug]
-            extra.append(Finding(
-                source_path=article.source_path, slug=slug, severity="warning", code="kept-last-known-good",
-                message=f"the file no longer reads, so `{slug}` keeps its last good version "
-                        f"(sha256 {article.content_hash[:12]}): fix the errors above to update it"))
         conn.execute("DELETE FROM validation_issues")
+        columns = schema.VALIDATION_ISSUES.names_without("run_id")
         conn.execute(f"""INSERT INTO validation_issues BY NAME
-                         SELECT {run} AS run_id, source_path, slug, severity, code, field, line, message,
-                                content_hash
-                         FROM file_findings""")
+                         SELECT {run} AS run_id, {", ".join(columns)} FROM file_findings""")
         if extra:
-            hashes = dict(conn.execute("SELECT source_path, content_hash FROM files").fetchall())
+            hashes = {str(r[0]): str(r[1]) for r in self.rows("SELECT source_path, content_hash FROM files")}
             frame = _findings_frame(extra, hashes)
             self._insert_frame("validation_issues", frame.with_columns(pl.lit(run, pl.Int32).alias("run_id")))
-        row = conn.execute("SELECT count(*) FILTER (WHERE severity = 'error'), "
-                           "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues").fetchall()[0]
-        assert row is not None
-        return int(row[0]), int(row[1])
+        errors, warnings = self.one("SELECT count(*) FILTER (WHERE severity = 'error'), "
+                                    "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues")
+        return int(errors), int(warnings)
 
-    def record_run(self, *, started_at: datetime, trigger: str, seeds_dir: str, counts: dict[str, int],
-                   load: LoadResult, stage_seconds: dict[str, float], flow_run_id: str | None) -> None:
-        status = "ok_with_rejections" if load.files_rejected else "ok"
-        self.conn.execute(
-            "INSERT INTO runs BY NAME SELECT ? AS run_id, ? AS started_at, ? AS finished_at, ? AS status, "
-            "? AS trigger, ? AS seeds_dir, ? AS files_seen, ? AS files_new, ? AS files_changed, "
-            "? AS files_unchanged, ? AS files_deleted, ? AS files_rejected, ? AS articles_loaded, "
-            "? AS articles_removed, ? AS articles_kept_last_good, ? AS errors, ? AS warnings, "
-            "? AS stage_seconds, ? AS flow_run_id",
-            [self.run_id, started_at, datetime.now(UTC), status, trigger, seeds_dir, counts["seen"],
-             counts["new"], counts["changed"], counts["unchanged"], counts["deleted"], load.files_rejected,
-             load.articles_loaded, load.articles_removed, len(load.kept_last_good), load.errors, load.warnings,
-             json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}), flow_run_id],
-        )
+    def record_run(self, row: dict[str, Any]) -> None:
+        """Insert this run's `runs` row; `row` holds every column but run_id and finished_at."""
+        values = {**row, "run_id": self.run_id, "finished_at": datetime.now(UTC)}
+        names = schema.RUNS.column_names
+        self.conn.execute(f"INSERT INTO runs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                          [values[name] for name in names])
 
     def enrich(self) -> dict[str, int]:
         """Rebuild the derived tables (related-job graph degrees, demand for missing articles).
@@ -427,21 +494,56 @@ class WarehouseWriter:
         """
         return rebuild_derived(self.conn)
 
-    def set_stage_seconds(self, stage_seconds: dict[str, float]) -> None:
+    def set_stage_seconds(self, stage_seconds: str) -> None:
         """Record the final per-stage timings (publishing ends after the runs row was written)."""
-        self.conn.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?",
-                          [json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}), self.run_id])
+        self.conn.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?", [stage_seconds, self.run_id])
+
+    def summary_findings(self, read_paths: set[str], limit: int) -> list[Finding]:
+        """The findings worth showing: errors anywhere, then those of the files this run read (at most `limit`).
+
+        Capped, so a 100,000-file corpus with a warning per file does not build 100,000 models.
+        """
+        self._set_temp("tmp_read", ["source_path"], [(p,) for p in sorted(read_paths)][:limit])
+        rows = self.rows(
+            "SELECT source_path, line, slug, severity, code, field, message FROM validation_issues "
+            "WHERE severity = 'error' OR source_path IN (SELECT source_path FROM tmp_read) "
+            f"ORDER BY severity, source_path, line NULLS FIRST, code LIMIT {limit}"
+        )
+        return [Finding(source_path=r[0], line=r[1], slug=r[2], severity=r[3], code=r[4], field=r[5], message=r[6])
+                for r in rows]
+
+
+def _known_file(values: dict[str, Any]) -> KnownFile:
+    return KnownFile(**{**values, "parse_ok": bool(values["parse_ok"]),
+                        "related_jobs": tuple(values["related_jobs"] or ()),
+                        "related_lines": tuple(values["related_lines"] or ()),
+                        "status": values.get("status") or ""})
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _frame_schema(spec: schema.TableSpec, names: Sequence[str]) -> dict[str, pl.DataType]:
+    full = schema.polars_schema(spec, without=())
+    return {name: full[name] for name in names}
 
 
 def _findings_frame(findings: Sequence[Finding], hashes: dict[str, str]) -> pl.DataFrame:
+    names = schema.STAGED_FINDING_COLUMNS
     return pl.DataFrame(
-        [{
-            "source_path": f.source_path, "content_hash": hashes.get(f.source_path), "line": f.line,
-            "slug": f.slug, "severity": f.severity, "code": f.code, "field": f.field, "message": f.message,
-        } for f in findings],
-        schema={"source_path": pl.Utf8, "content_hash": pl.Utf8, "line": pl.Int32, "slug": pl.Utf8,
-                "severity": pl.Utf8, "code": pl.Utf8, "field": pl.Utf8, "message": pl.Utf8},
+        [tuple(hashes.get(f.source_path) if c == "content_hash" else getattr(f, c) for c in names)
+         for f in findings],
+        schema=_frame_schema(schema.FILE_FINDINGS, names), orient="row",
     )
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
 
 
 # -- the writer's lifecycle: lock, copy, load, rename ---------------------------------------------
@@ -527,11 +629,9 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
     staging = next_path(path)
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a killed run's copy: the lock says nobody else owns it
-    started = time.perf_counter()
     try:
         if path.exists():
             shutil.copyfile(path, staging)
-        copy_seconds = time.perf_counter() - started
         conn = duckdb.connect(str(staging), config=connect_config(path.with_name(path.name + ".tmp")))
     except (OSError, duckdb.Error) as exc:
         staging.unlink(missing_ok=True)
@@ -540,9 +640,7 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
     try:
         _drop_legacy_views(conn)
         conn.execute(schema.ddl())
-        writer = WarehouseWriter(conn, path)
-        writer.copy_seconds = copy_seconds
-        yield writer
+        yield WarehouseWriter(conn, path)
         conn.execute("CHECKPOINT")
         conn.close()
         if staging.with_name(staging.name + ".wal").exists():

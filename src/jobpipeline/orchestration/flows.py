@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,29 +27,36 @@ from prefect.artifacts import (
 )
 from prefect.context import SyncClientContext
 from prefect.runtime import flow_run
-from prefect.task_runners import TaskRunner
 
 from jobpipeline.discover import seed_relative
-from jobpipeline.errors import ConfigurationError
+from jobpipeline.orchestration.dask import batch_task_runner
 from jobpipeline.orchestration.runner import PrefectRunner
-from jobpipeline.pipeline import Progress, RunOptions, RunSummary, ingest
-from jobpipeline.settings import LOCK_WAIT_SECONDS, get_settings
+from jobpipeline.pipeline import FindingsReady, Progress, RunOptions, RunSummary, ingest
+from jobpipeline.settings import LOCK_WAIT_SECONDS, Settings
 
-DEFAULT_SEEDS = "seeds"
-DEFAULT_WAREHOUSE = "warehouse/jobs.duckdb"
+DEFAULT_SEEDS = str(Settings.model_fields["seeds"].default)
+DEFAULT_WAREHOUSE = str(Settings.model_fields["warehouse"].default)
 
-_terminal_progress: ContextVar[Progress | None] = ContextVar("jobpipeline_terminal_progress", default=None)
-"""The caller's progress bar, for a flow run in the caller's process (flow parameters must be JSON)."""
+@dataclass(frozen=True)
+class Terminal:
+    """Callbacks of the caller, for a flow run in the caller's process (flow parameters must be JSON)."""
+
+    progress: Progress | None = None
+    findings: FindingsReady | None = None
+
+
+_terminal: ContextVar[Terminal | None] = ContextVar("jobpipeline_terminal", default=None)
 
 
 @contextmanager
-def terminal_progress(progress: Progress | None) -> Iterator[None]:
-    """Flow runs started inside this block report read progress to `progress` as well as to the UI."""
-    token = _terminal_progress.set(progress)
+def terminal(progress: Progress | None = None, findings: FindingsReady | None = None) -> Iterator[None]:
+    """Flow runs started inside this block report read progress (as well as to the UI) and their
+    findings, as soon as they are loaded, to the caller."""
+    token = _terminal.set(Terminal(progress, findings))
     try:
         yield
     finally:
-        _terminal_progress.reset(token)
+        _terminal.reset(token)
 
 
 @flow(name="jobpipeline-ingest", log_prints=True)
@@ -60,10 +67,15 @@ async def ingest_flow(
     csv: bool = False,
     wait_seconds: float = LOCK_WAIT_SECONDS,
     workers: int | None = None,
+    dask: str | None = None,
 ) -> dict[str, Any]:
-    """Discover, read (in parallel), validate, load and publish the whole seeds folder."""
+    """Discover, read (in parallel), validate, load and publish the whole seeds folder.
+
+    `dask`: read batches on the Dask scheduler at this address (`local` starts a local cluster);
+    None follows the `task_runner` setting.
+    """
     return await _run(RunOptions(seeds=Path(seeds), warehouse=Path(warehouse), trigger=trigger, csv=csv,
-                           wait_seconds=wait_seconds, workers=workers))
+                                 wait_seconds=wait_seconds, workers=workers), dask)
 
 
 @flow(name="jobpipeline-revalidate", log_prints=True)
@@ -83,15 +95,16 @@ async def revalidate_flow(
                                  wait_seconds=wait_seconds))
 
 
-async def _run(options: RunOptions) -> dict[str, Any]:
+async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
     options = replace(options, flow_run_id=str(flow_run.id) if flow_run.id else None)
-    progress = ProgressReport(_terminal_progress.get())
+    caller = _terminal.get() or Terminal()
+    progress = ProgressReport(caller.progress)
     # One sync client for the stage tasks: without it each sync task in an async flow opens its own
     # (a new connection and TLS context every time, ~40 ms each).
-    with SyncClientContext.get_or_create(), batch_task_runner() as batch_runner:
+    with SyncClientContext.get_or_create(), batch_task_runner(dask) as batch_runner:
         runner = PrefectRunner(options.workers, batch_runner=batch_runner)
         try:
-            summary = ingest(options, runner, progress=progress, on_wait=print)
+            summary = ingest(options, runner, progress=progress, on_wait=print, on_findings=caller.findings)
         finally:
             runner.close()
     await _artifacts(summary)
@@ -101,31 +114,6 @@ async def _run(options: RunOptions) -> dict[str, Any]:
         f"{summary.load.errors} errors, {summary.load.warnings} warnings"
     )
     return summary.record()
-
-
-@contextmanager
-def batch_task_runner() -> Iterator[TaskRunner[Any] | None]:
-    """Where read batches run, chosen by the `task_runner` setting (JOBPIPELINE_TASK_RUNNER):
-
-    - `local` (default): tasks in the flow process, each handing its batch to a process pool;
-    - `dask`: a Dask cluster (`pip install 'jobpipeline[dask]'`); JOBPIPELINE_DASK_ADDRESS names a
-      running scheduler, else a local cluster of JOBPIPELINE_DASK_WORKERS (2) workers is started.
-    Workers only return rows: the flow process alone writes the warehouse.
-    """
-    settings = get_settings()
-    if settings.task_runner == "local":
-        yield None
-        return
-    try:
-        from prefect_dask.task_runners import DaskTaskRunner
-    except ImportError:
-        raise ConfigurationError("JOBPIPELINE_TASK_RUNNER=dask needs prefect-dask: "
-                                 "uv sync --extra dask (or pip install 'jobpipeline[dask]')") from None
-    address = settings.dask_address
-    runner = (DaskTaskRunner(address=address) if address else
-              DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1}))
-    with runner:
-        yield runner
 
 
 class ProgressReport:

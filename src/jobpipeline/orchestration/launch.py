@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from jobpipeline.errors import FlowFailedError, JobpipelineError
 
 if TYPE_CHECKING:
     from jobpipeline.orchestration.server import Api
-    from jobpipeline.pipeline import Progress, RunOptions
+    from jobpipeline.pipeline import FindingsReady, Progress, RunOptions
 
 Say = Callable[[str], None]
 
@@ -63,34 +63,71 @@ def prefect_api(say: Say, *, start: bool = True) -> Iterator[Api]:
             os.environ["PREFECT_API_URL"] = previous
 
 
-def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None) -> dict[str, Any]:
+class FlowSession:
+    """Flow runs one after another in this process (a `watch` session) on one event loop that keeps
+    Prefect's clients: a new client costs a TLS context (~50 ms) and a connection, three per run."""
+
+    def __enter__(self) -> FlowSession:
+        import asyncio
+
+        from prefect.context import AsyncClientContext, SyncClientContext
+
+        self._stack = ExitStack()
+        self._stack.enter_context(SyncClientContext.get_or_create())
+        self.loop = self._stack.enter_context(asyncio.Runner())
+        self._clients = AsyncClientContext()
+        self.loop.run(self._clients.__aenter__())  # stays set in the runner's context for every later run
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.loop.run(self._clients.__aexit__(None, None, None))
+        finally:
+            self._stack.close()
+
+
+def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None, dask: str | None = None,
+                    session: FlowSession | None = None, on_findings: FindingsReady | None = None) -> dict[str, Any]:
     """Run the ingest flow (or the re-validation flow when `options.only_paths`) in this process and
-    return its record. Call it inside `prefect_api()`."""
+    return its record. Call it inside `prefect_api()`. `dask`: see `ingest_flow`; `on_findings`:
+    see `pipeline.ingest`."""
     import asyncio
 
-    from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow, terminal_progress
+    from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow, terminal
 
     async def call() -> Any:
-        if options.only_paths is not None:
-            return await revalidate_flow(
-                paths=sorted(options.only_paths), seeds=str(options.seeds), warehouse=str(options.warehouse),
-                trigger=options.trigger, wait_seconds=options.wait_seconds, return_state=True)
-        return await ingest_flow(
-            seeds=str(options.seeds), warehouse=str(options.warehouse), trigger=options.trigger,
-            csv=options.csv, wait_seconds=options.wait_seconds, workers=options.workers, return_state=True)
+        # Set inside the coroutine: a session's event loop runs it in the loop's own context.
+        with terminal(progress, on_findings):
+            if options.only_paths is not None:
+                return await revalidate_flow(
+                    paths=sorted(options.only_paths), seeds=str(options.seeds), warehouse=str(options.warehouse),
+                    trigger=options.trigger, wait_seconds=options.wait_seconds, return_state=True)
+            return await ingest_flow(
+                seeds=str(options.seeds), warehouse=str(options.warehouse), trigger=options.trigger,
+                csv=options.csv, wait_seconds=options.wait_seconds, workers=options.workers, dask=dask,
+                return_state=True)
 
-    with terminal_progress(progress):
-        state = asyncio.run(call())
+    state = session.loop.run(call()) if session is not None else asyncio.run(call())
     return flow_result(state, "ingest" if options.only_paths is None else "revalidate")
 
 
 def warm_up() -> None:
-    """Import what a flow run needs now, so a long-lived process (watch) pays for it before the
-    first save rather than on it."""
-    import prefect.flow_engine
-    import prefect.task_engine  # noqa: F401
+    """Pay now for what the first flow run in a long-lived process (watch, serve) would otherwise
+    pay on the first save: measured there, 0.7 s of the first run's 1.0 s to findings, in
+    Prefect's parameter serialization (it imports FastAPI's encoders), DuckDB's first connection,
+    Arrow, the reader's first article and the report's template."""
+    import duckdb
+    import fastapi.encoders  # noqa: F401
+    import pyarrow  # type: ignore[import-untyped]  # noqa: F401  (polars hands frames to DuckDB through Arrow)
 
     import jobpipeline.orchestration.flows  # noqa: F401
+    from jobpipeline.read import read_article
+    from jobpipeline.report import warm_templates
+
+    duckdb.connect(":memory:").close()
+    warm_templates()
+    read_article(b"---json\n{\"slug\": \"warm_up\", \"title\": \"t\"}\n---\n\n# t\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+, "warm-up.txt")
 
 
 def flow_result(state: Any, name: str) -> dict[str, Any]:

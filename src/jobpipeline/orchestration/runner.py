@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import queue
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -20,8 +20,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner
 
+from jobpipeline.batches import ReadTask, with_contents
 from jobpipeline.errors import JobpipelineError
-from jobpipeline.pipeline import SERIAL_BELOW, new_process_pool
+from jobpipeline.pipeline import new_process_pool
+from jobpipeline.windowing import runs_serially, window_size, windowed
 
 T = TypeVar("T")
 B = TypeVar("B")
@@ -75,11 +77,12 @@ class PrefectRunner:
             runner = self.batch_runner
 
             def submit(item: B) -> PrefectFuture[R]:
-                future: PrefectFuture[R] = runner.submit(remote, parameters={parameter: item})
+                # Workers may run where the seeds folder is not: send the bytes, read here.
+                sent = with_contents(item) if isinstance(item, ReadTask) else item
+                future: PrefectFuture[R] = runner.submit(remote, parameters={parameter: sent})
                 return future
         else:
-            files = sum(len(getattr(item, "items", ())) for item in items)
-            pool = self._get_pool() if self.workers > 1 and files >= SERIAL_BELOW and len(items) > 1 else None
+            pool = None if runs_serially(items, self.workers) else self._get_pool()
             local = task(name=f"{name}-batch", cache_policy=NO_CACHE)(_call_in_pool)
             sink: queue.SimpleQueue[R] = queue.SimpleQueue()
 
@@ -87,15 +90,10 @@ class PrefectRunner:
                 future: PrefectFuture[R] = local.submit(pool, fn, item, sink)  # type: ignore[assignment]
                 return future
 
-        # A bounded window of batches in flight keeps memory flat on big corpora.
-        window = max(2, self.workers * 2)
-        pending: list[PrefectFuture[R]] = []
-        todo = list(items)
-        while todo or pending:
-            while todo and len(pending) < window:
-                pending.append(submit(todo.pop(0)))
-            finished = next(iter(as_completed(pending)))
-            pending.remove(finished)
+        def next_done(pending: Collection[PrefectFuture[R]]) -> PrefectFuture[R]:
+            return next(iter(as_completed(list(pending))))
+
+        for finished in windowed(items, submit, next_done, window_size(self.workers)):
             result = finished.result()  # raises the batch's error, if any
             yield sink.get_nowait() if self.batch_runner is None else result
 

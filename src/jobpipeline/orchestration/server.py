@@ -105,7 +105,8 @@ def resolve_api(say: Say, *, start: bool = True) -> Api:
         return Api(running.api_url, "managed")
     if not start:
         return Api(None, "none")
-    return Api(ensure_server(prefect_home(), say).api_url, "started")
+    managed, started = ensure_server(prefect_home(), say)
+    return Api(managed.api_url, "started" if started else "managed")
 
 
 def read_state(home: Path) -> ManagedServer | None:
@@ -173,8 +174,8 @@ def free_port(host: str = HOST) -> int:
         return int(probe.getsockname()[1])
 
 
-def ensure_server(home: Path, say: Say, *, port: int | None = None) -> ManagedServer:
-    """Reuse the managed server of `home`, or start one and wait until it answers.
+def ensure_server(home: Path, say: Say, *, port: int | None = None) -> tuple[ManagedServer, bool]:
+    """Reuse the managed server of `home`, or start one and wait until it answers; True if started.
 
     Serialized by a file lock: a second command that arrives while the first is starting the
     server waits for it and then reuses it.
@@ -183,9 +184,9 @@ def ensure_server(home: Path, say: Say, *, port: int | None = None) -> ManagedSe
         state = read_state(home)
         if state is not None and _alive(state.pid):
             if _wait_healthy(state, timeout=get_settings().server_start_timeout, process=None):
-                return state
+                return state, False
             _terminate(state.pid)  # alive but never answered: replace it
-        return _start(home, say, port)
+        return _start(home, say, port), True
 
 
 def _start(home: Path, say: Say, port: int | None) -> ManagedServer:

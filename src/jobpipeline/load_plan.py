@@ -1,0 +1,315 @@
+"""The rules of a load, with no I/O: what changed, who owns each slug, what is kept, what leaves.
+
+The warehouse edge reads its state into these values (`KnownFile`, `KnownArticle`), the read
+stage adds what it staged, and these functions decide; the edge then writes the decisions. Every
+rule here has a table-driven test in tests/test_load_plan.py.
+
+- **Change plan** (`plan_changes`): a discovered file is new, suspect (size or mtime moved: read it
+  and compare hashes), unchanged or deleted. A re-validation of given paths looks at those alone.
+- **Slug ownership** (`decide`): the earliest path among readable files claiming a slug owns it;
+  later claimants are duplicates (`validate.check_corpus`).
+- **Last known good**: a slug whose file now fails to read (and does not claim another slug) keeps
+  its rows with `is_current` false; when the unchanged file reads again it is restored.
+- **Deletions**: a slug nobody owns any more and that is not kept leaves the current tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jobpipeline.discover import SeedFile
+from jobpipeline.models import Finding
+from jobpipeline.rows import FileVersion
+from jobpipeline.validate import CorpusCheck, CorpusEntry, check_corpus
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+STAGED_STATUS = REJECTED
+"""The status a freshly read file is written with until `decide` says otherwise."""
+
+
+@dataclass(frozen=True)
+class KnownFile(FileVersion):
+    """What the warehouse remembers of a seed file: the version last read, and its status."""
+
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """An article in the current tables: which file version provides it, and whether that file reads."""
+
+    slug: str
+    source_path: str
+    content_hash: str
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    """What discovery found, compared with what the warehouse remembers."""
+
+    present: list[str]
+    new: list[str]
+    suspect: list[str]
+    """Known files whose size or mtime changed: read and hash them to know."""
+    unchanged: list[str]
+    deleted: list[str]
+
+    @property
+    def to_read(self) -> list[str]:
+        return sorted(self.new + self.suspect)
+
+
+def plan_changes(
+    files: Sequence[SeedFile], known: Mapping[str, FileVersion], only: set[str] | None = None
+) -> ChangePlan:
+    """Compare discovered files with the warehouse's `files` table (size + mtime fast path).
+
+    With `only` (re-validation of given paths), other files count as unchanged without a look.
+    """
+    present: list[str] = []
+    new: list[str] = []
+    suspect: list[str] = []
+    unchanged: list[str] = []
+    for f in files:
+        previous = known.get(f.path)
+        if only is not None and f.path not in only:
+            if previous is not None:  # a new file outside `only` waits for the next full run
+                present.append(f.path)
+                unchanged.append(f.path)
+            continue
+        present.append(f.path)
+        if previous is None:
+            new.append(f.path)
+        elif previous.size != f.size or previous.mtime_ns != f.mtime_ns:
+            suspect.append(f.path)
+        else:
+            unchanged.append(f.path)
+    present_set = set(present)
+    deleted = sorted(p for p in known if p not in present_set and (only is None or p in only))
+    if only is not None:
+        # Files outside `only` that vanished are still present as far as this re-validation knows.
+        present = sorted(present_set | {p for p in known if p not in present_set and p not in only})
+    return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted)
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who provides each slug after this run, and what must change in the current tables."""
+
+    corpus: CorpusCheck
+    replace: dict[str, str]
+    """slug -> source path whose staged rows replace the slug's rows."""
+    remove: set[str]
+    """Slugs leaving the current tables (file deleted, or it now claims another slug)."""
+    keep_last_good: set[str]
+    """Slugs whose file is now broken: rows stay, `is_current` false."""
+    newly_broken: set[str]
+    """The subset of keep_last_good that was current before this run (report it loudly)."""
+    restored: set[str]
+    """Slugs kept as last known good before whose unchanged owner is fine again."""
+    reparse: list[str]
+    """Unchanged files that now own a slug but whose rows were never loaded (parse them, stage, retry)."""
+    statuses: dict[str, str]
+    """source path -> accepted | rejected | duplicate, for every present file."""
+
+    @property
+    def gone(self) -> list[str]:
+        """Slugs whose current rows are deleted: replaced by staged rows, or removed."""
+        return sorted(set(self.replace) | self.remove)
+
+    @property
+    def files_rejected(self) -> int:
+        return sum(1 for status in self.statuses.values() if status != ACCEPTED)
+
+
+def decide(
+    present: Iterable[str],
+    known: Mapping[str, FileVersion],
+    staged: Mapping[str, FileVersion],
+    articles: Mapping[str, KnownArticle],
+    check: Callable[..., CorpusCheck] = check_corpus,
+) -> Ownership:
+    """Decide slug ownership across the corpus and what each current slug becomes.
+
+    `known` is what the warehouse remembered before this run, `staged` what this run read (it wins),
+    `articles` the current articles table.
+    """
+    state = {path: staged.get(path) or known[path] for path in present if path in staged or path in known}
+    entries = [
+        CorpusEntry(p, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line)
+        for p, f in state.items()
+        if f.parse_ok and f.claimed_slug
+    ]
+    owners = check(entries).owners
+    replace: dict[str, str] = {}
+    reparse: list[str] = []
+    restored: set[str] = set()
+    for slug, path in owners.items():
+        current = articles.get(slug)
+        if path in staged:
+            replace[slug] = path
+        elif current is not None and (current.source_path, current.content_hash) == (path, state[path].content_hash):
+            if not current.is_current:
+                restored.add(slug)
+        else:
+            reparse.append(path)
+    remove: set[str] = set()
+    keep: set[str] = set()
+    for slug, current in articles.items():
+        if slug in owners:
+            continue
+        now = state.get(current.source_path)
+        if now is not None and not now.parse_ok and now.claimed_slug in (None, slug):
+            keep.add(slug)
+        else:
+            remove.add(slug)
+    corpus = check(entries, also_known=keep)
+    losers = corpus.losers
+    statuses: dict[str, str] = {}
+    for path, f in state.items():
+        if path in losers:
+            statuses[path] = DUPLICATE
+        elif f.parse_ok and owners.get(f.claimed_slug or "") == path:
+            statuses[path] = ACCEPTED
+        else:
+            statuses[path] = REJECTED
+    return Ownership(
+        corpus=corpus,
+        replace=replace,
+        remove=remove,
+        keep_last_good=keep,
+        newly_broken={s for s in keep if articles[s].is_current},
+        restored=restored,
+        reparse=sorted(reparse),
+        statuses=statuses,
+    )
+
+
+def status_changes(
+    ownership: Ownership, known: Mapping[str, KnownFile], staged: Iterable[str]
+) -> list[tuple[str, str]]:
+    """(path, status) for every file whose status as written differs from the decided one.
+
+    Staged files are written as STAGED_STATUS; the others keep the status the warehouse had.
+    """
+    fresh = set(staged)
+    written = {
+        p: STAGED_STATUS if p in fresh else (known[p].status if p in known else None) for p in ownership.statuses
+    }
+    return [(p, s) for p, s in ownership.statuses.items() if written[p] != s]
+
+
+def kept_findings(keep_last_good: Iterable[str], articles: Mapping[str, KnownArticle]) -> list[Finding]:
+    """The `kept-last-known-good` notice of each slug served from its last good version."""
+    findings: list[Finding] = []
+    for slug in sorted(keep_last_good):
+        article = articles[slug]
+        findings.append(
+            Finding(
+                source_path=article.source_path,
+                slug=slug,
+                severity="warning",
+                code="kept-last-known-good",
+                message=f"the file no longer reads, so `{slug}` keeps its last good version "
+                f"(sha256 {article.content_hash[:12]}): fix the errors above to update it",
+            )
+        )
+    return findings
+
+
+@dataclass(frozen=True)
+class LoadDecision:
+    """Everything the warehouse writes for a run, decided before it writes anything."""
+
+    ownership: Ownership
+    deleted: list[str]
+    """Files gone since the last run: their `files` row and findings leave."""
+    status_changes: list[tuple[str, str]]
+    """(path, status) of files whose status changes."""
+    findings: list[Finding]
+    """Findings beyond each file's own: corpus-wide, discovery, and last-known-good notices."""
+
+
+def plan_load(
+    ownership: Ownership,
+    deleted: Sequence[str],
+    known: Mapping[str, KnownFile],
+    staged: Iterable[str],
+    articles: Mapping[str, KnownArticle],
+    discovery_findings: Sequence[Finding],
+) -> LoadDecision:
+    """The full decision of a load, from the ownership decided over the corpus."""
+    return LoadDecision(
+        ownership=ownership,
+        deleted=list(deleted),
+        status_changes=status_changes(ownership, known, staged),
+        findings=[*ownership.corpus.findings, *discovery_findings, *kept_findings(ownership.keep_last_good, articles)],
+    )
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load wrote: the counts a run reports and records."""
+
+    run_id: int
+    articles_loaded: int
+    articles_removed: int
+    kept_last_good: list[str]
+    newly_broken: list[str]
+    files_rejected: int
+    errors: int
+    warnings: int
+
+
+def run_status(files_rejected: int) -> str:
+    """`runs.status`: ok, or ok_with_rejections when any file was rejected."""
+    return "ok_with_rejections" if files_rejected else "ok"
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """What the change plan and the read found, as the `runs` row and the summary count them."""
+
+    seen: int
+    new: int
+    changed: int
+    unchanged: int
+    deleted: int
+
+
+def run_counts(plan: ChangePlan, seen: int, touched: int) -> RunCounts:
+    """Counts of a run: `touched` files were suspect but hashed to the bytes already loaded."""
+    return RunCounts(
+        seen=seen,
+        new=len(plan.new),
+        changed=len(plan.to_read) - touched,
+        unchanged=len(plan.unchanged) + touched,
+        deleted=len(plan.deleted),
+    )
+
+
+def run_row(counts: RunCounts, load: LoadResult, **fields: Any) -> dict[str, Any]:
+    """The `runs` row of a run (without run_id and finished_at, stamped when it is written).
+
+    `fields` are started_at, trigger, seeds_dir, stage_seconds and flow_run_id.
+    """
+    return {
+        **fields,
+        "status": run_status(load.files_rejected),
+        "files_seen": counts.seen,
+        "files_new": counts.new,
+        "files_changed": counts.changed,
+        "files_unchanged": counts.unchanged,
+        "files_deleted": counts.deleted,
+        "files_rejected": load.files_rejected,
+        "articles_loaded": load.articles_loaded,
+        "articles_removed": load.articles_removed,
+        "articles_kept_last_good": len(load.kept_last_good),
+        "errors": load.errors,
+        "warnings": load.warnings,
+    }

@@ -1,0 +1,52 @@
+"""Where read batches run under Prefect: in the flow's process pool, or on a Dask cluster.
+
+Dask workers receive each file's bytes with its batch (`batches.with_contents`), so they need
+no copy of the seeds folder, and they report their task runs to the flow's own Prefect server:
+the flow gives every worker its API URL, where a worker with none would start a temporary
+server of its own (~10 s each, and its task runs would never reach the flow's UI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from jobpipeline.errors import ConfigurationError
+from jobpipeline.settings import get_settings
+
+LOCAL_CLUSTER = "local"
+
+
+@contextmanager
+def batch_task_runner(dask: str | None = None) -> Iterator[Any]:
+    """The task runner for read batches: None (the flow's own process pool) or a DaskTaskRunner.
+
+    `dask` (an address, or `local`) overrides the `task_runner` / `dask_address` settings: with
+    neither, batches stay local; `local` or no address starts a local cluster of `dask_workers`.
+    """
+    settings = get_settings()
+    if dask is None and settings.task_runner == "local":
+        yield None
+        return
+    try:
+        from prefect_dask.task_runners import DaskTaskRunner
+    except ImportError:
+        raise ConfigurationError("Dask read batches need prefect-dask: uv sync --extra dask "
+                                 "(or pip install 'jobpipeline[dask]')") from None
+    address = dask if dask is not None else settings.dask_address
+    runner = (DaskTaskRunner(address=address) if address and address != LOCAL_CLUSTER else
+              DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1}))
+    with runner:
+        _report_to_this_server(runner)
+        yield runner
+
+
+def _report_to_this_server(runner: Any) -> None:
+    from prefect.settings import get_current_settings
+
+    from jobpipeline.orchestration.dask_plugin import PrefectApiPlugin
+
+    url = get_current_settings().api.url
+    if url:
+        runner.client.register_plugin(PrefectApiPlugin(str(url)), name=PrefectApiPlugin.name)

@@ -1,0 +1,128 @@
+"""Rule 6, warnings: what an editor should check, each message quoting the cell and giving the fix."""
+
+from __future__ import annotations
+
+from jobpipeline.salary._model import PLAUSIBLE_YEN, Band, SalaryWarning, State, Tok
+
+
+def run(state: State) -> None:
+    """Collect the warnings for the chosen band (or for the lack of one), in a stable order."""
+    quoted = quote(state.raw)
+    warns = state.warnings
+    if state.unit_unknown:
+        warns.append(
+            SalaryWarning(
+                code="salary-unit-unknown",
+                message=(
+                    f"The column unit {state.unit!r} for {quoted} is not a yen unit (円, 千円, 万円, 億円); "
+                    "write the header unit as e.g. `年収 (万円)`."
+                ),
+            )
+        )
+    chosen = state.chosen
+    if chosen is None:
+        warns.append(_no_figure(quoted, state.tokens))
+        return
+    if chosen.unit_assumed:
+        warns.append(
+            SalaryWarning(
+                code="salary-unit-assumed",
+                message=(
+                    f"No unit in {quoted} or its column header, so the figures were read as yen; "
+                    "add a unit to the cell (e.g. `450〜700万円`) or to the header (e.g. `年収 (万円)`)."
+                ),
+            )
+        )
+    warns.extend(_ambiguous(quoted, state))
+    if chosen.min_yen is not None and chosen.max_yen is not None and chosen.min_yen > chosen.max_yen:
+        warns.append(
+            SalaryWarning(
+                code="salary-min-gt-max",
+                message=(
+                    f"Lower bound {chosen.min_yen:,} yen exceeds upper bound {chosen.max_yen:,} yen "
+                    f"in {quoted}; write the smaller figure first (e.g. `450〜700`)."
+                ),
+            )
+        )
+    implausible = _implausible(quoted, state)
+    if implausible is not None:
+        warns.append(implausible)
+
+
+def quote(text: str) -> str:
+    """The text in 「」, on one line, cut at 60 characters."""
+    flat = " ".join(text.split())
+    return f"「{flat[:60]}…」" if len(flat) > 60 else f"「{flat}」"
+
+
+def fmt_band(band: Band) -> str:
+    """`450,000–700,000 yen (annual)`: a band for a message."""
+    low = f"{band.min_yen:,}" if band.min_yen is not None else "…"
+    high = f"{band.max_yen:,}" if band.max_yen is not None else "…"
+    span = low if band.min_yen == band.max_yen else f"{low}–{high}"
+    return f"{span} yen ({band.basis or 'no basis word'})"
+
+
+def _no_figure(quoted: str, tokens: list[Tok]) -> SalaryWarning:
+    detail = (
+        "only figures that are not the pay (counts, hours, ages, bonuses, allowances, example pay)"
+        if any(t.kind == "fig" for t in tokens)
+        else "no salary figure"
+    )
+    return SalaryWarning(
+        code="salary-no-figure",
+        message=(
+            f"Found {detail} in {quoted}; write the pay as a figure with its unit "
+            "(e.g. `450〜700万円`, `月給25万円〜`) or leave the cell empty if undisclosed."
+        ),
+    )
+
+
+def _ambiguous(quoted: str, state: State) -> list[SalaryWarning]:
+    chosen = state.chosen
+    assert chosen is not None
+    found: list[SalaryWarning] = []
+    if len(state.distinct) > 1:
+        others = "; ".join(fmt_band(b) for b in state.distinct[1:4])
+        found.append(
+            SalaryWarning(
+                code="salary-ambiguous",
+                message=(
+                    f"{quoted} holds several pay figures; used {fmt_band(chosen)} over {others}. "
+                    "Keep one pay figure per cell, or label the others (e.g. 年収例, 賞与) so they are "
+                    "skipped."
+                ),
+            )
+        )
+    if chosen.basis_options:
+        options = ", ".join(chosen.basis_options)
+        found.append(
+            SalaryWarning(
+                code="salary-ambiguous",
+                message=(
+                    f"{quoted} names several pay bases ({options}) for the same figure; used {state.basis}. "
+                    "Keep one basis word (年収, 月給, 時給, 日給) next to each figure."
+                ),
+            )
+        )
+    return found
+
+
+def _implausible(quoted: str, state: State) -> SalaryWarning | None:
+    chosen = state.chosen
+    assert chosen is not None
+    low, high = PLAUSIBLE_YEN[state.basis]
+    bounds = dict.fromkeys(v for v in (chosen.min_yen, chosen.max_yen) if v is not None)
+    outside = [v for v in bounds if not low <= v <= high]
+    if not outside:
+        return None
+    figures = " and ".join(f"{v:,}" for v in outside)
+    verb = "are" if len(outside) > 1 else "is"
+    return SalaryWarning(
+        code="salary-implausible",
+        message=(
+            f"{figures} yen from {quoted} {verb} outside the plausible {state.basis} range "
+            f"{low:,}–{high:,} yen; check the unit (円/千円/万円) and the basis word "
+            "(年収/月給/時給/日給) in the cell or its column header."
+        ),
+    )

@@ -1,0 +1,130 @@
+"""The managed Prefect server: started once for concurrent commands, reused, stopped with nothing left."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_article
+from helpers import rows
+
+from jobpipeline.orchestration import server
+
+
+def jobpipeline(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jobpipeline.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def processes_with_home(home: Path) -> list[int]:
+    """Pids of live processes whose environment names this PREFECT_HOME."""
+    found = []
+    marker = f"PREFECT_HOME={home}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ.split(b"\0") and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.slow
+def test_lifecycle_one_server_for_concurrent_starts(tmp_path: Path, seeds_dir: Path,
+                                                    write_seed: Callable[..., Path]) -> None:
+    """Two commands starting at once end with one server (on a free port when the preferred one is
+    taken, which they say); a run reuses it and is recorded there; `server stop` leaves no process."""
+    home = tmp_path / "prefect-home"
+    env = {key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL",)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        wanted = taken.getsockname()[1]
+        env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(wanted)})
+        starts = [subprocess.Popen([sys.executable, "-m", "jobpipeline.cli", "server", "start"], cwd=ROOT, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        outputs = [start.communicate(timeout=120)[0] for start in starts]
+    try:
+        assert all(start.returncode == 0 for start in starts), outputs
+        started = [out for out in outputs if "started a Prefect server" in out]
+        assert len(started) == 1, outputs
+        assert f"port {wanted} is taken" in started[0]
+        assert "jobpipeline server stop" in started[0]
+        state = server.read_state(home)
+        assert state is not None and state.port != wanted
+        assert any(f"already running: UI at {state.ui_url}" in out for out in outputs), outputs
+        assert len([pid for pid in processes_with_home(home) if pid == state.pid]) == 1
+
+        status = jobpipeline("server", "status", env=env)
+        assert status.returncode == 0 and "answering" in status.stdout
+
+        write_seed("a.txt", make_article("alpha"))
+        warehouse = tmp_path / "wh" / "jobs.duckdb"
+        run = jobpipeline("run", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "--format", "json", env=env)
+        assert run.returncode == 0, run.stderr
+        assert "started a Prefect server" not in run.stderr  # reused
+        assert json.loads(run.stdout)["articles_loaded"] == 1
+        [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs")
+        assert flow_run_id
+    finally:
+        stop = jobpipeline("server", "stop", env=env)
+    assert stop.returncode == 0 and "stopped the Prefect server" in stop.stdout, stop.stdout + stop.stderr
+    assert processes_with_home(home) == []
+    assert server.read_state(home) is None
+    again = jobpipeline("server", "status", env=env)
+    assert again.returncode == 1 and "no managed Prefect server" in again.stdout
+
+
+def test_commands_that_run_no_flow_import_no_prefect(tmp_path: Path, seeds_dir: Path,
+                                                      write_seed: Callable[..., Path]) -> None:
+    """query, tables, validate, salary and report do not pay for importing Prefect."""
+    from helpers import run_local
+
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    code = """
+import sys
+from typer.testing import CliRunner
+from jobpipeline.cli import app
+wh, seeds = sys.argv[1], sys.argv[2]
+for args in (["query", "--warehouse", wh, "SELECT 1"], ["tables", "--warehouse", wh],
+             ["validate", "--seeds", seeds], ["salary", "450〜700", "--unit", "万円"],
+             ["report", "--warehouse", wh]):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, (args, result.output)
+    assert "prefect" not in sys.modules, args
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code, str(warehouse), str(seeds_dir)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+def test_configured_server_that_does_not_answer_is_one_line(tmp_path: Path, seeds_dir: Path) -> None:
+    """A PREFECT_API_URL nobody answers at stops the run before any work, saying what to do."""
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{server.free_port()}/api"}
+    result = jobpipeline("run", "--seeds", str(seeds_dir), "--warehouse", str(tmp_path / "w.duckdb"), env=env)
+    assert result.returncode == 2
+    assert "does not answer" in result.stderr and "prefect config unset PREFECT_API_URL" in result.stderr
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_ephemeral_setting_starts_no_background_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JOBPIPELINE_PREFECT_SERVER=ephemeral leaves the API to Prefect's temporary in-process server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.setenv("JOBPIPELINE_PREFECT_SERVER", "ephemeral")
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # as if no server were configured
+        api = server.resolve_api(lambda line: None)
+    assert (api.url, api.source) == (None, "ephemeral")
