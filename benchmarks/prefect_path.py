@@ -681,7 +681,7 @@ def main() -> None:
     if args.from_json:
         write(Results(**json.loads(args.from_json.read_text(encoding="utf-8"))), args.output, args.no_write)
         return
-    # SIGTERM (and SIGINT, which a shell's background job ignores) end the run through the finally below,
+    # SIGTERM ends the run through the finally below (a shell's background job ignores SIGINT),
     # so every server it started is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     mode = detect_mode() if args.server_mode == "auto" else args.server_mode
