@@ -623,8 +623,9 @@ def render(r: Results) -> str:
         "(parsing in the pipeline's process), `articles` merged on `slug` with its child rows nested (dlt's",
         "child tables), a DuckDB destination, dlt's defaults otherwise. Both one-edit reruns append a paragraph to",
         "the same file; each side has its own copy of the corpus. `watch` and `serve` run on the bundled seeds;",
-        "the save figures include the watcher's default 400 ms debounce, and the warehouse is polled read-only",
-        "every 50 ms. Commands run as `python -m jobpipeline.cli` (no `uv run` in front).",
+        "the save figures include the watcher's wait for a burst of saves to end (50 ms of quiet, at most the",
+        "400 ms `--debounce-ms`), and the warehouse is polled read-only every 50 ms. Commands run as",
+        "`python -m jobpipeline.cli` (no `uv run` in front, which adds its own check of the environment).",
         *(f"Note: {note.rstrip('.')}." for note in r.notes),
         END,
     ]
