@@ -7,6 +7,9 @@ Everything is measured from outside with public tools: wall time with time.perf_
     uv run python benchmarks/run.py            # 1k and 10k
     uv run python benchmarks/run.py --full     # and 100k (about 4 GB of corpus on disk)
     uv run python benchmarks/run.py --sizes 1000 --no-server
+
+Prefect's own costs (first run, warm server, watch, serve) and the dlt peer are benchmarks/prefect_path.py's;
+this script carries its section of docs/benchmarks.md over unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -27,6 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from jobpipeline.pipeline import STAGES
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from prefect_path import existing_section, machine
+from watch_latency import stop_managed_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "benchmarks" / "corpus"
@@ -261,30 +267,8 @@ def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool, floor:
     return result
 
 
-def flow_call_cost(env: dict[str, str], work: Path) -> tuple[float, float, float]:
-    """Inside one process: seconds to import the flows, the first ingest flow call and a later one
-    (empty seeds folder). A served deployment or a `watch` session pays only the later figure."""
-    empty = work / "empty-seeds"
-    empty.mkdir(exist_ok=True)
-    code = r"""
-import sys, time
-t = time.perf_counter()
-from flows.ingest import ingest_flow
-imported = time.perf_counter() - t
-calls = []
-for attempt in range(3):
-    t = time.perf_counter()
-    ingest_flow(seeds=sys.argv[1], warehouse=sys.argv[2] + f"/w{attempt}/jobs.duckdb")
-    calls.append(time.perf_counter() - t)
-print(imported, calls[0], min(calls[1:]))
-"""
-    out = subprocess.run([sys.executable, "-c", code, str(empty), str(work / "flowcall")], cwd=ROOT,
-                         env={**os.environ, **env}, capture_output=True, text=True, check=True)
-    imported, first, later = (float(x) for x in out.stdout.split()[-3:])
-    return imported, first, later
-
-
 def fixed_cost(env: dict[str, str], work: Path) -> float:
+    """Best of two runs on an empty seeds folder: what every run pays before it reads a file."""
     empty = work / "empty-seeds"
     empty.mkdir(exist_ok=True)
     times = []
@@ -296,41 +280,18 @@ def fixed_cost(env: dict[str, str], work: Path) -> float:
 
 
 # -- report -----------------------------------------------------------------------------------------------
-def machine() -> str:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-               platform.processor())
-    return f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {platform.python_version()}"
-
-
-def render(results: list[SizeResult], fixed_server: float | None, fixed_ephemeral: float | None, mode: str,
-           flow_calls: dict[str, tuple[float, float, float]]) -> str:
-    fixed = fixed_server if fixed_server is not None else fixed_ephemeral or 0.0
+def render(results: list[SizeResult], fixed: float, mode: str, prefect_section: str | None) -> str:
     lines = [
         "# Benchmarks",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()} by `benchmarks/run.py` ({mode}).",
         "Corpora are `jobpipeline synth` output (seed 1, ~39 KB per article, 2% broken files).",
         "",
-        "## Prefect's fixed cost (a run on an empty seeds folder, end to end)",
-        "",
-        "| setting | seconds |",
-        "|---|---|",
-    ]
-    if fixed_server is not None:
-        lines.append(f"| against a running Prefect server (`PREFECT_API_URL` set) | {fixed_server:.2f} |")
-    if fixed_ephemeral is not None:
-        lines.append(f"| no `PREFECT_API_URL` (Prefect starts a temporary server) | {fixed_ephemeral:.2f} |")
-    if flow_calls:
-        lines += ["", "Inside one process (what a served deployment or a `watch` session pays per run):", "",
-                  "| setting | import flows s | first flow call s | later flow call s |", "|---|---|---|---|"]
-        lines += [f"| {name} | {imp:.2f} | {first:.2f} | {later:.2f} |"
-                  for name, (imp, first, later) in flow_calls.items()]
-    lines += [
-        "",
-        f"Figures below are net of the fixed cost ({fixed:.2f} s) where marked *net*.",
+        # What a run pays for Prefect (first run, warm server, watch, serve, the dlt peer) is measured by
+        # benchmarks/prefect_path.py; its section is carried over as it was last written.
+        prefect_section or "Prefect's own costs: see `benchmarks/prefect_path.py`.\n",
+        f"Figures below are net of the fixed cost ({fixed:.2f} s, a run on an empty seeds folder in the same "
+        "setting) where marked *net*.",
         "",
         "## Runs",
         "",
@@ -382,8 +343,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also 100,000 articles")
     parser.add_argument("--sizes", type=int, nargs="*", help="article counts (default 1000 10000)")
-    parser.add_argument("--no-server", action="store_true", help="skip the figures against a running server")
-    parser.add_argument("--no-ephemeral", action="store_true", help="skip the temporary-server fixed cost")
+    parser.add_argument("--no-server", action="store_true",
+                        help="run through Prefect's temporary server instead of a running one")
     parser.add_argument("--local", action="store_true", help="also time cold runs without Prefect")
     parser.add_argument("--no-floor", action="store_true", help="skip the markdown-it-py floor (slow at 100k)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -391,36 +352,34 @@ def main() -> None:
     sizes = args.sizes or ([1000, 10000, 100000] if args.full else [1000, 10000])
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="jp-bench-", dir=OUT))
-    base_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR"}
+    # A private PREFECT_HOME: whatever server a run starts or finds is this benchmark's alone.
+    base_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR",
+                "PREFECT_HOME": str(work / "prefect-home")}
+    os.environ.pop("PREFECT_API_URL", None)
     try:
-        fixed_ephemeral = None
-        flow_calls: dict[str, tuple[float, float, float]] = {}
-        if not args.no_ephemeral:
-            log("fixed cost with Prefect's temporary server...")
-            env = {**base_env}
-            os.environ.pop("PREFECT_API_URL", None)
-            fixed_ephemeral = fixed_cost(env, work)
-            flow_calls["temporary server"] = flow_call_cost(env, work)
         results: list[SizeResult] = []
-        fixed_server = None
         if args.no_server:
+            env = {**base_env, "JOBPIPELINE_PREFECT_SERVER": "ephemeral"}
+            log("fixed cost with Prefect's temporary server...")
+            fixed = fixed_cost(env, work)
             for n in sizes:
-                results.append(bench_size(n, base_env, work, args.local, not args.no_floor))
+                results.append(bench_size(n, env, work, args.local, not args.no_floor))
             mode = "runs through Prefect's temporary server"
         else:
             with Server() as server:
                 env = {**base_env, "PREFECT_API_URL": server.url}
                 log("fixed cost against a running server...")
-                fixed_server = fixed_cost(env, work)
-                flow_calls["running server"] = flow_call_cost(env, work)
+                fixed = fixed_cost(env, work)
                 for n in sizes:
                     results.append(bench_size(n, env, work, args.local, not args.no_floor))
             mode = "runs against a local Prefect server"
-        text = render(results, fixed_server, fixed_ephemeral, mode, flow_calls)
+        previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        text = render(results, fixed, mode, existing_section(previous))
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")
         print(text)
     finally:
+        stop_managed_server(work / "prefect-home")
         shutil.rmtree(work, ignore_errors=True)
 
 
