@@ -138,7 +138,8 @@ class WarehouseReader:
     # -- the report's questions ---------------------------------------------------------------------
     def report_tables_present(self) -> bool:
         """Whether every table and view the report reads exists (an empty or foreign file: no)."""
-        return all(name in self.table_names() for name in REPORT_TABLES)
+        present = self.table_names()
+        return all(name in present for name in REPORT_TABLES)
 
     def counted(self, sql: str, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """How many rows `sql` gives, and its first `limit` rows."""
