@@ -95,10 +95,6 @@ def _band_unchanged(staged: str, history: str) -> str:
     return " AND ".join(f"{staged}.{c} IS NOT DISTINCT FROM {history}.{c}" for c in schema.BAND_VALUE_COLUMNS)
 
 
-def _select_columns(spec: schema.TableSpec, names: Sequence[str] | None = None) -> str:
-    return ", ".join(names if names is not None else spec.column_names)
-
-
 class WarehouseReader:
     """Named reads of a warehouse connection: what publish and the report ask for.
 
