@@ -51,23 +51,32 @@ VOLATILE = {"mtime_ns", "started_at", "finished_at", "seeds_dir", "stage_seconds
 """Columns that differ between two folders holding the same files (clocks and absolute paths)."""
 TABLES = [spec.name for spec in schema.TABLES if spec.name != "runs"] + list(schema.DERIVED)
 """Every table a reader may query (runs is compared apart: a killed-after-commit run adds a no-op run)."""
-RUNS = "run_id, status, files_seen, files_new, files_changed, files_unchanged, files_deleted, files_rejected, " \
-       "articles_loaded, articles_removed"
+RUNS = (
+    "run_id, status, files_seen, files_new, files_changed, files_unchanged, files_deleted, files_rejected, "
+    "articles_loaded, articles_removed"
+)
 RENAME_WINDOW = "after-warehouse-rename"
 """Between the warehouse's rename and the datasets' swap: the datasets are one run behind until the next run."""
 
 
 def article(slug: str, *, related: tuple[str, ...] = (), salary: str = "450〜700", title: str | None = None) -> str:
     front = {
-        "slug": slug, "title": title or f"{slug}の年収・将来性は？", "category": "ai-data",
-        "meta_description": f"{slug} の説明", "tags": ["Python", "Kubernetes"], "keywords": ["キャリア"],
-        "related_jobs": list(related), "thumbnail": f"/static/img/{slug}.png",
+        "slug": slug,
+        "title": title or f"{slug}の年収・将来性は？",
+        "category": "ai-data",
+        "meta_description": f"{slug} の説明",
+        "tags": ["Python", "Kubernetes"],
+        "keywords": ["キャリア"],
+        "related_jobs": list(related),
+        "thumbnail": f"/static/img/{slug}.png",
         "hero_image": f"/static/img/{slug}_hero.png",
     }
-    return ("---json\n" + json.dumps(front, ensure_ascii=False, indent=2) + "\n---\n\n## 💰 日本での推定年収\n\n"
-            "| 経験年数 | 年収範囲 (万円) | 特徴 |\n| :--- | :--- | :--- |\n"
-            f"| ジュニア (0-3年) | {salary} | 補助 |\n| シニア (7年以上) | 1,100〜1,800+ | 統括 |\n\n"
-            "# タイトル\n\n## 概要\n\n本文。\n\n#推奨タグ\n`#Python`\n")
+    return (
+        "---json\n" + json.dumps(front, ensure_ascii=False, indent=2) + "\n---\n\n## 💰 日本での推定年収\n\n"
+        "| 経験年数 | 年収範囲 (万円) | 特徴 |\n| :--- | :--- | :--- |\n"
+        f"| ジュニア (0-3年) | {salary} | 補助 |\n| シニア (7年以上) | 1,100〜1,800+ | 統括 |\n\n"
+        "# タイトル\n\n## 概要\n\n本文。\n\n#推奨タグ\n`#Python`\n"
+    )
 
 
 def write_first(seeds: Path) -> None:
@@ -80,8 +89,9 @@ def write_first(seeds: Path) -> None:
 
 
 def write_edits(seeds: Path) -> None:
-    (seeds / "a.txt").write_text(article("alpha", related=("beta", "delta"), salary="2,000万円以上", title="改訂"),
-                                 encoding="utf-8")
+    (seeds / "a.txt").write_text(
+        article("alpha", related=("beta", "delta"), salary="2,000万円以上", title="改訂"), encoding="utf-8"
+    )
     (seeds / "c.txt").unlink()
     (seeds / "d.txt").write_text(article("delta", related=("alpha",)), encoding="utf-8")
 
@@ -91,9 +101,25 @@ def run(seeds: Path, warehouse: Path, kill_at: str | None = None) -> subprocess.
     env.pop("JOBPIPELINE_KILL_AT", None)
     if kill_at:
         env["JOBPIPELINE_KILL_AT"] = kill_at
-    return subprocess.run([sys.executable, "-m", "jobpipeline.cli", "run", "--local", "--seeds", str(seeds),
-                           "--warehouse", str(warehouse)], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "run",
+            "--local",
+            "--seeds",
+            str(seeds),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def warehouse_state(warehouse: Path) -> dict[str, Any] | None:
@@ -131,7 +157,8 @@ def published_state(warehouse: Path) -> dict[str, Any] | None:
             columns = [c["name"] for c in dataset["columns"] if c["name"] != "run_id"]
             select = ", ".join(f'"{c}"' for c in columns)
             state[dataset["name"]] = conn.execute(
-                f"SELECT {select} FROM read_parquet('{file}') ORDER BY ALL").fetchall()
+                f"SELECT {select} FROM read_parquet('{file}') ORDER BY ALL"
+            ).fetchall()
     finally:
         conn.close()
     return state
@@ -141,15 +168,16 @@ def same_data(a: dict[str, Any] | None, b: dict[str, Any] | None, *, extra_noop_
     """Equal states; with `extra_noop_runs`, `a` may also hold trailing "nothing changed" runs."""
     if a is None or b is None:
         return a is b
-    if {k: v for k, v in a.items() if k not in ("runs", "validation_issues")} != \
-            {k: v for k, v in b.items() if k not in ("runs", "validation_issues")}:
+    if {k: v for k, v in a.items() if k not in ("runs", "validation_issues")} != {
+        k: v for k, v in b.items() if k not in ("runs", "validation_issues")
+    }:
         return False
     if a["validation_issues"] != b["validation_issues"]:
         return False
     runs_a, runs_b = a["runs"], b["runs"]
     if not extra_noop_runs:
         return bool(runs_a == runs_b)
-    extra = runs_a[len(runs_b):]
+    extra = runs_a[len(runs_b) :]
     # a no-op run: nothing new, changed or deleted, nothing loaded or removed
     return runs_a[: len(runs_b)] == runs_b and all(r[3] == r[4] == r[6] == r[8] == r[9] == 0 for r in extra)
 
@@ -189,8 +217,9 @@ def reference(root: Path, scenario: str) -> Reference:
         raise RuntimeError(f"clean run failed: {clean.stderr}")
     before.after_warehouse, before.after_published = warehouse_state(warehouse), published_state(warehouse)
     # Otherwise "previous or new" would prove nothing.
-    if same_data(before.before_warehouse, before.after_warehouse) or same_published(before.before_published,
-                                                                                     before.after_published):
+    if same_data(before.before_warehouse, before.after_warehouse) or same_published(
+        before.before_published, before.after_published
+    ):
         raise RuntimeError(f"the {scenario} scenario does not change the warehouse and the datasets")
     return before
 
@@ -209,14 +238,21 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return (self.killed and self.warehouse in ("previous", "new") and self.published in ("previous", "new")
-                and self.same_run in ("yes", "window") and self.next_run == "ok" and self.final == "= clean run")
+        return (
+            self.killed
+            and self.warehouse in ("previous", "new")
+            and self.published in ("previous", "new")
+            and self.same_run in ("yes", "window")
+            and self.next_run == "ok"
+            and self.final == "= clean run"
+        )
 
 
 def classify(state: Any, ref: Reference, *, published: bool) -> str:
     compare = same_published if published else same_data
-    before, after = (ref.before_published, ref.after_published) if published else \
-        (ref.before_warehouse, ref.after_warehouse)
+    before, after = (
+        (ref.before_published, ref.after_published) if published else (ref.before_warehouse, ref.after_warehouse)
+    )
     if compare(state, before):
         return "previous"
     if compare(state, after):
@@ -243,9 +279,13 @@ def kill_case(root: Path, scenario: str, point: str, ref: Reference) -> Result:
     next_run = "ok" if after.returncode == 0 and "Traceback" not in after.stderr else f"FAILED ({after.returncode})"
     leftovers = [p.name for p in [*warehouse.parent.glob("*.next*"), *warehouse.parent.glob(".published/.building-*")]]
     final_ok = same_data(warehouse_state(warehouse), ref.after_warehouse, extra_noop_runs=True) and same_published(
-        published_state(warehouse), ref.after_published, any_run=True)
-    final = "= clean run" if final_ok and not leftovers else ("leftovers " + ",".join(leftovers) if leftovers
-                                                               else "DIFFERS")
+        published_state(warehouse), ref.after_published, any_run=True
+    )
+    final = (
+        "= clean run"
+        if final_ok and not leftovers
+        else ("leftovers " + ",".join(leftovers) if leftovers else "DIFFERS")
+    )
     return Result(scenario, point, killed, wh, pub, same_run, next_run, final, time.monotonic() - started)
 
 
@@ -282,16 +322,22 @@ def main() -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    header = f"{'scenario':12} {'kill point':24} {'killed':6} {'warehouse':10} {'published':10} {'same run':8} " \
-             f"{'next run':9} {'final state':14} {'secs':>5}  result"
+    header = (
+        f"{'scenario':12} {'kill point':24} {'killed':6} {'warehouse':10} {'published':10} {'same run':8} "
+        f"{'next run':9} {'final state':14} {'secs':>5}  result"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r.scenario:12} {r.point:24} {'yes' if r.killed else 'NO':6} {r.warehouse:10} {r.published:10} "
-              f"{r.same_run:8} {r.next_run:9} {r.final:14} {r.seconds:5.1f}  {'ok' if r.ok else 'FAIL'}")
+        print(
+            f"{r.scenario:12} {r.point:24} {'yes' if r.killed else 'NO':6} {r.warehouse:10} {r.published:10} "
+            f"{r.same_run:8} {r.next_run:9} {r.final:14} {r.seconds:5.1f}  {'ok' if r.ok else 'FAIL'}"
+        )
     failed = [r for r in results if not r.ok]
-    print(f"\n{len(results)} kill points, {len(results) - len(failed)} ok, {len(failed)} failed "
-          f"({time.monotonic() - started:.0f} s)")
+    print(
+        f"\n{len(results)} kill points, {len(results) - len(failed)} ok, {len(failed)} failed "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     return 1 if failed else 0
 
 

@@ -31,15 +31,15 @@ def wait_for(path: Path, *processes: subprocess.Popen[str], timeout: float = 30)
         time.sleep(0.05)
 
 
-def start_run(seeds: Path, warehouse: Path, *extra: str, pause_at: str | None = None,
-              flag: Path | None = None) -> subprocess.Popen[str]:
+def start_run(
+    seeds: Path, warehouse: Path, *extra: str, pause_at: str | None = None, flag: Path | None = None
+) -> subprocess.Popen[str]:
     env = {"JOBPIPELINE_PAUSE_AT": pause_at, "JOBPIPELINE_PAUSE_FILE": str(flag)} if pause_at else None
     return spawn("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse), *extra, env=env)
 
 
 @pytest.mark.parametrize("wait", ["60", "0"])
-def test_two_runs_started_together(wait: str, seeds_dir: Path, tmp_path: Path,
-                                   write_seed: Callable[..., Path]) -> None:
+def test_two_runs_started_together(wait: str, seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]) -> None:
     """Two runs started at once: one loads; the other waits and finds nothing changed, or with --wait 0 exits
     with one busy line; neither prints a traceback."""
     write_seed("a.txt", make_article("alpha"))
@@ -85,8 +85,9 @@ def test_two_runs_started_together(wait: str, seeds_dir: Path, tmp_path: Path,
         assert [r[0] for r in rows(warehouse, "SELECT run_id FROM runs ORDER BY 1")] == [1]
 
 
-def test_duckdb_reader_holds_the_live_file_during_a_load(seeds_dir: Path, tmp_path: Path,
-                                                         write_seed: Callable[..., Path]) -> None:
+def test_duckdb_reader_holds_the_live_file_during_a_load(
+    seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
     """A `duckdb` read-only connection opened on the live file mid-load sees the last commit, does not block the
     run, and keeps its snapshot; a new connection afterwards sees the new run."""
     write_seed("a.txt", make_article("alpha"))
@@ -114,8 +115,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / "disk"
     mount.mkdir()
     try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True,
-                       capture_output=True, timeout=10)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True, capture_output=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         pytest.skip(f"cannot mount a tmpfs here ({exc}): needs root with CAP_SYS_ADMIN")
     try:
@@ -159,8 +161,9 @@ FULL_DISK_CASES = [
 
 
 @pytest.mark.parametrize("room", FULL_DISK_CASES)
-def test_full_disk(room: Callable[[int], int], small_disk: Path, seeds_dir: Path,
-                   write_seed: Callable[..., Path]) -> None:
+def test_full_disk(
+    room: Callable[[int], int], small_disk: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
     """On a full disk the run fails with one clear line, the previous warehouse stays usable, and the next run
     (with room again) completes."""
     write_seed("a.txt", make_article("alpha"))

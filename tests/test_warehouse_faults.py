@@ -104,8 +104,13 @@ def two_states(tmp_path_factory: pytest.TempPathFactory) -> TwoStates:
     clean = template.with_name("clean")
     shutil.copytree(template, clean, symlinks=True)
     run_local(clean / "seeds", clean / "wh" / "jobs.duckdb")
-    states = TwoStates(template, state_of(warehouse), state_of(clean / "wh" / "jobs.duckdb"),
-                       published_state(warehouse), published_state(clean / "wh" / "jobs.duckdb"))
+    states = TwoStates(
+        template,
+        state_of(warehouse),
+        state_of(clean / "wh" / "jobs.duckdb"),
+        published_state(warehouse),
+        published_state(clean / "wh" / "jobs.duckdb"),
+    )
     assert states.old != states.new and states.old_published != states.new_published
     return states
 
@@ -137,8 +142,9 @@ def test_kill_leaves_old_or_new_state(point: str, two_states: TwoStates, tmp_pat
     assert final_published["run_id"] == last_run(final)
     committed = after_kill == two_states.new
     # The next run is the clean run (nothing committed) or a run that finds nothing to change.
-    assert {k: v for k, v in final.items() if k not in ("runs", "validation_issues")} == \
-        {k: v for k, v in two_states.new.items() if k not in ("runs", "validation_issues")}
+    assert {k: v for k, v in final.items() if k not in ("runs", "validation_issues")} == {
+        k: v for k, v in two_states.new.items() if k not in ("runs", "validation_issues")
+    }
     assert len(final["runs"]) == len(two_states.new["runs"]) + committed
     assert not list(warehouse.parent.glob("*.next*"))
     assert not list((warehouse.parent / ".published").glob(".building-*"))
@@ -146,8 +152,15 @@ def test_kill_leaves_old_or_new_state(point: str, two_states: TwoStates, tmp_pat
 
 def pause_run(seeds: Path, warehouse: Path, tmp_path: Path, point: str) -> tuple[Any, Path]:
     flag = tmp_path / "pause"
-    process = spawn("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse),
-                    env={"JOBPIPELINE_PAUSE_AT": point, "JOBPIPELINE_PAUSE_FILE": str(flag)})
+    process = spawn(
+        "run",
+        "--local",
+        "--seeds",
+        str(seeds),
+        "--warehouse",
+        str(warehouse),
+        env={"JOBPIPELINE_PAUSE_AT": point, "JOBPIPELINE_PAUSE_FILE": str(flag)},
+    )
     deadline = time.monotonic() + 30
     while not Path(str(flag) + ".reached").exists():
         assert process.poll() is None, process.communicate()
@@ -156,16 +169,18 @@ def pause_run(seeds: Path, warehouse: Path, tmp_path: Path, point: str) -> tuple
     return process, Path(str(flag) + ".release")
 
 
-def test_query_during_a_run_answers_from_last_commit(seeds_dir: Path, tmp_path: Path,
-                                                     write_seed: Callable[..., Path]) -> None:
+def test_query_during_a_run_answers_from_last_commit(
+    seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
     """While a run is inside its load transaction, `query` answers at once from the last committed run."""
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     setup_two_states(seeds_dir, warehouse, write_seed)
     process, release = pause_run(seeds_dir, warehouse, tmp_path, "in-transaction")
     try:
         # Bounded by the work, not by a clock: the query must answer while the run is still paused.
-        result = cli("query", "--warehouse", str(warehouse), "--format", "json",
-                     "SELECT slug FROM articles ORDER BY slug")
+        result = cli(
+            "query", "--warehouse", str(warehouse), "--format", "json", "SELECT slug FROM articles ORDER BY slug"
+        )
         assert process.poll() is None, "the run finished before the query answered"
         assert [r["slug"] for r in json.loads(result.stdout)] == ["alpha", "beta", "gamma"]
     finally:
@@ -175,8 +190,7 @@ def test_query_during_a_run_answers_from_last_commit(seeds_dir: Path, tmp_path: 
     assert [r[0] for r in rows(warehouse, "SELECT slug FROM articles ORDER BY slug")] == ["alpha", "beta", "delta"]
 
 
-def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path,
-                                          write_seed: Callable[..., Path]) -> None:
+def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]) -> None:
     """A second run while one writes exits with one clear line (--wait 0) or waits its turn."""
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     setup_two_states(seeds_dir, warehouse, write_seed)
@@ -198,8 +212,9 @@ def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path,
     assert [r[0] for r in rows(warehouse, "SELECT run_id FROM runs ORDER BY 1")] == [1, 2, 3]
 
 
-def test_revalidation_during_a_run_waits_and_loses_nothing(seeds_dir: Path, tmp_path: Path,
-                                                         write_seed: Callable[..., Path]) -> None:
+def test_revalidation_during_a_run_waits_and_loses_nothing(
+    seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
     """A re-validation (what `watch` runs on a save) started while a run is loading waits for it, then
     applies its own change on top: no traceback, no lost rows."""
     warehouse = tmp_path / "wh" / "jobs.duckdb"
@@ -207,8 +222,9 @@ def test_revalidation_during_a_run_waits_and_loses_nothing(seeds_dir: Path, tmp_
     process, release = pause_run(seeds_dir, warehouse, tmp_path, "in-transaction")
     try:
         write_seed("b.txt", make_article("beta", related=["saved_during_run"]))
-        revalidation = spawn("revalidate", "--local", "--wait", "60", "--seeds", str(seeds_dir),
-                             "--warehouse", str(warehouse), "b.txt")
+        revalidation = spawn(
+            "revalidate", "--local", "--wait", "60", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "b.txt"
+        )
         assert revalidation.stderr is not None
         said = revalidation.stderr.readline()
         assert "waiting" in said, said

@@ -48,9 +48,25 @@ from jobpipeline.warehouse import WarehouseWriter, WriterLock, open_writer
 from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
 
 __all__ = [
-    "INGEST", "SERIAL_BELOW", "STAGES", "ChangePlan", "LocalRunner", "Progress", "ReadItem", "ReadTask",
-    "RunOptions", "RunSummary", "Stage", "StageRunner", "ValidationReport", "ingest", "map_in_processes",
-    "new_process_pool", "plan_changes", "read_batch", "validate_seeds",
+    "INGEST",
+    "SERIAL_BELOW",
+    "STAGES",
+    "ChangePlan",
+    "LocalRunner",
+    "Progress",
+    "ReadItem",
+    "ReadTask",
+    "RunOptions",
+    "RunSummary",
+    "Stage",
+    "StageRunner",
+    "ValidationReport",
+    "ingest",
+    "map_in_processes",
+    "new_process_pool",
+    "plan_changes",
+    "read_batch",
+    "validate_seeds",
 ]
 
 ERRORS_SHOWN = 50
@@ -107,13 +123,21 @@ class RunSummary:
         """The summary as plain JSON-able data (CLI `--format json`, flow return value)."""
         load = self.load
         return {
-            "run_id": self.run_id, "files_seen": self.files_seen, "files_new": self.files_new,
-            "files_changed": self.files_changed, "files_unchanged": self.files_unchanged,
-            "files_deleted": self.files_deleted, "files_rejected": load.files_rejected,
-            "articles_loaded": load.articles_loaded, "articles_removed": load.articles_removed,
-            "kept_last_known_good": load.kept_last_good, "newly_broken": load.newly_broken,
-            "errors": load.errors, "warnings": load.warnings,
-            "published": self.published, "datasets": self.published_datasets,
+            "run_id": self.run_id,
+            "files_seen": self.files_seen,
+            "files_new": self.files_new,
+            "files_changed": self.files_changed,
+            "files_unchanged": self.files_unchanged,
+            "files_deleted": self.files_deleted,
+            "files_rejected": load.files_rejected,
+            "articles_loaded": load.articles_loaded,
+            "articles_removed": load.articles_removed,
+            "kept_last_known_good": load.kept_last_good,
+            "newly_broken": load.newly_broken,
+            "errors": load.errors,
+            "warnings": load.warnings,
+            "published": self.published,
+            "datasets": self.published_datasets,
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
             "warehouse": self.warehouse,
             "nothing_changed": self.nothing_changed,
@@ -228,8 +252,7 @@ def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile]) -> 
 
 
 def _load(run: _Run) -> None:
-    decision = plan_load(run.ownership, run.plan.deleted, run.known, run.staged, run.articles,
-                         run.discovery.findings)
+    decision = plan_load(run.ownership, run.plan.deleted, run.known, run.staged, run.articles, run.discovery.findings)
     run.load = run.writer.apply(decision)
     run.counts = run_counts(run.plan, len(run.discovery.files), run.touched)
     if run.on_findings is not None:
@@ -244,9 +267,17 @@ def _enrich(run: _Run) -> None:
 
 
 def _record(run: _Run) -> None:
-    run.writer.record_run(run_row(
-        run.counts, run.load, started_at=run.started, trigger=run.options.trigger, seeds_dir=str(run.seeds),
-        stage_seconds=_seconds_json(run.seconds), flow_run_id=run.options.flow_run_id))
+    run.writer.record_run(
+        run_row(
+            run.counts,
+            run.load,
+            started_at=run.started,
+            trigger=run.options.trigger,
+            seeds_dir=str(run.seeds),
+            stage_seconds=_seconds_json(run.seconds),
+            flow_run_id=run.options.flow_run_id,
+        )
+    )
 
 
 def _publish(run: _Run) -> None:
@@ -301,8 +332,14 @@ STAGES = tuple(stage.name for stage in INGEST if stage.timed)
 """The timed stages, in run order (how summaries print their seconds)."""
 
 
-def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | None = None,
-           on_wait: Callable[[str], None] | None = None, on_findings: FindingsReady | None = None) -> RunSummary:
+def ingest(
+    options: RunOptions,
+    runner: StageRunner,
+    *,
+    progress: Progress | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    on_findings: FindingsReady | None = None,
+) -> RunSummary:
     """Run every stage once over the seeds folder and commit the result, all or nothing."""
     with ExitStack() as scope:
         run = _Run(options, runner, progress, on_wait, scope, on_findings)
@@ -318,12 +355,20 @@ def ingest(options: RunOptions, runner: StageRunner, *, progress: Progress | Non
                 checkpoint(stage.then)
     plan = run.plan
     return RunSummary(
-        run_id=run.load.run_id, seeds=str(run.seeds), warehouse=str(options.warehouse),
-        files_seen=run.counts.seen, files_new=run.counts.new, files_changed=run.counts.changed,
-        files_unchanged=run.counts.unchanged, files_deleted=run.counts.deleted, load=run.load,
-        findings=run.findings, published=str(run.version),
+        run_id=run.load.run_id,
+        seeds=str(run.seeds),
+        warehouse=str(options.warehouse),
+        files_seen=run.counts.seen,
+        files_new=run.counts.new,
+        files_changed=run.counts.changed,
+        files_unchanged=run.counts.unchanged,
+        files_deleted=run.counts.deleted,
+        load=run.load,
+        findings=run.findings,
+        published=str(run.version),
         published_datasets=sorted(p.stem for p in run.version.glob("*.parquet")),
-        stage_seconds=run.seconds, read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
+        stage_seconds=run.seconds,
+        read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
     )
 
 
@@ -355,6 +400,7 @@ def new_process_pool(workers: int) -> ProcessPoolExecutor:
 def map_in_processes(fn: Callable[[B], R], items: Iterable[B], workers: int) -> Iterator[R]:
     """Yield fn(item) for each item as workers finish, within a bounded window of batches in flight."""
     with new_process_pool(workers) as pool:
+
         def submit(item: B) -> Future[R]:
             return pool.submit(fn, item)
 
@@ -383,8 +429,9 @@ class ValidationReport:
         return len({f.source_path for f in self.findings if f.severity == "error"})
 
 
-def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | None = None,
-                   only: frozenset[str] | None = None) -> ValidationReport:
+def validate_seeds(
+    seeds: Path, runner: StageRunner, *, progress: Progress | None = None, only: frozenset[str] | None = None
+) -> ValidationReport:
     """Read and check every file without touching any warehouse (what `jobpipeline validate` does).
 
     With `only`, just those files are read in full and reported on; the rest of the folder is
@@ -401,20 +448,30 @@ def validate_seeds(seeds: Path, runner: StageRunner, *, progress: Progress | Non
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     findings = [f for f in discovery.findings if only is None or f.source_path in only]
     missing = sorted((only or frozenset()) - {f.path for f in discovery.files})
-    findings.extend(Finding(source_path=path, severity="error", code="file-unreadable",
-                            message="no such seed file (*.txt or *.md) in the seeds folder: check the path")
-                    for path in missing)
+    findings.extend(
+        Finding(
+            source_path=path,
+            severity="error",
+            code="file-unreadable",
+            message="no such seed file (*.txt or *.md) in the seeds folder: check the path",
+        )
+        for path in missing
+    )
     entries: list[CorpusEntry] = []
     if only is not None:
         others = [ReadItem(f.path, None) for f in discovery.files if f.path not in only]
-        for part in runner.map("scan", read_corpus_entries,
-                               [ReadTask(str(seeds), batch) for batch in chunks(others, BATCH_SIZE * 4)]):
+        for part in runner.map(
+            "scan", read_corpus_entries, [ReadTask(str(seeds), batch) for batch in chunks(others, BATCH_SIZE * 4)]
+        ):
             entries.extend(part)
     done = 0
     for batch in runner.map("read", read_batch, tasks):
         findings.extend(batch.findings)
-        entries.extend(CorpusEntry(f.source_path, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line)
-                       for f in batch.files if f.parse_ok and f.claimed_slug)
+        entries.extend(
+            CorpusEntry(f.source_path, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line)
+            for f in batch.files
+            if f.parse_ok and f.claimed_slug
+        )
         done += len(batch.files)
         if progress:
             progress("read", done, len(items))

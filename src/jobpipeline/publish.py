@@ -35,8 +35,16 @@ def versions_path(warehouse: Path) -> Path:
     return warehouse.parent / ".published"
 
 
-__all__ = ["DATASETS", "KEEP_VERSIONS", "REPORT_FILE", "Dataset", "go_live", "published_path", "stage_datasets",
-           "versions_path"]
+__all__ = [
+    "DATASETS",
+    "KEEP_VERSIONS",
+    "REPORT_FILE",
+    "Dataset",
+    "go_live",
+    "published_path",
+    "stage_datasets",
+    "versions_path",
+]
 
 
 def stage_datasets(source: WarehouseReader, warehouse: Path, run_id: int, csv: bool = False) -> Path:
@@ -80,8 +88,7 @@ def stage_datasets(source: WarehouseReader, warehouse: Path, run_id: int, csv: b
         "datasets": entries,
         "report": {"file": report.name, "sha256": _sha256(report), "bytes": report.stat().st_size},
     }
-    (building / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                            encoding="utf-8")
+    (building / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for file in building.iterdir():
         _fsync(file)
     shutil.rmtree(target, ignore_errors=True)

@@ -14,7 +14,6 @@ capped list says "showing N of M" on the page.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -76,6 +75,7 @@ _LEVEL_ORDER: Final = {key: i for i, (key, _) in enumerate(LEVELS)}
 
 
 # --------------------------------------------------------------------------------------------- formatting
+
 
 def format_man_yen(yen: int) -> str:
     """Yen the Japanese way: 4,500,000 is 450万円, 120,000,000 is 1億2,000万円, 4,567,890 is 456万7,890円."""
@@ -156,6 +156,7 @@ def nice_axis(required: float, max_intervals: int = 6) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------------------------- data
+
 
 @dataclass(frozen=True)
 class Stat:
@@ -349,12 +350,20 @@ class ReportData:
     tools: BarChart = field(default_factory=lambda: BarChart([], 0))
     run: RunInfo | None = None
     recent_runs: list[RunRow] = field(default_factory=list)
-    caps: dict[str, int] = field(default_factory=lambda: {
-        "categories": MAX_CATEGORIES, "jobs_per_category": MAX_JOBS_PER_CATEGORY, "bar_rows": MAX_BAR_ROWS,
-        "error_files": MAX_ERROR_FILES, "warnings": MAX_WARNINGS, "kept": MAX_KEPT})
+    caps: dict[str, int] = field(
+        default_factory=lambda: {
+            "categories": MAX_CATEGORIES,
+            "jobs_per_category": MAX_JOBS_PER_CATEGORY,
+            "bar_rows": MAX_BAR_ROWS,
+            "error_files": MAX_ERROR_FILES,
+            "warnings": MAX_WARNINGS,
+            "kept": MAX_KEPT,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------- queries
+
 
 def report_data(source: WarehouseReader | duckdb.DuckDBPyConnection) -> ReportData:
     """Ask the warehouse (a reader, or a read-only or the loader's connection) for everything the page shows."""
@@ -400,8 +409,7 @@ def _headline(warehouse: WarehouseReader) -> list[Stat]:
         Stat("ファイル", f"{files:,}", hint=f"{rejected:,} not accepted"),
         Stat("エラー", f"{errors:,}", tone="error" if errors else "ok"),
         Stat("警告", f"{warnings:,}", tone="warning" if warnings else "ok"),
-        Stat("最終正常版で保持", f"{kept:,}", tone="warning" if kept else "ok",
-             hint="articles.is_current = false"),
+        Stat("最終正常版で保持", f"{kept:,}", tone="warning" if kept else "ok", hint="articles.is_current = false"),
         Stat("未執筆のリンク先", f"{missing:,}", hint="missing_articles"),
     ]
 
@@ -410,9 +418,10 @@ def _bar_chart(total: int, rows: Sequence[tuple[Any, ...]], *, tone: str, unit: 
     """Rows of (label, count) (already ordered and capped) as a bar chart of `total` rows."""
     top = max((int(r[1]) for r in rows), default=0)
     return BarChart(
-        [BarRow(label=str(r[0]), value_text=f"{int(r[1]):,}", width=_scale(int(r[1]), top), tone=tone)
-         for r in rows],
-        int(total), unit)
+        [BarRow(label=str(r[0]), value_text=f"{int(r[1]):,}", width=_scale(int(r[1]), top), tone=tone) for r in rows],
+        int(total),
+        unit,
+    )
 
 
 def _scale(value: float, top: float) -> float:
@@ -431,9 +440,18 @@ def _finding_codes(warehouse: WarehouseReader) -> BarChart:
     total, rows = warehouse.finding_code_counts(MAX_BAR_ROWS)
     top = max((int(r[2]) for r in rows), default=0)
     return BarChart(
-        [BarRow(label=str(r[1]), value_text=f"{int(r[2]):,}", width=_scale(int(r[2]), top), tone=str(r[0]),
-                detail=f"{r[0]} · {int(r[3]):,} ファイル") for r in rows],
-        int(total))
+        [
+            BarRow(
+                label=str(r[1]),
+                value_text=f"{int(r[2]):,}",
+                width=_scale(int(r[2]), top),
+                tone=str(r[0]),
+                detail=f"{r[0]} · {int(r[3]):,} ファイル",
+            )
+            for r in rows
+        ],
+        int(total),
+    )
 
 
 def _error_files(warehouse: WarehouseReader) -> tuple[list[ErrorFile], int]:
@@ -453,8 +471,12 @@ def _warnings(warehouse: WarehouseReader) -> tuple[list[WarningRow], int]:
 
 def _kept(warehouse: WarehouseReader) -> tuple[list[KeptArticle], int]:
     total, rows = warehouse.kept_articles(MAX_KEPT)
-    return [KeptArticle(str(r[0]), str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or "")[:12],
-                        r[5], str(r[6] or "")) for r in rows], int(total)
+    return [
+        KeptArticle(
+            str(r[0]), str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or "")[:12], r[5], str(r[6] or "")
+        )
+        for r in rows
+    ], int(total)
 
 
 def _missing(warehouse: WarehouseReader) -> BarChart:
@@ -466,34 +488,91 @@ def _missing(warehouse: WarehouseReader) -> BarChart:
         detail = "← " + ", ".join(names[:MAX_WANTED_BY])
         if len(names) > MAX_WANTED_BY:
             detail += f" 他{len(names) - MAX_WANTED_BY:,}件"
-        chart_rows.append(BarRow(label=str(slug), value_text=f"{int(wanted_by):,}",
-                                 width=_scale(int(wanted_by), top), tone="missing", detail=detail))
+        chart_rows.append(
+            BarRow(
+                label=str(slug),
+                value_text=f"{int(wanted_by):,}",
+                width=_scale(int(wanted_by), top),
+                tone="missing",
+                detail=detail,
+            )
+        )
     return BarChart(chart_rows, int(total), "記事から")
 
 
 def _runs(warehouse: WarehouseReader) -> tuple[RunInfo | None, list[RunRow]]:
     rows = warehouse.recent_runs(RECENT_RUNS)
-    recent = [RunRow(run_id=int(r[0]), started=format_time(r[1]), duration=_duration(r[1], r[2]),
-                     trigger=str(r[4] or ""), status=str(r[3] or ""), changed=int(r[8] or 0),
-                     deleted=int(r[10] or 0), rejected=int(r[11] or 0), loaded=int(r[12] or 0),
-                     errors=int(r[15] or 0), warnings=int(r[16] or 0)) for r in rows]
+    recent = [
+        RunRow(
+            run_id=int(r[0]),
+            started=format_time(r[1]),
+            duration=_duration(r[1], r[2]),
+            trigger=str(r[4] or ""),
+            status=str(r[3] or ""),
+            changed=int(r[8] or 0),
+            deleted=int(r[10] or 0),
+            rejected=int(r[11] or 0),
+            loaded=int(r[12] or 0),
+            errors=int(r[15] or 0),
+            warnings=int(r[16] or 0),
+        )
+        for r in rows
+    ]
     if not rows:
         return None, recent
     r = rows[0]
-    labels = ("発見", "新規", "変更", "変更なし", "削除", "却下", "記事読込", "記事削除", "最終正常版で保持",
-              "エラー", "警告")
-    keys = ("files_seen", "files_new", "files_changed", "files_unchanged", "files_deleted", "files_rejected",
-            "articles_loaded", "articles_removed", "articles_kept_last_good", "errors", "warnings")
-    tones = {"files_rejected": "error", "errors": "error", "warnings": "warning",
-             "articles_kept_last_good": "warning", "files_deleted": "warning"}
-    changes = [Stat(label, f"{int(value or 0):,}", tone=tones.get(key, "") if value else "", hint=key)
-               for label, key, value in zip(labels, keys, r[6:17], strict=True)]
+    labels = (
+        "発見",
+        "新規",
+        "変更",
+        "変更なし",
+        "削除",
+        "却下",
+        "記事読込",
+        "記事削除",
+        "最終正常版で保持",
+        "エラー",
+        "警告",
+    )
+    keys = (
+        "files_seen",
+        "files_new",
+        "files_changed",
+        "files_unchanged",
+        "files_deleted",
+        "files_rejected",
+        "articles_loaded",
+        "articles_removed",
+        "articles_kept_last_good",
+        "errors",
+        "warnings",
+    )
+    tones = {
+        "files_rejected": "error",
+        "errors": "error",
+        "warnings": "warning",
+        "articles_kept_last_good": "warning",
+        "files_deleted": "warning",
+    }
+    changes = [
+        Stat(label, f"{int(value or 0):,}", tone=tones.get(key, "") if value else "", hint=key)
+        for label, key, value in zip(labels, keys, r[6:17], strict=True)
+    ]
     stages, stages_total = stage_slices(r[17])
     started_utc = r[1].astimezone(UTC).isoformat(timespec="seconds") if isinstance(r[1], datetime) else ""
-    return RunInfo(run_id=int(r[0]), started=format_time(r[1]), finished=format_time(r[2]),
-                   started_utc=started_utc, duration=_duration(r[1], r[2]), status=str(r[3] or ""),
-                   trigger=str(r[4] or ""), seeds_dir=str(r[5] or ""), changes=changes, stages=stages,
-                   stages_total=stages_total), recent
+    return RunInfo(
+        run_id=int(r[0]),
+        started=format_time(r[1]),
+        finished=format_time(r[2]),
+        started_utc=started_utc,
+        duration=_duration(r[1], r[2]),
+        status=str(r[3] or ""),
+        trigger=str(r[4] or ""),
+        seeds_dir=str(r[5] or ""),
+        changes=changes,
+        stages=stages,
+        stages_total=stages_total,
+    ), recent
 
 
 def _duration(start: datetime | None, end: datetime | None) -> str:
@@ -510,20 +589,21 @@ def stage_slices(stage_seconds: str | None) -> tuple[list[StageSlice], str]:
         parsed = {}
     if not isinstance(parsed, dict):
         parsed = {}
-    stages = [(str(k), float(v)) for k, v in parsed.items()
-              if isinstance(v, int | float) and math.isfinite(v) and v >= 0]
+    stages = [
+        (str(k), float(v)) for k, v in parsed.items() if isinstance(v, int | float) and math.isfinite(v) and v >= 0
+    ]
     total = sum(v for _, v in stages)
     slices, x = [], 0.0
     for index, (name, seconds) in enumerate(stages):
         width = seconds / total * WIDTH if total > 0 else WIDTH / len(stages)
         share = f"{seconds / total:.0%}" if total > 0 else "—"
-        slices.append(StageSlice(name, format_seconds(seconds), share, round(x, 1), round(width, 1),
-                                 index % 8))
+        slices.append(StageSlice(name, format_seconds(seconds), share, round(x, 1), round(width, 1), index % 8))
         x += width
     return slices, format_seconds(total)
 
 
 # --------------------------------------------------------------------------------------------- salary chart
+
 
 @dataclass(frozen=True)
 class _Band:
@@ -543,21 +623,35 @@ class _Band:
 def _salary(warehouse: WarehouseReader) -> SalarySection:
     counts = warehouse.salary_band_counts()
     chart = warehouse.salary_chart(NO_CATEGORY, MAX_CATEGORIES, MAX_JOBS_PER_CATEGORY)
-    bands = [_Band(str(r[0]), str(r[1]), str(r[2]), bool(r[3]), r[4], str(r[5]), r[6], r[7], bool(r[8]),
-                   bool(r[9]), str(r[10])) for r in chart.bands]
+    bands = [
+        _Band(
+            str(r[0]), str(r[1]), str(r[2]), bool(r[3]), r[4], str(r[5]), r[6], r[7], bool(r[8]), bool(r[9]), str(r[10])
+        )
+        for r in chart.bands
+    ]
     return build_salary_section(
-        bands, per_category={str(c): int(n) for c, n in chart.per_category},
+        bands,
+        per_category={str(c): int(n) for c, n in chart.per_category},
         level_jobs={(str(c), lv): int(n) for c, lv, n in chart.level_jobs},
         medians={(str(r[0] or NO_CATEGORY), r[1]): (r[2], r[3]) for r in chart.medians},
-        category_medians={str(r[0]): r[1] for r in chart.category_medians}, bands_annual=int(counts[0]),
-        bands_other_basis=int(counts[1]), bands_no_figure=int(counts[2]))
+        category_medians={str(r[0]): r[1] for r in chart.category_medians},
+        bands_annual=int(counts[0]),
+        bands_other_basis=int(counts[1]),
+        bands_no_figure=int(counts[2]),
+    )
 
 
-def build_salary_section(bands: Sequence[_Band], *, per_category: dict[str, int],
-                         level_jobs: dict[tuple[str, str | None], int],
-                         medians: dict[tuple[str, str | None], tuple[int | None, int]],
-                         category_medians: dict[str, int | None], bands_annual: int, bands_other_basis: int,
-                         bands_no_figure: int) -> SalarySection:
+def build_salary_section(
+    bands: Sequence[_Band],
+    *,
+    per_category: dict[str, int],
+    level_jobs: dict[tuple[str, str | None], int],
+    medians: dict[tuple[str, str | None], tuple[int | None, int]],
+    category_medians: dict[str, int | None],
+    bands_annual: int,
+    bands_other_basis: int,
+    bands_no_figure: int,
+) -> SalarySection:
     """Lay out the range-bar charts: one shared axis, categories by job count, levels in career order."""
     shown = {b.category for b in bands}
     # The axis must reach every band's right end, fading open ends included (they fade over a share
@@ -566,8 +660,10 @@ def build_salary_section(bands: Sequence[_Band], *, per_category: dict[str, int]
     reach += [float(m) for (c, _), (m, _) in medians.items() if m is not None and c in shown]
     step, intervals = nice_axis(max(reach, default=20_000_000.0))
     domain = step * intervals
-    ticks = [Tick(round(i * step / domain * WIDTH, 1), format_man_yen(i * step).removesuffix("円") or "0")
-             for i in range(intervals + 1)]
+    ticks = [
+        Tick(round(i * step / domain * WIDTH, 1), format_man_yen(i * step).removesuffix("円") or "0")
+        for i in range(intervals + 1)
+    ]
 
     def x(yen: int) -> float:
         return round(min(max(yen / domain, 0.0), 1.0) * WIDTH, 1)
@@ -582,20 +678,37 @@ def build_salary_section(bands: Sequence[_Band], *, per_category: dict[str, int]
             median, median_bands = medians.get((category, level), (None, 0))
             median_x = x(median) if median is not None else None
             members = sorted(by_category[category][level], key=lambda b: (-_sort_yen(b), b.slug))
-            groups.append(LevelGroup(
-                level=level or "unknown", label=_LEVEL_LABEL.get(level, str(level)),
-                bars=[_range_bar(b, x, median_x) for b in members],
-                jobs=level_jobs.get((category, level), len(members)), median_x=median_x,
-                median_text=format_man_yen(median) if median is not None else "—", median_bands=median_bands))
+            groups.append(
+                LevelGroup(
+                    level=level or "unknown",
+                    label=_LEVEL_LABEL.get(level, str(level)),
+                    bars=[_range_bar(b, x, median_x) for b in members],
+                    jobs=level_jobs.get((category, level), len(members)),
+                    median_x=median_x,
+                    median_text=format_man_yen(median) if median is not None else "—",
+                    median_bands=median_bands,
+                )
+            )
         median = category_medians.get(category)
-        charts.append(CategoryChart(
-            name=category, jobs=per_category.get(category, 0),
-            jobs_shown=len({b.slug for lv in by_category[category].values() for b in lv}), levels=groups,
-            median_text=format_man_yen(median) if median is not None else "—"))
-    return SalarySection(ticks=ticks, intervals=intervals, categories=charts,
-                         categories_total=len(per_category), bands_annual=bands_annual,
-                         bands_drawn=len(bands), bands_other_basis=bands_other_basis,
-                         bands_no_figure=bands_no_figure)
+        charts.append(
+            CategoryChart(
+                name=category,
+                jobs=per_category.get(category, 0),
+                jobs_shown=len({b.slug for lv in by_category[category].values() for b in lv}),
+                levels=groups,
+                median_text=format_man_yen(median) if median is not None else "—",
+            )
+        )
+    return SalarySection(
+        ticks=ticks,
+        intervals=intervals,
+        categories=charts,
+        categories_total=len(per_category),
+        bands_annual=bands_annual,
+        bands_drawn=len(bands),
+        bands_other_basis=bands_other_basis,
+        bands_no_figure=bands_no_figure,
+    )
 
 
 def _right_end(band: _Band) -> float:
@@ -621,11 +734,17 @@ def _range_bar(band: _Band, x: Callable[[int], float], median_x: float | None) -
         low, high = high, low
     exact = band_exact(band.min_yen, band.max_yen, band.min_open, band.max_open)
     base = RangeBar(
-        slug=band.slug, title=band.title, level_label=band.level_label, is_current=band.is_current,
+        slug=band.slug,
+        title=band.title,
+        level_label=band.level_label,
+        is_current=band.is_current,
         text=band_text(band.min_yen, band.max_yen, band.min_open, band.max_open),
         hint=f"{band.title} ({band.slug}) · {band.level_label}: {exact} · 原文 {band.raw}"
-             + ("" if band.is_current else " · 最終正常版"),
-        solid_x=0.0, solid_w=0.0, median_x=median_x)
+        + ("" if band.is_current else " · 最終正常版"),
+        solid_x=0.0,
+        solid_w=0.0,
+        median_x=median_x,
+    )
     fade_open, fade_one = OPEN_END * WIDTH, ONE_SIDED * WIDTH
     if low is not None and high is not None:
         x1, x2 = x(low), x(high)
@@ -649,12 +768,16 @@ def _range_bar(band: _Band, x: Callable[[int], float], median_x: float | None) -
 
 # --------------------------------------------------------------------------------------------- rendering
 
+
 @lru_cache(maxsize=1)
-@functools.cache
 def _environment() -> Environment:
     # One per process: Jinja keeps compiled templates per environment (compiling costs ~0.1 s a run).
-    env = Environment(loader=PackageLoader("jobpipeline", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("jobpipeline", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["man_yen"] = format_man_yen
     env.filters["yen"] = format_yen
     env.filters["num"] = lambda n: f"{n:,}"
@@ -668,9 +791,16 @@ def warm_templates() -> None:
 
 def render_report(data: ReportData) -> str:
     """The page for `data`: one self-contained HTML string (pure; no I/O beyond loading the template)."""
-    return _environment().get_template("report.html.j2").render(
-        data=data, width=WIDTH, levels=[(key or "unknown", label) for key, label in LEVELS],
-        open_categories=OPEN_CATEGORIES)
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            data=data,
+            width=WIDTH,
+            levels=[(key or "unknown", label) for key, label in LEVELS],
+            open_categories=OPEN_CATEGORIES,
+        )
+    )
 
 
 def write_report(source: WarehouseReader | duckdb.DuckDBPyConnection, path: Path) -> Path:

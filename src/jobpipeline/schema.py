@@ -75,7 +75,8 @@ SALARY_BANDS = TableSpec(
     "salary_bands",
     "The estimated-salary table, one row per experience level, in yen.",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("level", "VARCHAR", "Canonical level: entry, junior, mid, senior, lead, manager (NULL: unknown)."),
         _c("level_label", "VARCHAR", "The row label as written, e.g. ジュニア (0-3年)."),
         _c("years_min", "INTEGER", "Fewest years of experience (NULL: not stated)."),
@@ -88,7 +89,8 @@ SALARY_BANDS = TableSpec(
         _c("raw", "VARCHAR", "The salary cell as written."),
         _c("midpoint_yen", "BIGINT", "(min_yen + max_yen) / 2 where both ends exist."),
         _c("note", "VARCHAR", "The row's other cells (特徴)."),
-        _LINE, *LINEAGE,
+        _LINE,
+        *LINEAGE,
     ),
     per_article=True,
 )
@@ -102,11 +104,13 @@ SECTIONS = TableSpec(
     "sections",
     "Every heading of every article (level 0 is the text before the first heading).",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("level", "INTEGER", "Heading level 1-6; 0 for the preamble."),
         _c("title", "VARCHAR", "Heading text."),
         _c("char_count", "INTEGER", "Characters of Markdown under the heading."),
-        _LINE, *LINEAGE,
+        _LINE,
+        *LINEAGE,
     ),
     per_article=True,
 )
@@ -114,11 +118,13 @@ SKILLS = TableSpec(
     "skills",
     "Rows of the skills tables (hard and soft skills).",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("skill_group", "VARCHAR", "Section the table sits under, e.g. 技術スキル（ハードスキル）."),
         _c("name", "VARCHAR", "Skill name."),
         _c("description", "VARCHAR", "What the skill covers."),
-        _LINE, *LINEAGE,
+        _LINE,
+        *LINEAGE,
     ),
     per_article=True,
 )
@@ -126,11 +132,13 @@ TOOLS = TableSpec(
     "tools",
     "Tool names read from the tools table, with a canonical name for counting.",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("name", "VARCHAR", "Tool name as written."),
         _c("canonical_name", "VARCHAR", "Canonical name: `Kubernetes (K8s)` and `k8s` are both `Kubernetes`."),
         _c("tool_category", "VARCHAR", "The tools table's category cell, e.g. CI/CDツール."),
-        _LINE, *LINEAGE,
+        _LINE,
+        *LINEAGE,
     ),
     per_article=True,
 )
@@ -138,12 +146,14 @@ CAREER_STAGES = TableSpec(
     "career_stages",
     "Rows of the career-path table.",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("stage", "VARCHAR", "Stage label as written."),
         _c("level", "VARCHAR", "Canonical level read from the label (NULL: unknown)."),
         _c("responsibilities", "VARCHAR", "主な役割と責任."),
         _c("outlook", "VARCHAR", "今後の展望."),
-        _LINE, *LINEAGE,
+        _LINE,
+        *LINEAGE,
     ),
     per_article=True,
 )
@@ -151,10 +161,12 @@ INTERVIEW_QUESTIONS = TableSpec(
     "interview_questions",
     "Rows of the interview-questions table.",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("question", "VARCHAR", "The question, without its number."),
         _c("answer_points", "VARCHAR", "回答のポイント."),
-        _LINE, *LINEAGE,
+        _LINE,
+        *LINEAGE,
     ),
     per_article=True,
 )
@@ -162,7 +174,8 @@ TAGS = TableSpec(
     "tags",
     "Front matter tags and the recommended hashtags at the end of the article.",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         _c("tag", "VARCHAR", "Tag as written, without `#`."),
         _c("canonical_tag", "VARCHAR", "Canonical form for counting (NFKC, known aliases folded)."),
         _c("origin", "VARCHAR", "`front_matter` (tags field) or `hashtag` (推奨タグ list)."),
@@ -200,7 +213,8 @@ FILE_FINDINGS = TableSpec(
         _c("source_path", "VARCHAR", "Seed file."),
         _c("content_hash", "VARCHAR", "sha256 of the version the finding describes."),
         _c("run_id", "INTEGER", "Run that found it."),
-        _LINE, _c("slug", "VARCHAR", "Slug claimed by the file, if readable."),
+        _LINE,
+        _c("slug", "VARCHAR", "Slug claimed by the file, if readable."),
         _c("severity", "VARCHAR", "error or warning."),
         _c("code", "VARCHAR", "Stable finding code (see README)."),
         _c("field", "VARCHAR", "Field or part concerned."),
@@ -248,7 +262,16 @@ RUNS = TableSpec(
     ),
 )
 BAND_VALUE_COLUMNS: tuple[str, ...] = (
-    "level", "level_label", "years_min", "years_max", "min_yen", "max_yen", "min_open", "max_open", "basis", "raw",
+    "level",
+    "level_label",
+    "years_min",
+    "years_max",
+    "min_yen",
+    "max_yen",
+    "min_open",
+    "max_open",
+    "basis",
+    "raw",
 )
 """The columns of a band that make a version: a band whose values all match is unchanged (no new history row)."""
 
@@ -256,7 +279,8 @@ SALARY_BAND_HISTORY = TableSpec(
     "salary_band_history",
     "Every version each band has had: open rows (`valid_to` NULL) are the current ones.",
     (
-        _SLUG, _ORDINAL,
+        _SLUG,
+        _ORDINAL,
         *(c for c in SALARY_BANDS.columns if c.name in BAND_VALUE_COLUMNS),
         _c("source_path", "VARCHAR", "Seed file of this version."),
         _c("content_hash", "VARCHAR", "sha256 of the file version."),
@@ -286,11 +310,25 @@ TOUCHED_COLUMNS = ("source_path", "size", "mtime_ns")
 """A file whose bytes are unchanged but whose size or mtime moved (only those columns are updated)."""
 
 ARTICLE_TABLES: tuple[TableSpec, ...] = (
-    ARTICLES, SALARY_BANDS, RELATED_JOB_LINKS, SECTIONS, SKILLS, TOOLS, CAREER_STAGES, INTERVIEW_QUESTIONS,
-    TAGS, KEYWORDS,
+    ARTICLES,
+    SALARY_BANDS,
+    RELATED_JOB_LINKS,
+    SECTIONS,
+    SKILLS,
+    TOOLS,
+    CAREER_STAGES,
+    INTERVIEW_QUESTIONS,
+    TAGS,
+    KEYWORDS,
 )
 TABLES: tuple[TableSpec, ...] = (
-    *ARTICLE_TABLES, FILES, FILE_FINDINGS, VALIDATION_ISSUES, RUNS, SALARY_BAND_HISTORY, ARTICLE_HISTORY,
+    *ARTICLE_TABLES,
+    FILES,
+    FILE_FINDINGS,
+    VALIDATION_ISSUES,
+    RUNS,
+    SALARY_BAND_HISTORY,
+    ARTICLE_HISTORY,
 )
 BY_NAME = {spec.name: spec for spec in TABLES}
 
@@ -349,34 +387,58 @@ class Dataset:
 
 
 DATASETS: tuple[Dataset, ...] = (
-    Dataset("articles", "Accepted articles (is_current false: last known good kept while the file is broken).",
-            """SELECT a.*, coalesce(g.out_degree, 0) AS related_out, coalesce(g.in_degree, 0) AS related_in,
+    Dataset(
+        "articles",
+        "Accepted articles (is_current false: last known good kept while the file is broken).",
+        """SELECT a.*, coalesce(g.out_degree, 0) AS related_out, coalesce(g.in_degree, 0) AS related_in,
                       (SELECT count(*) FROM salary_bands b WHERE b.slug = a.slug) AS salary_bands
-               FROM articles a LEFT JOIN related_graph g USING (slug) ORDER BY a.slug"""),
-    Dataset("salary_bands", "Salary bands, flat, with the article's title and category.",
-            """SELECT b.slug, a.title, a.category, a.is_current, b.ordinal, b.level, b.level_label, b.years_min,
+               FROM articles a LEFT JOIN related_graph g USING (slug) ORDER BY a.slug""",
+    ),
+    Dataset(
+        "salary_bands",
+        "Salary bands, flat, with the article's title and category.",
+        """SELECT b.slug, a.title, a.category, a.is_current, b.ordinal, b.level, b.level_label, b.years_min,
                       b.years_max, b.min_yen, b.max_yen, b.min_open, b.max_open, b.midpoint_yen, b.basis, b.raw,
                       b.source_path, b.content_hash, b.run_id
-               FROM salary_bands b JOIN articles a USING (slug) ORDER BY b.slug, b.ordinal"""),
-    Dataset("salary_by_category_level", "Count, min, median and max of band midpoints by category and level.",
-            "SELECT * FROM salary_by_category_level"),
-    Dataset("related_jobs", "The related-job graph: one row per link, with whether the target exists.",
-            """SELECT r.slug, r.related_slug, r.resolved, r.target_is_current, r.ordinal, r.line, r.source_path
-               FROM related_jobs r ORDER BY r.slug, r.ordinal"""),
-    Dataset("missing_articles", "Slugs linked to but not written, ranked by how many articles want them.",
-            "SELECT * FROM missing_articles"),
-    Dataset("tag_counts", "How many articles use each canonical tag (front matter tags and hashtags).",
-            """SELECT canonical_tag AS tag, count(DISTINCT slug) AS articles,
+               FROM salary_bands b JOIN articles a USING (slug) ORDER BY b.slug, b.ordinal""",
+    ),
+    Dataset(
+        "salary_by_category_level",
+        "Count, min, median and max of band midpoints by category and level.",
+        "SELECT * FROM salary_by_category_level",
+    ),
+    Dataset(
+        "related_jobs",
+        "The related-job graph: one row per link, with whether the target exists.",
+        """SELECT r.slug, r.related_slug, r.resolved, r.target_is_current, r.ordinal, r.line, r.source_path
+               FROM related_jobs r ORDER BY r.slug, r.ordinal""",
+    ),
+    Dataset(
+        "missing_articles",
+        "Slugs linked to but not written, ranked by how many articles want them.",
+        "SELECT * FROM missing_articles",
+    ),
+    Dataset(
+        "tag_counts",
+        "How many articles use each canonical tag (front matter tags and hashtags).",
+        """SELECT canonical_tag AS tag, count(DISTINCT slug) AS articles,
                       count(*) FILTER (WHERE origin = 'front_matter') AS as_tag,
                       count(*) FILTER (WHERE origin = 'hashtag') AS as_hashtag
-               FROM tags GROUP BY canonical_tag ORDER BY articles DESC, tag"""),
-    Dataset("tool_counts", "How many articles name each canonical tool.",
-            """SELECT canonical_name AS tool, count(DISTINCT slug) AS articles,
+               FROM tags GROUP BY canonical_tag ORDER BY articles DESC, tag""",
+    ),
+    Dataset(
+        "tool_counts",
+        "How many articles name each canonical tool.",
+        """SELECT canonical_name AS tool, count(DISTINCT slug) AS articles,
                       list(DISTINCT name ORDER BY name) AS spellings
-               FROM tools GROUP BY canonical_name ORDER BY articles DESC, tool"""),
-    Dataset("validation_report", "Every finding of the latest run.",
-            """SELECT * FROM validation_issues
-               ORDER BY severity, source_path, line NULLS FIRST, code"""),
+               FROM tools GROUP BY canonical_name ORDER BY articles DESC, tool""",
+    ),
+    Dataset(
+        "validation_report",
+        "Every finding of the latest run.",
+        """SELECT * FROM validation_issues
+               ORDER BY severity, source_path, line NULLS FIRST, code""",
+    ),
 )
 
 
@@ -414,8 +476,10 @@ def markdown_reference() -> str:
         parts.append(f"#### `{spec.name}`\n\n{spec.description}\n\n| column | type | meaning |\n|---|---|---|")
         parts.extend(f"| `{c.name}` | {c.type} | {c.description.replace('|', '/')} |" for c in spec.columns)
         parts.append("")
-    parts.append("#### Derived tables (rebuilt by the enrich stage of every run) and views\n\n"
-                 "| name | kind | what it gives |\n|---|---|---|")
+    parts.append(
+        "#### Derived tables (rebuilt by the enrich stage of every run) and views\n\n"
+        "| name | kind | what it gives |\n|---|---|---|"
+    )
     parts.extend(f"| `{name}` | derived table | {description} |" for name, (description, _) in DERIVED.items())
     parts.extend(f"| `{name}` | view | {description} |" for name, (description, _) in VIEWS.items())
     return "\n".join(parts) + "\n"

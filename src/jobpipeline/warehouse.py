@@ -42,8 +42,11 @@ WRITER_MEMORY_LIMIT = "256MB"
 
 
 def connect_config(temp_directory: Path | None = None) -> dict[str, Any]:
-    config: dict[str, Any] = {"storage_compatibility_version": STORAGE_COMPATIBILITY,
-                              "memory_limit": WRITER_MEMORY_LIMIT, "preserve_insertion_order": False}
+    config: dict[str, Any] = {
+        "storage_compatibility_version": STORAGE_COMPATIBILITY,
+        "memory_limit": WRITER_MEMORY_LIMIT,
+        "preserve_insertion_order": False,
+    }
     if temp_directory is not None:
         config["temp_directory"] = str(temp_directory)
     return config
@@ -83,18 +86,13 @@ def frame_of(conn: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
 def _explain_io_error(exc: duckdb.Error) -> str:
     text = str(exc)
     if "lock" in text.lower():
-        return ("another program holds it open for writing (a `duckdb` shell or a notebook?): close it and "
-                "try again")
+        return "another program holds it open for writing (a `duckdb` shell or a notebook?): close it and try again"
     return text.splitlines()[0]
 
 
 def _band_unchanged(staged: str, history: str) -> str:
     """SQL: the staged band `staged` has the same values as the history row `history` (NULLs equal)."""
     return " AND ".join(f"{staged}.{c} IS NOT DISTINCT FROM {history}.{c}" for c in schema.BAND_VALUE_COLUMNS)
-
-
-def _select_columns(spec: schema.TableSpec, names: Sequence[str] | None = None) -> str:
-    return ", ".join(names if names is not None else spec.column_names)
 
 
 class WarehouseReader:
@@ -132,13 +130,15 @@ class WarehouseReader:
 
     def parquet_to_csv(self, parquet: Path, csv: Path) -> None:
         """Copy a Parquet file to CSV with a header (no BOM: publish adds it)."""
-        self.conn.execute(f"COPY (SELECT * FROM read_parquet('{_sql_path(parquet)}')) TO '{_sql_path(csv)}' "
-                          "(FORMAT csv, HEADER)")
+        self.conn.execute(
+            f"COPY (SELECT * FROM read_parquet('{_sql_path(parquet)}')) TO '{_sql_path(csv)}' (FORMAT csv, HEADER)"
+        )
 
     # -- the report's questions ---------------------------------------------------------------------
     def report_tables_present(self) -> bool:
         """Whether every table and view the report reads exists (an empty or foreign file: no)."""
-        return all(name in self.table_names() for name in REPORT_TABLES)
+        present = self.table_names()
+        return all(name in present for name in REPORT_TABLES)
 
     def counted(self, sql: str, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """How many rows `sql` gives, and its first `limit` rows."""
@@ -148,10 +148,13 @@ class WarehouseReader:
     def headline_counts(self) -> dict[str, int]:
         """Articles (all, current), categories, bands, errors, warnings, files (all, not accepted), missing."""
         articles, current, categories = self.one(
-            "SELECT count(*), count(*) FILTER (WHERE is_current), count(DISTINCT category) FROM articles")
+            "SELECT count(*), count(*) FILTER (WHERE is_current), count(DISTINCT category) FROM articles"
+        )
         (bands,) = self.one("SELECT count(*) FROM salary_bands")
-        errors, warnings = self.one("SELECT count(*) FILTER (WHERE severity = 'error'), "
-                                    "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues")
+        errors, warnings = self.one(
+            "SELECT count(*) FILTER (WHERE severity = 'error'), "
+            "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues"
+        )
         files, rejected = self.one("SELECT count(*), count(*) FILTER (WHERE status <> 'accepted') FROM files")
         (missing,) = self.one("SELECT count(*) FROM missing_articles")
         values = (articles, current, categories, bands, errors, warnings, files, rejected, missing)
@@ -160,18 +163,27 @@ class WarehouseReader:
 
     def category_counts(self, no_category: str, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """(category, articles), most articles first; NULL categories are named `no_category`."""
-        return self.counted(f"""SELECT coalesce(category, '{_sql_text(no_category)}'), count(*) AS n
-                                FROM articles GROUP BY 1 ORDER BY n DESC, 1""", limit)
+        return self.counted(
+            f"""SELECT coalesce(category, '{_sql_text(no_category)}'), count(*) AS n
+                                FROM articles GROUP BY 1 ORDER BY n DESC, 1""",
+            limit,
+        )
 
     def tag_counts(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """(canonical tag, articles), most used first."""
-        return self.counted("""SELECT canonical_tag, count(DISTINCT slug) AS n FROM tags
-                               WHERE canonical_tag IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""", limit)
+        return self.counted(
+            """SELECT canonical_tag, count(DISTINCT slug) AS n FROM tags
+                               WHERE canonical_tag IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""",
+            limit,
+        )
 
     def tool_counts(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """(canonical tool, articles), most used first."""
-        return self.counted("""SELECT canonical_name, count(DISTINCT slug) AS n FROM tools
-                               WHERE canonical_name IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""", limit)
+        return self.counted(
+            """SELECT canonical_name, count(DISTINCT slug) AS n FROM tools
+                               WHERE canonical_name IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1""",
+            limit,
+        )
 
     def severity_counts(self) -> list[tuple[Any, ...]]:
         """(severity, findings, files), errors first."""
@@ -180,9 +192,12 @@ class WarehouseReader:
 
     def finding_code_counts(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """(severity, code, findings, files), errors first, then the most frequent."""
-        return self.counted("""SELECT severity, code, count(*) AS n, count(DISTINCT source_path) AS files
+        return self.counted(
+            """SELECT severity, code, count(*) AS n, count(DISTINCT source_path) AS files
                                FROM validation_issues
-                               GROUP BY 1, 2 ORDER BY severity = 'error' DESC, n DESC, code""", limit)
+                               GROUP BY 1, 2 ORDER BY severity = 'error' DESC, n DESC, code""",
+            limit,
+        )
 
     def error_findings(self, max_files: int, per_file: int) -> tuple[int, list[tuple[Any, ...]]]:
         """Files with errors (how many), and up to `per_file` errors of the first `max_files` of them:
@@ -221,8 +236,9 @@ class WarehouseReader:
     def missing_article_rows(self, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         """`missing_articles` (how many), and its first `limit` rows: (slug, wanted_by, wanted_by_slugs)."""
         (total,) = self.one("SELECT count(*) FROM missing_articles")
-        return int(total), self.rows(f"SELECT slug, wanted_by, wanted_by_slugs FROM missing_articles "
-                                     f"LIMIT {int(limit)}")
+        return int(total), self.rows(
+            f"SELECT slug, wanted_by, wanted_by_slugs FROM missing_articles LIMIT {int(limit)}"
+        )
 
     def recent_runs(self, limit: int) -> list[tuple[Any, ...]]:
         """The newest runs first, every `runs` column but flow_run_id, in the table's order."""
@@ -295,8 +311,18 @@ class SalaryChartRows:
     """(category, median midpoint)"""
 
 
-REPORT_TABLES = ("articles", "salary_bands", "related_job_links", "tags", "tools", "validation_issues",
-                 "runs", "files", "missing_articles", "salary_by_category_level")
+REPORT_TABLES = (
+    "articles",
+    "salary_bands",
+    "related_job_links",
+    "tags",
+    "tools",
+    "validation_issues",
+    "runs",
+    "files",
+    "missing_articles",
+    "salary_by_category_level",
+)
 
 
 def as_reader(source: WarehouseReader | duckdb.DuckDBPyConnection) -> WarehouseReader:
@@ -324,14 +350,18 @@ class WarehouseWriter(WarehouseReader):
     def known_files(self) -> dict[str, KnownFile]:
         """The `files` table: what the previous run read."""
         names = schema.FILES.names_without("changed_run_id")
-        return {r[0]: _known_file(dict(zip(names, r, strict=True)))
-                for r in self.rows(f"SELECT {', '.join(names)} FROM files")}
+        return {
+            r[0]: _known_file(dict(zip(names, r, strict=True)))
+            for r in self.rows(f"SELECT {', '.join(names)} FROM files")
+        }
 
     def staged_files(self) -> dict[str, KnownFile]:
         """Files read in this run so far."""
         names = schema.STAGED_FILE_COLUMNS
-        return {r[0]: _known_file(dict(zip(names, r, strict=True)))
-                for r in self.rows(f"SELECT {', '.join(names)} FROM stg_files")}
+        return {
+            r[0]: _known_file(dict(zip(names, r, strict=True)))
+            for r in self.rows(f"SELECT {', '.join(names)} FROM stg_files")
+        }
 
     def known_articles(self) -> dict[str, KnownArticle]:
         rows = self.rows("SELECT slug, source_path, content_hash, is_current FROM articles")
@@ -356,14 +386,21 @@ class WarehouseWriter(WarehouseReader):
         hashes = {f.source_path: f.content_hash for f in batch.files}
         if batch.files:
             names = schema.STAGED_FILE_COLUMNS
-            self._insert_frame("stg_files", pl.DataFrame(
-                [tuple(_plain(getattr(f, c)) for c in names) for f in batch.files],
-                schema=_frame_schema(schema.FILES, names), orient="row"))
+            self._insert_frame(
+                "stg_files",
+                pl.DataFrame(
+                    [tuple(_plain(getattr(f, c)) for c in names) for f in batch.files],
+                    schema=_frame_schema(schema.FILES, names),
+                    orient="row",
+                ),
+            )
         if batch.findings:
             self._insert_frame("stg_findings", _findings_frame(batch.findings, hashes))
         if batch.unchanged:
-            self._insert_frame("stg_touched", pl.DataFrame(
-                batch.unchanged, schema=_frame_schema(schema.FILES, schema.TOUCHED_COLUMNS), orient="row"))
+            self._insert_frame(
+                "stg_touched",
+                pl.DataFrame(batch.unchanged, schema=_frame_schema(schema.FILES, schema.TOUCHED_COLUMNS), orient="row"),
+            )
 
     def _insert_frame(self, table: str, frame: pl.DataFrame) -> None:
         self.conn.register("_frame", frame.to_arrow())
@@ -394,8 +431,10 @@ class WarehouseWriter(WarehouseReader):
             for flag, slugs in ((False, ownership.keep_last_good), (True, ownership.restored)):
                 if slugs:
                     self._set_temp("tmp_flag", ["slug"], [(s,) for s in sorted(slugs)])
-                    conn.execute(f"UPDATE articles SET is_current = {str(flag).lower()} "
-                                 "WHERE slug IN (SELECT slug FROM tmp_flag)")
+                    conn.execute(
+                        f"UPDATE articles SET is_current = {str(flag).lower()} "
+                        "WHERE slug IN (SELECT slug FROM tmp_flag)"
+                    )
             self._apply_files(decision)
             counts = self._rebuild_validation_issues(decision.findings)
             conn.execute("COMMIT")
@@ -403,10 +442,14 @@ class WarehouseWriter(WarehouseReader):
             conn.execute("ROLLBACK")
             raise
         return LoadResult(
-            run_id=run, articles_loaded=len(ownership.replace),
-            articles_removed=len(ownership.remove), kept_last_good=sorted(ownership.keep_last_good),
-            newly_broken=sorted(ownership.newly_broken), files_rejected=ownership.files_rejected,
-            errors=counts[0], warnings=counts[1],
+            run_id=run,
+            articles_loaded=len(ownership.replace),
+            articles_removed=len(ownership.remove),
+            kept_last_good=sorted(ownership.keep_last_good),
+            newly_broken=sorted(ownership.newly_broken),
+            files_rejected=ownership.files_rejected,
+            errors=counts[0],
+            warnings=counts[1],
         )
 
     def _close_and_open_history(self, run: int) -> None:
@@ -474,16 +517,20 @@ class WarehouseWriter(WarehouseReader):
             hashes = {str(r[0]): str(r[1]) for r in self.rows("SELECT source_path, content_hash FROM files")}
             frame = _findings_frame(extra, hashes)
             self._insert_frame("validation_issues", frame.with_columns(pl.lit(run, pl.Int32).alias("run_id")))
-        errors, warnings = self.one("SELECT count(*) FILTER (WHERE severity = 'error'), "
-                                    "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues")
+        errors, warnings = self.one(
+            "SELECT count(*) FILTER (WHERE severity = 'error'), "
+            "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues"
+        )
         return int(errors), int(warnings)
 
     def record_run(self, row: dict[str, Any]) -> None:
         """Insert this run's `runs` row; `row` holds every column but run_id and finished_at."""
         values = {**row, "run_id": self.run_id, "finished_at": datetime.now(UTC)}
         names = schema.RUNS.column_names
-        self.conn.execute(f"INSERT INTO runs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                          [values[name] for name in names])
+        self.conn.execute(
+            f"INSERT INTO runs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [values[name] for name in names],
+        )
 
     def enrich(self) -> dict[str, int]:
         """Rebuild the derived tables (related-job graph degrees, demand for missing articles).
@@ -509,15 +556,22 @@ class WarehouseWriter(WarehouseReader):
             "WHERE severity = 'error' OR source_path IN (SELECT source_path FROM tmp_read) "
             f"ORDER BY severity, source_path, line NULLS FIRST, code LIMIT {limit}"
         )
-        return [Finding(source_path=r[0], line=r[1], slug=r[2], severity=r[3], code=r[4], field=r[5], message=r[6])
-                for r in rows]
+        return [
+            Finding(source_path=r[0], line=r[1], slug=r[2], severity=r[3], code=r[4], field=r[5], message=r[6])
+            for r in rows
+        ]
 
 
 def _known_file(values: dict[str, Any]) -> KnownFile:
-    return KnownFile(**{**values, "parse_ok": bool(values["parse_ok"]),
-                        "related_jobs": tuple(values["related_jobs"] or ()),
-                        "related_lines": tuple(values["related_lines"] or ()),
-                        "status": values.get("status") or ""})
+    return KnownFile(
+        **{
+            **values,
+            "parse_ok": bool(values["parse_ok"]),
+            "related_jobs": tuple(values["related_jobs"] or ()),
+            "related_lines": tuple(values["related_lines"] or ()),
+            "status": values.get("status") or "",
+        }
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -532,9 +586,9 @@ def _frame_schema(spec: schema.TableSpec, names: Sequence[str]) -> dict[str, pl.
 def _findings_frame(findings: Sequence[Finding], hashes: dict[str, str]) -> pl.DataFrame:
     names = schema.STAGED_FINDING_COLUMNS
     return pl.DataFrame(
-        [tuple(hashes.get(f.source_path) if c == "content_hash" else getattr(f, c) for c in names)
-         for f in findings],
-        schema=_frame_schema(schema.FILE_FINDINGS, names), orient="row",
+        [tuple(hashes.get(f.source_path) if c == "content_hash" else getattr(f, c) for c in names) for f in findings],
+        schema=_frame_schema(schema.FILE_FINDINGS, names),
+        orient="row",
     )
 
 
@@ -572,8 +626,9 @@ class WriterLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(lock, "a+")  # noqa: SIM115 - held until release()
         except OSError as exc:
-            raise WarehouseError(str(self.path), f"cannot create {lock.name} ({exc.strerror}): check the "
-                                 "folder exists and is writable") from None
+            raise WarehouseError(
+                str(self.path), f"cannot create {lock.name} ({exc.strerror}): check the folder exists and is writable"
+            ) from None
         start = time.monotonic()
         told = False
         while True:
@@ -599,8 +654,10 @@ class WriterLock:
         except OSError as exc:
             with contextlib.suppress(OSError):  # closing flushes the same unwritable buffer again
                 handle.close()
-            raise WarehouseError(str(self.path), f"cannot write {lock.name} ({exc.strerror}): free some space or "
-                                 "make the folder writable") from None
+            raise WarehouseError(
+                str(self.path),
+                f"cannot write {lock.name} ({exc.strerror}): free some space or make the folder writable",
+            ) from None
         self._handle = handle
         return self
 
