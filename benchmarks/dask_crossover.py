@@ -27,8 +27,12 @@ def corpus(n: int) -> Path:
     folder = CORPORA / f"n{n}"
     marker = folder / ".synth.json"
     if not marker.exists() or json.loads(marker.read_text()).get("n") != n:
-        subprocess.run([sys.executable, "-m", "jobpipeline.cli", "synth", "--n", str(n), "--out", str(folder),
-                        "--seed", "1"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "jobpipeline.cli", "synth", "--n", str(n), "--out", str(folder), "--seed", "1"],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return folder
 
 
@@ -36,9 +40,25 @@ def cold_run(seeds: Path, work: Path, env: dict[str, str], *extra: str) -> float
     warehouse = work / "wh" / "jobs.duckdb"
     shutil.rmtree(warehouse.parent, ignore_errors=True)
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "jobpipeline.cli", "run", "--seeds", str(seeds), "--warehouse",
-                             str(warehouse), "--format", "json", *extra], cwd=ROOT, env=env, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "run",
+            "--seeds",
+            str(seeds),
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "json",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if result.returncode not in (0, 1):
         raise SystemExit(f"run failed:\n{result.stderr[-3000:]}")
@@ -55,20 +75,54 @@ def main() -> None:
     env.update({"PREFECT_HOME": str(work / "prefect-home"), "DASK_LOGGING__DISTRIBUTED": "error"})
     port = 18786 + os.getpid() % 1000
     address = f"tcp://127.0.0.1:{port}"
-    cluster = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                 "--port", str(port), "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)]
-    cluster += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                  "--no-nanny", "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+    cluster = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    cluster += [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(args.workers)
+    ]
     rows = []
     try:
         from distributed import Client
 
         with Client(address, timeout=60) as client:
             client.wait_for_workers(args.workers, timeout=60)
-        subprocess.run([sys.executable, "-m", "jobpipeline.cli", "server", "start"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "jobpipeline.cli", "server", "start"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for n in args.sizes:
             seeds = corpus(n)
             local = cold_run(seeds, work, env)
@@ -76,8 +130,9 @@ def main() -> None:
             rows.append((n, local, dask))
             print(f"{n}: local pool {local:.1f} s, dask {dask:.1f} s", file=sys.stderr, flush=True)
     finally:
-        subprocess.run([sys.executable, "-m", "jobpipeline.cli", "server", "stop"], cwd=ROOT, env=env,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "jobpipeline.cli", "server", "stop"], cwd=ROOT, env=env, capture_output=True
+        )
         for process in reversed(cluster):
             process.terminate()
         for process in cluster:
@@ -86,8 +141,10 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"| articles | local pool s ({os.cpu_count()} processes) | Dask s ({args.workers} workers, running "
-          "cluster) | Dask / local |")
+    print(
+        f"| articles | local pool s ({os.cpu_count()} processes) | Dask s ({args.workers} workers, running "
+        "cluster) | Dask / local |"
+    )
     print("|---|---|---|---|")
     for n, local, dask in rows:
         print(f"| {n:,} | {local:.1f} | {dask:.1f} | {dask / local:.2f} |")

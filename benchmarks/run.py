@@ -37,8 +37,10 @@ from watch_latency import stop_managed_server
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "benchmarks" / "corpus"
 OUT = ROOT / "benchmarks" / "out"
-QUERY = ("SELECT a.category, b.level, count(*) AS bands, median(b.midpoint_yen) AS median_yen "
-         "FROM salary_bands b JOIN articles a USING (slug) GROUP BY ALL ORDER BY 1, 2")
+QUERY = (
+    "SELECT a.category, b.level, count(*) AS bands, median(b.midpoint_yen) AS median_yen "
+    "FROM salary_bands b JOIN articles a USING (slug) GROUP BY ALL ORDER BY 1, 2"
+)
 
 
 def log(message: str) -> None:
@@ -84,8 +86,9 @@ class Measured:
 def measure(args: list[str], env: dict[str, str] | None = None, sample_every: float = 0.1) -> Measured:
     """Run a command; wall time and the peak summed RSS of its process tree."""
     started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     done = threading.Event()
 
@@ -113,10 +116,22 @@ def jobpipeline(*args: str) -> list[str]:
     return [sys.executable, "-m", "jobpipeline.cli", *args]
 
 
-def run_pipeline(seeds: Path, warehouse: Path, env: dict[str, str],
-                 local: bool = False) -> tuple[Measured, dict[str, Any]]:
-    result = measure(jobpipeline("run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json",
-                                 *(["--local"] if local else [])), env=env)
+def run_pipeline(
+    seeds: Path, warehouse: Path, env: dict[str, str], local: bool = False
+) -> tuple[Measured, dict[str, Any]]:
+    result = measure(
+        jobpipeline(
+            "run",
+            "--seeds",
+            str(seeds),
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "json",
+            *(["--local"] if local else []),
+        ),
+        env=env,
+    )
     if result.returncode not in (0, 1):
         raise SystemExit(f"run failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return result, json.loads(result.stdout)
@@ -159,9 +174,13 @@ class Server:
     def __enter__(self) -> Server:
         env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)
-        self.process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                         "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         import urllib.request
 
         deadline = time.monotonic() + 120
@@ -204,8 +223,10 @@ class SizeResult:
 
 
 def stages(warehouse: Path) -> dict[str, float]:
-    code = ("import duckdb, json, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print(c.execute('SELECT stage_seconds FROM runs ORDER BY run_id DESC LIMIT 1').fetchall()[0][0])")
+    code = (
+        "import duckdb, json, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(c.execute('SELECT stage_seconds FROM runs ORDER BY run_id DESC LIMIT 1').fetchall()[0][0])"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(warehouse)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
@@ -218,8 +239,12 @@ def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool, floor:
     corpus = CORPORA / f"n{n}"
     if not (corpus / ".synth.json").exists() or json.loads((corpus / ".synth.json").read_text()).get("n") != n:
         log(f"generating {n} articles into {corpus}...")
-        subprocess.run(jobpipeline("synth", "--n", str(n), "--out", str(corpus), "--seed", "1"), cwd=ROOT,
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            jobpipeline("synth", "--n", str(n), "--out", str(corpus), "--seed", "1"),
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     corpus_mb = folder_mb(corpus)
     floor_s = float("nan")
     if floor:
@@ -245,10 +270,18 @@ def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool, floor:
     assert edit_record["files_changed"] == 1, edit_record
     edit_stages = stages(warehouse)
     query = measure(jobpipeline("query", "--warehouse", str(warehouse), "--format", "csv", QUERY))
-    code = ("import duckdb, sys, time; t = time.perf_counter(); c = duckdb.connect(sys.argv[1], read_only=True); "
-            f"c.execute({QUERY!r}).fetchall(); print(time.perf_counter() - t)")
-    inprocess = min(float(subprocess.run([sys.executable, "-c", code, str(warehouse)], capture_output=True,
-                                         text=True, check=True).stdout) for _ in range(3))
+    code = (
+        "import duckdb, sys, time; t = time.perf_counter(); c = duckdb.connect(sys.argv[1], read_only=True); "
+        f"c.execute({QUERY!r}).fetchall(); print(time.perf_counter() - t)"
+    )
+    inprocess = min(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code, str(warehouse)], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    )
     local_cold = None
     if with_local:
         log(f"[{n}] cold run without Prefect (--local)...")
@@ -257,10 +290,21 @@ def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool, floor:
         local_cold = run_pipeline(seeds, local_wh, env, local=True)[0].seconds
         shutil.rmtree(local_wh.parent, ignore_errors=True)
     result = SizeResult(
-        n=n, corpus_mb=corpus_mb, floor_s=floor_s, cold=cold, cold_record=cold_record, cold_stages=cold_stages,
-        nochange=nochange, nochange_stages=nochange_stages, edit=edit, edit_stages=edit_stages,
-        warehouse_mb=warehouse.stat().st_size / 1e6, published_mb=folder_mb(warehouse.parent / "published"),
-        query_cli_s=query.seconds, query_inprocess_s=inprocess, local_cold_s=local_cold,
+        n=n,
+        corpus_mb=corpus_mb,
+        floor_s=floor_s,
+        cold=cold,
+        cold_record=cold_record,
+        cold_stages=cold_stages,
+        nochange=nochange,
+        nochange_stages=nochange_stages,
+        edit=edit,
+        edit_stages=edit_stages,
+        warehouse_mb=warehouse.stat().st_size / 1e6,
+        published_mb=folder_mb(warehouse.parent / "published"),
+        query_cli_s=query.seconds,
+        query_inprocess_s=inprocess,
+        local_cold_s=local_cold,
     )
     shutil.rmtree(seeds, ignore_errors=True)
     shutil.rmtree(warehouse.parent, ignore_errors=True)
@@ -312,9 +356,13 @@ def render(results: list[SizeResult], fixed: float, mode: str, prefect_section: 
             f"{peak:,.0f} | {r.warehouse_mb:,.1f} | {r.published_mb:,.1f} | "
             f"{r.query_inprocess_s:.3f} / {r.query_cli_s:.2f} |"
         )
-    lines += ["", "## Seconds per stage (from the `runs` table)", "",
-              "| articles | run | " + " | ".join(STAGES) + " |",
-              "|" + "---|" * (len(STAGES) + 2)]
+    lines += [
+        "",
+        "## Seconds per stage (from the `runs` table)",
+        "",
+        "| articles | run | " + " | ".join(STAGES) + " |",
+        "|" + "---|" * (len(STAGES) + 2),
+    ]
     for r in results:
         for name, st in (("cold", r.cold_stages), ("no change", r.nochange_stages), ("one edit", r.edit_stages)):
             lines.append(f"| {r.n:,} | {name} | " + " | ".join(f"{st.get(k, 0):.2f}" for k in STAGES) + " |")
@@ -343,8 +391,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also 100,000 articles")
     parser.add_argument("--sizes", type=int, nargs="*", help="article counts (default 1000 10000)")
-    parser.add_argument("--no-server", action="store_true",
-                        help="run through Prefect's temporary server instead of a running one")
+    parser.add_argument(
+        "--no-server", action="store_true", help="run through Prefect's temporary server instead of a running one"
+    )
     parser.add_argument("--local", action="store_true", help="also time cold runs without Prefect")
     parser.add_argument("--no-floor", action="store_true", help="skip the markdown-it-py floor (slow at 100k)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -353,8 +402,11 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="jp-bench-", dir=OUT))
     # A private PREFECT_HOME: whatever server a run starts or finds is this benchmark's alone.
-    base_env = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR",
-                "PREFECT_HOME": str(work / "prefect-home")}
+    base_env = {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR",
+        "PREFECT_HOME": str(work / "prefect-home"),
+    }
     os.environ.pop("PREFECT_API_URL", None)
     try:
         results: list[SizeResult] = []

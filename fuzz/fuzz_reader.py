@@ -36,7 +36,6 @@ def check(data: bytes) -> None:
         json.dumps(rows, ensure_ascii=False, default=str).encode("utf-8")
 
 
-
 def main() -> None:
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()

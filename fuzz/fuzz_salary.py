@@ -39,7 +39,6 @@ def check(data: bytes) -> None:
         assert years is None or 0 <= years <= 60, level
 
 
-
 def main() -> None:
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()

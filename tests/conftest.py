@@ -30,9 +30,16 @@ def seed_bytes() -> bytes:
     return SEED.read_bytes()
 
 
-def make_article(slug: str, *, title: str | None = None, related: list[str] | None = None,
-                 category: str = "ai-data", salary: list[tuple[str, str]] | None = None,
-                 extra: dict[str, Any] | None = None, body_extra: str = "") -> str:
+def make_article(
+    slug: str,
+    *,
+    title: str | None = None,
+    related: list[str] | None = None,
+    category: str = "ai-data",
+    salary: list[tuple[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+    body_extra: str = "",
+) -> str:
     """A small but complete article in the seed's shape."""
     front: dict[str, Any] = {
         "slug": slug,
@@ -47,8 +54,15 @@ def make_article(slug: str, *, title: str | None = None, related: list[str] | No
     }
     if extra:
         front.update(extra)
-    rows = salary if salary is not None else [("ジュニア (0-3年)", "450〜700"), ("ミドル (3-7年)", "700〜1,100"),
-                                              ("シニア (7年以上/リード)", "1,100〜1,800+")]
+    rows = (
+        salary
+        if salary is not None
+        else [
+            ("ジュニア (0-3年)", "450〜700"),
+            ("ミドル (3-7年)", "700〜1,100"),
+            ("シニア (7年以上/リード)", "1,100〜1,800+"),
+        ]
+    )
     table = "\n".join(f"| {label} | {cell} | 特徴 |" for label, cell in rows)
     return (
         "---json\n" + json.dumps(front, ensure_ascii=False, indent=2) + "\n---\n\n"
@@ -124,7 +138,8 @@ def prefect_harness(managed_server: Any) -> Iterator[None]:
 @pytest.fixture
 def default_route_env(prefect_home: Path, managed_server: Any) -> dict[str, str]:
     """The environment of a user who set nothing: no API URL, the managed server under PREFECT_HOME."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PREFECT_API_URL", "JOBPIPELINE_PREFECT_SERVER")}
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL", "JOBPIPELINE_PREFECT_SERVER")
+    }
     env["PREFECT_HOME"] = str(prefect_home)
     return env

@@ -24,8 +24,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Any:
 
 def run_local(seeds: Path, warehouse: Path, *extra: str) -> dict[str, Any]:
     """`jobpipeline run --local --format json` in-process; the parsed summary."""
-    result = cli("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json",
-                 *extra)
+    result = cli("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json", *extra)
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout)
 
@@ -42,6 +41,10 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
     """Start `jobpipeline ARGS` as a real process."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.Popen(
-        [sys.executable, "-m", "jobpipeline.cli", *args], env=full_env, cwd=ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "jobpipeline.cli", *args],
+        env=full_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )

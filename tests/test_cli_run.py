@@ -43,24 +43,32 @@ def three_articles(write_seed: Callable[..., Path]) -> None:
     write_seed("sub/c.txt", make_article("gamma", category="engineering", related=["ghost", "beta"]))
 
 
-def test_first_load(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]) -> None:
+def test_first_load(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """A first run loads every article, its bands and links, and reports what it did."""
     three_articles(write_seed)
     summary = run(seeds_dir, warehouse)
     assert (summary["files_seen"], summary["files_new"], summary["files_rejected"]) == (3, 3, 0)
     assert rows(warehouse, "SELECT slug, source_path, is_current FROM articles ORDER BY slug") == [
-        ("alpha", "a.txt", True), ("beta", "b.md", True), ("gamma", "sub/c.txt", True)]
+        ("alpha", "a.txt", True),
+        ("beta", "b.md", True),
+        ("gamma", "sub/c.txt", True),
+    ]
     assert rows(warehouse, "SELECT count(*), min(min_yen), max(max_yen) FROM salary_bands") == [
-        (9, 4_500_000, 18_000_000)]
-    assert rows(warehouse, "SELECT related_slug, resolved FROM related_jobs WHERE slug = 'alpha' ORDER BY ordinal"
-                ) == [("beta", True), ("ghost", False)]
+        (9, 4_500_000, 18_000_000)
+    ]
+    assert rows(warehouse, "SELECT related_slug, resolved FROM related_jobs WHERE slug = 'alpha' ORDER BY ordinal") == [
+        ("beta", True),
+        ("ghost", False),
+    ]
     assert rows(warehouse, "SELECT slug, wanted_by FROM missing_articles") == [("ghost", 2)]
     assert rows(warehouse, "SELECT files_seen, files_changed, status FROM runs") == [(3, 3, "ok")]
 
 
-def test_no_change_rerun_loads_nothing(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]) -> None:
+def test_no_change_rerun_loads_nothing(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """A second run with no change rewrites no article row and says so."""
     three_articles(write_seed)
     run(seeds_dir, warehouse)
@@ -72,8 +80,7 @@ def test_no_change_rerun_loads_nothing(seeds_dir: Path, warehouse: Path, write_s
     assert "nothing changed" in result.stdout
 
 
-def test_touch_without_change_is_unchanged(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
-                                          ) -> None:
+def test_touch_without_change_is_unchanged(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
     """A new mtime with the same bytes is detected by hash: the file counts as unchanged."""
     path = write_seed("a.txt", make_article("alpha"))
     run_local(seeds_dir, warehouse)
@@ -83,8 +90,9 @@ def test_touch_without_change_is_unchanged(seeds_dir: Path, warehouse: Path, wri
     assert rows(warehouse, "SELECT mtime_ns FROM files") == [(1,)]
 
 
-def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]) -> None:
+def test_edit_one_file(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """Editing one file rewrites only its rows and records the band's new version in history."""
     three_articles(write_seed)
     run(seeds_dir, warehouse)
@@ -93,13 +101,17 @@ def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..
     assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
     assert rows(warehouse, "SELECT slug, run_id FROM salary_bands WHERE run_id = 2") == [("beta", 2)]
     assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug <> 'beta' AND run_id = 1") == [(6,)]
-    history = rows(warehouse, "SELECT ordinal, min_yen, valid_from, valid_to FROM salary_band_history "
-                              "WHERE slug = 'beta' ORDER BY valid_from, ordinal")
+    history = rows(
+        warehouse,
+        "SELECT ordinal, min_yen, valid_from, valid_to FROM salary_band_history "
+        "WHERE slug = 'beta' ORDER BY valid_from, ordinal",
+    )
     assert history == [(0, 4_500_000, 1, 2), (1, 7_000_000, 1, 2), (2, 11_000_000, 1, 2), (0, 5_000_000, 2, None)]
 
 
-def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]) -> None:
+def test_delete_one_file(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """A deleted file's article leaves the current tables; its history stays, closed."""
     three_articles(write_seed)
     run(seeds_dir, warehouse)
@@ -112,9 +124,9 @@ def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[
     assert rows(warehouse, "SELECT slug, wanted_by FROM missing_articles") == [("ghost", 1)]
 
 
-def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]
-                                          ) -> None:
+def test_broken_file_keeps_last_known_good(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """An accepted article whose JSON breaks keeps its rows, marked not current, and the run says so loudly."""
     three_articles(write_seed)
     run(seeds_dir, warehouse)
@@ -123,13 +135,15 @@ def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, wri
     assert summary["newly_broken"] == ["beta"] and summary["files_rejected"] == 1
     assert rows(warehouse, "SELECT is_current, run_id FROM articles WHERE slug = 'beta'") == [(False, 1)]
     assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug = 'beta'") == [(3,)]
-    codes = rows(warehouse, "SELECT code, severity, line FROM validation_issues WHERE source_path = 'b.md' "
-                            "ORDER BY code")
+    codes = rows(
+        warehouse, "SELECT code, severity, line FROM validation_issues WHERE source_path = 'b.md' ORDER BY code"
+    )
     assert ("frontmatter-invalid-json", "error", 3) in codes
     assert any(code == "kept-last-known-good" for code, _, _ in codes)
     # links to the kept article still resolve
-    assert rows(warehouse, "SELECT resolved FROM related_jobs WHERE slug = 'alpha' AND related_slug = 'beta'"
-                ) == [(True,)]
+    assert rows(warehouse, "SELECT resolved FROM related_jobs WHERE slug = 'alpha' AND related_slug = 'beta'") == [
+        (True,)
+    ]
     result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
     assert "LAST KNOWN GOOD" not in result.stdout  # said loudly once, when it broke
     write_seed("b.md", make_article("beta", title="fixed"))
@@ -137,9 +151,9 @@ def test_broken_file_keeps_last_known_good(seeds_dir: Path, warehouse: Path, wri
     assert rows(warehouse, "SELECT is_current, title FROM articles WHERE slug = 'beta'") == [(True, "fixed")]
 
 
-def test_broken_first_seen_file_loads_nothing(seeds_dir: Path, warehouse: Path,
-                                             write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]) -> None:
+def test_broken_first_seen_file_loads_nothing(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """A new file that never read leaves no article, only findings; the others load."""
     write_seed("a.txt", make_article("alpha"))
     write_seed("bad.txt", b"\x82\xa0\x82\xa2 shift_jis")
@@ -147,13 +161,15 @@ def test_broken_first_seen_file_loads_nothing(seeds_dir: Path, warehouse: Path,
     assert summary["files_rejected"] == 1
     assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
     assert rows(warehouse, "SELECT code FROM validation_issues WHERE source_path = 'bad.txt'") == [
-        ("encoding-not-utf8",)]
+        ("encoding-not-utf8",)
+    ]
     result = cli("run", "--local", "--strict", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
     assert result.exit_code == 1
 
 
-def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-        run: Callable[..., dict[str, Any]]) -> None:
+def test_duplicate_slugs(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
     """The earlier path keeps a duplicated slug; the later file is rejected naming it; deleting the
     winner hands the slug to the other file."""
     write_seed("a.txt", make_article("alpha", title="first"))
@@ -164,7 +180,9 @@ def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[
     [(message,)] = rows(warehouse, "SELECT message FROM validation_issues WHERE code = 'slug-duplicate'")
     assert "a.txt" in message
     assert rows(warehouse, "SELECT source_path, status FROM files ORDER BY 1") == [
-        ("a.txt", "accepted"), ("z.txt", "duplicate")]
+        ("a.txt", "accepted"),
+        ("z.txt", "duplicate"),
+    ]
     (seeds_dir / "a.txt").unlink()
     run(seeds_dir, warehouse)
     assert rows(warehouse, "SELECT title, source_path FROM articles") == [("second", "z.txt")]
@@ -178,8 +196,18 @@ def test_row_lineage(seeds_dir: Path, warehouse: Path, write_seed: Callable[...,
     path = write_seed("a.txt", seed_bytes)
     run_local(seeds_dir, warehouse)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    for table in ("articles", "salary_bands", "related_job_links", "sections", "skills", "tools",
-                  "career_stages", "interview_questions", "tags", "keywords"):
+    for table in (
+        "articles",
+        "salary_bands",
+        "related_job_links",
+        "sections",
+        "skills",
+        "tools",
+        "career_stages",
+        "interview_questions",
+        "tags",
+        "keywords",
+    ):
         lineage = rows(warehouse, f"SELECT DISTINCT source_path, content_hash, run_id FROM {table}")
         assert lineage == [("a.txt", digest, 1)], table
 
@@ -196,8 +224,16 @@ def test_manifest_matches_files(seeds_dir: Path, warehouse: Path, write_seed: Ca
     manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["run_id"] == 1
     names = {d["name"] for d in manifest["datasets"]}
-    assert {"articles", "salary_bands", "salary_by_category_level", "related_jobs", "missing_articles",
-            "tag_counts", "tool_counts", "validation_report"} <= names
+    assert {
+        "articles",
+        "salary_bands",
+        "salary_by_category_level",
+        "related_jobs",
+        "missing_articles",
+        "tag_counts",
+        "tool_counts",
+        "validation_report",
+    } <= names
     for dataset in manifest["datasets"]:
         file = published / dataset["file"]
         assert hashlib.sha256(file.read_bytes()).hexdigest() == dataset["sha256"]
@@ -213,8 +249,7 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
     """`query` prints results in each format and one line for bad SQL; `tables` lists every table."""
     three_articles(write_seed)
     run_local(seeds_dir, warehouse)
-    result = cli("query", "--warehouse", str(warehouse), "--format", "json",
-                 "SELECT slug FROM articles ORDER BY slug")
+    result = cli("query", "--warehouse", str(warehouse), "--format", "json", "SELECT slug FROM articles ORDER BY slug")
     assert json.loads(result.stdout) == [{"slug": "alpha"}, {"slug": "beta"}, {"slug": "gamma"}]
     result = cli("query", "--warehouse", str(warehouse), "--format", "csv", "SELECT count(*) AS n FROM articles")
     assert result.stdout == "n\n3\n"
@@ -230,8 +265,9 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
     assert result.exit_code == 2 and "jobpipeline run" in result.stderr
 
 
-def test_warehouse_opens_with_duckdb_1x_storage(seeds_dir: Path, warehouse: Path,
-                                                write_seed: Callable[..., Path]) -> None:
+def test_warehouse_opens_with_duckdb_1x_storage(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
     """The file is written in the v1.0.0 storage format so DuckDB 1.x CLIs can open it."""
     write_seed("a.txt", make_article("alpha"))
     run_local(seeds_dir, warehouse)
@@ -254,8 +290,9 @@ def test_missing_seeds_folder_is_one_line(tmp_path: Path) -> None:
     assert "seeds folder" in result.stderr and "Traceback" not in result.output
 
 
-def test_each_run_publishes_a_report(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path],
-                                     tmp_path: Path) -> None:
+def test_each_run_publishes_a_report(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
     """Each run publishes report.html (listed in the manifest); `report` names it or writes a new one."""
     write_seed("a.txt", make_article("alpha"))
     run_local(seeds_dir, warehouse)

@@ -52,19 +52,53 @@ def dask_cluster(hidden_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
     address = f"tcp://127.0.0.1:{port}"
     elsewhere = tmp_path_factory.mktemp("cluster-cwd")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
-    env.update({"PREFECT_HOME": str(elsewhere / "prefect-home"), "DASK_LOGGING__DISTRIBUTED": "error",
-                "PYTHONPATH": str(ROOT / "src")})
+    env.update(
+        {
+            "PREFECT_HOME": str(elsewhere / "prefect-home"),
+            "DASK_LOGGING__DISTRIBUTED": "error",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+    )
     hide = f"mount -t tmpfs none {hidden_root} && exec "
     commands = [
-        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
-         "--no-dashboard"],
-        *[[sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-nanny",
-           "--no-dashboard", "--name", f"w{index}"] for index in range(2)],
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        *[
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+                "--name",
+                f"w{index}",
+            ]
+            for index in range(2)
+        ],
     ]
     logs = [elsewhere / f"process-{index}.log" for index in range(len(commands))]
-    processes = [subprocess.Popen(["unshare", "--mount", "sh", "-c", hide + " ".join(command)], cwd=elsewhere,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), start_new_session=True)
-                 for command, log in zip(commands, logs, strict=True)]
+    processes = [
+        subprocess.Popen(
+            ["unshare", "--mount", "sh", "-c", hide + " ".join(command)],
+            cwd=elsewhere,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+            start_new_session=True,
+        )
+        for command, log in zip(commands, logs, strict=True)
+    ]
     try:
         from distributed import Client
 
@@ -84,8 +118,13 @@ def dask_cluster(hidden_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def test_workers_without_the_folder_read_every_file(
-        dask_cluster: dict[str, Any], hidden_root: Path, managed_server: Any, default_route_env: dict[str, str],
-        write_seed: Callable[..., Path], seeds_dir: Path) -> None:
+    dask_cluster: dict[str, Any],
+    hidden_root: Path,
+    managed_server: Any,
+    default_route_env: dict[str, str],
+    write_seed: Callable[..., Path],
+    seeds_dir: Path,
+) -> None:
     """`run --dask ADDRESS` loads a folder the workers cannot open: every file arrives as bytes, the
     read-batch task runs land on the flow's server, and no worker starts a Prefect server of its own."""
     seeds = hidden_root / "seeds"
@@ -94,9 +133,26 @@ def test_workers_without_the_folder_read_every_file(
         (seeds / f"{index:02}.txt").write_text(make_article(f"job_{index}"), encoding="utf-8")
     warehouse = hidden_root / "wh" / "jobs.duckdb"
     result = subprocess.run(
-        [sys.executable, "-m", "jobpipeline.cli", "run", "--dask", dask_cluster["address"], "--seeds", str(seeds),
-         "--warehouse", str(warehouse), "--format", "json"],
-        cwd=ROOT, env=default_route_env, capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "run",
+            "--dask",
+            dask_cluster["address"],
+            "--seeds",
+            str(seeds),
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        env=default_route_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     record = json.loads(result.stdout)
     assert (record["articles_loaded"], record["files_rejected"]) == (40, 0)
@@ -126,9 +182,13 @@ async def _read_batch_task_runs(api_url: str, flow_run_id: str) -> list[str]:
             deadline = time.monotonic() + 10
             while True:
                 runs = await client.read_task_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-                batches = [run.state_type.value for run in runs if run.name.startswith("read-batch")
-                           and run.state_type is not None]
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+                )
+                batches = [
+                    run.state_type.value
+                    for run in runs
+                    if run.name.startswith("read-batch") and run.state_type is not None
+                ]
                 if len(batches) >= 3 or time.monotonic() > deadline:
                     return batches
                 await asyncio.sleep(0.2)

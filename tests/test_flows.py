@@ -21,8 +21,9 @@ def warehouse(tmp_path: Path) -> Path:
     return tmp_path / "wh" / "jobs.duckdb"
 
 
-def test_ingest_flow_end_to_end(prefect_harness: None, seeds_dir: Path, warehouse: Path,
-                                write_seed: Callable[..., Path]) -> None:
+def test_ingest_flow_end_to_end(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
     """The ingest flow loads the folder, records its flow run id, and leaves artifacts in Prefect."""
     from prefect.artifacts import Artifact
 
@@ -43,8 +44,9 @@ def test_ingest_flow_end_to_end(prefect_harness: None, seeds_dir: Path, warehous
     assert (table["files seen"], table["rejected"], table["articles loaded"]) == (3, 1, 2)
 
 
-def test_revalidate_flow_reads_only_the_changed_file(prefect_harness: None, seeds_dir: Path, warehouse: Path,
-                                                     write_seed: Callable[..., Path]) -> None:
+def test_revalidate_flow_reads_only_the_changed_file(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
     """Re-validation re-reads only the named file, yet re-checks references across the corpus."""
     from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow
     from jobpipeline.orchestration.launch import flow_result
@@ -54,8 +56,12 @@ def test_revalidate_flow_reads_only_the_changed_file(prefect_harness: None, seed
     flow_result(asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True)), "ingest")
     write_seed("b.txt", make_article("beta_renamed"))
     write_seed("c.txt", make_article("gamma"))  # changed too, but not named: left for the next full run
-    record = flow_result(asyncio.run(revalidate_flow(paths="b.txt\n", seeds=str(seeds_dir), warehouse=str(warehouse),
-                                                     return_state=True)), "revalidate")
+    record = flow_result(
+        asyncio.run(
+            revalidate_flow(paths="b.txt\n", seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True)
+        ),
+        "revalidate",
+    )
     assert (record["files_changed"], record["files_new"]) == (1, 0)
     assert rows(warehouse, "SELECT slug FROM articles ORDER BY slug") == [("alpha",), ("beta_renamed",)]
     assert rows(warehouse, "SELECT code FROM validation_issues WHERE slug = 'alpha'") == [("related-dangling",)]
@@ -69,8 +75,9 @@ def test_failed_flow_is_one_line(prefect_harness: None, tmp_path: Path) -> None:
     from jobpipeline.orchestration.flows import ingest_flow
     from jobpipeline.orchestration.launch import flow_result
 
-    state = asyncio.run(ingest_flow(seeds=str(tmp_path / "none"), warehouse=str(tmp_path / "w.duckdb"),
-                                    return_state=True))
+    state = asyncio.run(
+        ingest_flow(seeds=str(tmp_path / "none"), warehouse=str(tmp_path / "w.duckdb"), return_state=True)
+    )
     with pytest.raises(JobpipelineError, match="seeds folder"):
         flow_result(state, "ingest")
 
@@ -130,8 +137,9 @@ def test_watch_revalidates_a_saved_file(seeds_dir: Path, warehouse: Path, write_
 
     write_seed("a.txt", make_article("alpha"))
     run_local(seeds_dir, warehouse)
-    process = spawn("watch", "--local", "--debounce-ms", "200", "--seeds", str(seeds_dir),
-                    "--warehouse", str(warehouse))
+    process = spawn(
+        "watch", "--local", "--debounce-ms", "200", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
@@ -156,8 +164,9 @@ def test_watch_revalidates_a_saved_file(seeds_dir: Path, warehouse: Path, write_
     assert rows(warehouse, "SELECT related_slug FROM related_job_links") == [("nobody_here",)]
 
 
-def test_cli_run_goes_through_prefect(prefect_harness: None, seeds_dir: Path, warehouse: Path,
-                                      write_seed: Callable[..., Path]) -> None:
+def test_cli_run_goes_through_prefect(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
     """`jobpipeline run` (no --local) runs the ingest flow and prints the summary."""
     from helpers import cli
 

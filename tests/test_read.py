@@ -21,38 +21,67 @@ GOOD = make_article("alpha")
     [
         pytest.param(b"", ("error", "file-empty", None), id="empty"),
         pytest.param(b"\xef\xbb\xbf", ("error", "file-empty", None), id="lone-bom"),
-        pytest.param("---json\n{}\n---\n".encode("cp932") + "日本語".encode("cp932"),
-                     ("error", "encoding-not-utf8", 4), id="shift-jis"),
-        pytest.param("\ufeff".encode("utf-16-le") + "x".encode("utf-16-le"), ("error", "encoding-not-utf8", 1),
-                     id="utf-16-bom"),
+        pytest.param(
+            "---json\n{}\n---\n".encode("cp932") + "日本語".encode("cp932"),
+            ("error", "encoding-not-utf8", 4),
+            id="shift-jis",
+        ),
+        pytest.param(
+            "\ufeff".encode("utf-16-le") + "x".encode("utf-16-le"), ("error", "encoding-not-utf8", 1), id="utf-16-bom"
+        ),
         pytest.param(GOOD.encode()[:40] + b"\x00" + GOOD.encode()[40:], ("error", "file-binary", 4), id="nul-byte"),
         pytest.param(b"x" * (5 * 1024 * 1024 + 1), ("error", "file-too-large", None), id="over-5mb"),
         pytest.param(b"# no front matter\n", ("error", "frontmatter-missing", 1), id="no-fence"),
         pytest.param(b'---json\n{"slug": "a"}\n', ("error", "frontmatter-unclosed", 1), id="unclosed"),
         pytest.param(b"---toml\nslug = 'a'\n---\n", ("error", "frontmatter-unknown-fence", 1), id="toml-fence"),
-        pytest.param(b"---js\nrequire('child_process')\n---\n", ("error", "frontmatter-unknown-fence", 1),
-                     id="js-fence-never-executed"),
-        pytest.param(b'---json\n{\n  "slug": "a",\n  "title": \n}\n---\n', ("error", "frontmatter-invalid-json", 5),
-                     id="bad-json-line"),
-        pytest.param(b'---json\n{"slug": "a", "slug": "b", "title": "t"}\n---\n',
-                     ("error", "frontmatter-duplicate-key", 2), id="duplicate-key"),
-        pytest.param(b'---json\n{"slug": "a", "title": "t", "x": NaN}\n---\n',
-                     ("error", "frontmatter-invalid-json", 2), id="nan"),
-        pytest.param(b'---json\n' + b"[" * 100 + b"]" * 100 + b"\n---\n", ("error", "frontmatter-invalid-json", 2),
-                     id="deep-nesting"),
+        pytest.param(
+            b"---js\nrequire('child_process')\n---\n",
+            ("error", "frontmatter-unknown-fence", 1),
+            id="js-fence-never-executed",
+        ),
+        pytest.param(
+            b'---json\n{\n  "slug": "a",\n  "title": \n}\n---\n',
+            ("error", "frontmatter-invalid-json", 5),
+            id="bad-json-line",
+        ),
+        pytest.param(
+            b'---json\n{"slug": "a", "slug": "b", "title": "t"}\n---\n',
+            ("error", "frontmatter-duplicate-key", 2),
+            id="duplicate-key",
+        ),
+        pytest.param(
+            b'---json\n{"slug": "a", "title": "t", "x": NaN}\n---\n', ("error", "frontmatter-invalid-json", 2), id="nan"
+        ),
+        pytest.param(
+            b"---json\n" + b"[" * 100 + b"]" * 100 + b"\n---\n",
+            ("error", "frontmatter-invalid-json", 2),
+            id="deep-nesting",
+        ),
         pytest.param(b'---json\n["a"]\n---\n', ("error", "frontmatter-not-object", 2), id="json-array"),
         pytest.param(b"---\nslug: a\ntitle: [\n---\n", ("error", "frontmatter-invalid-yaml", 3), id="bad-yaml"),
-        pytest.param(b"---\nslug: !!python/object/apply:os.system ['echo hi']\ntitle: t\n---\n",
-                     ("error", "frontmatter-invalid-yaml", 2), id="yaml-python-tag"),
+        pytest.param(
+            b"---\nslug: !!python/object/apply:os.system ['echo hi']\ntitle: t\n---\n",
+            ("error", "frontmatter-invalid-yaml", 2),
+            id="yaml-python-tag",
+        ),
         pytest.param(b'---json\n{"title": "t"}\n---\n', ("error", "slug-missing", 2), id="no-slug"),
         pytest.param(b'---json\n{"slug": "a"}\n---\n', ("error", "title-missing", 2), id="no-title"),
         pytest.param(b'---json\n{"slug": "Alpha", "title": "t"}\n---\n', ("error", "slug-invalid", 2), id="upper"),
-        pytest.param('---json\n{"slug": "аlpha", "title": "t"}\n---\n'.encode(), ("error", "slug-invalid", 2),
-                     id="cyrillic-homoglyph"),
-        pytest.param('---json\n{"slug": "al\u200bpha", "title": "t"}\n---\n'.encode(), ("error", "slug-invalid", 2),
-                     id="zero-width-space"),
-        pytest.param(b'---json\n{"slug": "a", "title": "t", "related_jobs": "b"}\n---\n',
-                     ("error", "field-invalid", 2), id="related-as-string"),
+        pytest.param(
+            '---json\n{"slug": "аlpha", "title": "t"}\n---\n'.encode(),
+            ("error", "slug-invalid", 2),
+            id="cyrillic-homoglyph",
+        ),
+        pytest.param(
+            '---json\n{"slug": "al\u200bpha", "title": "t"}\n---\n'.encode(),
+            ("error", "slug-invalid", 2),
+            id="zero-width-space",
+        ),
+        pytest.param(
+            b'---json\n{"slug": "a", "title": "t", "related_jobs": "b"}\n---\n',
+            ("error", "field-invalid", 2),
+            id="related-as-string",
+        ),
     ],
 )
 def test_rejections(data: bytes, expected: tuple[str, str, int | None]) -> None:
@@ -68,8 +97,10 @@ def test_crlf_bom_and_yaml_are_accepted() -> None:
     result = read_article(crlf, "x.txt")
     assert result.article is not None and result.article.front_matter.slug == "alpha"
     assert result.article.salary_rows[0].band.min_yen == 4_500_000
-    yaml_text = ("---\nslug: beta\ntitle: ベータ\nrelated_jobs: [alpha]\n---\n\n"
-                 "| 経験年数 | 年収 (万円) |\n|---|---|\n| ミドル | 600 |\n")
+    yaml_text = (
+        "---\nslug: beta\ntitle: ベータ\nrelated_jobs: [alpha]\n---\n\n"
+        "| 経験年数 | 年収 (万円) |\n|---|---|\n| ミドル | 600 |\n"
+    )
     result = read_article(yaml_text.encode(), "y.md")
     assert result.article is not None
     assert result.article.front_matter.related_jobs == ("alpha",)

@@ -17,23 +17,28 @@ from jobpipeline.rows import Batch
 
 
 def batch(readable: int, unreadable: int) -> tuple[Batch, int]:
-    findings = [Finding(source_path=f"u{i}.txt", severity="error", code="file-unreadable", message="cannot read")
-                for i in range(unreadable)]
+    findings = [
+        Finding(source_path=f"u{i}.txt", severity="error", code="file-unreadable", message="cannot read")
+        for i in range(unreadable)
+    ]
     return Batch(findings=findings), readable + unreadable
 
 
-@pytest.mark.parametrize(("batches_seen", "fails"), [
-    ([(5, 0)], False),                      # all readable
-    ([(4, 1)], False),                      # one bad file is bad input
-    ([(1, 0)], False),
-    ([(0, 1)], False),                      # a single file gone between discovery and reading
-    ([(0, 2)], True),                       # every file of a batch: the folder is not there
-    ([(3, 0), (0, 3)], True),
-    ([(2, 1), (1, 2)], False),              # 3 of 6: half is not more than half
-    ([(2, 2), (0, 1), (1, 1)], True),       # 4 of 7
-    ([(1, 1), (1, 1)], False),              # 2 of 4
-    ([(0, 1), (1, 0), (0, 1), (0, 1)], True),  # 3 of 4, in batches of one
-])
+@pytest.mark.parametrize(
+    ("batches_seen", "fails"),
+    [
+        ([(5, 0)], False),  # all readable
+        ([(4, 1)], False),  # one bad file is bad input
+        ([(1, 0)], False),
+        ([(0, 1)], False),  # a single file gone between discovery and reading
+        ([(0, 2)], True),  # every file of a batch: the folder is not there
+        ([(3, 0), (0, 3)], True),
+        ([(2, 1), (1, 2)], False),  # 3 of 6: half is not more than half
+        ([(2, 2), (0, 1), (1, 1)], True),  # 4 of 7
+        ([(1, 1), (1, 1)], False),  # 2 of 4
+        ([(0, 1), (1, 0), (0, 1), (0, 1)], True),  # 3 of 4, in batches of one
+    ],
+)
 def test_read_health_rules(batches_seen: list[tuple[int, int]], fails: bool) -> None:
     """A batch none of whose (two or more) files opened, or more than half of a run's files, fails the run."""
     health = ReadHealth()
@@ -51,7 +56,8 @@ def test_read_health_rules(batches_seen: list[tuple[int, int]], fails: bool) -> 
 
 
 def test_unreachable_folder_fails_the_run_and_keeps_the_warehouse(
-        seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """When the storage under the seeds stops answering, the run fails with one line, commits nothing
     and marks no article as last known good."""
     warehouse = tmp_path / "wh" / "jobs.duckdb"

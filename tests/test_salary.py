@@ -34,9 +34,18 @@ Y = ("salary-implausible",)
 AMB = ("salary-ambiguous",)
 
 
-def case(case_id: str, text: str, low: int | None, high: int | None, basis: Basis = "unknown", *,
-         unit: str | None = None, hint: Basis | None = None, opened: str = "",
-         codes: tuple[str, ...] = ()) -> ParameterSet:
+def case(
+    case_id: str,
+    text: str,
+    low: int | None,
+    high: int | None,
+    basis: Basis = "unknown",
+    *,
+    unit: str | None = None,
+    hint: Basis | None = None,
+    opened: str = "",
+    codes: tuple[str, ...] = (),
+) -> ParameterSet:
     """One table row; `opened` is "min" or "max" for an open end."""
     min_open, max_open = opened == "min", opened == "max"
     return pytest.param(text, unit, hint, low, high, min_open, max_open, basis, codes, id=case_id)
@@ -46,14 +55,19 @@ CASES = [
     # --- worked examples from the issue (header 年収範囲 (万円)) -----------------------------------
     case("worked-range-header-unit", "450〜700", 450 * M, 700 * M, "annual", unit=U, hint="annual"),
     case("worked-range-comma", "700〜1,100", 700 * M, 1100 * M, "annual", unit=U, hint="annual"),
-    case("worked-plus-on-upper-keeps-max", "1,100〜1,800+", 1100 * M, 1800 * M, "annual",
-         unit=U, hint="annual", opened="max"),
-    case("worked-ijou-open-upper", "1,000万円以上", 1000 * M, None, "annual",
-         unit=U, hint="annual", opened="max"),
-    case("worked-chou-open-upper", "2,000万超", 2000 * M, None, "annual",
-         unit=U, hint="annual", opened="max"),
-    case("worked-bare-lower-steps-down-from-oku", "2,000〜1億", 2000 * M, 10**8, "annual",
-         unit=U, hint="annual"),
+    case(
+        "worked-plus-on-upper-keeps-max",
+        "1,100〜1,800+",
+        1100 * M,
+        1800 * M,
+        "annual",
+        unit=U,
+        hint="annual",
+        opened="max",
+    ),
+    case("worked-ijou-open-upper", "1,000万円以上", 1000 * M, None, "annual", unit=U, hint="annual", opened="max"),
+    case("worked-chou-open-upper", "2,000万超", 2000 * M, None, "annual", unit=U, hint="annual", opened="max"),
+    case("worked-bare-lower-steps-down-from-oku", "2,000〜1億", 2000 * M, 10**8, "annual", unit=U, hint="annual"),
     # --- units -------------------------------------------------------------------------------------
     case("unit-none-single-figure-uses-header", "600", 600 * M, 600 * M, unit=U),
     case("unit-en", "300,000円", 300_000, 300_000),
@@ -75,8 +89,14 @@ CASES = [
     case("fullwidth-digits-and-wave-dash", "４５０～６５０", 450 * M, 650 * M, unit=U),
     case("fullwidth-digits-wave-dash-301c", "４５０〜６５０万円", 450 * M, 650 * M),
     case("fullwidth-comma-and-plus", "１，１００～１，８００＋", 1100 * M, 1800 * M, unit=U, opened="max"),
-    case("fullwidth-space-paren-note-open-upper", "年収　４５０万円～（経験による）", 450 * M, None, "annual",
-         opened="max"),
+    case(
+        "fullwidth-space-paren-note-open-upper",
+        "年収　４５０万円～（経験による）",
+        450 * M,
+        None,
+        "annual",
+        opened="max",
+    ),
     # --- range marks ---------------------------------------------------------------------------------
     case("mark-tilde", "450~650", 450 * M, 650 * M, unit=U),
     case("mark-hyphen", "450-650", 450 * M, 650 * M, unit=U),
@@ -135,46 +155,74 @@ CASES = [
     case("nofig-ages-only", "年齢 25歳〜35歳", None, None, codes=NO_FIG),
     case("nofig-hours-only", "(1)08時30分〜17時00分", None, None, codes=NO_FIG),
     # --- warnings ----------------------------------------------------------------------------------------
-    case("warn-min-gt-max-kept-as-written", "700〜450", 700 * M, 450 * M, "annual", unit=U, hint="annual",
-         codes=("salary-min-gt-max",)),
-    case("warn-implausible-annual-too-low", "45〜70", 450_000, 700_000, "annual",
-         unit=U, hint="annual", codes=Y),
+    case(
+        "warn-min-gt-max-kept-as-written",
+        "700〜450",
+        700 * M,
+        450 * M,
+        "annual",
+        unit=U,
+        hint="annual",
+        codes=("salary-min-gt-max",),
+    ),
+    case("warn-implausible-annual-too-low", "45〜70", 450_000, 700_000, "annual", unit=U, hint="annual", codes=Y),
     case("warn-implausible-annual-too-high", "年収10億円", 10**9, 10**9, "annual", codes=Y),
     case("warn-implausible-monthly", "月給3万円", 30_000, 30_000, "monthly", codes=Y),
     case("warn-implausible-hourly", "時給100,000円", 100_000, 100_000, "hourly", codes=Y),
     case("warn-implausible-daily", "日給1,000円", 1000, 1000, "daily", codes=Y),
     case("warn-no-unit-anywhere-reads-yen", "450〜700", 450, 700, codes=("salary-unit-assumed", *Y)),
-    case("warn-unknown-header-unit", "450〜700", 450, 700, "annual", unit="ドル", hint="annual",
-         codes=("salary-unit-unknown", "salary-unit-assumed", *Y)),
+    case(
+        "warn-unknown-header-unit",
+        "450〜700",
+        450,
+        700,
+        "annual",
+        unit="ドル",
+        hint="annual",
+        codes=("salary-unit-unknown", "salary-unit-assumed", *Y),
+    ),
     # --- job-posting text: labels, notes, several figures --------------------------------------------------
     case("posting-label-soutei-nenshu", "想定年収：500万円～800万円", 500 * M, 800 * M, "annual"),
     case("posting-label-lenticular-brackets", "【年収】400万円〜600万円", 400 * M, 600 * M, "annual"),
-    case("posting-yearly-conversion-note-skipped", "月給30万円（年収420万円〜）", 300_000, 300_000,
-         "monthly"),
-    case("posting-monthly-breakdown-note-skipped", "年収 1200万円（月給100万円×12）", 1200 * M, 1200 * M,
-         "annual"),
-    case("posting-ages-and-hours-skipped", "25歳〜35歳 月給25万円〜30万円 実働8時間", 250_000, 300_000,
-         "monthly"),
+    case("posting-yearly-conversion-note-skipped", "月給30万円（年収420万円〜）", 300_000, 300_000, "monthly"),
+    case("posting-monthly-breakdown-note-skipped", "年収 1200万円（月給100万円×12）", 1200 * M, 1200 * M, "annual"),
+    case("posting-ages-and-hours-skipped", "25歳〜35歳 月給25万円〜30万円 実働8時間", 250_000, 300_000, "monthly"),
     case("posting-allowance-words-after-pay", "月給25万円 残業手当別途", 250_000, 250_000, "monthly"),
-    case("posting-kome-note-probation-skipped", "月給25万円以上 ※試用期間3ヶ月は月給22万円", 250_000, None,
-         "monthly", opened="max"),
+    case(
+        "posting-kome-note-probation-skipped",
+        "月給25万円以上 ※試用期間3ヶ月は月給22万円",
+        250_000,
+        None,
+        "monthly",
+        opened="max",
+    ),
     case("posting-overtime-included-still-pay", "固定残業代込み 30万円", 300_000, 300_000),
     case("posting-overtime-amount-is-not-pay", "固定残業代 5万円", None, None, codes=NO_FIG),
     case("posting-clock-times-skipped", "９：００～１８：００ 時給１，２００円", 1200, 1200, "hourly"),
     case("posting-kanji-place-name-not-a-figure", "千葉県 月給25万円", 250_000, 250_000, "monthly"),
     case("posting-dates-skipped", "2024年4月入社 月給25万円", 250_000, 250_000, "monthly"),
-    case("posting-two-pay-figures-ambiguous", "①月給25万円 ②時給1,200円", 250_000, 250_000, "monthly",
-         codes=AMB),
-    case("posting-annual-and-monthly-first-wins", "年収 500万～900万円 / 月給 35万～60万円", 500 * M, 900 * M,
-         "annual", codes=AMB),
-    case("posting-basis-hint-picks-candidate", "年収：500万円〜800万円　月給：31万円〜50万円", 310_000,
-         500_000, "monthly", hint="monthly"),
+    case("posting-two-pay-figures-ambiguous", "①月給25万円 ②時給1,200円", 250_000, 250_000, "monthly", codes=AMB),
+    case(
+        "posting-annual-and-monthly-first-wins",
+        "年収 500万～900万円 / 月給 35万～60万円",
+        500 * M,
+        900 * M,
+        "annual",
+        codes=AMB,
+    ),
+    case(
+        "posting-basis-hint-picks-candidate",
+        "年収：500万円〜800万円　月給：31万円〜50万円",
+        310_000,
+        500_000,
+        "monthly",
+        hint="monthly",
+    ),
     # --- real strings (source in the comment above each) ---------------------------------------------
     # real: carejinzaibank.com job list, 給与 field
     case("real-carejinzaibank-gekkyu-range", "月給:207,500円 ~ 260,500円", 207_500, 260_500, "monthly"),
     # real: carejinzaibank.com job list, bracket label and hyphen range
-    case("real-carejinzaibank-bracket-label-hyphen", "【月給】168,000-248,400円", 168_000, 248_400,
-         "monthly"),
+    case("real-carejinzaibank-bracket-label-hyphen", "【月給】168,000-248,400円", 168_000, 248_400, "monthly"),
     # real: get-baito.com (介護福祉士 鹿児島県) listing
     case("real-get-baito-jikyu-open", "時給1,300円〜", 1300, None, "hourly", opened="max"),
     case("real-get-baito-nikkyu-open", "日給24,300円〜", 24_300, None, "daily", opened="max"),
@@ -185,30 +233,52 @@ CASES = [
     case("real-mynavi-guideline-teido", "月給 18 万~25 万円程度", 180_000, 250_000, "monthly"),
     case("real-mynavi-guideline-yaku", "時給約 900 円", 900, 900, "hourly"),
     # real: paiza business FAQ, fixed-overtime posting template
-    case("real-paiza-gekkyu-includes-overtime", "月給:約33万〜41万円(固定残業代を含む)", 330_000, 410_000,
-         "monthly"),
-    case("real-paiza-overtime-line-is-not-pay", "固定残業代:45時間分、約9万~12万円(超過分は別途支給)", None,
-         None, codes=NO_FIG),
+    case("real-paiza-gekkyu-includes-overtime", "月給:約33万〜41万円(固定残業代を含む)", 330_000, 410_000, "monthly"),
+    case(
+        "real-paiza-overtime-line-is-not-pay",
+        "固定残業代:45時間分、約9万~12万円(超過分は別途支給)",
+        None,
+        None,
+        codes=NO_FIG,
+    ),
     # real: e2e mock of en-japan / doda / indeed / Hello Work pages in a public GitHub repo
-    case("real-en-japan-mock-bonus-skipped", "月給28万円～42万円＋賞与年2回（昨年度実績：5ヶ月分）", 280_000,
-         420_000, "monthly"),
-    case("real-doda-mock-overtime-note-skipped",
-         "月給30万円（固定残業代：月40時間分、7万円を含む。超過分は別途支給）", 300_000, 300_000, "monthly"),
+    case(
+        "real-en-japan-mock-bonus-skipped",
+        "月給28万円～42万円＋賞与年2回（昨年度実績：5ヶ月分）",
+        280_000,
+        420_000,
+        "monthly",
+    ),
+    case(
+        "real-doda-mock-overtime-note-skipped",
+        "月給30万円（固定残業代：月40時間分、7万円を含む。超過分は別途支給）",
+        300_000,
+        300_000,
+        "monthly",
+    ),
     case("real-indeed-mock-gekkyu", "月給 28万円 ~ 30万円", 280_000, 300_000, "monthly"),
-    case("real-hellowork-mock-equal-ends-monthly-by-size",
-         "基本給（月額平均）又は時間額 164,900円〜164,900円", 164_900, 164_900, "monthly"),
+    case(
+        "real-hellowork-mock-equal-ends-monthly-by-size",
+        "基本給（月額平均）又は時間額 164,900円〜164,900円",
+        164_900,
+        164_900,
+        "monthly",
+    ),
     # real: Hello Work listing mirrored on hello-a.jp (年俸 job, K円 figures in the notes)
-    case("real-hellowork-nenpo-and-monthly-ambiguous", HELLO_WORK_NENPO, 2_800_000, 4_200_000, "annual",
-         codes=AMB),
+    case("real-hellowork-nenpo-and-monthly-ambiguous", HELLO_WORK_NENPO, 2_800_000, 4_200_000, "annual", codes=AMB),
     case("real-hellowork-nenpo-monthly-hint", HELLO_WORK_NENPO, 200_000, 300_000, "monthly", hint="monthly"),
     case("real-hellowork-k-yen", "2800K円~4200K円", 2_800_000, 4_200_000),
     # real: Hello Work listing in a public GitHub repo's page mock (介護職員, 熊本県荒尾市)
     case("real-hellowork-kaigo-allowances-skipped", HELLO_WORK_KAIGO, 145_000, 165_000, "monthly"),
     # Hello Work field shapes quoted in the issue
-    case("hellowork-kihonkyu-monthly-by-size", "a 基本給（月額平均）又は時間額 200,000円〜250,000円", 200_000,
-         250_000, "monthly"),
-    case("hellowork-kihonkyu-hourly-by-size", "a 基本給（月額平均）又は時間額 1,050円〜1,200円", 1050, 1200,
-         "hourly"),
+    case(
+        "hellowork-kihonkyu-monthly-by-size",
+        "a 基本給（月額平均）又は時間額 200,000円〜250,000円",
+        200_000,
+        250_000,
+        "monthly",
+    ),
+    case("hellowork-kihonkyu-hourly-by-size", "a 基本給（月額平均）又は時間額 1,050円〜1,200円", 1050, 1200, "hourly"),
     case("hellowork-jikangaku", "時間額 1,050円〜1,200円", 1050, 1200, "hourly"),
     case("hellowork-gekkyu", "月給 180,000円〜230,000円", 180_000, 230_000, "monthly"),
 ]
@@ -218,8 +288,15 @@ CASES = [
     ("text", "unit", "basis", "min_yen", "max_yen", "min_open", "max_open", "expected_basis", "codes"), CASES
 )
 def test_normalize_salary_table(
-    text: str, unit: str | None, basis: Basis | None, min_yen: int | None, max_yen: int | None,
-    min_open: bool, max_open: bool, expected_basis: Basis, codes: tuple[str, ...],
+    text: str,
+    unit: str | None,
+    basis: Basis | None,
+    min_yen: int | None,
+    max_yen: int | None,
+    min_open: bool,
+    max_open: bool,
+    expected_basis: Basis,
+    codes: tuple[str, ...],
 ) -> None:
     """Each salary form normalizes to the expected yen band, basis and warning codes."""
     band = normalize_salary(text, unit=unit, basis=basis)
@@ -256,8 +333,7 @@ def test_band_is_frozen() -> None:
     with pytest.raises(ValueError):
         band.min_yen = 1  # type: ignore[misc]
     with pytest.raises(ValueError):
-        YenBand(raw="", basis="annual", min_yen=None, max_yen=None, min_open=False, max_open=False,
-                extra=1)  # type: ignore[call-arg]
+        YenBand(raw="", basis="annual", min_yen=None, max_yen=None, min_open=False, max_open=False, extra=1)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(
@@ -362,8 +438,11 @@ _SALARYISH = st.text(
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.one_of(st.text(max_size=80), _SALARYISH, salary_strings().map(lambda c: c[0])),
-       unit=_ANY_UNIT, basis=_ANY_BASIS)
+@given(
+    text=st.one_of(st.text(max_size=80), _SALARYISH, salary_strings().map(lambda c: c[0])),
+    unit=_ANY_UNIT,
+    basis=_ANY_BASIS,
+)
 def test_never_raises_on_any_text(text: str, unit: str | None, basis: Basis | None) -> None:
     """Any string, with any header unit and basis hint, gives a band instead of an exception."""
     band = normalize_salary(text, unit=unit, basis=basis)
@@ -401,7 +480,11 @@ def test_full_width_equals_half_width(
     half = normalize_salary(case[0], unit=unit, basis=basis)
     full = normalize_salary(case[0].translate(_FULL_WIDTH), unit=unit, basis=basis)
     assert (full.min_yen, full.max_yen, full.min_open, full.max_open, full.basis) == (
-        half.min_yen, half.max_yen, half.min_open, half.max_open, half.basis,
+        half.min_yen,
+        half.max_yen,
+        half.min_open,
+        half.max_open,
+        half.basis,
     )
     assert [w.code for w in full.warnings] == [w.code for w in half.warnings]
 
@@ -414,8 +497,9 @@ def _as_yen_text(band: YenBand) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(case=salary_strings(), unit=_ANY_UNIT)
-def test_formatted_band_renormalizes_to_same_numbers(case: tuple[str, int | None, int | None],
-                                                     unit: str | None) -> None:
+def test_formatted_band_renormalizes_to_same_numbers(
+    case: tuple[str, int | None, int | None], unit: str | None
+) -> None:
     """Writing a band back as `{min}円〜{max}円` and normalizing again gives the same numbers."""
     band = normalize_salary(case[0], unit=unit)
     again = normalize_salary(_as_yen_text(band))

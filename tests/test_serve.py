@@ -42,18 +42,40 @@ def deployment_names(api_url: str) -> set[str]:
         return asyncio.run(names())
 
 
-def test_serve_schedules_watches_and_cleans_up(seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path],
-                                               managed_server: Any, default_route_env: dict[str, str]) -> None:
+def test_serve_schedules_watches_and_cleans_up(
+    seeds_dir: Path,
+    tmp_path: Path,
+    write_seed: Callable[..., Path],
+    managed_server: Any,
+    default_route_env: dict[str, str],
+) -> None:
     """Under `serve`, an interval schedule creates ingest runs, a save in the seeds folder becomes an
     event whose re-validation run lands in the warehouse, both with their flow run ids; on exit serve
     deletes the deployments it registered."""
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     serve = subprocess.Popen(
-        [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds_dir), "--warehouse", str(warehouse),
-         "--interval", "3", "--debounce-ms", "100"],
-        cwd=ROOT, env=default_route_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "serve",
+            "--seeds",
+            str(seeds_dir),
+            "--warehouse",
+            str(warehouse),
+            "--interval",
+            "3",
+            "--debounce-ms",
+            "100",
+        ],
+        cwd=ROOT,
+        env=default_route_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[str] = []
     assert serve.stdout is not None
     threading.Thread(target=lambda: lines.extend(iter(serve.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
@@ -74,7 +96,8 @@ def test_serve_schedules_watches_and_cleans_up(seeds_dir: Path, tmp_path: Path, 
         assert flow_run_id
         assert rows(warehouse, "SELECT related_slug FROM related_job_links") == [("from_event",)]
         assert rows(warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [
-            ("related-dangling",)]
+            ("related-dangling",)
+        ]
         print(f"save to re-validated warehouse under serve: {latency:.2f} s")
     finally:
         os.killpg(serve.pid, signal.SIGINT)

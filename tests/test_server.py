@@ -18,8 +18,14 @@ from jobpipeline.orchestration import server
 
 
 def jobpipeline(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jobpipeline.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "jobpipeline.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def processes_with_home(home: Path) -> list[int]:
@@ -40,8 +46,9 @@ def processes_with_home(home: Path) -> list[int]:
 
 
 @pytest.mark.slow
-def test_lifecycle_one_server_for_concurrent_starts(tmp_path: Path, seeds_dir: Path,
-                                                    write_seed: Callable[..., Path]) -> None:
+def test_lifecycle_one_server_for_concurrent_starts(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
     """Two commands starting at once end with one server (on a free port when the preferred one is
     taken, which they say); a run reuses it and is recorded there; `server stop` leaves no process."""
     home = tmp_path / "prefect-home"
@@ -51,8 +58,17 @@ def test_lifecycle_one_server_for_concurrent_starts(tmp_path: Path, seeds_dir: P
         taken.listen()
         wanted = taken.getsockname()[1]
         env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(wanted)})
-        starts = [subprocess.Popen([sys.executable, "-m", "jobpipeline.cli", "server", "start"], cwd=ROOT, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-m", "jobpipeline.cli", "server", "start"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outputs = [start.communicate(timeout=120)[0] for start in starts]
     try:
         assert all(start.returncode == 0 for start in starts), outputs
@@ -85,8 +101,9 @@ def test_lifecycle_one_server_for_concurrent_starts(tmp_path: Path, seeds_dir: P
     assert again.returncode == 1 and "no managed Prefect server" in again.stdout
 
 
-def test_commands_that_run_no_flow_import_no_prefect(tmp_path: Path, seeds_dir: Path,
-                                                      write_seed: Callable[..., Path]) -> None:
+def test_commands_that_run_no_flow_import_no_prefect(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
     """query, tables, validate, salary and report do not pay for importing Prefect."""
     from helpers import run_local
 
@@ -106,8 +123,13 @@ for args in (["query", "--warehouse", wh, "SELECT 1"], ["tables", "--warehouse",
     assert "prefect" not in sys.modules, args
 print("ok")
 """
-    result = subprocess.run([sys.executable, "-c", code, str(warehouse), str(seeds_dir)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(warehouse), str(seeds_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
 
 

@@ -51,8 +51,10 @@ def test_corpus_duplicates_and_dangling_links() -> None:
     ]
     check = check_corpus(entries)
     assert check.owners == {"alpha": "a.txt", "beta": "c.txt"}
-    assert [(f.source_path, f.code) for f in check.findings] == [("b.txt", "slug-duplicate"),
-                                                                  ("c.txt", "related-dangling")]
+    assert [(f.source_path, f.code) for f in check.findings] == [
+        ("b.txt", "slug-duplicate"),
+        ("c.txt", "related-dangling"),
+    ]
     assert "a.txt" in check.findings[0].message
     assert check_corpus(reversed(entries)).findings == check.findings
     assert check_corpus(entries, also_known={"ghost"}).findings == check.findings[:1]
@@ -81,7 +83,7 @@ def test_validate_command(seeds_dir: Path, write_seed: Callable[..., Path]) -> N
     assert lines[-1] == "1 files checked: 0 errors, 1 warnings, 0 files rejected"
 
     write_seed("b.txt", make_article("alpha"))
-    write_seed("c.txt", "---json\n{\"slug\": \"c\",\n---\n")
+    write_seed("c.txt", '---json\n{"slug": "c",\n---\n')
     result = cli("validate", "--seeds", str(seeds_dir))
     assert result.exit_code == 1
     out = result.stdout.strip().splitlines()
@@ -93,8 +95,10 @@ def test_validate_command(seeds_dir: Path, write_seed: Callable[..., Path]) -> N
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert {r["code"] for r in records} == {"related-dangling", "slug-duplicate", "frontmatter-invalid-json"}
     result = cli("validate", "--seeds", str(seeds_dir), "--format", "github")
-    assert any(line.startswith("::error file=") and ",line=3,title=slug-duplicate::" in line
-               for line in result.stdout.splitlines())
+    assert any(
+        line.startswith("::error file=") and ",line=3,title=slug-duplicate::" in line
+        for line in result.stdout.splitlines()
+    )
 
 
 def test_validate_writes_nothing(seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path) -> None:
@@ -127,7 +131,7 @@ def test_readme_table_reference_is_generated_from_schema() -> None:
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     start = readme.index("<!-- tables:start -->") + len("<!-- tables:start -->")
-    assert readme[start:readme.index("<!-- tables:end -->")] == "\n" + markdown_reference()
+    assert readme[start : readme.index("<!-- tables:end -->")] == "\n" + markdown_reference()
 
 
 def test_validate_named_files_against_the_whole_folder(seeds_dir: Path, write_seed: Callable[..., Path]) -> None:

@@ -71,8 +71,9 @@ def read_contents(path: Path) -> FileContents:
 def with_contents(task: ReadTask) -> ReadTask:
     """The task with every file's bytes attached, for workers that cannot see the seeds folder."""
     root = Path(task.seeds)
-    return ReadTask(task.seeds, tuple(ReadItem(item.path, item.known_hash, read_contents(root / item.path))
-                                      for item in task.items))
+    return ReadTask(
+        task.seeds, tuple(ReadItem(item.path, item.known_hash, read_contents(root / item.path)) for item in task.items)
+    )
 
 
 def read_batch(task: ReadTask) -> Batch:
@@ -111,8 +112,6 @@ def chunks(items: Sequence[T], size: int) -> list[tuple[T, ...]]:
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-
-
 def read_corpus_entries(task: ReadTask) -> list[CorpusEntry]:
     """What the corpus checks need of each file (slug, related jobs), reading front matter only.
 
@@ -134,9 +133,15 @@ def read_corpus_entries(task: ReadTask) -> list[CorpusEntry]:
             continue
         related_jobs = tuple(r for r in related if isinstance(r, str)) if isinstance(related, list) else ()
         lines = field_lines(split.block_text, split.block_line, split.fence)
-        entries.append(CorpusEntry(item.path, slug, related_jobs,
-                                   list_item_lines(split.block_text, split.block_line, "related_jobs", related_jobs),
-                                   lines.get("slug")))
+        entries.append(
+            CorpusEntry(
+                item.path,
+                slug,
+                related_jobs,
+                list_item_lines(split.block_text, split.block_line, "related_jobs", related_jobs),
+                lines.get("slug"),
+            )
+        )
     return entries
 
 

@@ -145,8 +145,7 @@ def _sections(tokens: list[Token], lines: list[str], body_line: int, budget: lis
     return tuple(sections)
 
 
-def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, budget: list[int]
-            ) -> tuple[Table, ...]:
+def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, budget: list[int]) -> tuple[Table, ...]:
     tables: list[Table] = []
     i = 0
     while i < len(tokens):
@@ -262,9 +261,7 @@ def _interview_questions(tables: tuple[Table, ...]) -> tuple[InterviewQuestion, 
             if not question:
                 continue
             questions.append(
-                InterviewQuestion(
-                    ordinal=len(questions), question=question, answer_points=_cell(row, 1), line=line
-                )
+                InterviewQuestion(ordinal=len(questions), question=question, answer_points=_cell(row, 1), line=line)
             )
     return tuple(questions)
 

@@ -42,8 +42,9 @@ WarehouseOption = Annotated[
 ]
 WaitOption = Annotated[
     float | None,
-    typer.Option("--wait", help="Seconds to wait for another run's lock [default: JOBPIPELINE_LOCK_WAIT_SECONDS, "
-                 "else 600]."),
+    typer.Option(
+        "--wait", help="Seconds to wait for another run's lock [default: JOBPIPELINE_LOCK_WAIT_SECONDS, else 600]."
+    ),
 ]
 
 
@@ -78,8 +79,11 @@ def error_boundary() -> Iterator[None]:
     except Exception as exc:
         if _State.debug:
             raise
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (rerun with --debug for "
-                  "the traceback and report it); the warehouse keeps its previous state", markup=True)
+        err.print(
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (rerun with --debug for "
+            "the traceback and report it); the warehouse keeps its previous state",
+            markup=True,
+        )
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: nothing was committed by the interrupted run", markup=True)
@@ -102,8 +106,14 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -116,8 +126,10 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
 
 @app.command()
 def validate(
-    files: Annotated[list[str] | None, typer.Argument(help="Only these seed files (the rest of the folder is "
-                                                       "still read for slugs and links).")] = None,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Only these seed files (the rest of the folder is still read for slugs and links)."),
+    ] = None,
     seeds: SeedsOption = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github.")] = "text",
 ) -> None:
@@ -149,8 +161,10 @@ def validate(
             print(_github_annotation(shown))
         else:
             print(shown.format_line())
-    summary = (f"{report.files_seen} files checked: {report.errors} errors, {report.warnings} warnings, "
-               f"{report.rejected_files} files rejected")
+    summary = (
+        f"{report.files_seen} files checked: {report.errors} errors, {report.warnings} warnings, "
+        f"{report.rejected_files} files rejected"
+    )
     if output_format == "json":
         err.print(summary)
     else:
@@ -175,8 +189,9 @@ def _github_annotation(finding: Any) -> str:
 
 @app.command()
 def salary(
-    texts: Annotated[list[str] | None, typer.Argument(help="Salary texts; read one per line from stdin if none.")]
-    = None,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Salary texts; read one per line from stdin if none.")
+    ] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="Unit the header gives, e.g. 万円.")] = None,
     basis: Annotated[str | None, typer.Option("--basis", help="annual, monthly, hourly or daily.")] = None,
     explain: Annotated[
@@ -206,8 +221,12 @@ def salary(
             print(explanation_text(ex) if explain else _band_line(band))
             continue
         record: dict[str, Any] = {
-            "raw": band.raw, "basis": band.basis, "min_yen": band.min_yen, "max_yen": band.max_yen,
-            "min_open": band.min_open, "max_open": band.max_open,
+            "raw": band.raw,
+            "basis": band.basis,
+            "min_yen": band.min_yen,
+            "max_yen": band.max_yen,
+            "min_open": band.min_open,
+            "max_open": band.max_open,
             "warnings": [f"{w.code}: {w.message}" for w in band.warnings],
         }
         if explain:
@@ -229,13 +248,18 @@ def run(
     warehouse: WarehouseOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file is rejected.")] = False,
     wait: WaitOption = None,
-    csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")]
-    = False,
-    local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")]
-    = False,
-    dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="Read batches on the Dask scheduler "
-                                             "at ADDRESS (tcp://host:8786), or `local` for a local cluster (when it "
-                                             "pays off: docs/benchmarks.md).")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Read batches on the Dask scheduler "
+            "at ADDRESS (tcp://host:8786), or `local` for a local cluster (when it "
+            "pays off: docs/benchmarks.md).",
+        ),
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
 ) -> None:
     """Read, validate, load and publish the seeds folder (through Prefect's ingest flow).
@@ -283,13 +307,18 @@ def print_summary(record: dict[str, Any]) -> None:
     else:
         out.print(f"loaded {r['articles_loaded']} articles, removed {r['articles_removed']}")
     for slug in r["newly_broken"]:
-        out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
-                  "stays in the warehouse (is_current = false) until the file is fixed", markup=True)
+        out.print(
+            f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
+            "stays in the warehouse (is_current = false) until the file is fixed",
+            markup=True,
+        )
     for line in r["error_lines"][:20]:
         out.print(f"  {line}")
     if r["errors"] > 20:
-        out.print(f"  ... and {r['errors'] - 20} more errors: jobpipeline query "
-                  "\"SELECT * FROM validation_issues WHERE severity = 'error'\"")
+        out.print(
+            f"  ... and {r['errors'] - 20} more errors: jobpipeline query "
+            "\"SELECT * FROM validation_issues WHERE severity = 'error'\""
+        )
     out.print(f"findings: {r['errors']} errors, {r['warnings']} warnings")
     published = Path(r["warehouse"]).parent / "published"
     out.print(f"published {len(r['datasets'])} datasets to {published}: {', '.join(r['datasets'])}")
@@ -328,8 +357,9 @@ def revalidate(
 def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, local: bool) -> dict[str, Any]:
     from jobpipeline.pipeline import RunOptions
 
-    options = RunOptions(seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths),
-                         wait_seconds=wait)
+    options = RunOptions(
+        seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths), wait_seconds=wait
+    )
     if local:
         from jobpipeline.pipeline import LocalRunner, ingest
 
@@ -341,12 +371,16 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
 
 
 def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: bool = True) -> None:
-    out.print(f"re-validated {len(paths)} file(s) in run {record['run_id']}: {record['files_changed']} changed, "
-              f"{record['files_deleted']} deleted; corpus now has {record['errors']} errors, "
-              f"{record['warnings']} warnings")
+    out.print(
+        f"re-validated {len(paths)} file(s) in run {record['run_id']}: {record['files_changed']} changed, "
+        f"{record['files_deleted']} deleted; corpus now has {record['errors']} errors, "
+        f"{record['warnings']} warnings"
+    )
     for slug in record["newly_broken"]:
-        out.print(f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
-                  "is kept", markup=True)
+        out.print(
+            f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version is kept",
+            markup=True,
+        )
     for line in record["changed_findings"] if findings else ():
         out.print(f"  {line}")
 
@@ -355,8 +389,7 @@ def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: b
 def watch(
     seeds: SeedsOption = None,
     warehouse: WarehouseOption = None,
-    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")]
-    = 400,
+    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")] = 400,
     local: Annotated[bool, typer.Option("--local", help="Re-validate without Prefect.")] = False,
 ) -> None:
     """Watch the seeds folder and re-validate changed files within a second of a save.
@@ -396,8 +429,11 @@ def watch(
                 served = served_revalidation() if api.url else None
                 emit = served is not None
                 recorded = api.url or "a temporary server"
-                route = (f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served} re-validates"
-                         if emit else f"re-validating by flow runs in this process, recorded on {recorded}")
+                route = (
+                    f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served} re-validates"
+                    if emit
+                    else f"re-validating by flow runs in this process, recorded on {recorded}"
+                )
                 if not emit:
                     warm_up()
                     session = stack.enter_context(FlowSession())
@@ -412,9 +448,12 @@ def watch(
                         event_id = emit_seeds_changed(seeds, paths)
                         out.print(f"emitted jobpipeline.seeds.changed ({event_id})")
                         return
-                    record = _revalidate_in_session(seeds, warehouse, paths, session,
-                                                    lambda findings: findings_ready(findings, noticed))
-            except typer.Exit:
+                    record = _revalidate_in_session(
+                        seeds, warehouse, paths, session, lambda findings: findings_ready(findings, noticed)
+                    )
+            except typer.Exit as stopped:
+                if stopped.exit_code == 130:  # Ctrl-C during a re-validation stops the watch too
+                    raise KeyboardInterrupt from None
                 return  # the error line is printed; keep watching
             _print_revalidation(record, paths, findings=False)
             out.print(f"warehouse updated {time.monotonic() - noticed:.2f} s after the change was noticed")
@@ -422,23 +461,35 @@ def watch(
         def findings_ready(findings: list[Any], noticed: float) -> None:
             for finding in findings:
                 out.print(f"  {finding.format_line()}")
-            out.print(f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed "
-                      f"({len(findings)} for the changed files); updating the warehouse")
+            out.print(
+                f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed "
+                f"({len(findings)} for the changed files); updating the warehouse"
+            )
 
         try:
-            watch_seeds(seeds, on_change, debounce_ms=debounce_ms,
-                        on_ready=lambda: out.print(f"watching {seeds} ({route}); Ctrl-C stops"))
+            watch_seeds(
+                seeds,
+                on_change,
+                debounce_ms=debounce_ms,
+                on_ready=lambda: out.print(f"watching {seeds} ({route}); Ctrl-C stops"),
+            )
         except KeyboardInterrupt:
             out.print("stopped watching")
 
 
-def _revalidate_in_session(seeds: Path, warehouse: Path, paths: list[str], session: Any,
-                           on_findings: Any) -> dict[str, Any]:
+def _revalidate_in_session(
+    seeds: Path, warehouse: Path, paths: list[str], session: Any, on_findings: Any
+) -> dict[str, Any]:
     """One re-validation inside a watch session: a flow run in `session`, or without Prefect if None."""
     from jobpipeline.pipeline import RunOptions
 
-    options = RunOptions(seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths),
-                         wait_seconds=_settings().lock_wait_seconds)
+    options = RunOptions(
+        seeds=seeds,
+        warehouse=warehouse,
+        trigger="revalidate",
+        only_paths=frozenset(paths),
+        wait_seconds=_settings().lock_wait_seconds,
+    )
     if session is None:
         from jobpipeline.pipeline import LocalRunner, ingest
 
@@ -454,14 +505,19 @@ def serve(
     warehouse: WarehouseOption = None,
     cron: Annotated[str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).")] = "*/30 * * * *",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule.")] = "Asia/Tokyo",
-    interval: Annotated[float | None, typer.Option("--interval", help="Ingest every N seconds instead of cron.")]
-    = None,
-    poll: Annotated[float, typer.Option("--poll", help="Seconds between checks for scheduled or triggered runs.")]
-    = 0.5,
-    watch_folder: Annotated[bool, typer.Option("--watch/--no-watch", help="Also watch the seeds folder and send "
-                                               "jobpipeline.seeds.changed for each save.")] = True,
-    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")]
-    = 400,
+    interval: Annotated[
+        float | None, typer.Option("--interval", help="Ingest every N seconds instead of cron.")
+    ] = None,
+    poll: Annotated[
+        float, typer.Option("--poll", help="Seconds between checks for scheduled or triggered runs.")
+    ] = 0.5,
+    watch_folder: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch", help="Also watch the seeds folder and send jobpipeline.seeds.changed for each save."
+        ),
+    ] = True,
+    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")] = 400,
 ) -> None:
     """Serve the scheduled ingest and the event-triggered re-validation on this machine, and watch
     the seeds folder so that every save is re-validated.
@@ -481,12 +537,22 @@ def serve(
 
     stop_on_sigterm()
     with error_boundary():
-        serve_deployments(seeds=seeds, warehouse=warehouse, cron=cron, timezone=timezone, interval=interval,
-                          poll=poll, watch=watch_folder, debounce_ms=debounce_ms, say=out.print)
+        serve_deployments(
+            seeds=seeds,
+            warehouse=warehouse,
+            cron=cron,
+            timezone=timezone,
+            interval=interval,
+            poll=poll,
+            watch=watch_folder,
+            debounce_ms=debounce_ms,
+            say=out.print,
+        )
 
 
-server_app = typer.Typer(help="The background Prefect server jobpipeline starts when none is configured.",
-                         no_args_is_help=True)
+server_app = typer.Typer(
+    help="The background Prefect server jobpipeline starts when none is configured.", no_args_is_help=True
+)
 app.add_typer(server_app, name="server")
 
 
@@ -524,8 +590,11 @@ def server_stop() -> None:
         from jobpipeline.orchestration.server import prefect_home, stop_server
 
         stopped = stop_server(prefect_home())
-    out.print(f"stopped the Prefect server at {stopped.ui_url} (pid {stopped.pid})" if stopped
-              else "no managed Prefect server is running")
+    out.print(
+        f"stopped the Prefect server at {stopped.ui_url} (pid {stopped.pid})"
+        if stopped
+        else "no managed Prefect server is running"
+    )
 
 
 @server_app.command("status")
@@ -551,8 +620,10 @@ def server_status() -> None:
         out.print(f"no managed Prefect server (PREFECT_HOME {home}); the next run starts one")
         raise typer.Exit(1)
     healthy = is_healthy(state.api_url)
-    out.print(f"managed Prefect server: UI at {state.ui_url}, pid {state.pid}, "
-              f"{'answering' if healthy else 'NOT answering'}; log {state.log}")
+    out.print(
+        f"managed Prefect server: UI at {state.ui_url}, pid {state.pid}, "
+        f"{'answering' if healthy else 'NOT answering'}; log {state.log}"
+    )
     raise typer.Exit(0 if healthy else 1)
 
 
@@ -561,8 +632,7 @@ def synth(
     n: Annotated[int, typer.Option("--n", help="Number of articles.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (a previous synth corpus is replaced).")],
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives byte-identical files.")] = 0,
-    broken_share: Annotated[float, typer.Option("--broken-share", help="Share of deliberately broken files.")]
-    = 0.02,
+    broken_share: Annotated[float, typer.Option("--broken-share", help="Share of deliberately broken files.")] = 0.02,
 ) -> None:
     """Write a synthetic corpus shaped like the real seed, for benchmarks and stress tests.
 
@@ -574,21 +644,29 @@ def synth(
         raise typer.BadParameter("--n must be >= 0 and --broken-share between 0 and 1")
     with error_boundary(), progress_bar(err.is_terminal) as update:
         try:
-            report = generate_corpus(out_dir, n, seed=seed, broken_share=broken_share,
-                                     progress=(lambda done, total: update("synth", done, total)) if update else None)
+            report = generate_corpus(
+                out_dir,
+                n,
+                seed=seed,
+                broken_share=broken_share,
+                progress=(lambda done, total: update("synth", done, total)) if update else None,
+            )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
     broken = ", ".join(f"{kind} {count}" for kind, count in report.broken.items() if count)
-    out.print(f"wrote {report.files_written} articles ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
-              f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
-              f"{report.related_links} related links dangling")
+    out.print(
+        f"wrote {report.files_written} articles ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
+        f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
+        f"{report.related_links} related links dangling"
+    )
 
 
 @app.command()
 def report(
     warehouse: WarehouseOption = None,
-    output: Annotated[Path | None, typer.Option("--out", help="Write the page here instead of using the "
-                                                "one the last run published.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write the page here instead of using the one the last run published.")
+    ] = None,
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Show where the HTML report of the last run is (each run publishes one), or write it anew.

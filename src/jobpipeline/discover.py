@@ -54,9 +54,14 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
             try:
                 if entry.is_symlink() and not follow_symlinks:
                     if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
-                        findings.append(Finding(
-                            source_path=relative, severity="warning", code="file-symlink-skipped",
-                            message="symbolic links are not followed: copy the file into the seeds folder"))
+                        findings.append(
+                            Finding(
+                                source_path=relative,
+                                severity="warning",
+                                code="file-symlink-skipped",
+                                message="symbolic links are not followed: copy the file into the seeds folder",
+                            )
+                        )
                     continue
                 if entry.is_dir():
                     walk(path)
@@ -100,5 +105,9 @@ def _relative(root: Path, path: Path) -> str:
 def unreadable_finding(path: str, exc: OSError) -> Finding:
     """The `file-unreadable` error for an I/O failure on `path`."""
     reason = exc.strerror or type(exc).__name__
-    return Finding(source_path=path, severity="error", code="file-unreadable",
-                   message=f"cannot read the file ({reason}): check it exists and is readable")
+    return Finding(
+        source_path=path,
+        severity="error",
+        code="file-unreadable",
+        message=f"cannot read the file ({reason}): check it exists and is readable",
+    )

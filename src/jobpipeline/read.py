@@ -40,10 +40,12 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     """
     content_hash = hashlib.sha256(data).hexdigest()
 
-    def rejected(code: str, line: int | None, message: str, field: str | None = None,
-                 slug: str | None = None) -> ReadResult:
-        finding = Finding(source_path=source_path, line=line, slug=slug, severity="error", code=code,
-                          field=field, message=message)
+    def rejected(
+        code: str, line: int | None, message: str, field: str | None = None, slug: str | None = None
+    ) -> ReadResult:
+        finding = Finding(
+            source_path=source_path, line=line, slug=slug, severity="error", code=code, field=field, message=message
+        )
         return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data), findings=(finding,))
 
     try:
@@ -58,22 +60,49 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     findings: list[Finding] = []
 
     def finding(severity: Severity, code: str, field: str | None, message: str, line: int | None = None) -> None:
-        findings.append(Finding(source_path=source_path, line=line if line else lines.get(field or "", None),
-                                slug=slug, severity=severity, code=code, field=field, message=message))
+        findings.append(
+            Finding(
+                source_path=source_path,
+                line=line if line else lines.get(field or "", None),
+                slug=slug,
+                severity=severity,
+                code=code,
+                field=field,
+                message=message,
+            )
+        )
 
     front_matter = _front_matter(split.data, split.block_text, split.block_line, lines, finding)
     if front_matter is None:
-        return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data),
-                          claimed_slug=slug, findings=tuple(findings))
+        return ReadResult(
+            source_path=source_path,
+            content_hash=content_hash,
+            size=len(data),
+            claimed_slug=slug,
+            findings=tuple(findings),
+        )
 
     cells = table_cells(split.body)
     if cells > MAX_TABLE_CELLS:
-        findings.append(Finding(
-            source_path=source_path, line=split.body_line, slug=slug, severity="error", code="file-too-large",
-            field="body", message=f"the tables hold about {cells:,} cells, over the {MAX_TABLE_CELLS:,} limit "
-            "(an article has a few hundred): split the file or remove it from the seeds folder"))
-        return ReadResult(source_path=source_path, content_hash=content_hash, size=len(data),
-                          claimed_slug=front_matter.slug, findings=tuple(findings))
+        findings.append(
+            Finding(
+                source_path=source_path,
+                line=split.body_line,
+                slug=slug,
+                severity="error",
+                code="file-too-large",
+                field="body",
+                message=f"the tables hold about {cells:,} cells, over the {MAX_TABLE_CELLS:,} limit "
+                "(an article has a few hundred): split the file or remove it from the seeds folder",
+            )
+        )
+        return ReadResult(
+            source_path=source_path,
+            content_hash=content_hash,
+            size=len(data),
+            claimed_slug=front_matter.slug,
+            findings=tuple(findings),
+        )
     body = parse_body(split.body, split.body_line)
     salary_rows = tuple(_salary_rows(body.tables))
     findings.extend(check_article(source_path, front_matter, salary_rows, split.block_line))
@@ -103,49 +132,77 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     )
 
 
-def _front_matter(data: dict[str, Any], block: str, block_line: int, lines: dict[str, int],
-                  finding: Any) -> FrontMatter | None:
+def _front_matter(
+    data: dict[str, Any], block: str, block_line: int, lines: dict[str, int], finding: Any
+) -> FrontMatter | None:
     if not is_finite_json(data):
         finding("error", "frontmatter-invalid-json", None, "NaN or Infinity is not a valid value: use a number")
         return None
     known = {key: value for key, value in data.items() if key in KNOWN_FIELDS}
     extra = {key: value for key, value in data.items() if key not in KNOWN_FIELDS}
     for key in extra:
-        finding("warning", "field-unknown", key,
-                f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema")
+        finding(
+            "warning",
+            "field-unknown",
+            key,
+            f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema",
+        )
     ok = True
     if not isinstance(known.get("slug"), str) or not known.get("slug", "").strip():
-        finding("error", "slug-missing", "slug", 'the article has no slug: add `"slug": "job_name"` '
-                "(lowercase letters, digits and _)", line=lines.get("slug", block_line))
+        finding(
+            "error",
+            "slug-missing",
+            "slug",
+            'the article has no slug: add `"slug": "job_name"` (lowercase letters, digits and _)',
+            line=lines.get("slug", block_line),
+        )
         ok = False
     if not isinstance(known.get("title"), str) or not known.get("title", "").strip():
-        finding("error", "title-missing", "title", 'the article has no title: add `"title": "…"`',
-                line=lines.get("title", block_line))
+        finding(
+            "error",
+            "title-missing",
+            "title",
+            'the article has no title: add `"title": "…"`',
+            line=lines.get("title", block_line),
+        )
         ok = False
     for key in ("category", "meta_description", "thumbnail", "hero_image"):
         if key not in known:
-            finding("warning", "field-missing", key, f"`{key}` is missing: add it so the page and the "
-                    "datasets are complete", line=block_line)
+            finding(
+                "warning",
+                "field-missing",
+                key,
+                f"`{key}` is missing: add it so the page and the datasets are complete",
+                line=block_line,
+            )
     for key in LIST_FIELDS:
         value = known.get(key)
         if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
-            finding("error", "field-invalid", key, f"`{key}` has {len(value):,} items, over the {MAX_LIST_ITEMS:,} "
-                    "limit: keep the ones that describe the article", line=lines.get(key))
+            finding(
+                "error",
+                "field-invalid",
+                key,
+                f"`{key}` has {len(value):,} items, over the {MAX_LIST_ITEMS:,} "
+                "limit: keep the ones that describe the article",
+                line=lines.get(key),
+            )
             ok = False
     if not ok:
         return None
     try:
-        model = FrontMatter.model_validate(
-            {**known, "extra": extra, "field_lines": lines}, strict=False
-        )
+        model = FrontMatter.model_validate({**known, "extra": extra, "field_lines": lines}, strict=False)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"])
             top = str(error["loc"][0])
             value = known.get(top)
-            finding("error", "field-invalid", field,
-                    f"{error['msg'].lower()} (got {type(value).__name__} {str(value)[:60]!r}): "
-                    f"{_type_hint(top)}", line=lines.get(top))
+            finding(
+                "error",
+                "field-invalid",
+                field,
+                f"{error['msg'].lower()} (got {type(value).__name__} {str(value)[:60]!r}): {_type_hint(top)}",
+                line=lines.get(top),
+            )
         return None
     related_lines = list_item_lines(block, block_line, "related_jobs", model.related_jobs)
     return model.model_copy(update={"related_lines": related_lines})

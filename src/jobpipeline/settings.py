@@ -76,6 +76,9 @@ def settings_table() -> str:
     for name, field in Settings.model_fields.items():
         default = field.default
         shown = "" if default is None else (default.as_posix() if isinstance(default, Path) else str(default))
-        lines.append(f"| `{prefix}{name.upper()}` | `{shown}` | {field.description} |" if shown else
-                     f"| `{prefix}{name.upper()}` | | {field.description} |")
+        lines.append(
+            f"| `{prefix}{name.upper()}` | `{shown}` | {field.description} |"
+            if shown
+            else f"| `{prefix}{name.upper()}` | | {field.description} |"
+        )
     return "\n".join(lines)

@@ -85,24 +85,41 @@ def check_article(
     findings: list[Finding] = []
 
     def add(severity: Severity, code: str, field: str | None, message: str, line: int | None) -> None:
-        findings.append(Finding(source_path=source_path, line=line, slug=slug, severity=severity,
-                                code=code, field=field, message=message))
+        findings.append(
+            Finding(
+                source_path=source_path,
+                line=line,
+                slug=slug,
+                severity=severity,
+                code=code,
+                field=field,
+                message=message,
+            )
+        )
 
     if not SLUG_PATTERN.match(slug):
-        add("error", "slug-invalid", "slug",
+        add(
+            "error",
+            "slug-invalid",
+            "slug",
             f"slug {slug!r} is invalid: {explain_invalid_slug(slug)}; use `{suggest_slug(slug)}`",
-            lines.get("slug", block_line))
+            lines.get("slug", block_line),
+        )
     seen: set[str] = set()
     for index, (related, line) in enumerate(
-        zip(front_matter.related_jobs, _padded(front_matter.related_lines, len(front_matter.related_jobs)),
-            strict=True)
+        zip(front_matter.related_jobs, _padded(front_matter.related_lines, len(front_matter.related_jobs)), strict=True)
     ):
         where = f"related_jobs[{index}]"
         at = line or lines.get("related_jobs")
         if not SLUG_PATTERN.match(related):
-            add("warning", "related-invalid-slug", where,
+            add(
+                "warning",
+                "related-invalid-slug",
+                where,
                 f"{related!r} is not a valid slug ({explain_invalid_slug(related)}): did you mean "
-                f"`{suggest_slug(related)}`?", at)
+                f"`{suggest_slug(related)}`?",
+                at,
+            )
         elif related == slug:
             add("warning", "related-self", where, f"the article lists itself (`{related}`): remove it", at)
         elif related in seen:
@@ -119,24 +136,46 @@ def _padded(values: tuple[int | None, ...], length: int) -> tuple[int | None, ..
 
 def _salary_findings(source_path: str, slug: str, rows: Sequence[SalaryRow], block_line: int) -> list[Finding]:
     if not rows:
-        return [Finding(source_path=source_path, line=None, slug=slug, severity="warning",
-                        code="salary-table-missing", field="salary",
-                        message="no salary table found: add a table whose header has 年収, e.g. "
-                                "| 経験年数 | 年収範囲 (万円) |")]
+        return [
+            Finding(
+                source_path=source_path,
+                line=None,
+                slug=slug,
+                severity="warning",
+                code="salary-table-missing",
+                field="salary",
+                message="no salary table found: add a table whose header has 年収, e.g. | 経験年数 | 年収範囲 (万円) |",
+            )
+        ]
     findings: list[Finding] = []
     for row in rows:
         experience = row.experience
         if experience.years_reversed:
-            findings.append(Finding(
-                source_path=source_path, line=row.line, slug=slug, severity="warning", code="years-min-gt-max",
-                field=f"salary_bands[{row.ordinal}]",
-                message=f"`{experience.label}` gives the years larger first; read as {experience.years_min}"
-                        f"〜{experience.years_max}年: write the smaller number first (e.g. "
-                        f"`{experience.years_min}-{experience.years_max}年`)."))
+            findings.append(
+                Finding(
+                    source_path=source_path,
+                    line=row.line,
+                    slug=slug,
+                    severity="warning",
+                    code="years-min-gt-max",
+                    field=f"salary_bands[{row.ordinal}]",
+                    message=f"`{experience.label}` gives the years larger first; read as {experience.years_min}"
+                    f"〜{experience.years_max}年: write the smaller number first (e.g. "
+                    f"`{experience.years_min}-{experience.years_max}年`).",
+                )
+            )
         for warning in row.band.warnings:
-            findings.append(Finding(source_path=source_path, line=row.line, slug=slug, severity="warning",
-                                    code=warning.code, field=f"salary_bands[{row.ordinal}]",
-                                    message=warning.message))
+            findings.append(
+                Finding(
+                    source_path=source_path,
+                    line=row.line,
+                    slug=slug,
+                    severity="warning",
+                    code=warning.code,
+                    field=f"salary_bands[{row.ordinal}]",
+                    message=warning.message,
+                )
+            )
     return findings
 
 
@@ -151,10 +190,17 @@ def _image_findings(source_path: str, fm: FrontMatter, add: object) -> list[Find
         if value is None:
             continue
         if not any(value == f"{stem}.{ext}" for ext in IMAGE_EXTENSIONS):
-            findings.append(Finding(
-                source_path=source_path, line=fm.field_lines.get(field_name), slug=fm.slug, severity="warning",
-                code="image-path-unexpected", field=field_name,
-                message=f"{value!r} does not follow the usual path: use `{stem}.png`"))
+            findings.append(
+                Finding(
+                    source_path=source_path,
+                    line=fm.field_lines.get(field_name),
+                    slug=fm.slug,
+                    severity="warning",
+                    code="image-path-unexpected",
+                    field=field_name,
+                    message=f"{value!r} does not follow the usual path: use `{stem}.png`",
+                )
+            )
     return findings
 
 
@@ -196,11 +242,18 @@ def check_corpus(entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = 
         if owner is None:
             owners[entry.slug] = entry.source_path
             continue
-        findings.append(Finding(
-            source_path=entry.source_path, line=entry.slug_line, slug=entry.slug, severity="error",
-            code="slug-duplicate", field="slug",
-            message=f"slug `{entry.slug}` is already used by {owner}, which comes first and keeps it: "
-                    f"give this article its own slug or delete the copy"))
+        findings.append(
+            Finding(
+                source_path=entry.source_path,
+                line=entry.slug_line,
+                slug=entry.slug,
+                severity="error",
+                code="slug-duplicate",
+                field="slug",
+                message=f"slug `{entry.slug}` is already used by {owner}, which comes first and keeps it: "
+                f"give this article its own slug or delete the copy",
+            )
+        )
     known = set(owners) | set(also_known)
     for entry in ordered:
         if owners.get(entry.slug) != entry.source_path:
@@ -209,8 +262,15 @@ def check_corpus(entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = 
         for index, (related, line) in enumerate(zip(entry.related_jobs, lines, strict=True)):
             if related in known or related == entry.slug or not SLUG_PATTERN.match(related):
                 continue
-            findings.append(Finding(
-                source_path=entry.source_path, line=line, slug=entry.slug, severity="warning",
-                code="related-dangling", field=f"related_jobs[{index}]",
-                message=f"no article has slug `{related}`: write it, fix the slug, or remove the link"))
+            findings.append(
+                Finding(
+                    source_path=entry.source_path,
+                    line=line,
+                    slug=entry.slug,
+                    severity="warning",
+                    code="related-dangling",
+                    field=f"related_jobs[{index}]",
+                    message=f"no article has slug `{related}`: write it, fix the slug, or remove the link",
+                )
+            )
     return CorpusCheck(owners=owners, findings=findings)

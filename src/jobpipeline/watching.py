@@ -29,8 +29,14 @@ def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
     return sorted(paths)
 
 
-def watch_seeds(root: Path, on_change: Callable[[list[str], float], None], *, debounce_ms: int = 400,
-                stop: Event | None = None, on_ready: Callable[[], None] | None = None) -> None:
+def watch_seeds(
+    root: Path,
+    on_change: Callable[[list[str], float], None],
+    *,
+    debounce_ms: int = 400,
+    stop: Event | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
     """Call `on_change(paths, first_seen)` for each burst of saves until `stop` is set (or Ctrl-C).
 
     `first_seen` is the monotonic time the burst was first noticed, so callers can report the
@@ -41,8 +47,7 @@ def watch_seeds(root: Path, on_change: Callable[[list[str], float], None], *, de
     ready = False
     # An empty yield after the timeout means the watcher is running: only then say "watching", or a
     # save made right after that line could go unseen.
-    for changes in watch(root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=200,
-                         yield_on_timeout=True):
+    for changes in watch(root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=200, yield_on_timeout=True):
         if not ready:
             ready = True
             if on_ready is not None:

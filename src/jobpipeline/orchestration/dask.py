@@ -32,11 +32,15 @@ def batch_task_runner(dask: str | None = None) -> Iterator[Any]:
     try:
         from prefect_dask.task_runners import DaskTaskRunner
     except ImportError:
-        raise ConfigurationError("Dask read batches need prefect-dask: uv sync --extra dask "
-                                 "(or pip install 'jobpipeline[dask]')") from None
+        raise ConfigurationError(
+            "Dask read batches need prefect-dask: uv sync --extra dask (or pip install 'jobpipeline[dask]')"
+        ) from None
     address = dask if dask is not None else settings.dask_address
-    runner = (DaskTaskRunner(address=address) if address and address != LOCAL_CLUSTER else
-              DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1}))
+    runner = (
+        DaskTaskRunner(address=address)
+        if address and address != LOCAL_CLUSTER
+        else DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1})
+    )
     with runner:
         _report_to_this_server(runner)
         yield runner

@@ -46,8 +46,9 @@ def trigger_spec(seeds: Path | None = None) -> dict[str, Any]:
     }
 
 
-def build_deployments(seeds: Path, warehouse: Path, *, cron: str = CRON, timezone: str = TIMEZONE,
-                      interval: float | None = None) -> list[tuple[Any, Any]]:
+def build_deployments(
+    seeds: Path, warehouse: Path, *, cron: str = CRON, timezone: str = TIMEZONE, interval: float | None = None
+) -> list[tuple[Any, Any]]:
     """Serve's deployments with the flow each runs: ingest on a schedule (never overlapping) and
     re-validation on `jobpipeline.seeds.changed` events for this seeds folder. `interval` (seconds)
     replaces the cron schedule."""
@@ -69,9 +70,13 @@ def build_deployments(seeds: Path, warehouse: Path, *, cron: str = CRON, timezon
     revalidate = revalidate_flow.to_deployment(
         name=SERVE_REVALIDATE,
         parameters={**where, "trigger": "seeds-changed"},
-        triggers=[DeploymentEventTrigger(
-            expect=set(spec["expect"]), match=spec["match"], parameters=spec["parameters"],
-        )],
+        triggers=[
+            DeploymentEventTrigger(
+                expect=set(spec["expect"]),
+                match=spec["match"],
+                parameters=spec["parameters"],
+            )
+        ],
         description="Re-validate seed files named by a jobpipeline.seeds.changed event (jobpipeline serve).",
     )
     return [(ingest, ingest_flow), (revalidate, revalidate_flow)]

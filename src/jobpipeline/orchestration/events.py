@@ -21,8 +21,10 @@ def emit_seeds_changed(seeds: Path, paths: list[str]) -> str:
 
     api_url = str(get_current_settings().api.url or "")
     if not is_healthy(api_url):
-        raise ServerError(f"the Prefect server at {api_url or '(none configured)'} does not answer: start it "
-                          "(jobpipeline server start, or jobpipeline serve)")
+        raise ServerError(
+            f"the Prefect server at {api_url or '(none configured)'} does not answer: start it "
+            "(jobpipeline server start, or jobpipeline serve)"
+        )
     event = emit_event(event=SEEDS_CHANGED, resource=seeds_resource(seeds, paths), payload={"paths": paths})
     EventsWorker.drain_all(timeout=10)
     return str(event.id) if event else "not sent"
@@ -43,7 +45,8 @@ def served_revalidation() -> str | None:
     async def ready() -> str | None:
         async with get_client() as client:
             deployments = await client.read_deployments(
-                flow_filter=FlowFilter(name=FlowFilterName(any_=[REVALIDATE_FLOW])))
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[REVALIDATE_FLOW]))
+            )
         for deployment in deployments:
             if deployment.status == DeploymentStatus.READY and not deployment.paused:
                 return f"{REVALIDATE_FLOW}/{deployment.name}"

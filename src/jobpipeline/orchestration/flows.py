@@ -37,6 +37,7 @@ from jobpipeline.settings import LOCK_WAIT_SECONDS, Settings
 DEFAULT_SEEDS = str(Settings.model_fields["seeds"].default)
 DEFAULT_WAREHOUSE = str(Settings.model_fields["warehouse"].default)
 
+
 @dataclass(frozen=True)
 class Terminal:
     """Callbacks of the caller, for a flow run in the caller's process (flow parameters must be JSON)."""
@@ -74,8 +75,17 @@ async def ingest_flow(
     `dask`: read batches on the Dask scheduler at this address (`local` starts a local cluster);
     None follows the `task_runner` setting.
     """
-    return await _run(RunOptions(seeds=Path(seeds), warehouse=Path(warehouse), trigger=trigger, csv=csv,
-                                 wait_seconds=wait_seconds, workers=workers), dask)
+    return await _run(
+        RunOptions(
+            seeds=Path(seeds),
+            warehouse=Path(warehouse),
+            trigger=trigger,
+            csv=csv,
+            wait_seconds=wait_seconds,
+            workers=workers,
+        ),
+        dask,
+    )
 
 
 @flow(name="jobpipeline-revalidate", log_prints=True)
@@ -91,8 +101,11 @@ async def revalidate_flow(
     # An event carries the paths as one label, one path per line.
     listed = paths.splitlines() if isinstance(paths, str) else paths
     only = frozenset(seed_relative(Path(seeds), p.strip()) for p in listed if p.strip())
-    return await _run(RunOptions(seeds=Path(seeds), warehouse=Path(warehouse), trigger=trigger, only_paths=only,
-                                 wait_seconds=wait_seconds))
+    return await _run(
+        RunOptions(
+            seeds=Path(seeds), warehouse=Path(warehouse), trigger=trigger, only_paths=only, wait_seconds=wait_seconds
+        )
+    )
 
 
 async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
@@ -139,7 +152,8 @@ class ProgressReport:
             # _sync: this callback runs inside the flow's event loop, where the plain call would
             # return a coroutine instead of creating the artifact.
             self.artifact_id = create_progress_artifact(  # type: ignore[call-arg]
-                percent, key=f"jobpipeline-{stage}", description=f"{stage}: files done", _sync=True)
+                percent, key=f"jobpipeline-{stage}", description=f"{stage}: files done", _sync=True
+            )
         else:
             update_progress_artifact(self.artifact_id, percent, _sync=True)  # type: ignore[call-arg]
 
@@ -162,20 +176,32 @@ async def _artifacts(summary: RunSummary) -> None:
         {"what": "errors", "count": load.errors},
         {"what": "warnings", "count": load.warnings},
     ]
-    await acreate_table_artifact(key="jobpipeline-run-counts", table=counts,
-                          description=f"jobpipeline run {summary.run_id}: what changed")
+    await acreate_table_artifact(
+        key="jobpipeline-run-counts", table=counts, description=f"jobpipeline run {summary.run_id}: what changed"
+    )
     findings = [
-        {"file": f.source_path, "line": f.line, "severity": f.severity, "code": f.code, "field": f.field,
-         "message": f.message}
+        {
+            "file": f.source_path,
+            "line": f.line,
+            "severity": f.severity,
+            "code": f.code,
+            "field": f.field,
+            "message": f.message,
+        }
         for f in sorted(summary.findings, key=lambda f: (f.severity != "error", f.source_path))[:200]
     ]
     if findings:
-        await acreate_table_artifact(key="jobpipeline-findings", table=findings,
-                              description=f"Findings of run {summary.run_id} (first 200; errors first)")
+        await acreate_table_artifact(
+            key="jobpipeline-findings",
+            table=findings,
+            description=f"Findings of run {summary.run_id} (first 200; errors first)",
+        )
     loud = "".join(f"\n- **{slug}** no longer reads; its last good version is kept" for slug in load.newly_broken)
     await acreate_markdown_artifact(
         key="jobpipeline-run-summary",
-        markdown=(f"# jobpipeline run {summary.run_id}\n\n{summary.files_changed} changed, "
-                  f"{summary.files_deleted} deleted, {load.files_rejected} rejected.{loud}\n\n"
-                  f"Published: `{summary.published}`"),
+        markdown=(
+            f"# jobpipeline run {summary.run_id}\n\n{summary.files_changed} changed, "
+            f"{summary.files_deleted} deleted, {load.files_rejected} rejected.{loud}\n\n"
+            f"Published: `{summary.published}`"
+        ),
     )

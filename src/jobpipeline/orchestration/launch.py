@@ -88,8 +88,14 @@ class FlowSession:
             self._stack.close()
 
 
-def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None, dask: str | None = None,
-                    session: FlowSession | None = None, on_findings: FindingsReady | None = None) -> dict[str, Any]:
+def run_ingest_flow(
+    options: RunOptions,
+    *,
+    progress: Progress | None = None,
+    dask: str | None = None,
+    session: FlowSession | None = None,
+    on_findings: FindingsReady | None = None,
+) -> dict[str, Any]:
     """Run the ingest flow (or the re-validation flow when `options.only_paths`) in this process and
     return its record. Call it inside `prefect_api()`. `dask`: see `ingest_flow`; `on_findings`:
     see `pipeline.ingest`."""
@@ -102,12 +108,23 @@ def run_ingest_flow(options: RunOptions, *, progress: Progress | None = None, da
         with terminal(progress, on_findings):
             if options.only_paths is not None:
                 return await revalidate_flow(
-                    paths=sorted(options.only_paths), seeds=str(options.seeds), warehouse=str(options.warehouse),
-                    trigger=options.trigger, wait_seconds=options.wait_seconds, return_state=True)
+                    paths=sorted(options.only_paths),
+                    seeds=str(options.seeds),
+                    warehouse=str(options.warehouse),
+                    trigger=options.trigger,
+                    wait_seconds=options.wait_seconds,
+                    return_state=True,
+                )
             return await ingest_flow(
-                seeds=str(options.seeds), warehouse=str(options.warehouse), trigger=options.trigger,
-                csv=options.csv, wait_seconds=options.wait_seconds, workers=options.workers, dask=dask,
-                return_state=True)
+                seeds=str(options.seeds),
+                warehouse=str(options.warehouse),
+                trigger=options.trigger,
+                csv=options.csv,
+                wait_seconds=options.wait_seconds,
+                workers=options.workers,
+                dask=dask,
+                return_state=True,
+            )
 
     state = session.loop.run(call()) if session is not None else asyncio.run(call())
     return flow_result(state, "ingest" if options.only_paths is None else "revalidate")
@@ -128,8 +145,9 @@ def warm_up() -> None:
 
     duckdb.connect(":memory:").close()
     warm_templates()
-    read_article(b"---json\n{\"slug\": \"warm_up\", \"title\": \"t\"}\n---\n\n# t\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
-, "warm-up.txt")
+    read_article(
+        b'---json\n{"slug": "warm_up", "title": "t"}\n---\n\n# t\n\n| a | b |\n|---|---|\n| 1 | 2 |\n', "warm-up.txt"
+    )
 
 
 def flow_result(state: Any, name: str) -> dict[str, Any]:

@@ -65,8 +65,13 @@ class PrefectRunner:
             return fn(*args)
 
         run_stage.__name__ = name
-        wrapped = task(name=name, cache_policy=NO_CACHE, retries=len(RETRY_DELAYS),
-                       retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=is_transient)(run_stage)
+        wrapped = task(
+            name=name,
+            cache_policy=NO_CACHE,
+            retries=len(RETRY_DELAYS),
+            retry_delay_seconds=RETRY_DELAYS,
+            retry_condition_fn=is_transient,
+        )(run_stage)
         return wrapped()
 
     def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Iterator[R]:

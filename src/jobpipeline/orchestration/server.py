@@ -95,9 +95,11 @@ def resolve_api(say: Say, *, start: bool = True, meanwhile: Callable[[], None] |
     url = configured_api_url()
     if url:
         if not is_healthy(url, timeout=3.0):
-            raise ServerError(f"the Prefect server at {url} (from Prefect's settings) does not answer: start it, "
-                              "or unset PREFECT_API_URL (`prefect config unset PREFECT_API_URL`) to let jobpipeline "
-                              "run its own")
+            raise ServerError(
+                f"the Prefect server at {url} (from Prefect's settings) does not answer: start it, "
+                "or unset PREFECT_API_URL (`prefect config unset PREFECT_API_URL`) to let jobpipeline "
+                "run its own"
+            )
         return Api(url, "configured")
     if get_settings().prefect_server == "ephemeral":
         return Api(None, "ephemeral")
@@ -113,8 +115,9 @@ def resolve_api(say: Say, *, start: bool = True, meanwhile: Callable[[], None] |
 def read_state(home: Path) -> ManagedServer | None:
     try:
         data = json.loads((home / STATE_FILE).read_text(encoding="utf-8"))
-        return ManagedServer(api_url=str(data["api_url"]), port=int(data["port"]), pid=int(data["pid"]),
-                             log=str(data["log"]))
+        return ManagedServer(
+            api_url=str(data["api_url"]), port=int(data["port"]), pid=int(data["pid"]), log=str(data["log"])
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -175,8 +178,9 @@ def free_port(host: str = HOST) -> int:
         return int(probe.getsockname()[1])
 
 
-def ensure_server(home: Path, say: Say, *, port: int | None = None,
-                  meanwhile: Callable[[], None] | None = None) -> tuple[ManagedServer, bool]:
+def ensure_server(
+    home: Path, say: Say, *, port: int | None = None, meanwhile: Callable[[], None] | None = None
+) -> tuple[ManagedServer, bool]:
     """Reuse the managed server of `home`, or start one and wait until it answers; True if started.
 
     Serialized by a file lock: a second command that arrives while the first is starting the
@@ -198,14 +202,21 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
     if chosen != wanted:
         say(f"port {wanted} is taken: starting the Prefect server on port {chosen} instead")
     log = home / LOG_FILE
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           # key-value stores under Prefect's server check every call with beartype unless told not to
-           "PY_KEY_VALUE_DISABLE_BEARTYPE": "true"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # key-value stores under Prefect's server check every call with beartype unless told not to
+        "PY_KEY_VALUE_DISABLE_BEARTYPE": "true",
+    }
     env.pop("PREFECT_API_URL", None)
     with open(log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen)],
-            env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: Ctrl-C in the terminal does not reach it
         )
     server = ManagedServer(api_url=f"http://{HOST}:{chosen}/api", port=chosen, pid=process.pid, log=str(log))
@@ -216,11 +227,16 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
         _terminate(process.pid)
         (home / STATE_FILE).unlink(missing_ok=True)
         code = process.poll()
-        why = f"exited with code {code}" if code is not None else f"did not answer within " \
-              f"{settings.server_start_timeout:.0f} s"
+        why = (
+            f"exited with code {code}"
+            if code is not None
+            else f"did not answer within {settings.server_start_timeout:.0f} s"
+        )
         raise ServerError(f"the Prefect server on port {chosen} {why}: see {log}")
-    say(f"started a Prefect server for jobpipeline: UI at {server.ui_url} (it keeps running for later "
-        f"commands; `jobpipeline server stop` stops it; log {log})")
+    say(
+        f"started a Prefect server for jobpipeline: UI at {server.ui_url} (it keeps running for later "
+        f"commands; `jobpipeline server stop` stops it; log {log})"
+    )
     return server
 
 

@@ -36,15 +36,26 @@ from jobpipeline.orchestration.launch import prefect_api, warm_up
 Say = Callable[[str], None]
 
 
-def serve_deployments(*, seeds: Path, warehouse: Path, cron: str, timezone: str, interval: float | None,
-                      poll: float, watch: bool, debounce_ms: int = 400, say: Say = print) -> None:
+def serve_deployments(
+    *,
+    seeds: Path,
+    warehouse: Path,
+    cron: str,
+    timezone: str,
+    interval: float | None,
+    poll: float,
+    watch: bool,
+    debounce_ms: int = 400,
+    say: Say = print,
+) -> None:
     """Serve both deployments (and, with `watch`, turn saves into events) until interrupted."""
     with prefect_api(say) as api:
         if api.url is None:
             from jobpipeline.errors import ConfigurationError
 
-            raise ConfigurationError("serve needs a real Prefect server: unset JOBPIPELINE_PREFECT_SERVER=ephemeral "
-                                     "or set PREFECT_API_URL")
+            raise ConfigurationError(
+                "serve needs a real Prefect server: unset JOBPIPELINE_PREFECT_SERVER=ephemeral or set PREFECT_API_URL"
+            )
         say(f"using the Prefect server at {api.url} (UI {api.url.removesuffix('/api')})")
         warm_up()
         from jobpipeline.orchestration.deployments import build_deployments
@@ -53,8 +64,9 @@ def serve_deployments(*, seeds: Path, warehouse: Path, cron: str, timezone: str,
         stop = threading.Event()
         watcher = _start_watcher(seeds, debounce_ms, stop, say) if watch else None
         try:
-            asyncio.run(_serve(deployments, poll=poll, stop=stop, say=say, describe=_describe(cron, timezone,
-                                                                                                interval, watch)))
+            asyncio.run(
+                _serve(deployments, poll=poll, stop=stop, say=say, describe=_describe(cron, timezone, interval, watch))
+            )
         except KeyboardInterrupt:
             say("stopping...")
         finally:
@@ -68,8 +80,10 @@ def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> 
 
     when = f"every {interval:g} s" if interval else f"on cron '{cron}' ({timezone})"
     watching = "; watching the seeds folder" if watch else ""
-    return (f"serving {SERVE_INGEST} {when} and {SERVE_REVALIDATE} on jobpipeline.seeds.changed "
-            f"in this process{watching}; Ctrl-C stops")
+    return (
+        f"serving {SERVE_INGEST} {when} and {SERVE_REVALIDATE} on jobpipeline.seeds.changed "
+        f"in this process{watching}; Ctrl-C stops"
+    )
 
 
 async def _serve(deployments: list[Any], *, poll: float, stop: threading.Event, say: Say, describe: str) -> None:
@@ -102,7 +116,8 @@ async def _poll(client: Any, flows: dict[UUID, Any], *, poll: float, stop: threa
     try:
         while not stop.is_set():
             due = await client.get_scheduled_flow_runs_for_deployments(
-                deployment_ids=list(flows), scheduled_before=datetime.now(UTC) + timedelta(seconds=0.1))
+                deployment_ids=list(flows), scheduled_before=datetime.now(UTC) + timedelta(seconds=0.1)
+            )
             for flow_run in sorted(due, key=lambda run: run.expected_start_time or run.created):
                 if flow_run.id in running or flow_run.deployment_id not in flows:
                     continue
@@ -111,8 +126,9 @@ async def _poll(client: Any, flows: dict[UUID, Any], *, poll: float, stop: threa
                     continue  # taken by someone else, or waiting for the concurrency slot
                 running.add(flow_run.id)
                 context = contextvars.copy_context()
-                futures.append(executor.submit(context.run, _run_one, flows[flow_run.deployment_id], flow_run, say,
-                                               running))
+                futures.append(
+                    executor.submit(context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running)
+                )
             futures = [future for future in futures if not future.done()]
             await asyncio.sleep(poll)
     finally:
@@ -133,8 +149,10 @@ def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID]) -> None:
         running.discard(flow_run.id)
     due = (flow_run.expected_start_time or flow_run.created or datetime.now(UTC)).timestamp()
     outcome = state.type.value.lower() if state is not None else "ended"
-    say(f"{flow.name} run {flow_run.name}: {outcome}; due -> picked up "
-        f"{max(0.0, picked - due):.2f} s, ran {time.time() - picked:.2f} s")
+    say(
+        f"{flow.name} run {flow_run.name}: {outcome}; due -> picked up "
+        f"{max(0.0, picked - due):.2f} s, ran {time.time() - picked:.2f} s"
+    )
 
 
 def _start_watcher(seeds: Path, debounce_ms: int, stop: threading.Event, say: Say) -> threading.Thread:
@@ -152,9 +170,13 @@ def _start_watcher(seeds: Path, debounce_ms: int, stop: threading.Event, say: Sa
             say(f"changed: {', '.join(paths)}, but the event could not be sent: {exc}")
 
     context = contextvars.copy_context()
-    thread = threading.Thread(target=context.run, args=(watch_seeds, seeds, on_change),
-                              kwargs={"debounce_ms": debounce_ms, "stop": stop, "on_ready": ready.set},
-                              name="jobpipeline-watch", daemon=True)
+    thread = threading.Thread(
+        target=context.run,
+        args=(watch_seeds, seeds, on_change),
+        kwargs={"debounce_ms": debounce_ms, "stop": stop, "on_ready": ready.set},
+        name="jobpipeline-watch",
+        daemon=True,
+    )
     thread.start()
     ready.wait(10)
     return thread
