@@ -9,11 +9,13 @@ from jobpipeline.orchestration.deployments import SEEDS_CHANGED, seeds_resource
 from jobpipeline.orchestration.server import is_healthy
 
 
-def emit_seeds_changed(seeds: Path, paths: list[str]) -> str:
-    """Emit `jobpipeline.seeds.changed` for `paths` and flush it; returns the event id.
+def emit_seeds_changed(seeds: Path, paths: list[str], *, flush: bool = True) -> str:
+    """Emit `jobpipeline.seeds.changed` for `paths`; returns the event id.
 
     emit_event never raises and silently drops events for a server that is down, so the
-    server's health is checked first.
+    server's health is checked first. `flush` waits until the event is sent (a process about to
+    exit must); a long-lived sender (serve) leaves that to Prefect's events worker, whose
+    connection a flush would close.
     """
     from prefect.events import emit_event
     from prefect.events.worker import EventsWorker
@@ -26,7 +28,8 @@ def emit_seeds_changed(seeds: Path, paths: list[str]) -> str:
             "(jobpipeline server start, or jobpipeline serve)"
         )
     event = emit_event(event=SEEDS_CHANGED, resource=seeds_resource(seeds, paths), payload={"paths": paths})
-    EventsWorker.drain_all(timeout=10)
+    if flush:
+        EventsWorker.drain_all(timeout=10)
     return str(event.id) if event else "not sent"
 
 

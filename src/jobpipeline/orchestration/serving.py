@@ -62,10 +62,18 @@ def serve_deployments(
 
         deployments = build_deployments(seeds, warehouse, cron=cron, timezone=timezone, interval=interval)
         stop = threading.Event()
-        watcher = _start_watcher(seeds, debounce_ms, stop, say) if watch else None
+        wake = threading.Event()
+        watcher = _start_watcher(seeds, debounce_ms, stop, wake, say) if watch else None
         try:
             asyncio.run(
-                _serve(deployments, poll=poll, stop=stop, say=say, describe=_describe(cron, timezone, interval, watch))
+                _serve(
+                    deployments,
+                    poll=poll,
+                    stop=stop,
+                    wake=wake,
+                    say=say,
+                    describe=_describe(cron, timezone, interval, watch),
+                )
             )
         except KeyboardInterrupt:
             say("stopping...")
@@ -86,7 +94,9 @@ def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> 
     )
 
 
-async def _serve(deployments: list[Any], *, poll: float, stop: threading.Event, say: Say, describe: str) -> None:
+async def _serve(
+    deployments: list[Any], *, poll: float, stop: threading.Event, wake: threading.Event, say: Say, describe: str
+) -> None:
     from prefect import get_client
 
     async with get_client() as client:
@@ -95,7 +105,7 @@ async def _serve(deployments: list[Any], *, poll: float, stop: threading.Event, 
             for deployment, flow in deployments:
                 ids[await deployment.aapply()] = flow
             say(describe)
-            await _poll(client, ids, poll=poll, stop=stop, say=say)
+            await _poll(client, ids, poll=poll, stop=stop, wake=wake, say=say)
         finally:
             for deployment_id in ids:
                 with contextlib.suppress(Exception):  # the server may be gone already; nothing to leave then
@@ -104,7 +114,15 @@ async def _serve(deployments: list[Any], *, poll: float, stop: threading.Event, 
                     await client.delete_deployment(deployment_id)
 
 
-async def _poll(client: Any, flows: dict[UUID, Any], *, poll: float, stop: threading.Event, say: Say) -> None:
+EAGER_SECONDS = 3.0
+"""After serve's own watcher sends an event, poll every EAGER_POLL for this long: the trigger
+creates the run within ~0.1 s, and waiting out a whole poll interval would double the latency."""
+EAGER_POLL = 0.05
+
+
+async def _poll(
+    client: Any, flows: dict[UUID, Any], *, poll: float, stop: threading.Event, wake: threading.Event, say: Say
+) -> None:
     """Take due runs of the deployments in `flows` (id -> flow) and run them one after another in a
     worker thread (with this context: Prefect's settings, such as the API URL, live in it)."""
     from prefect.states import Pending
@@ -113,6 +131,7 @@ async def _poll(client: Any, flows: dict[UUID, Any], *, poll: float, stop: threa
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobpipeline-run")
     running: set[UUID] = set()
     futures: list[Future[None]] = []
+    eager_until = 0.0
     try:
         while not stop.is_set():
             due = await client.get_scheduled_flow_runs_for_deployments(
@@ -130,9 +149,23 @@ async def _poll(client: Any, flows: dict[UUID, Any], *, poll: float, stop: threa
                     executor.submit(context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running)
                 )
             futures = [future for future in futures if not future.done()]
-            await asyncio.sleep(poll)
+            eager_until = await _sleep(poll, wake, eager_until)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def _sleep(poll: float, wake: threading.Event, eager_until: float) -> float:
+    """Wait until the next poll (sooner right after a wake-up); returns the new end of eager polling."""
+    deadline = time.monotonic() + poll
+    while time.monotonic() < deadline:
+        if wake.is_set():
+            wake.clear()
+            eager_until = time.monotonic() + EAGER_SECONDS
+        if time.monotonic() < eager_until:
+            await asyncio.sleep(EAGER_POLL)
+            return eager_until
+        await asyncio.sleep(EAGER_POLL)
+    return eager_until
 
 
 def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID]) -> None:
@@ -155,7 +188,9 @@ def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID]) -> None:
     )
 
 
-def _start_watcher(seeds: Path, debounce_ms: int, stop: threading.Event, say: Say) -> threading.Thread:
+def _start_watcher(
+    seeds: Path, debounce_ms: int, stop: threading.Event, wake: threading.Event, say: Say
+) -> threading.Thread:
     """Watch the served folder in a thread and emit `jobpipeline.seeds.changed` for each burst of saves."""
     from jobpipeline.orchestration.events import emit_seeds_changed
     from jobpipeline.watching import watch_seeds
@@ -164,7 +199,8 @@ def _start_watcher(seeds: Path, debounce_ms: int, stop: threading.Event, say: Sa
 
     def on_change(paths: list[str], noticed: float) -> None:
         try:
-            emit_seeds_changed(seeds, paths)
+            emit_seeds_changed(seeds, paths, flush=False)
+            wake.set()
             say(f"changed: {', '.join(paths)} (event emitted)")
         except Exception as exc:  # keep watching: one failed emit must not end the service
             say(f"changed: {', '.join(paths)}, but the event could not be sent: {exc}")
