@@ -756,12 +756,9 @@ def tables(warehouse: WarehouseOption = None) -> None:
     from jobpipeline import schema
 
     with error_boundary():
-        from jobpipeline.warehouse import run_query
+        from jobpipeline.warehouse import table_row_counts
 
-        counts: dict[str, int] = {}
-        if warehouse.exists():
-            frame = run_query(warehouse, "SELECT table_name, estimated_size FROM duckdb_tables()")
-            counts = {r[0]: r[1] for r in frame.iter_rows()}
+        counts = table_row_counts(warehouse) if warehouse.exists() else {}
     for spec in schema.TABLES:
         rows = f" ({counts[spec.name]} rows)" if spec.name in counts else ""
         out.print(f"[bold]{spec.name}[/bold]{rows}: {escape(spec.description)}", markup=True)

@@ -73,6 +73,18 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
         conn.close()
 
 
+def table_row_counts(path: Path) -> dict[str, int]:
+    """Estimated rows of each table in the committed warehouse (what `jobpipeline tables` shows)."""
+    frame = run_query(path, "SELECT table_name, estimated_size FROM duckdb_tables()")
+    return {str(name): int(size) for name, size in frame.iter_rows()}
+
+
+def warm_engine() -> None:
+    """Open and close an in-memory database: DuckDB's first connection in a process costs ~0.1 s,
+    which a long-lived process (watch, serve) pays at start rather than on its first run."""
+    duckdb.connect(":memory:").close()
+
+
 def frame_of(conn: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     """The result of `sql` as a polars frame (empty for statements that return nothing)."""
     relation = conn.sql(sql)

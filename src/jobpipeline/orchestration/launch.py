@@ -135,15 +135,15 @@ def warm_up() -> None:
     pay on the first save: measured there, 0.7 s of the first run's 1.0 s to findings, in
     Prefect's parameter serialization (it imports FastAPI's encoders), DuckDB's first connection,
     Arrow, the reader's first article and the report's template."""
-    import duckdb
     import fastapi.encoders  # noqa: F401
     import pyarrow  # type: ignore[import-untyped]  # noqa: F401  (polars hands frames to DuckDB through Arrow)
 
     import jobpipeline.orchestration.flows  # noqa: F401
     from jobpipeline.read import read_article
     from jobpipeline.report import warm_templates
+    from jobpipeline.warehouse import warm_engine
 
-    duckdb.connect(":memory:").close()
+    warm_engine()
     warm_templates()
     read_article(
         b'---json\n{"slug": "warm_up", "title": "t"}\n---\n\n# t\n\n| a | b |\n|---|---|\n| 1 | 2 |\n', "warm-up.txt"
