@@ -794,9 +794,13 @@ def _exit(code: object) -> None:
     if isinstance(code, str):
         print(code, file=sys.stderr)
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (`jobpipeline query ... | head`): nothing more to say there
+            status = status or 1
+    os._exit(status)
 
 
 if __name__ == "__main__":
