@@ -98,6 +98,25 @@ def test_serve_schedules_watches_and_cleans_up(
         assert rows(warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [
             ("related-dangling",)
         ]
+        # A `watch` in another terminal on the same folder stands down instead of doubling every event.
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jobpipeline.cli",
+                "watch",
+                "--seeds",
+                str(seeds_dir),
+                "--warehouse",
+                str(warehouse),
+            ],
+            cwd=ROOT,
+            env=default_route_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 0 and "already watches" in second.stdout, second.stdout + second.stderr
         print(f"save to re-validated warehouse under serve: {latency:.2f} s")
     finally:
         os.killpg(serve.pid, signal.SIGINT)

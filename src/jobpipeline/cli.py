@@ -427,10 +427,17 @@ def watch(
 
                 api = stack.enter_context(prefect_api(err.print))
                 served = served_revalidation() if api.url else None
+                if served is not None and served.watches(seeds):
+                    out.print(
+                        f"`jobpipeline serve` already watches {seeds} and re-validates every save "
+                        f"(deployment {served.name}); a second watcher would send each save twice"
+                    )
+                    return
                 emit = served is not None
                 recorded = api.url or "a temporary server"
                 route = (
-                    f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served} re-validates"
+                    f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served.name if served else ''} "
+                    "re-validates"
                     if emit
                     else f"re-validating by flow runs in this process, recorded on {recorded}"
                 )

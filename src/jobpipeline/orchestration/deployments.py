@@ -46,12 +46,22 @@ def trigger_spec(seeds: Path | None = None) -> dict[str, Any]:
     }
 
 
+WATCHED_TAG = "jobpipeline:serve-watches-folder"
+"""Tag of a serve re-validation deployment whose serve also watches its folder (watch then stands down)."""
+
+
 def build_deployments(
-    seeds: Path, warehouse: Path, *, cron: str = CRON, timezone: str = TIMEZONE, interval: float | None = None
+    seeds: Path,
+    warehouse: Path,
+    *,
+    cron: str = CRON,
+    timezone: str = TIMEZONE,
+    interval: float | None = None,
+    watching: bool = False,
 ) -> list[tuple[Any, Any]]:
     """Serve's deployments with the flow each runs: ingest on a schedule (never overlapping) and
     re-validation on `jobpipeline.seeds.changed` events for this seeds folder. `interval` (seconds)
-    replaces the cron schedule."""
+    replaces the cron schedule; `watching` tags the re-validation as fed by serve's own watch."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import Cron, Interval
 
@@ -78,5 +88,6 @@ def build_deployments(
             )
         ],
         description="Re-validate seed files named by a jobpipeline.seeds.changed event (jobpipeline serve).",
+        tags=[WATCHED_TAG] if watching else [],
     )
     return [(ingest, ingest_flow), (revalidate, revalidate_flow)]

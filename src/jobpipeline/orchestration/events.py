@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from jobpipeline.errors import ServerError
-from jobpipeline.orchestration.deployments import SEEDS_CHANGED, seeds_resource
+from jobpipeline.orchestration.deployments import SEEDS_CHANGED, WATCHED_TAG, seeds_resource
 from jobpipeline.orchestration.server import is_healthy
 
 
@@ -36,23 +37,42 @@ def emit_seeds_changed(seeds: Path, paths: list[str], *, flush: bool = True) -> 
 REVALIDATE_FLOW = "jobpipeline-revalidate"
 
 
-def served_revalidation() -> str | None:
-    """The name of a re-validation deployment that something serves right now (`serve`, or a worker
-    polling its pool), or None: then nobody would act on an event and the caller re-validates itself."""
+@dataclass(frozen=True)
+class ServedRevalidation:
+    """A re-validation deployment something serves right now."""
+
+    name: str
+    seeds: str
+    """Its `seeds` parameter (absolute for serve's, as prefect.yaml wrote it for the work pool's)."""
+    watched: bool
+    """Its serve also watches that folder and sends the events itself."""
+
+    def watches(self, seeds: Path) -> bool:
+        return self.watched and self.seeds == str(seeds.resolve())
+
+
+def served_revalidation() -> ServedRevalidation | None:
+    """A re-validation deployment that something serves right now (`serve`, or a worker polling its
+    pool), or None: then nobody would act on an event and the caller re-validates itself."""
     import asyncio
 
     from prefect import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
     from prefect.client.schemas.objects import DeploymentStatus
 
-    async def ready() -> str | None:
+    async def ready() -> ServedRevalidation | None:
         async with get_client() as client:
             deployments = await client.read_deployments(
                 flow_filter=FlowFilter(name=FlowFilterName(any_=[REVALIDATE_FLOW]))
             )
-        for deployment in deployments:
-            if deployment.status == DeploymentStatus.READY and not deployment.paused:
-                return f"{REVALIDATE_FLOW}/{deployment.name}"
-        return None
+        served = [
+            ServedRevalidation(
+                f"{REVALIDATE_FLOW}/{d.name}", str(d.parameters.get("seeds", "")), WATCHED_TAG in (d.tags or [])
+            )
+            for d in deployments
+            if d.status == DeploymentStatus.READY and not d.paused
+        ]
+        # One that watches its own folder first: the caller may then have nothing to do.
+        return sorted(served, key=lambda s: not s.watched)[0] if served else None
 
     return asyncio.run(ready())

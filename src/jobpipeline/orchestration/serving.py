@@ -60,7 +60,9 @@ def serve_deployments(
         warm_up()
         from jobpipeline.orchestration.deployments import build_deployments
 
-        deployments = build_deployments(seeds, warehouse, cron=cron, timezone=timezone, interval=interval)
+        deployments = build_deployments(
+            seeds, warehouse, cron=cron, timezone=timezone, interval=interval, watching=watch
+        )
         stop = threading.Event()
         wake = threading.Event()
         watcher = _start_watcher(seeds, debounce_ms, stop, wake, say) if watch else None
