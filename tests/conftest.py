@@ -118,11 +118,9 @@ def managed_server(prefect_home: Path) -> Iterator[Any]:
         yield server
     finally:
         # Deliver what the session's flow runs still queue before their server goes away.
-        from prefect.events.worker import EventsWorker
-        from prefect.logging.handlers import APILogWorker
+        from jobpipeline.orchestration.launch import flush_prefect
 
-        APILogWorker.drain_all(timeout=10)
-        EventsWorker.drain_all(timeout=10)
+        flush_prefect()
         stop_server(prefect_home)
 
 

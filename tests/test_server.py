@@ -150,3 +150,22 @@ def test_ephemeral_setting_starts_no_background_server(monkeypatch: pytest.Monke
     with temporary_settings(restore_defaults={PREFECT_API_URL}):  # as if no server were configured
         api = server.resolve_api(lambda line: None)
     assert (api.url, api.source) == (None, "ephemeral")
+
+
+@pytest.mark.slow
+def test_ephemeral_run_records_and_leaves_nothing(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """With JOBPIPELINE_PREFECT_SERVER=ephemeral a run is still a recorded flow run, its logs reach the
+    temporary server before it stops (no "Error logging to API"), and no process is left behind."""
+    home = tmp_path / "prefect-home"
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_PREFECT_SERVER": "ephemeral"})
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    run = jobpipeline("run", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), env=env)
+    assert run.returncode == 0, run.stderr
+    assert "Error logging to API" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+    [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs")
+    assert flow_run_id
+    assert server.read_state(home) is None and processes_with_home(home) == []

@@ -800,6 +800,10 @@ def _exit(code: object) -> None:
 
     if isinstance(code, str):
         print(code, file=sys.stderr)
+    if "prefect" in sys.modules:
+        from jobpipeline.orchestration.launch import flush_prefect
+
+        flush_prefect()  # before the atexit handlers stop a temporary server the queues still talk to
     atexit._run_exitfuncs()
     status = code if isinstance(code, int) else (0 if code is None else 1)
     for stream in (sys.stdout, sys.stderr):

@@ -150,6 +150,15 @@ def warm_up() -> None:
     )
 
 
+def flush_prefect(timeout: float = 10.0) -> None:
+    """Send what Prefect's log and event queues still hold (a command about to exit must)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=timeout)
+    EventsWorker.drain_all(timeout=timeout)
+
+
 def flow_result(state: Any, name: str) -> dict[str, Any]:
     """The flow's return value, or one JobpipelineError saying why it failed."""
     try:
