@@ -7,6 +7,7 @@ still records every log line), and a failed flow becomes one line instead of a t
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -37,14 +38,14 @@ def quiet_prefect(console_level: str = "WARNING") -> None:
 
 
 @contextmanager
-def prefect_api(say: Say, *, start: bool = True) -> Iterator[Api]:
+def prefect_api(say: Say) -> Iterator[Api]:
     """Find (or start) the Prefect API and point Prefect's client at it for the block.
 
     While a new server starts, this process imports and warms what its flow runs need."""
     quiet_prefect()
     from jobpipeline.orchestration.server import resolve_api
 
-    api = resolve_api(say, start=start, meanwhile=warm_up)
+    api = resolve_api(say, meanwhile=warm_up)
     if api.source == "ephemeral":
         say("JOBPIPELINE_PREFECT_SERVER=ephemeral: Prefect starts a temporary server for this process")
     if api.url is None or api.source == "configured":
@@ -130,11 +131,13 @@ def run_ingest_flow(
     return flow_result(state, "ingest" if options.only_paths is None else "revalidate")
 
 
+@functools.cache
 def warm_up() -> None:
     """Pay now for what the first flow run in a long-lived process (watch, serve) would otherwise
     pay on the first save: measured there, 0.7 s of the first run's 1.0 s to findings, in
     Prefect's parameter serialization (it imports FastAPI's encoders), DuckDB's first connection,
-    Arrow, the reader's first article and the report's template."""
+    Arrow, the reader's first article and the report's template. Once per process: a command that
+    started the server has already warmed up while it waited."""
     import fastapi.encoders  # noqa: F401
     import pyarrow  # type: ignore[import-untyped]  # noqa: F401  (polars hands frames to DuckDB through Arrow)
 

@@ -88,9 +88,9 @@ def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def resolve_api(say: Say, *, start: bool = True, meanwhile: Callable[[], None] | None = None) -> Api:
+def resolve_api(say: Say, *, meanwhile: Callable[[], None] | None = None) -> Api:
     """The API this command uses: a configured one (checked to answer), else the managed server
-    (reused, or started when `start`), else, when the setting asks for it, Prefect's temporary one.
+    (reused, or started), else, when the setting asks for it, Prefect's temporary one.
     `meanwhile` runs while a new server starts (the caller's own warm-up overlaps its ~8 s)."""
     url = configured_api_url()
     if url:
@@ -106,8 +106,6 @@ def resolve_api(say: Say, *, start: bool = True, meanwhile: Callable[[], None] |
     running = running_server(prefect_home())
     if running is not None:
         return Api(running.api_url, "managed")
-    if not start:
-        return Api(None, "none")
     managed, started = ensure_server(prefect_home(), say, meanwhile=meanwhile)
     return Api(managed.api_url, "started" if started else "managed")
 
