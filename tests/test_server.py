@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -300,3 +302,25 @@ def test_server_env_without_a_server_is_one_line(tmp_path: Path) -> None:
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert "no managed Prefect server answers" in line and "jobpipeline server start" in line
+
+
+def test_unwritable_prefect_home_is_one_line_naming_it(tmp_path: Path, seeds_dir: Path) -> None:
+    """A PREFECT_HOME the user cannot write stops `run` with one line that names the folder and says
+    what to do (before: "internal error: PermissionError ... report it")."""
+    home = tmp_path / "read-only-home"
+    home.mkdir()
+    home.chmod(0o555)
+    command = [sys.executable, "-m", "jobpipeline.cli", "run", "--seeds", str(seeds_dir)]
+    command += ["--warehouse", str(tmp_path / "w.duckdb")]
+    if os.geteuid() == 0:  # root writes anywhere: drop the capabilities that let it
+        if shutil.which("capsh") is None:
+            pytest.skip("running as root without capsh (apt-get install libcap2-bin): cannot drop write access")
+        command = ["capsh", "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", shlex.join(command)]
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(home)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert f"PREFECT_HOME {home} cannot be written" in line and "--local" in line, line
+    assert "internal error" not in line
+    assert not (tmp_path / "w.duckdb").exists()

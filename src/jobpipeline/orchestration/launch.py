@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,8 @@ def quiet_prefect(console_level: str = "WARNING") -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+    # An unwritable PREFECT_HOME is reported by the managed server's own one-line error, which says what to do.
+    warnings.filterwarnings("ignore", message="Failed to create the Prefect home directory")
 
 
 @contextmanager

@@ -201,10 +201,21 @@ def running_server(home: Path) -> ManagedServer | None:
     return None
 
 
+def _unwritable(home: Path, exc: OSError) -> ServerError:
+    return ServerError(
+        f"PREFECT_HOME {home} cannot be written ({exc.strerror or exc}), and the managed Prefect server keeps "
+        "its state there: set PREFECT_HOME to a folder you can write, or run with --local (no Prefect)"
+    )
+
+
 @contextlib.contextmanager
 def _server_lock(home: Path) -> Iterator[None]:
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOCK_FILE, "a+b") as handle:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle = open(home / LOCK_FILE, "a+b")  # noqa: SIM115  (closed by the `with` below)
+    except OSError as exc:
+        raise _unwritable(home, exc) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -264,7 +275,11 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
         "PY_KEY_VALUE_DISABLE_BEARTYPE": "true",
     }
     env.pop("PREFECT_API_URL", None)
-    with open(log, "ab") as output:
+    try:
+        output = open(log, "ab")  # noqa: SIM115  (closed by the `with` below)
+    except OSError as exc:
+        raise _unwritable(home, exc) from None
+    with output:
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen)],
             env=env,
@@ -283,7 +298,11 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
         started=identity[0] if identity else None,
         cmdline=identity[1] if identity else None,
     )
-    _write_state(home, server)
+    try:
+        _write_state(home, server)
+    except OSError as exc:  # the folder turned read-only with the log still writable: leave nothing running
+        _terminate(server)
+        raise _unwritable(home, exc) from None
     if meanwhile is not None:
         meanwhile()
     if not _wait_healthy(server, timeout=settings.server_start_timeout, process=process):
