@@ -7,16 +7,19 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import cli, rows
+from helpers import cli, rows, run_local
 from typer.testing import CliRunner
 
 from jobpipeline.cli import app
@@ -324,3 +327,62 @@ def test_unwritable_prefect_home_is_one_line_naming_it(tmp_path: Path, seeds_dir
     assert f"PREFECT_HOME {home} cannot be written" in line and "--local" in line, line
     assert "internal error" not in line
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.slow
+def test_run_whose_managed_server_dies_ends_in_one_line(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path], managed_server: Any, prefect_home: Path
+) -> None:
+    """A managed server killed mid-run ends the run at once with exit 2 and one line naming the server,
+    leaving no process behind and a warehouse the next run completes (before: the run went on for
+    ~148 s of client retries and ended in ~10 KB of tracebacks). Slow: starts a server of its own."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    # A consistent copy of the session server's database: its migrations are most of a first start.
+    with (
+        contextlib.closing(sqlite3.connect(prefect_home / "prefect.db")) as source,
+        contextlib.closing(sqlite3.connect(home / "prefect.db")) as copy,
+    ):
+        source.backup(copy)
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(server.free_port())})
+    began = time.monotonic()
+    started = jobpipeline("server", "start", env=env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    print(f"server start: {time.monotonic() - began:.1f} s")
+    state = server.read_state(home)
+    assert state is not None
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    pause = tmp_path / "pause"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "jobpipeline.cli", "run", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)],
+        cwd=ROOT,
+        env={**env, "JOBPIPELINE_PAUSE_AT": "after-lock", "JOBPIPELINE_PAUSE_FILE": str(pause)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not Path(str(pause) + ".reached").exists():
+            assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+            time.sleep(0.1)
+        print(f"run paused mid-load: {time.monotonic() - began:.1f} s")
+        os.killpg(state.pid, signal.SIGKILL)  # the server and everything it started
+        killed = time.monotonic()
+        # A bound on correctness, not speed: Prefect's own retries alone take ~148 s.
+        _, stderr = run.communicate(timeout=60)
+        print(f"server killed -> run exited: {time.monotonic() - killed:.1f} s")
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(10)
+        jobpipeline("server", "stop", env=env)
+    assert run.returncode == 2, stderr
+    [line] = stderr.strip().splitlines()
+    assert f"the managed Prefect server (pid {state.pid}) exited during the run" in line, line
+    assert processes_with_home(home) == []
+    again = run_local(seeds_dir, warehouse)
+    assert again["articles_loaded"] == 1

@@ -286,7 +286,7 @@ def run(
         else:
             from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
-            with prefect_api(err.print), progress_bar(show_progress) as update:
+            with prefect_api(err.print, watchdog=True), progress_bar(show_progress) as update:
                 record = run_ingest_flow(options, progress=update, dask=dask)
     if output_format == "json":
         print(json.dumps(record, ensure_ascii=False, indent=2))
@@ -366,7 +366,7 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
         return ingest(options, LocalRunner(), on_wait=err.print).record()
     from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
-    with prefect_api(err.print):
+    with prefect_api(err.print, watchdog=True):
         return run_ingest_flow(options)
 
 

@@ -29,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -357,6 +358,33 @@ class Stopped:
 
     outcome: Literal["stopped", "none", "gone", "stale"]
     server: ManagedServer | None = None
+
+
+WATCH_INTERVAL = 1.0
+"""Seconds between a run's checks that its managed server is still there (a /proc read and a /health call)."""
+UNANSWERED_CHECKS = 8
+"""Failed health checks in a row after which a live but silent server counts as lost. A server that
+exited is lost at the first check; Prefect's client alone would retry each call for ~60 s (5 retries,
+exponential back-off) and a run made ~148 s of them before it ended in tracebacks."""
+
+
+def watch_server(server: ManagedServer, on_lost: Callable[[str], None], stop: threading.Event) -> threading.Thread:
+    """Check `server` every WATCH_INTERVAL until `stop` is set; call `on_lost(why)` once if it is gone."""
+
+    def watch() -> None:
+        misses = 0
+        while not stop.wait(WATCH_INTERVAL):
+            if check_process(server) != "ours":
+                on_lost(f"the managed Prefect server (pid {server.pid}) exited during the run")
+                return
+            misses = 0 if is_healthy(server.api_url, timeout=WATCH_INTERVAL) else misses + 1
+            if misses >= UNANSWERED_CHECKS:
+                on_lost(f"the managed Prefect server at {server.api_url} stopped answering during the run")
+                return
+
+    thread = threading.Thread(target=watch, name="jobpipeline-server-watchdog", daemon=True)
+    thread.start()
+    return thread
 
 
 def stop_server(home: Path) -> Stopped:
