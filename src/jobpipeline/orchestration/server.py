@@ -362,10 +362,11 @@ class Stopped:
 
 WATCH_INTERVAL = 1.0
 """Seconds between a run's checks that its managed server is still there (a /proc read and a /health call)."""
-UNANSWERED_CHECKS = 8
-"""Failed health checks in a row after which a live but silent server counts as lost. A server that
-exited is lost at the first check; Prefect's client alone would retry each call for ~60 s (5 retries,
-exponential back-off) and a run made ~148 s of them before it ended in tracebacks."""
+UNANSWERED_CHECKS = 10
+"""Failed health checks (2 s each) in a row after which a live but silent server counts as lost: a
+server busy with its database still answers /health, so only a hung one gets there (in 10-30 s). A
+server that exited is lost at the first check; Prefect's client alone would retry each call for ~60 s
+(5 retries, exponential back-off) and a run made ~148 s of them before it ended in tracebacks."""
 
 
 def watch_server(server: ManagedServer, on_lost: Callable[[str], None], stop: threading.Event) -> threading.Thread:
@@ -377,7 +378,7 @@ def watch_server(server: ManagedServer, on_lost: Callable[[str], None], stop: th
             if check_process(server) != "ours":
                 on_lost(f"the managed Prefect server (pid {server.pid}) exited during the run")
                 return
-            misses = 0 if is_healthy(server.api_url, timeout=WATCH_INTERVAL) else misses + 1
+            misses = 0 if is_healthy(server.api_url, timeout=2.0) else misses + 1
             if misses >= UNANSWERED_CHECKS:
                 on_lost(f"the managed Prefect server at {server.api_url} stopped answering during the run")
                 return
