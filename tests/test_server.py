@@ -263,6 +263,17 @@ def test_ensure_server_leaves_a_reused_pid_alone(
     assert processes_with_home(home) == []
 
 
+def test_a_server_that_never_answers_is_stopped_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server started and given up on is stopped, even when /proc did not yet show its command line
+    as Popen returned (2 starts in 5 measured: it was then taken for another program and left running)."""
+    monkeypatch.setenv("JOBPIPELINE_SERVER_START_TIMEOUT", "0.2")
+    for attempt in range(8):
+        home = tmp_path / f"home-{attempt}"
+        with pytest.raises(ServerError):
+            server.ensure_server(home, lambda line: None, port=server.free_port())
+        assert processes_with_home(home) == [], f"attempt {attempt} left its server running"
+
+
 def test_state_records_the_server_process_identity(managed_server: Any, prefect_home: Path) -> None:
     """The state file records the server's start time and command line, and they match its process."""
     state = server.read_state(prefect_home)

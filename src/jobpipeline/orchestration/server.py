@@ -73,14 +73,20 @@ be shown to be) the one we started - a state file without `started`/`cmdline` is
 
 def process_identity(pid: int) -> tuple[int, tuple[str, ...]] | None:
     """(start time, command line) of a live process; None if there is none (or only a zombie)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, IndexError):
-        return None
-    # fields[0] is stat's field 3 (the state); field 22 (starttime) is fields[19].
-    if fields[0] == "Z":
-        return None
+    for _ in range(10):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, IndexError):
+            return None
+        # fields[0] is stat's field 3 (the state); field 22 (starttime) is fields[19].
+        if fields[0] == "Z":
+            return None
+        if cmdline:
+            break
+        # Empty while a process is between fork and the end of its exec (measured: 2 in 5 right after
+        # Popen returned); always empty for a kernel thread, which then matches nothing.
+        time.sleep(0.05)
     return int(fields[19]), tuple(part.decode(errors="replace") for part in cmdline.split(b"\0")[:-1])
 
 
@@ -280,16 +286,18 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
         output = open(log, "ab")  # noqa: SIM115  (closed by the `with` below)
     except OSError as exc:
         raise _unwritable(home, exc) from None
+    command = (sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen))
     with output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen)],
+            command,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: Ctrl-C in the terminal does not reach it
         )
-    # Popen returns once the child has exec'd, so /proc already shows the server's command line.
+    # The command line is the one given: /proc may not show it yet when Popen returns (the exec can
+    # still be finishing); the start time is set at fork and never changes.
     identity = process_identity(process.pid)
     server = ManagedServer(
         api_url=f"http://{HOST}:{chosen}/api",
@@ -297,17 +305,17 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
         pid=process.pid,
         log=str(log),
         started=identity[0] if identity else None,
-        cmdline=identity[1] if identity else None,
+        cmdline=command,
     )
     try:
         _write_state(home, server)
     except OSError as exc:  # the folder turned read-only with the log still writable: leave nothing running
-        _terminate(server)
+        _terminate(server, child=process)
         raise _unwritable(home, exc) from None
     if meanwhile is not None:
         meanwhile()
     if not _wait_healthy(server, timeout=settings.server_start_timeout, process=process):
-        _terminate(server)
+        _terminate(server, child=process)
         (home / STATE_FILE).unlink(missing_ok=True)
         code = process.poll()
         why = (
@@ -328,25 +336,33 @@ def _wait_healthy(server: ManagedServer, *, timeout: float, process: subprocess.
     while time.monotonic() < deadline:
         if is_healthy(server.api_url, timeout=1.0):
             return True
-        if (process is not None and process.poll() is not None) or check_process(server) != "ours":
+        exited = process.poll() is not None if process is not None else check_process(server) != "ours"
+        if exited:
             return False
         time.sleep(0.1)
     return False
 
 
-def _terminate(server: ManagedServer, grace: float = 15.0) -> None:
+def _terminate(server: ManagedServer, grace: float = 15.0, child: subprocess.Popen[bytes] | None = None) -> None:
     """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds; each
-    signal only while the pid is still the server's own process (it started its own group)."""
+    signal only while the pid is still the server's own process (it started its own group): the
+    `child` this process started and has not reaped, or else the process the state file identifies."""
+
+    def ours() -> bool:
+        if child is not None:
+            return child.poll() is None  # reaps it once it exits: its pid cannot be reused before
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(server.pid, os.WNOHANG)  # reap it if it is our child
+        return check_process(server) == "ours"
+
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        if check_process(server) != "ours":
+        if not ours():
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(server.pid, sig)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(server.pid, os.WNOHANG)  # reap it if it is our child
-            if check_process(server) != "ours":
+            if not ours():
                 return
             time.sleep(0.05)
 
