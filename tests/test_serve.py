@@ -129,3 +129,70 @@ def test_serve_schedules_watches_and_cleans_up(
     assert "serving serve-scheduled-ingest every 3 s" in output, output
     assert "watching the seeds folder" in output
     assert not {"serve-scheduled-ingest", "serve-revalidate-on-change"} & deployment_names(managed_server.api_url)
+
+
+def start_serve(seeds: Path, warehouse: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """`jobpipeline serve --interval 2 --no-watch` in a process group of its own, its output collected."""
+    command = [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds), "--warehouse", str(warehouse)]
+    process = subprocess.Popen(
+        [*command, "--interval", "2", "--no-watch"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    return process, lines
+
+
+def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def test_serve_restarted_after_a_kill_crashes_the_orphan_and_ingests_on_schedule(
+    seeds_dir: Path,
+    tmp_path: Path,
+    write_seed: Callable[..., Path],
+    managed_server: Any,
+    default_route_env: dict[str, str],
+) -> None:
+    """A serve killed with SIGKILL mid-run and started again marks the run it left Running as Crashed and
+    ingests on its next interval (before: no scheduled ingest for ~310 s, until Prefect's lease on the
+    deployment's concurrency slot expired)."""
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    pause = tmp_path / "pause"
+    first, first_lines = start_serve(
+        seeds_dir,
+        warehouse,
+        {**default_route_env, "JOBPIPELINE_PAUSE_AT": "after-lock", "JOBPIPELINE_PAUSE_FILE": str(pause)},
+    )
+    second: subprocess.Popen[str] | None = None
+    try:
+        deadline = time.monotonic() + 90
+        while not Path(str(pause) + ".reached").exists():
+            assert time.monotonic() < deadline and first.poll() is None, "".join(first_lines)
+            time.sleep(0.1)
+        stop_serve(first, signal.SIGKILL)  # mid-run: its flow run stays Running on the server
+
+        second, second_lines = start_serve(seeds_dir, warehouse, default_route_env)
+        try:
+            # Well under the 300 s lease: serve's start-up plus an interval or two.
+            wait_for(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'schedule'", time.monotonic() + 90)
+        except AssertionError:
+            raise AssertionError("".join(second_lines)) from None
+        assert any("marked Crashed" in line for line in second_lines), "".join(second_lines)
+    finally:
+        stop_serve(first, signal.SIGKILL)
+        if second is not None:
+            stop_serve(second)

@@ -6,11 +6,14 @@ the published folder are each exactly the previous or the new state, and the nex
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,3 +239,44 @@ def test_revalidation_during_a_run_waits_and_loses_nothing(
     assert [r[0] for r in rows(warehouse, "SELECT slug FROM articles ORDER BY slug")] == ["alpha", "beta", "delta"]
     assert rows(warehouse, "SELECT related_slug FROM related_job_links WHERE slug = 'beta'") == [("saved_during_run",)]
     assert [r[0] for r in rows(warehouse, "SELECT trigger FROM runs ORDER BY run_id")] == ["cli", "cli", "revalidate"]
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str = "32m") -> Iterator[Path]:
+    """A real tmpfs of `size` mounted on `folder` (skips where mounting is not permitted)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN): {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_disk_full_at_commit_says_no_space_not_rollback(
+    seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A disk that fills up while the load commits ends the run with one line carrying DuckDB's first
+    error ("No space left on device"), not the ROLLBACK's "no transaction is active" / "database has
+    been invalidated" that replaced it; the warehouse keeps its previous state."""
+    write_seed("a.txt", make_article("alpha"))
+    with small_disk(tmp_path / "disk") as disk:
+        warehouse = disk / "jobs.duckdb"
+        run_local(seeds_dir, warehouse)
+        before = state_of(warehouse)
+        # Room for the copy-on-write copy and 64 KB more: the commit's WAL, ~300 KB here, does not fit.
+        stat = os.statvfs(disk)
+        size = (stat.f_blocks - stat.f_bfree) * stat.f_frsize + warehouse.stat().st_size + 64 * 1024
+        subprocess.run(["mount", "-o", f"remount,size={size}", "tmpfs", str(disk)], check=True)
+        for i in range(20):
+            write_seed(f"b{i}.txt", make_article(f"beta{i}", body_extra="本文" * 2000))
+        result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+        assert result.exit_code == 2
+        [line] = result.stderr.strip().splitlines()
+        assert "No space left on device" in line and "free space" in line, line
+        assert "rollback" not in line.lower() and "invalidated" not in line, line
+        assert state_of(warehouse) == before
+        assert not [p.name for p in disk.iterdir() if ".next" in p.name]  # the failed copy is cleaned up

@@ -286,7 +286,7 @@ def run(
         else:
             from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
-            with prefect_api(err.print), progress_bar(show_progress) as update:
+            with prefect_api(err.print, watchdog=True), progress_bar(show_progress) as update:
                 record = run_ingest_flow(options, progress=update, dask=dask)
     if output_format == "json":
         print(json.dumps(record, ensure_ascii=False, indent=2))
@@ -366,7 +366,7 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
         return ingest(options, LocalRunner(), on_wait=err.print).record()
     from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
-    with prefect_api(err.print):
+    with prefect_api(err.print, watchdog=True):
         return run_ingest_flow(options)
 
 
@@ -588,25 +588,31 @@ def server_start() -> None:
 def server_stop() -> None:
     """Stop the managed Prefect server and every process it started.
 
+    Only a process that is still the server it recorded (pid, start time and command line) is
+    signalled; a stale state file is removed and the process its pid now names is left alone.
+
     Example: jobpipeline server stop
     """
     from jobpipeline.orchestration.launch import quiet_prefect
 
     quiet_prefect()
     with error_boundary():
-        from jobpipeline.orchestration.server import prefect_home, stop_server
+        from jobpipeline.orchestration.server import prefect_home, stale_note, stop_server
 
-        stopped = stop_server(prefect_home())
-    out.print(
-        f"stopped the Prefect server at {stopped.ui_url} (pid {stopped.pid})"
-        if stopped
-        else "no managed Prefect server is running"
-    )
+        home = prefect_home()
+        stopped = stop_server(home)
+    if stopped.outcome == "stopped" and stopped.server is not None:
+        out.print(f"stopped the Prefect server at {stopped.server.ui_url} (pid {stopped.server.pid})")
+    elif stopped.outcome == "stale" and stopped.server is not None:
+        out.print(f"no managed Prefect server is running: {stale_note(home, stopped.server)}; removed the file")
+    else:
+        out.print("no managed Prefect server is running")
 
 
 @server_app.command("status")
 def server_status() -> None:
-    """Say which Prefect server commands use, and whether it answers (exit 1 if none runs).
+    """Say which Prefect server commands use, and whether it answers (exit 1 if none runs); when it
+    answers, the last line is `PREFECT_API_URL=...` for other tools.
 
     Example: jobpipeline server status
     """
@@ -614,7 +620,14 @@ def server_status() -> None:
 
     quiet_prefect()
     with error_boundary():
-        from jobpipeline.orchestration.server import configured_api_url, is_healthy, prefect_home, read_state
+        from jobpipeline.orchestration.server import (
+            check_process,
+            configured_api_url,
+            is_healthy,
+            prefect_home,
+            read_state,
+            stale_note,
+        )
 
         configured = configured_api_url()
         home = prefect_home()
@@ -622,16 +635,41 @@ def server_status() -> None:
     if configured:
         healthy = is_healthy(configured)
         out.print(f"configured by Prefect's settings: {configured} ({'answering' if healthy else 'NOT answering'})")
+        if healthy:
+            out.print(f"PREFECT_API_URL={configured}")
         raise typer.Exit(0 if healthy else 1)
     if state is None:
         out.print(f"no managed Prefect server (PREFECT_HOME {home}); the next run starts one")
         raise typer.Exit(1)
-    healthy = is_healthy(state.api_url)
-    out.print(
-        f"managed Prefect server: UI at {state.ui_url}, pid {state.pid}, "
-        f"{'answering' if healthy else 'NOT answering'}; log {state.log}"
-    )
+    check = check_process(state)
+    if check == "stale":
+        out.print(f"no managed Prefect server: {stale_note(home, state)}; the next run starts a new one")
+        raise typer.Exit(1)
+    healthy = check == "ours" and is_healthy(state.api_url)
+    condition = "answering" if healthy else ("NOT answering" if check == "ours" else "its process has exited")
+    out.print(f"managed Prefect server: UI at {state.ui_url}, pid {state.pid}, {condition}; log {state.log}")
+    if healthy:
+        out.print(f"PREFECT_API_URL={state.api_url}")
     raise typer.Exit(0 if healthy else 1)
+
+
+@server_app.command("env")
+def server_env() -> None:
+    """Print `export PREFECT_API_URL=...` for the server commands use, so that other tools (`prefect`,
+    a worker) in this shell talk to it (exit 2 if none answers).
+
+    Example: eval "$(jobpipeline server env)"
+    """
+    from jobpipeline.orchestration.launch import quiet_prefect
+
+    quiet_prefect()
+    with error_boundary():
+        from jobpipeline.orchestration.server import answering_api_url
+
+        url = answering_api_url()
+    import shlex
+
+    print(f"export PREFECT_API_URL={shlex.quote(url)}")
 
 
 @app.command()

@@ -451,7 +451,11 @@ class WarehouseWriter(WarehouseReader):
             counts = self._rebuild_validation_issues(decision.findings)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # The first error is the one to report: after a failed COMMIT (a full disk) DuckDB has
+            # already ended or invalidated the transaction, and ROLLBACK's own error ("no transaction
+            # is active", "database has been invalidated") would replace "No space left on device".
+            with contextlib.suppress(duckdb.Error):
+                conn.execute("ROLLBACK")
             raise
         return LoadResult(
             run_id=run,
@@ -719,7 +723,7 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
         _fsync(path.parent)
         committed = True
     except duckdb.Error as exc:
-        raise WarehouseError(str(path), f"load failed: {_one_line(exc)}") from None
+        raise WarehouseError(str(path), f"load failed: {_one_line(exc)}{_disk_full_hint(exc)}") from None
     except OSError as exc:
         raise WarehouseError(str(path), f"load failed ({exc.strerror}): check free space and permissions") from None
     finally:
@@ -754,6 +758,12 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _disk_full_hint(exc: BaseException) -> str:
+    if "No space left on device" not in str(exc):
+        return ""
+    return " - free space on that disk and run again (the warehouse keeps its previous state)"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
+import warnings
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from jobpipeline.errors import FlowFailedError, JobpipelineError
@@ -35,13 +37,17 @@ def quiet_prefect(console_level: str = "WARNING") -> None:
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+    # An unwritable PREFECT_HOME is reported by the managed server's own one-line error, which says what to do.
+    warnings.filterwarnings("ignore", message="Failed to create the Prefect home directory")
 
 
 @contextmanager
-def prefect_api(say: Say) -> Iterator[Api]:
+def prefect_api(say: Say, *, watchdog: bool = False) -> Iterator[Api]:
     """Find (or start) the Prefect API and point Prefect's client at it for the block.
 
-    While a new server starts, this process imports and warms what its flow runs need."""
+    While a new server starts, this process imports and warms what its flow runs need. With
+    `watchdog` (a one-off run), a managed server that exits or stops answering ends the command
+    at once with one line (see `abandon_run`)."""
     quiet_prefect()
     from jobpipeline.orchestration.server import resolve_api
 
@@ -57,13 +63,60 @@ def prefect_api(say: Say) -> Iterator[Api]:
     previous = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = api.url
     try:
-        with temporary_settings(updates={PREFECT_API_URL: api.url}):
+        with temporary_settings(updates={PREFECT_API_URL: api.url}), ExitStack() as stack:
+            if watchdog:
+                stack.enter_context(_server_watchdog(api.url, say))
             yield api
     finally:
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = previous
+
+
+@contextmanager
+def _server_watchdog(api_url: str, say: Say) -> Iterator[None]:
+    from jobpipeline.orchestration.server import check_process, prefect_home, read_state, watch_server
+
+    server = read_state(prefect_home())
+    if server is None or server.api_url != api_url or check_process(server) != "ours":
+        yield
+        return
+    stop = threading.Event()
+    watcher = watch_server(server, functools.partial(abandon_run, say, server.log), stop)
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(5)
+
+
+def abandon_run(say: Say, log: str, why: str) -> None:
+    """End this command now (exit 2, one line): its managed server is gone.
+
+    Without a server the run cannot record its states, and Prefect's client would retry every
+    call for about a minute before the run ends in pages of tracebacks. Stopping here is what a
+    killed run does, which the warehouse is built to survive (copy-on-write and an atomic rename:
+    it holds its previous state or this run's, and the next run completes the rest; the fault
+    tests kill runs at every point). The run's own worker processes (read pool, local Dask) go
+    with it."""
+    import multiprocessing
+    import sys
+
+    say(
+        f"error: {why}, so this run stops here (the warehouse holds its previous state or this run's; "
+        f"the next run completes it) - see {log}, then run again (the next command starts a new server)"
+    )
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(2)
+        if child.is_alive():
+            child.kill()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError):
+            stream.flush()
+    os._exit(2)
 
 
 class FlowSession:

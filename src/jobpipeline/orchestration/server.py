@@ -6,7 +6,11 @@ with no scheduler. Instead jobpipeline starts one `prefect server start` in the 
 it between commands and tells the user how to stop it. What it knows of that server lives under
 PREFECT_HOME, beside Prefect's own database:
 
-- `jobpipeline-server.json`: the API URL, port, pid and log path;
+- `jobpipeline-server.json`: the API URL, port, log path, and what identifies the process: its pid,
+  its start time (/proc/PID/stat field 22) and its command line. Pids are reused (after a reboot or
+  a crash the pid may name another program), so a command signals the pid only while all three
+  still match; otherwise the file is stale and the process is left alone (as systemd and
+  supervisord do);
 - `jobpipeline-server.log`: the server's output;
 - `jobpipeline-server.lock`: held while a command checks or starts the server, so two commands
   starting at once end up with one server.
@@ -25,11 +29,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from jobpipeline.errors import ServerError
 from jobpipeline.settings import get_settings
@@ -50,10 +56,55 @@ class ManagedServer:
     port: int
     pid: int
     log: str
+    started: int | None = None
+    """The process's start time, in clock ticks after boot (/proc/PID/stat field 22)."""
+    cmdline: tuple[str, ...] | None = None
+    """The process's command line (/proc/PID/cmdline)."""
 
     @property
     def ui_url(self) -> str:
         return self.api_url.removesuffix("/api")
+
+
+ProcessCheck = Literal["ours", "gone", "stale"]
+"""What the state file's pid names now: our server, no process, or a process that is not (or cannot
+be shown to be) the one we started - a state file without `started`/`cmdline` is one of those."""
+
+
+def process_identity(pid: int) -> tuple[int, tuple[str, ...]] | None:
+    """(start time, command line) of a live process; None if there is none (or only a zombie)."""
+    for _ in range(10):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, IndexError):
+            return None
+        # fields[0] is stat's field 3 (the state); field 22 (starttime) is fields[19].
+        if fields[0] == "Z":
+            return None
+        if cmdline:
+            break
+        # Empty while a process is between fork and the end of its exec (measured: 2 in 5 right after
+        # Popen returned); always empty for a kernel thread, which then matches nothing.
+        time.sleep(0.05)
+    return int(fields[19]), tuple(part.decode(errors="replace") for part in cmdline.split(b"\0")[:-1])
+
+
+def check_process(server: ManagedServer) -> ProcessCheck:
+    """Whether `server.pid` is still the process this project started (see the module doc)."""
+    identity = process_identity(server.pid)
+    if identity is None:
+        return "gone"
+    if server.started is None or server.cmdline is None:
+        return "stale"  # written before identities were recorded: unverifiable, never signalled
+    return "ours" if identity == (server.started, server.cmdline) else "stale"
+
+
+def stale_note(home: Path, server: ManagedServer) -> str:
+    return (
+        f"{home / STATE_FILE} is stale: pid {server.pid} is no longer the Prefect server it recorded "
+        "(pids are reused after a reboot or a crash); that process is left alone"
+    )
 
 
 @dataclass(frozen=True)
@@ -110,13 +161,36 @@ def resolve_api(say: Say, *, meanwhile: Callable[[], None] | None = None) -> Api
     return Api(managed.api_url, "started" if started else "managed")
 
 
+def answering_api_url() -> str:
+    """The API URL commands would use, if a server answers there now (configured, or the managed
+    one); raises ServerError otherwise. Starts nothing."""
+    url = configured_api_url()
+    if url:
+        if not is_healthy(url, timeout=3.0):
+            raise ServerError(f"the Prefect server at {url} (from Prefect's settings) does not answer")
+        return url
+    running = running_server(prefect_home())
+    if running is None:
+        raise ServerError(
+            f"no managed Prefect server answers (PREFECT_HOME {prefect_home()}): `jobpipeline server start` starts one"
+        )
+    return running.api_url
+
+
 def read_state(home: Path) -> ManagedServer | None:
     try:
         data = json.loads((home / STATE_FILE).read_text(encoding="utf-8"))
+        started = data.get("started")
+        cmdline = data.get("cmdline")
         return ManagedServer(
-            api_url=str(data["api_url"]), port=int(data["port"]), pid=int(data["pid"]), log=str(data["log"])
+            api_url=str(data["api_url"]),
+            port=int(data["port"]),
+            pid=int(data["pid"]),
+            log=str(data["log"]),
+            started=int(started) if started is not None else None,
+            cmdline=tuple(str(part) for part in cmdline) if isinstance(cmdline, list) else None,
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -126,33 +200,29 @@ def _write_state(home: Path, server: ManagedServer) -> None:
     temporary.replace(home / STATE_FILE)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped by its parent) still answers kill(0).
-    with contextlib.suppress(OSError):
-        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        if status[0] == "Z":
-            return False
-    return True
-
-
 def running_server(home: Path) -> ManagedServer | None:
-    """The managed server of `home`, if its process lives and it answers."""
+    """The managed server of `home`, if its own process (not a reused pid) lives and it answers."""
     state = read_state(home)
-    if state is not None and _alive(state.pid) and is_healthy(state.api_url):
+    if state is not None and check_process(state) == "ours" and is_healthy(state.api_url):
         return state
     return None
 
 
+def _unwritable(home: Path, exc: OSError) -> ServerError:
+    return ServerError(
+        f"PREFECT_HOME {home} cannot be written ({exc.strerror or exc}), and the managed Prefect server keeps "
+        "its state there: set PREFECT_HOME to a folder you can write, or run with --local (no Prefect)"
+    )
+
+
 @contextlib.contextmanager
 def _server_lock(home: Path) -> Iterator[None]:
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOCK_FILE, "a+b") as handle:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle = open(home / LOCK_FILE, "a+b")  # noqa: SIM115  (closed by the `with` below)
+    except OSError as exc:
+        raise _unwritable(home, exc) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -186,10 +256,14 @@ def ensure_server(
     """
     with _server_lock(home):
         state = read_state(home)
-        if state is not None and _alive(state.pid):
-            if _wait_healthy(state, timeout=get_settings().server_start_timeout, process=None):
-                return state, False
-            _terminate(state.pid)  # alive but never answered: replace it
+        if state is not None:
+            check = check_process(state)
+            if check == "ours":
+                if _wait_healthy(state, timeout=get_settings().server_start_timeout, process=None):
+                    return state, False
+                _terminate(state)  # ours, alive but never answered: replace it
+            elif check == "stale":
+                say(stale_note(home, state) + "; starting a new server")
         return _start(home, say, port, meanwhile), True
 
 
@@ -208,21 +282,40 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
         "PY_KEY_VALUE_DISABLE_BEARTYPE": "true",
     }
     env.pop("PREFECT_API_URL", None)
-    with open(log, "ab") as output:
+    try:
+        output = open(log, "ab")  # noqa: SIM115  (closed by the `with` below)
+    except OSError as exc:
+        raise _unwritable(home, exc) from None
+    command = (sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen))
+    with output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen)],
+            command,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: Ctrl-C in the terminal does not reach it
         )
-    server = ManagedServer(api_url=f"http://{HOST}:{chosen}/api", port=chosen, pid=process.pid, log=str(log))
-    _write_state(home, server)
+    # The command line is the one given: /proc may not show it yet when Popen returns (the exec can
+    # still be finishing); the start time is set at fork and never changes.
+    identity = process_identity(process.pid)
+    server = ManagedServer(
+        api_url=f"http://{HOST}:{chosen}/api",
+        port=chosen,
+        pid=process.pid,
+        log=str(log),
+        started=identity[0] if identity else None,
+        cmdline=command,
+    )
+    try:
+        _write_state(home, server)
+    except OSError as exc:  # the folder turned read-only with the log still writable: leave nothing running
+        _terminate(server, child=process)
+        raise _unwritable(home, exc) from None
     if meanwhile is not None:
         meanwhile()
     if not _wait_healthy(server, timeout=settings.server_start_timeout, process=process):
-        _terminate(process.pid)
+        _terminate(server, child=process)
         (home / STATE_FILE).unlink(missing_ok=True)
         code = process.poll()
         why = (
@@ -243,34 +336,83 @@ def _wait_healthy(server: ManagedServer, *, timeout: float, process: subprocess.
     while time.monotonic() < deadline:
         if is_healthy(server.api_url, timeout=1.0):
             return True
-        if (process is not None and process.poll() is not None) or not _alive(server.pid):
+        exited = process.poll() is not None if process is not None else check_process(server) != "ours"
+        if exited:
             return False
         time.sleep(0.1)
     return False
 
 
-def _terminate(pid: int, grace: float = 15.0) -> None:
-    """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds."""
+def _terminate(server: ManagedServer, grace: float = 15.0, child: subprocess.Popen[bytes] | None = None) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after `grace` seconds; each
+    signal only while the pid is still the server's own process (it started its own group): the
+    `child` this process started and has not reaped, or else the process the state file identifies."""
+
+    def ours() -> bool:
+        if child is not None:
+            return child.poll() is None  # reaps it once it exits: its pid cannot be reused before
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(server.pid, os.WNOHANG)  # reap it if it is our child
+        return check_process(server) == "ours"
+
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        if not ours():
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
+            os.killpg(server.pid, sig)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-            if not _alive(pid):
+            if not ours():
                 return
             time.sleep(0.05)
 
 
-def stop_server(home: Path) -> ManagedServer | None:
-    """Stop the managed server of `home` and everything it started; None if none was running."""
+@dataclass(frozen=True)
+class Stopped:
+    """What `stop_server` did: `outcome` stopped (the server), none (no state file), gone (its
+    process had exited) or stale (the pid names another process, left alone)."""
+
+    outcome: Literal["stopped", "none", "gone", "stale"]
+    server: ManagedServer | None = None
+
+
+WATCH_INTERVAL = 1.0
+"""Seconds between a run's checks that its managed server is still there (a /proc read and a /health call)."""
+UNANSWERED_CHECKS = 10
+"""Failed health checks (2 s each) in a row after which a live but silent server counts as lost: a
+server busy with its database still answers /health, so only a hung one gets there (in 10-30 s). A
+server that exited is lost at the first check; Prefect's client alone would retry each call for ~60 s
+(5 retries, exponential back-off) and a run made ~148 s of them before it ended in tracebacks."""
+
+
+def watch_server(server: ManagedServer, on_lost: Callable[[str], None], stop: threading.Event) -> threading.Thread:
+    """Check `server` every WATCH_INTERVAL until `stop` is set; call `on_lost(why)` once if it is gone."""
+
+    def watch() -> None:
+        misses = 0
+        while not stop.wait(WATCH_INTERVAL):
+            if check_process(server) != "ours":
+                on_lost(f"the managed Prefect server (pid {server.pid}) exited during the run")
+                return
+            misses = 0 if is_healthy(server.api_url, timeout=2.0) else misses + 1
+            if misses >= UNANSWERED_CHECKS:
+                on_lost(f"the managed Prefect server at {server.api_url} stopped answering during the run")
+                return
+
+    thread = threading.Thread(target=watch, name="jobpipeline-server-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_server(home: Path) -> Stopped:
+    """Stop the managed server of `home` and everything it started, if its process is still its own."""
     with _server_lock(home):
         state = read_state(home)
         if state is None:
-            return None
+            return Stopped("none")
         (home / STATE_FILE).unlink(missing_ok=True)
-        if not _alive(state.pid):
-            return None
-        _terminate(state.pid)
-        return state
+        check = check_process(state)
+        if check != "ours":
+            return Stopped(check, state)
+        _terminate(state)
+        return Stopped("stopped", state)

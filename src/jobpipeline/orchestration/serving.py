@@ -7,11 +7,13 @@ where Prefect and the pipeline are already imported, so a run costs what the wor
 
 1. register serve's two deployments (names of their own, so the work-pool deployments of
    prefect.yaml are never overwritten);
-2. poll the API for their scheduled runs (every `poll` seconds; polling also marks the
+2. mark the runs a previous serve left Running or Pending (it was killed) Crashed, which frees
+   the ingest's concurrency slot at once instead of after Prefect's 300 s lease;
+3. poll the API for their scheduled runs (every `poll` seconds; polling also marks the
    deployments ready, which is how `watch` knows someone serves them);
-3. take each due run (Pending, which respects the ingest's concurrency limit of one) and run it
+4. take each due run (Pending, which respects the ingest's concurrency limit of one) and run it
    here, in a worker thread with its own event loop;
-4. on exit, delete the deployments it registered and their triggers: the server is left as serve found it.
+5. on exit, delete the deployments it registered and their triggers: the server is left as serve found it.
 
 A run cancelled in the UI cannot be killed mid-stage here (it is not a process of its own); the
 stages are short and the warehouse commit is atomic, so it finishes or fails as a whole.
@@ -106,6 +108,8 @@ async def _serve(
         try:
             for deployment, flow in deployments:
                 ids[await deployment.aapply()] = flow
+            for line in await crash_orphaned_runs(client, list(ids)):
+                say(line)
             say(describe)
             await _poll(client, ids, poll=poll, stop=stop, wake=wake, say=say)
         finally:
@@ -114,6 +118,45 @@ async def _serve(
                     # A deployment's trigger is an automation it owns; deleting the deployment leaves it behind.
                     await client.delete_resource_owned_automations(f"prefect.deployment.{deployment_id}")
                     await client.delete_deployment(deployment_id)
+
+
+async def crash_orphaned_runs(client: Any, deployment_ids: list[UUID]) -> list[str]:
+    """Mark the Running or Pending runs of serve's deployments Crashed; one line for each.
+
+    Serve is the only process that executes these runs, so when it starts, any such run was left by
+    a serve that died (SIGKILL, a power cut) and will never finish. Left alone, it keeps the ingest
+    deployment's concurrency slot until Prefect's lease expires (300 s): no scheduled ingest runs
+    meanwhile. Forced (no orchestration rules but the minimal ones), the transition out of Running
+    or Pending still releases the slot and its lease (Prefect's ReleaseFlowConcurrencySlots)."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Crashed
+
+    if not deployment_ids:
+        return []
+    orphans = await client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=deployment_ids),
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])),
+        )
+    )
+    lines = []
+    for run in orphans:
+        await client.set_flow_run_state(
+            run.id,
+            Crashed(message="the jobpipeline serve process running it exited (found when serve started again)"),
+            force=True,
+        )
+        lines.append(
+            f"flow run {run.name} ({run.id}) was left {run.state_name or 'running'} by a serve that exited: "
+            "marked Crashed (its concurrency slot is free again)"
+        )
+    return lines
 
 
 EAGER_SECONDS = 3.0
