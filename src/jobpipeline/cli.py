@@ -560,7 +560,30 @@ def serve(
             watch=watch_folder,
             debounce_ms=debounce_ms,
             say=out.print,
+            on_record=_print_served_run,
         )
+
+
+def _print_served_run(flow_name: str, record: dict[str, Any]) -> None:
+    """What a run under serve did, as `watch` says it: a re-validation's findings for its files;
+    an ingest's counts when something changed (a no-change tick is one line already)."""
+    if flow_name == "jobpipeline-revalidate":
+        paths = record["parameters"].get("paths", [])
+        _print_revalidation(record, paths.splitlines() if isinstance(paths, str) else list(paths))
+    elif not record["nothing_changed"]:
+        out.print(
+            f"  run {record['run_id']}: {record['files_changed']} changed, {record['files_deleted']} deleted, "
+            f"{record['files_rejected']} rejected; {record['errors']} errors, {record['warnings']} warnings"
+        )
+        shown = record["changed_findings"][:SERVED_FINDINGS_SHOWN]
+        for line in shown:
+            out.print(f"  {line}")
+        if len(record["changed_findings"]) > len(shown):
+            out.print(f"  ... and {len(record['changed_findings']) - len(shown)} more in the validation_issues table")
+
+
+SERVED_FINDINGS_SHOWN = 50
+"""Findings of the changed files a served ingest prints (a first load of a big folder has thousands)."""
 
 
 server_app = typer.Typer(
@@ -782,17 +805,16 @@ def tables(warehouse: WarehouseOption = None) -> None:
 
 
 def _wants_prefect_logs(argv: list[str]) -> bool:
-    """`jobpipeline [--verbose|--debug] COMMAND ...`, or `serve`: Prefect's log lines on the terminal."""
+    """`jobpipeline [--verbose|--debug] COMMAND ...`: Prefect's log lines on the terminal too."""
     options = argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
-    command = argv[len(options) : len(options) + 1]
-    return bool({"--verbose", "--debug"} & set(options)) or command == ["serve"]
+    return bool({"--verbose", "--debug"} & set(options))
 
 
 def main() -> None:
     from jobpipeline.orchestration.launch import QUIET, quiet_prefect
 
-    # Prefect reads its settings at import: set them first. `serve` is a service whose
-    # flow-run logs are the point; every other command prints its own summary and errors.
+    # Prefect reads its settings at import: set them first. Every command, serve too, prints what
+    # it did and one line per error; Prefect's lines are in the UI and jobpipeline-runs.log.
     quiet_prefect(console_level="INFO" if _wants_prefect_logs(sys.argv[1:]) else QUIET)
     try:
         app()
