@@ -42,6 +42,22 @@ def deployment_names(api_url: str) -> set[str]:
         return asyncio.run(names())
 
 
+def created_by(api_url: str, flow_run_id: str) -> str | None:
+    """Who created a flow run: None for a client call, `AUTOMATION` for a trigger's run."""
+    import asyncio
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def read() -> str | None:
+        async with get_client() as client:
+            run = await client.read_flow_run(flow_run_id)  # type: ignore[arg-type]
+            return run.created_by.type if run.created_by else None
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        return asyncio.run(read())
+
+
 def test_serve_schedules_watches_and_cleans_up(
     seeds_dir: Path,
     tmp_path: Path,
@@ -49,9 +65,11 @@ def test_serve_schedules_watches_and_cleans_up(
     managed_server: Any,
     default_route_env: dict[str, str],
 ) -> None:
-    """Under `serve`, an interval schedule creates ingest runs, a save in the seeds folder becomes an
-    event whose re-validation run lands in the warehouse, both with their flow run ids; on exit serve
-    deletes the deployments it registered."""
+    """Under `serve`, an interval schedule creates ingest runs; a save in the seeds folder is
+    re-validated by a run serve creates itself (not by a round trip through the automation service,
+    and not twice although the event is still emitted), its findings printed as `watch` prints
+    them; both runs have flow run ids; on exit serve deletes the deployments it registered and
+    says so."""
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     serve = subprocess.Popen(
@@ -94,6 +112,7 @@ def test_serve_schedules_watches_and_cleans_up(
         latency = time.monotonic() - saved
         [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'seeds-changed'")
         assert flow_run_id
+        assert created_by(managed_server.api_url, flow_run_id) != "AUTOMATION"
         assert rows(warehouse, "SELECT related_slug FROM related_job_links") == [("from_event",)]
         assert rows(warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [
             ("related-dangling",)
@@ -117,6 +136,8 @@ def test_serve_schedules_watches_and_cleans_up(
             timeout=60,
         )
         assert second.returncode == 0 and "already watches" in second.stdout, second.stdout + second.stderr
+        # Seconds later (the watch above took them): the event serve emitted did not re-validate again.
+        assert rows(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'seeds-changed'") == [(1,)]
         print(f"save to re-validated warehouse under serve: {latency:.2f} s")
     finally:
         os.killpg(serve.pid, signal.SIGINT)
@@ -128,6 +149,8 @@ def test_serve_schedules_watches_and_cleans_up(
     output = "".join(lines)
     assert "serving serve-scheduled-ingest every 3 s" in output, output
     assert "watching the seeds folder" in output
+    assert "warning[related-dangling] related_jobs[0]: no article has slug `from_event`" in output, output
+    assert "removed the deployments serve-scheduled-ingest and serve-revalidate-on-change" in output, output
     assert not {"serve-scheduled-ingest", "serve-revalidate-on-change"} & deployment_names(managed_server.api_url)
 
 

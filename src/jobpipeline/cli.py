@@ -60,7 +60,13 @@ class _State:
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks (and Prefect's log lines).")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show Prefect's log lines on the terminal (always in the UI).")
+    ] = False,
+) -> None:
+    # --verbose and --debug take effect in main(), before Prefect is imported.
     _State.debug = debug
 
 
@@ -287,7 +293,7 @@ def run(
             from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
             with prefect_api(err.print, watchdog=True), progress_bar(show_progress) as update:
-                record = run_ingest_flow(options, progress=update, dask=dask)
+                record = run_ingest_flow(options, progress=update, dask=dask, on_wait=err.print)
     if output_format == "json":
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
@@ -367,7 +373,7 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
     from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
     with prefect_api(err.print, watchdog=True):
-        return run_ingest_flow(options)
+        return run_ingest_flow(options, on_wait=err.print)
 
 
 def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: bool = True) -> None:
@@ -503,7 +509,7 @@ def _revalidate_in_session(
         return ingest(options, LocalRunner(), on_wait=err.print, on_findings=on_findings).record()
     from jobpipeline.orchestration.launch import run_ingest_flow
 
-    return run_ingest_flow(options, session=session, on_findings=on_findings)
+    return run_ingest_flow(options, session=session, on_findings=on_findings, on_wait=err.print)
 
 
 @app.command()
@@ -554,7 +560,30 @@ def serve(
             watch=watch_folder,
             debounce_ms=debounce_ms,
             say=out.print,
+            on_record=_print_served_run,
         )
+
+
+def _print_served_run(flow_name: str, record: dict[str, Any]) -> None:
+    """What a run under serve did, as `watch` says it: a re-validation's findings for its files;
+    an ingest's counts when something changed (a no-change tick is one line already)."""
+    if flow_name == "jobpipeline-revalidate":
+        paths = record["parameters"].get("paths", [])
+        _print_revalidation(record, paths.splitlines() if isinstance(paths, str) else list(paths))
+    elif not record["nothing_changed"]:
+        out.print(
+            f"  run {record['run_id']}: {record['files_changed']} changed, {record['files_deleted']} deleted, "
+            f"{record['files_rejected']} rejected; {record['errors']} errors, {record['warnings']} warnings"
+        )
+        shown = record["changed_findings"][:SERVED_FINDINGS_SHOWN]
+        for line in shown:
+            out.print(f"  {line}")
+        if len(record["changed_findings"]) > len(shown):
+            out.print(f"  ... and {len(record['changed_findings']) - len(shown)} more in the validation_issues table")
+
+
+SERVED_FINDINGS_SHOWN = 50
+"""Findings of the changed files a served ingest prints (a first load of a big folder has thousands)."""
 
 
 server_app = typer.Typer(
@@ -813,12 +842,18 @@ def tables(warehouse: WarehouseOption = None) -> None:
         out.print(f"[bold]{name}[/bold] (view): {escape(description)}", markup=True)
 
 
-def main() -> None:
-    from jobpipeline.orchestration.launch import quiet_prefect
+def _wants_prefect_logs(argv: list[str]) -> bool:
+    """`jobpipeline [--verbose|--debug] COMMAND ...`: Prefect's log lines on the terminal too."""
+    options = argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
+    return bool({"--verbose", "--debug"} & set(options))
 
-    # Prefect reads its settings at import: set them first. `serve` is a service whose
-    # flow-run logs are the point; every other command prints its own summary.
-    quiet_prefect(console_level="INFO" if sys.argv[1:2] == ["serve"] else "WARNING")
+
+def main() -> None:
+    from jobpipeline.orchestration.launch import QUIET, quiet_prefect
+
+    # Prefect reads its settings at import: set them first. Every command, serve too, prints what
+    # it did and one line per error; Prefect's lines are in the UI and jobpipeline-runs.log.
+    quiet_prefect(console_level="INFO" if _wants_prefect_logs(sys.argv[1:]) else QUIET)
     try:
         app()
     except SystemExit as exc:

@@ -22,26 +22,35 @@ SEEDS_CHANGED = "jobpipeline.seeds.changed"
 RESOURCE_PREFIX = "jobpipeline.seeds"
 PATHS_LABEL = "jobpipeline.paths"
 PATHS_TEMPLATE = "{{ event.resource['" + PATHS_LABEL + "'] }}"
+SENDER_LABEL = "jobpipeline.sender"
+"""Who sent a seeds-changed event (`watch`, `serve:<id>`, or what a person writes): serve's trigger
+ignores the events its own watcher sent, since serve re-validates those saves directly."""
 
 
-def seeds_resource(seeds: Path, paths: list[str]) -> dict[str, str]:
+def seeds_resource(seeds: Path, paths: list[str], sender: str = "watch") -> dict[str, str]:
     """The event resource for changed seed files: one id per seeds folder, the paths as a label."""
     return {
         "prefect.resource.id": f"{RESOURCE_PREFIX}.{seeds.resolve().as_posix()}",
         "prefect.resource.name": seeds.name,
         PATHS_LABEL: "\n".join(paths),
         "jobpipeline.path": paths[0] if paths else "",
+        SENDER_LABEL: sender,
     }
 
 
-def trigger_spec(seeds: Path | None = None) -> dict[str, Any]:
-    """The re-validation trigger, as prefect.yaml writes it (any seeds folder), or for one folder."""
+def trigger_spec(seeds: Path | None = None, *, not_from: str | None = None) -> dict[str, Any]:
+    """The re-validation trigger, as prefect.yaml writes it (any seeds folder), or for one folder;
+    `not_from`: ignore events whose sender is that (Prefect's `!` negation; an event must then
+    carry a sender label to match)."""
     resource = f"{RESOURCE_PREFIX}.{seeds.resolve().as_posix()}" if seeds else f"{RESOURCE_PREFIX}.*"
+    match = {"prefect.resource.id": resource}
+    if not_from is not None:
+        match[SENDER_LABEL] = "!" + not_from
     return {
         "type": "event",
         "enabled": True,
         "expect": [SEEDS_CHANGED],
-        "match": {"prefect.resource.id": resource},
+        "match": match,
         "parameters": {"paths": PATHS_TEMPLATE},
     }
 
@@ -58,10 +67,12 @@ def build_deployments(
     timezone: str = TIMEZONE,
     interval: float | None = None,
     watching: bool = False,
+    sender: str | None = None,
 ) -> list[tuple[Any, Any]]:
     """Serve's deployments with the flow each runs: ingest on a schedule (never overlapping) and
     re-validation on `jobpipeline.seeds.changed` events for this seeds folder. `interval` (seconds)
-    replaces the cron schedule; `watching` tags the re-validation as fed by serve's own watch."""
+    replaces the cron schedule; `watching` tags the re-validation as fed by serve's own watch, whose
+    events (sent as `sender`) the trigger then ignores: serve runs those re-validations directly."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import Cron, Interval
 
@@ -76,7 +87,7 @@ def build_deployments(
         description="Ingest the seeds folder into the warehouse and publish the datasets (jobpipeline serve).",
         schedules=[schedule],
     )
-    spec = trigger_spec(seeds)
+    spec = trigger_spec(seeds, not_from=sender if watching else None)
     revalidate = revalidate_flow.to_deployment(
         name=SERVE_REVALIDATE,
         parameters={**where, "trigger": "seeds-changed"},

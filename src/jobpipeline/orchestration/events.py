@@ -10,7 +10,7 @@ from jobpipeline.orchestration.deployments import SEEDS_CHANGED, WATCHED_TAG, se
 from jobpipeline.orchestration.server import is_healthy
 
 
-def emit_seeds_changed(seeds: Path, paths: list[str], *, flush: bool = True) -> str:
+def emit_seeds_changed(seeds: Path, paths: list[str], *, flush: bool = True, sender: str = "watch") -> str:
     """Emit `jobpipeline.seeds.changed` for `paths`; returns the event id.
 
     emit_event never raises and silently drops events for a server that is down, so the
@@ -28,7 +28,7 @@ def emit_seeds_changed(seeds: Path, paths: list[str], *, flush: bool = True) -> 
             f"the Prefect server at {api_url or '(none configured)'} does not answer: start it "
             "(jobpipeline server start, or jobpipeline serve)"
         )
-    event = emit_event(event=SEEDS_CHANGED, resource=seeds_resource(seeds, paths), payload={"paths": paths})
+    event = emit_event(event=SEEDS_CHANGED, resource=seeds_resource(seeds, paths, sender), payload={"paths": paths})
     if flush:
         EventsWorker.drain_all(timeout=10)
     return str(event.id) if event else "not sent"

@@ -11,14 +11,14 @@ sync tasks; they block the flow's event loop, which has nothing else to do.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import (
     acreate_markdown_artifact,
     acreate_table_artifact,
@@ -44,16 +44,22 @@ class Terminal:
 
     progress: Progress | None = None
     findings: FindingsReady | None = None
+    wait: Callable[[str], None] | None = None
+    """Told, once, that the run waits for another run's lock (the same words `--local` prints)."""
 
 
 _terminal: ContextVar[Terminal | None] = ContextVar("jobpipeline_terminal", default=None)
 
 
 @contextmanager
-def terminal(progress: Progress | None = None, findings: FindingsReady | None = None) -> Iterator[None]:
-    """Flow runs started inside this block report read progress (as well as to the UI) and their
-    findings, as soon as they are loaded, to the caller."""
-    token = _terminal.set(Terminal(progress, findings))
+def terminal(
+    progress: Progress | None = None,
+    findings: FindingsReady | None = None,
+    wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Flow runs started inside this block report read progress (as well as to the UI), lock waits
+    and their findings, as soon as they are loaded, to the caller."""
+    token = _terminal.set(Terminal(progress, findings, wait))
     try:
         yield
     finally:
@@ -117,7 +123,7 @@ async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
     with SyncClientContext.get_or_create(), batch_task_runner(dask) as batch_runner:
         runner = PrefectRunner(options.workers, batch_runner=batch_runner)
         try:
-            summary = ingest(options, runner, progress=progress, on_wait=print, on_findings=caller.findings)
+            summary = ingest(options, runner, progress=progress, on_wait=_waiting(caller), on_findings=caller.findings)
         finally:
             runner.close()
     await _artifacts(summary)
@@ -127,6 +133,19 @@ async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
         f"{summary.load.errors} errors, {summary.load.warnings} warnings"
     )
     return summary.record()
+
+
+def _waiting(caller: Terminal) -> Callable[[str], None]:
+    """A lock wait goes to the run's log (the UI) and, at once, to the terminal that started it:
+    a message only in Prefect's log leaves the person at the terminal waiting in silence."""
+    logger = get_run_logger()
+
+    def on_wait(message: str) -> None:
+        logger.info(message)
+        if caller.wait is not None:
+            caller.wait(message)
+
+    return on_wait
 
 
 class ProgressReport:

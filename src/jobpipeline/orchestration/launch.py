@@ -1,8 +1,10 @@
 """Run a flow from the CLI: against the configured Prefect API, the managed server, or (when the
 settings ask for it) Prefect's temporary server.
 
-The CLI prints its own summary, so Prefect's console logging is kept at WARNING (the server
-still records every log line), and a failed flow becomes one line instead of a traceback.
+The CLI prints its own summary, progress, lock waits and one line per error, the same on every
+route, so Prefect's console logging is off unless asked for (`jobpipeline --verbose`); the server
+still records every log line (the UI shows them) and so does `jobpipeline-runs.log` under
+PREFECT_HOME. A failed flow becomes one line instead of a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobpipeline.errors import FlowFailedError, JobpipelineError
@@ -25,10 +28,18 @@ if TYPE_CHECKING:
 Say = Callable[[str], None]
 
 
-def quiet_prefect(console_level: str = "WARNING") -> None:
+RUN_LOG = "jobpipeline-runs.log"
+"""Prefect's log lines of this machine's command-line runs, under PREFECT_HOME (rotated at 5 MB)."""
+
+QUIET = "CRITICAL"
+"""Prefect's console level by default: its ERROR lines repeat, with tracebacks, the error the CLI
+prints as one line (measured: 78-82 lines for a missing seeds folder)."""
+
+
+def quiet_prefect(console_level: str = QUIET) -> None:
     """Settings that must be in place before Prefect is imported.
 
-    The console stays at WARNING (the server still records every log line); telemetry is off
+    The console shows `console_level` and up (the server still records every log line); telemetry is off
     because the temporary server otherwise prints a traceback when it cannot reach the internet;
     the events worker's "Still processing items" goodbye is not for users.
     """
@@ -52,6 +63,7 @@ def prefect_api(say: Say, *, watchdog: bool = False) -> Iterator[Api]:
     from jobpipeline.orchestration.server import resolve_api
 
     api = resolve_api(say, meanwhile=warm_up)
+    log_runs_to_file()
     if api.source == "ephemeral":
         say("JOBPIPELINE_PREFECT_SERVER=ephemeral: Prefect starts a temporary server for this process")
     if api.url is None or api.source == "configured":
@@ -119,6 +131,28 @@ def abandon_run(say: Say, log: str, why: str) -> None:
     os._exit(2)
 
 
+@functools.cache
+def log_runs_to_file() -> Path | None:
+    """Keep Prefect's log lines (flow runs, task runs, tracebacks) in `jobpipeline-runs.log` under
+    PREFECT_HOME, whatever the console shows; None if that folder cannot be written."""
+    import logging.handlers
+
+    import prefect.main  # noqa: F401  (configures Prefect's logging, which would drop a handler added earlier)
+
+    from jobpipeline.orchestration.server import prefect_home
+
+    path = prefect_home() / RUN_LOG
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=2, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s %(message)s"))
+    handler.setLevel(logging.INFO)
+    logging.getLogger("prefect").addHandler(handler)
+    return path
+
+
 class FlowSession:
     """Flow runs one after another in this process (a `watch` session) on one event loop that keeps
     Prefect's clients: a new client costs a TLS context (~50 ms) and a connection, three per run."""
@@ -149,17 +183,18 @@ def run_ingest_flow(
     dask: str | None = None,
     session: FlowSession | None = None,
     on_findings: FindingsReady | None = None,
+    on_wait: Say | None = None,
 ) -> dict[str, Any]:
     """Run the ingest flow (or the re-validation flow when `options.only_paths`) in this process and
-    return its record. Call it inside `prefect_api()`. `dask`: see `ingest_flow`; `on_findings`:
-    see `pipeline.ingest`."""
+    return its record. Call it inside `prefect_api()`. `dask`: see `ingest_flow`; `on_findings` and
+    `on_wait`: see `pipeline.ingest`."""
     import asyncio
 
     from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow, terminal
 
     async def call() -> Any:
         # Set inside the coroutine: a session's event loop runs it in the loop's own context.
-        with terminal(progress, on_findings):
+        with terminal(progress, on_findings, on_wait):
             if options.only_paths is not None:
                 return await revalidate_flow(
                     paths=sorted(options.only_paths),

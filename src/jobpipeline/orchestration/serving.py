@@ -13,7 +13,11 @@ where Prefect and the pipeline are already imported, so a run costs what the wor
    deployments ready, which is how `watch` knows someone serves them);
 4. take each due run (Pending, which respects the ingest's concurrency limit of one) and run it
    here, in a worker thread with its own event loop;
-5. on exit, delete the deployments it registered and their triggers: the server is left as serve found it.
+5. with `watch`, turn a save in its own folder into a re-validation run at once (created on the
+   server from the re-validation deployment, so it is recorded like any other) and still emit
+   `jobpipeline.seeds.changed` for others; its trigger ignores the events serve sent itself. The
+   round trip through the server's automation service cost 0.1 s to 7 s per save;
+6. on exit, delete the deployments it registered and their triggers: the server is left as serve found it.
 
 A run cancelled in the UI cannot be killed mid-stage here (it is not a process of its own); the
 stages are short and the warehouse commit is atomic, so it finishes or fails as a whole.
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,11 +36,30 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from jobpipeline.orchestration.launch import prefect_api, warm_up
 
 Say = Callable[[str], None]
+OnRecord = Callable[[str, dict[str, Any]], None]
+
+
+class DirectRuns:
+    """Re-validation runs serve creates itself for its own watcher's saves."""
+
+    def __init__(self) -> None:
+        self.deployment_id: UUID | None = None
+
+    def create(self, paths: list[str]) -> str | None:
+        """A flow run of serve's re-validation deployment for `paths`, due now; its name, or None
+        before the deployment is registered (the event's trigger covers that moment)."""
+        if self.deployment_id is None:
+            return None
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            flow_run = client.create_flow_run_from_deployment(self.deployment_id, parameters={"paths": paths})
+        return str(flow_run.name)
 
 
 def serve_deployments(
@@ -49,8 +73,10 @@ def serve_deployments(
     watch: bool,
     debounce_ms: int = 400,
     say: Say = print,
+    on_record: OnRecord | None = None,
 ) -> None:
-    """Serve both deployments (and, with `watch`, turn saves into events) until interrupted."""
+    """Serve both deployments (and, with `watch`, re-validate saves) until interrupted; `on_record`
+    gets each finished run's flow name and record (the CLI prints findings as `watch` does)."""
     with prefect_api(say) as api:
         if api.url is None:
             from jobpipeline.errors import ConfigurationError
@@ -62,12 +88,14 @@ def serve_deployments(
         warm_up()
         from jobpipeline.orchestration.deployments import build_deployments
 
+        sender = f"serve:{os.getpid()}-{uuid4().hex[:8]}"
         deployments = build_deployments(
-            seeds, warehouse, cron=cron, timezone=timezone, interval=interval, watching=watch
+            seeds, warehouse, cron=cron, timezone=timezone, interval=interval, watching=watch, sender=sender
         )
         stop = threading.Event()
         wake = threading.Event()
-        watcher = _start_watcher(seeds, debounce_ms, stop, wake, say) if watch else None
+        direct = DirectRuns()
+        watcher = _start_watcher(seeds, debounce_ms, stop, wake, say, direct, sender) if watch else None
         try:
             asyncio.run(
                 _serve(
@@ -77,6 +105,8 @@ def serve_deployments(
                     wake=wake,
                     say=say,
                     describe=_describe(cron, timezone, interval, watch),
+                    direct=direct,
+                    on_record=on_record,
                 )
             )
         except KeyboardInterrupt:
@@ -99,25 +129,45 @@ def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> 
 
 
 async def _serve(
-    deployments: list[Any], *, poll: float, stop: threading.Event, wake: threading.Event, say: Say, describe: str
+    deployments: list[Any],
+    *,
+    poll: float,
+    stop: threading.Event,
+    wake: threading.Event,
+    say: Say,
+    describe: str,
+    direct: DirectRuns,
+    on_record: OnRecord | None,
 ) -> None:
     from prefect import get_client
 
+    from jobpipeline.orchestration.events import REVALIDATE_FLOW
+
     async with get_client() as client:
         ids: dict[UUID, Any] = {}
+        names: dict[UUID, str] = {}
         try:
             for deployment, flow in deployments:
-                ids[await deployment.aapply()] = flow
+                deployment_id = await deployment.aapply()
+                ids[deployment_id] = flow
+                names[deployment_id] = deployment.name
             for line in await crash_orphaned_runs(client, list(ids)):
                 say(line)
+            # Only now may the watcher create runs: before, they would look like a dead serve's orphans.
+            direct.deployment_id = next((i for i, flow in ids.items() if flow.name == REVALIDATE_FLOW), None)
             say(describe)
-            await _poll(client, ids, poll=poll, stop=stop, wake=wake, say=say)
+            await _poll(client, ids, poll=poll, stop=stop, wake=wake, say=say, on_record=on_record)
         finally:
+            direct.deployment_id = None
+            removed = []
             for deployment_id in ids:
                 with contextlib.suppress(Exception):  # the server may be gone already; nothing to leave then
                     # A deployment's trigger is an automation it owns; deleting the deployment leaves it behind.
                     await client.delete_resource_owned_automations(f"prefect.deployment.{deployment_id}")
                     await client.delete_deployment(deployment_id)
+                    removed.append(names[deployment_id])
+            if removed:
+                say(f"removed the deployments {' and '.join(removed)} and their triggers from the Prefect server")
 
 
 async def crash_orphaned_runs(client: Any, deployment_ids: list[UUID]) -> list[str]:
@@ -166,7 +216,14 @@ EAGER_POLL = 0.05
 
 
 async def _poll(
-    client: Any, flows: dict[UUID, Any], *, poll: float, stop: threading.Event, wake: threading.Event, say: Say
+    client: Any,
+    flows: dict[UUID, Any],
+    *,
+    poll: float,
+    stop: threading.Event,
+    wake: threading.Event,
+    say: Say,
+    on_record: OnRecord | None = None,
 ) -> None:
     """Take due runs of the deployments in `flows` (id -> flow) and run them one after another in a
     worker thread (with this context: Prefect's settings, such as the API URL, live in it)."""
@@ -191,7 +248,9 @@ async def _poll(
                 running.add(flow_run.id)
                 context = contextvars.copy_context()
                 futures.append(
-                    executor.submit(context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running)
+                    executor.submit(
+                        context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running, on_record
+                    )
                 )
             futures = [future for future in futures if not future.done()]
             eager_until = await _sleep(poll, wake, eager_until)
@@ -213,7 +272,7 @@ async def _sleep(poll: float, wake: threading.Event, eager_until: float) -> floa
     return eager_until
 
 
-def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID]) -> None:
+def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID], on_record: OnRecord | None = None) -> None:
     """Run one flow run in this thread's own event loop, and say how long each part took."""
     from prefect.flow_engine import run_flow_async
     from prefect.utilities.callables import get_call_parameters, parameters_to_args_kwargs
@@ -231,24 +290,44 @@ def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID]) -> None:
         f"{flow.name} run {flow_run.name}: {outcome}; due -> picked up "
         f"{max(0.0, picked - due):.2f} s, ran {time.time() - picked:.2f} s"
     )
+    if on_record is not None and state is not None and state.is_completed():
+        with contextlib.suppress(Exception):  # a result that cannot be read is in the UI; serving goes on
+            record = state.result()
+            if isinstance(record, dict):
+                on_record(flow.name, {**record, "parameters": dict(flow_run.parameters)})
+    elif state is not None and state.is_failed():
+        say(f"  {state.message or 'failed'}")
 
 
 def _start_watcher(
-    seeds: Path, debounce_ms: int, stop: threading.Event, wake: threading.Event, say: Say
+    seeds: Path,
+    debounce_ms: int,
+    stop: threading.Event,
+    wake: threading.Event,
+    say: Say,
+    direct: DirectRuns,
+    sender: str,
 ) -> threading.Thread:
-    """Watch the served folder in a thread and emit `jobpipeline.seeds.changed` for each burst of saves."""
+    """Watch the served folder in a thread: for each burst of saves, create its re-validation run
+    and emit `jobpipeline.seeds.changed` (as `sender`) for anyone else who listens."""
     from jobpipeline.orchestration.events import emit_seeds_changed
     from jobpipeline.watching import watch_seeds
 
     ready = threading.Event()
 
     def on_change(paths: list[str], noticed: float) -> None:
+        name = None
         try:
-            emit_seeds_changed(seeds, paths, flush=False)
+            name = direct.create(paths)
             wake.set()
-            say(f"changed: {', '.join(paths)} (event emitted)")
-        except Exception as exc:  # keep watching: one failed emit must not end the service
-            say(f"changed: {', '.join(paths)}, but the event could not be sent: {exc}")
+            say(f"changed: {', '.join(paths)}" + (f" (re-validating: run {name})" if name else ""))
+        except Exception as exc:  # keep watching: one failed call must not end the service
+            say(f"changed: {', '.join(paths)}, but its re-validation run could not be created: {exc}")
+        try:
+            # Before serve's deployments are registered no run was created: let the trigger take it.
+            emit_seeds_changed(seeds, paths, flush=False, sender=sender if name else "serve-starting")
+        except Exception as exc:
+            say(f"  the jobpipeline.seeds.changed event could not be sent: {exc}")
 
     context = contextvars.copy_context()
     thread = threading.Thread(

@@ -1,0 +1,150 @@
+"""One terminal voice on every route: the default route (through Prefect) prints what `--local`
+prints: the lock-wait message, then one line per error; Prefect's log lines stay in the UI and
+in `jobpipeline-runs.log` unless `jobpipeline --verbose` asks for them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_article
+from helpers import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _user_env(default_route_env: dict[str, str]) -> dict[str, str]:
+    """A user's environment: the session's managed server, and no console level of the test suite's."""
+    env = dict(default_route_env)
+    env.pop("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", None)
+    return env
+
+
+def _jobpipeline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jobpipeline.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def lock_holder(tmp_path: Path) -> Iterator[Callable[[Path, float], None]]:
+    """Hold a warehouse's writer lock from another process, as a run in progress would."""
+    holders: list[subprocess.Popen[str]] = []
+
+    def hold(warehouse: Path, seconds: float) -> None:
+        script = (
+            "import fcntl, sys, time\n"
+            f"h = open({str(warehouse) + '.lock'!r}, 'a+')\n"
+            "fcntl.flock(h, fcntl.LOCK_EX)\n"
+            "h.seek(0); h.truncate(); h.write('pid 4242 since the test'); h.flush()\n"
+            "print('held', flush=True)\n"
+            f"time.sleep({seconds})\n"
+        )
+        holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        holders.append(holder)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+
+    yield hold
+    for holder in holders:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
+def _case_missing_seeds(tmp_path: Path, seeds: Path, warehouse: Path, hold: Callable[[Path, float], None]) -> list[str]:
+    return ["--seeds", str(tmp_path / "nope"), "--warehouse", str(warehouse)]
+
+
+def _case_unwritable_warehouse(
+    tmp_path: Path, seeds: Path, warehouse: Path, hold: Callable[[Path, float], None]
+) -> list[str]:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")  # root cannot create a folder under a file either
+    return ["--seeds", str(seeds), "--warehouse", str(blocker / "jobs.duckdb")]
+
+
+def _case_lock_held(tmp_path: Path, seeds: Path, warehouse: Path, hold: Callable[[Path, float], None]) -> list[str]:
+    hold(warehouse, 60)
+    return ["--seeds", str(seeds), "--warehouse", str(warehouse), "--wait", "0"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [_case_missing_seeds, _case_unwritable_warehouse, _case_lock_held],
+    ids=["missing-seeds", "unwritable-warehouse", "lock-held-wait-0"],
+)
+def test_error_cases_print_the_same_lines_on_both_routes(
+    case: Callable[..., list[str]],
+    tmp_path: Path,
+    default_route_env: dict[str, str],
+    lock_holder: Callable[[Path, float], None],
+) -> None:
+    """Each error case is at most two lines on the terminal, exit 2, the same through Prefect as with --local."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    warehouse.parent.mkdir()
+    args = case(tmp_path, seeds, warehouse, lock_holder)
+    env = _user_env(default_route_env)
+    prefect = _jobpipeline(env, "run", *args)
+    local = _jobpipeline(env, "run", "--local", *args)
+    assert (prefect.returncode, local.returncode) == (2, 2), prefect.stderr + local.stderr
+    assert _lines(prefect.stderr) == _lines(local.stderr), prefect.stderr
+    assert 1 <= len(_lines(prefect.stderr)) <= 2, prefect.stderr
+    assert _lines(prefect.stderr)[-1].startswith("error: ")
+    assert prefect.stdout == local.stdout == ""
+
+
+def test_lock_wait_is_said_at_once_and_bounded_by_wait(
+    tmp_path: Path, default_route_env: dict[str, str], lock_holder: Callable[[Path, float], None]
+) -> None:
+    """Through Prefect the wait message reaches the terminal and --wait bounds the whole wait: no
+    task retry waits on after it (before: retries 1, 4 and 15 s later outlived a 20 s holder, and
+    the message went to Prefect's log only)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path / "jobs.duckdb"
+    lock_holder(warehouse, 20)
+    started = time.monotonic()
+    result = _jobpipeline(
+        _user_env(default_route_env), "run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--wait", "1"
+    )
+    # A run that reached the lock more than 19 s late (a starved machine) found it free: nothing to check.
+    if time.monotonic() - started < 19:
+        lines = _lines(result.stderr)
+        assert result.returncode == 2, result.stderr
+        assert lines == [
+            "warehouse is busy (pid 4242 since the test); waiting up to 1 s...",
+            f"error: warehouse {warehouse}: another run (pid 4242 since the test) is writing it; gave up after 1 s "
+            "- wait for it to finish or raise --wait",
+        ], result.stderr
+
+
+def test_prefect_logs_go_to_the_run_log_and_to_the_terminal_with_verbose(
+    tmp_path: Path, default_route_env: dict[str, str], prefect_home: Path
+) -> None:
+    """A failed flow's Prefect ERROR lines and traceback are in jobpipeline-runs.log, and on the
+    terminal only with --verbose."""
+    args = ["run", "--seeds", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
+    env = _user_env(default_route_env)
+    verbose = _jobpipeline(env, "--verbose", *args)
+    assert verbose.returncode == 2
+    assert "Traceback" in verbose.stderr and "Flow run" in verbose.stderr
+    log = (prefect_home / "jobpipeline-runs.log").read_text(encoding="utf-8")
+    assert "SeedsNotFoundError" in log and str(tmp_path / "nope") in log
+    assert os.path.getsize(prefect_home / "jobpipeline-runs.log") > 0
