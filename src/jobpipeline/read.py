@@ -30,6 +30,12 @@ MAX_TABLE_CELLS = 100_000
 MAX_LIST_ITEMS = 1_000
 """Articles list ~10 tags, keywords and related jobs; a list of 500,000 is an export gone wrong and
 would become 500,000 rows (and one finding per bad item)."""
+SALARY_CELL_MAX_CHARS = 2_000
+"""Characters of a salary cell that are normalized (real cells hold 3-300); a longer cell gets a
+`salary-cell-too-long` warning and no band. The normalizer is linear, but a cell near the 5 MB file
+limit would still take seconds. A reader limit like the others here, not a `JOBPIPELINE_` setting:
+runs skip files whose bytes are unchanged, so a cap that differed between runs would leave articles
+read under the old cap (and settings.py would cost each reader process ~65 ms of imports)."""
 
 
 def read_article(data: bytes, source_path: str) -> ReadResult:
@@ -232,7 +238,7 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
                 ordinal=len(rows),
                 line=line,
                 experience=parse_experience(label),
-                band=normalize_salary(cell, unit=unit, basis=basis),
+                band=normalize_salary(cell, unit=unit, basis=basis, max_chars=SALARY_CELL_MAX_CHARS),
                 note=" / ".join(notes) or None,
             )
         )
