@@ -51,6 +51,11 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
         for entry in entries:
             path = Path(entry.path)
             relative = _relative(root, path)
+            bad_name = name_not_utf8(relative, entry.name)
+            if bad_name is not None:
+                if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
+                    findings.append(bad_name)
+                continue
             try:
                 if entry.is_symlink() and not follow_symlinks:
                     if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
@@ -100,6 +105,27 @@ def _points_to_folder(entry: os.DirEntry[str]) -> bool:
 
 def _relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def name_not_utf8(relative: str, name: str) -> Finding | None:
+    """The `file-name-not-utf8` error when `name` is not UTF-8, or None.
+
+    Linux hands back such a name with its bad bytes as lone surrogates (`\\udce9`), which no UTF-8
+    writer takes: one of them crashed every run and validate. The finding shows the bytes escaped
+    (`latin1_\\xe9\\xff.txt`) and the file (or folder) is skipped, so the rest of the folder loads.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(relative).decode("utf-8", "backslashreplace")
+        return Finding(
+            source_path=shown,
+            severity="error",
+            code="file-name-not-utf8",
+            message="the name is not UTF-8 (saved from another system's encoding?), so it was skipped: "
+            "rename it with UTF-8 characters",
+        )
+    return None
 
 
 def unreadable_finding(path: str, exc: OSError) -> Finding:
