@@ -168,3 +168,15 @@ def test_json_front_matter_has_the_yaml_value_cap() -> None:
     assert [c for _, c, _ in codes('---json\n{"slug": "a", "title": "t", ' + under + "}\n---\n")].count(
         "field-unknown"
     ) == 100
+
+
+def test_salary_table_has_a_character_budget() -> None:
+    """Cells under the cap still cost ~30 µs a character (15,000 rows of 330 characters took 83 s): past
+    20,000 characters of salary cells in one article, a cell gets `salary-cell-too-long` and no band."""
+    cell = "1〜" * 999 + "1"  # 1,999 characters, one under the cap
+    result = read_article(make_article("alpha", salary=[("ジュニア", cell)] * 12).encode(), "x.txt")
+    assert result.article is not None
+    bands = [row.band for row in result.article.salary_rows]
+    assert all(band.min_yen == 10_000 for band in bands[:10])
+    assert [[w.code for w in band.warnings] for band in bands[10:]] == [["salary-cell-too-long"]] * 2
+    assert bands[10].min_yen is None and "already hold 20,000 characters" in bands[10].warnings[0].message

@@ -47,7 +47,7 @@ WARNING_CODES: dict[str, str] = {
     "salary-ambiguous": "a cell holds several candidate figures; one was chosen",
     "salary-unit-assumed": "no unit in the cell or its header: figures were read as yen",
     "salary-unit-unknown": "the header's unit is not a yen unit",
-    "salary-cell-too-long": "a salary cell over 2,000 characters: not read",
+    "salary-cell-too-long": "a salary cell over 2,000 characters, or past 20,000 in one article: not read",
     "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
 }
