@@ -346,3 +346,8 @@ def test_any_file_name(seeds_dir: Path, warehouse: Path, write_seed: Callable[..
     assert all(line.startswith(("::error file=", "::warning file=")) for line in annotations), annotations
     assert any("file=" + str(seeds_dir) + "/x%0A%3A%3Aerror%3A%3Aevil.txt," in line for line in annotations)
     assert text.exit_code == github.exit_code == 1
+    # As the pre-commit hook and `watch` name it: the path itself, not UTF-8.
+    one = cli("validate", "--seeds", str(seeds_dir), os.fsdecode(root + b"/latin1_\xe9\xff.txt"))
+    assert one.exit_code == 1, one.output
+    assert "latin1_\\xe9\\xff.txt: error[file-name-not-utf8]" in one.stdout
+    assert one.stdout.count("\n") == 2, one.stdout  # the finding and the summary
