@@ -141,6 +141,11 @@ def main() -> None:
     cases: list[tuple[str, Callable[[], object]]] = [
         ("salary cell of 40,000 `(` (was ~19 s when quadratic)", lambda: normalize_salary("(" * 40_000, unit="万円")),
         ("tools cell of 20,000 `AB (C D)` (was ~37 s)", lambda: tool_names("AB (C D) " * 20_000)),
+        (
+            "salary cell of 12,000 `賞与300万円 `, no cap (issue 16: 101 s)",
+            lambda: normalize_salary("賞与300万円 " * 12_000, unit="万円", basis="annual"),
+        ),
+        ("salary cell of 32,000 `1〜`, no cap (was 16.9 s)", lambda: normalize_salary("1〜" * 32_000, unit="万円")),
     ]
     for path in sorted(REGRESSIONS.glob("reader-*")):
         data = path.read_bytes()
