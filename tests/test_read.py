@@ -179,4 +179,4 @@ def test_salary_table_has_a_character_budget() -> None:
     bands = [row.band for row in result.article.salary_rows]
     assert all(band.min_yen == 10_000 for band in bands[:10])
     assert [[w.code for w in band.warnings] for band in bands[10:]] == [["salary-cell-too-long"]] * 2
-    assert bands[10].min_yen is None and "already hold 20,000 characters" in bands[10].warnings[0].message
+    assert bands[10].min_yen is None and "past 20,000 characters" in bands[10].warnings[0].message

@@ -260,8 +260,8 @@ def _over_table_budget(cell: str, basis: Basis) -> YenBand:
     """The unread band of a cell past the table's SALARY_TABLE_MAX_CHARS."""
     warning = SalaryWarning(
         code="salary-cell-too-long",
-        message=f"The salary cells before this one already hold {SALARY_TABLE_MAX_CHARS:,} characters (an "
-        "article's hold a few dozen), so this cell was not read: keep one short pay figure (e.g. `450〜700`) "
+        message=f"This cell would take the article's salary cells past {SALARY_TABLE_MAX_CHARS:,} characters "
+        "(an article's hold a few dozen), so it was not read: keep one short pay figure (e.g. `450〜700`) "
         "per cell and move the rest to the article's text.",
     )
     return YenBand(
