@@ -305,3 +305,49 @@ def test_each_run_publishes_a_report(
     target = tmp_path / "mine.html"
     result = cli("report", "--warehouse", str(warehouse), "--out", str(target))
     assert result.exit_code == 0 and target.read_text(encoding="utf-8").lower().startswith("<!doctype html>")
+
+
+def test_any_file_name(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
+    """A name that is not UTF-8 (`latin1_\\xe9\\xff.txt`, a Latin-1 folder) crashed every run and validate
+    (UnicodeEncodeError, exit 2, no file named): now each is one `file-name-not-utf8` error shown escaped
+    and the rest loads. Names with a newline load too; no output line is split by one, and no line
+    starts with `::error::` unless it is our own annotation."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("x\n::error::evil.txt", make_article("evil", related=["ghost"]))
+    write_seed("tab\there.md", make_article("tabbed", related=["ghost"]))
+    root = os.fsencode(seeds_dir)
+    (Path(os.fsdecode(root + b"/latin1_\xe9\xff.txt"))).write_text(make_article("latin"), encoding="utf-8")
+    os.mkdir(root + b"/dir_\xff")
+    (Path(os.fsdecode(root + b"/dir_\xff/c.txt"))).write_text(make_article("inside"), encoding="utf-8")
+
+    run = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert run.exit_code == 0, run.output  # was 2 (internal error); findings never fail a run
+    lines = run.stdout.splitlines()
+    assert "  latin1_\\xe9\\xff.txt: error[file-name-not-utf8] the name is not UTF-8" in "\n".join(lines)
+    assert "  dir_\\xff: error[file-name-not-utf8]" in "\n".join(lines)
+    assert rows(warehouse, "SELECT slug, source_path FROM articles ORDER BY slug") == [
+        ("alpha", "a.txt"),
+        ("evil", "x\n::error::evil.txt"),
+        ("tabbed", "tab\there.md"),
+    ]
+    assert rows(
+        warehouse, "SELECT source_path FROM validation_issues WHERE code = 'file-name-not-utf8' ORDER BY 1"
+    ) == [("dir_\\xff",), ("latin1_\\xe9\\xff.txt",)]
+    published = sorted((warehouse.parent / "published").rglob("articles.parquet"))
+    assert published and rows(warehouse, f"SELECT count(*) FROM '{published[-1]}'") == [(3,)]
+
+    text = cli("validate", "--seeds", str(seeds_dir))
+    github = cli("validate", "--seeds", str(seeds_dir), "--format", "github")
+    for result in (run, text, github):
+        assert not any(line.startswith("::error::") for line in result.stdout.splitlines()), result.stdout
+    assert "x\\n::error::evil.txt:" in text.stdout and "tab\\there.md:" in text.stdout
+    assert "latin1_\\xe9\\xff.txt: error[file-name-not-utf8]" in text.stdout
+    annotations = [line for line in github.stdout.splitlines() if line.startswith("::")]
+    assert all(line.startswith(("::error file=", "::warning file=")) for line in annotations), annotations
+    assert any("file=" + str(seeds_dir) + "/x%0A%3A%3Aerror%3A%3Aevil.txt," in line for line in annotations)
+    assert text.exit_code == github.exit_code == 1
+    # As the pre-commit hook and `watch` name it: the path itself, not UTF-8.
+    one = cli("validate", "--seeds", str(seeds_dir), os.fsdecode(root + b"/latin1_\xe9\xff.txt"))
+    assert one.exit_code == 1, one.output
+    assert "latin1_\\xe9\\xff.txt: error[file-name-not-utf8]" in one.stdout
+    assert one.stdout.count("\n") == 2, one.stdout  # the finding and the summary

@@ -129,3 +129,54 @@ def test_content_hash_describes_the_bytes() -> None:
 
     data = GOOD.encode()
     assert read_article(data, "x.txt").content_hash == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        pytest.param("賞与300万円 " * 12_000, ["salary-cell-too-long"], id="issue-16-bonus-cell-over-the-cap"),
+        pytest.param("1〜" * 5_000, ["salary-cell-too-long"], id="ranges-over-the-cap"),
+        pytest.param("賞与300万円 " * 200, ["salary-no-figure"], id="bonus-cell-under-the-cap"),
+        pytest.param("1〜" * 900, ["salary-ambiguous", "salary-implausible"], id="ranges-under-the-cap"),
+    ],
+)
+def test_pathological_salary_cells(cell: str, expected: list[str]) -> None:
+    """A salary cell over 2,000 characters is not read (one warning, no band); under the cap the
+    pathological cells of issue 16 read to their usual findings, and the article is kept either way."""
+    result = read_article(make_article("alpha", salary=[("ジュニア", cell)]).encode(), "x.txt")
+    assert result.article is not None
+    band = result.article.salary_rows[0].band
+    assert [w.code for w in band.warnings] == expected
+    if expected == ["salary-cell-too-long"]:
+        assert (band.min_yen, band.max_yen) == (None, None)
+        assert f"{len(cell.strip()):,} characters" in band.warnings[0].message
+    row_findings = [f for f in result.findings if f.field == "salary_bands[0]"]
+    assert [(f.severity, f.code) for f in row_findings] == [("warning", code) for code in expected]
+
+
+def test_json_front_matter_has_the_yaml_value_cap() -> None:
+    """JSON front matter of 200,000 unknown keys was 200,000 `field-unknown` findings: over 50,000 values
+    (keys counted, as YAML counts them) it is one error, like YAML's cap."""
+    keys = ", ".join(f'"k{i}": 1' for i in range(200_000))
+    found = codes('---json\n{"slug": "a", "title": "t", ' + keys + "}\n---\n")
+    assert found == [("error", "frontmatter-invalid-json", 2)]
+    yaml_keys = ", ".join(f"k{i}: 1" for i in range(30_000))
+    assert [c for _, c, _ in codes("---\nslug: a\ntitle: t\nbig: {" + yaml_keys + "}\n---\n")] == [
+        "frontmatter-invalid-yaml"
+    ]
+    under = ", ".join(f'"k{i}": 1' for i in range(100))
+    assert [c for _, c, _ in codes('---json\n{"slug": "a", "title": "t", ' + under + "}\n---\n")].count(
+        "field-unknown"
+    ) == 100
+
+
+def test_salary_table_has_a_character_budget() -> None:
+    """Cells under the cap still cost ~30 µs a character (15,000 rows of 330 characters took 83 s): past
+    20,000 characters of salary cells in one article, a cell gets `salary-cell-too-long` and no band."""
+    cell = "1〜" * 999 + "1"  # 1,999 characters, one under the cap
+    result = read_article(make_article("alpha", salary=[("ジュニア", cell)] * 12).encode(), "x.txt")
+    assert result.article is not None
+    bands = [row.band for row in result.article.salary_rows]
+    assert all(band.min_yen == 10_000 for band in bands[:10])
+    assert [[w.code for w in band.warnings] for band in bands[10:]] == [["salary-cell-too-long"]] * 2
+    assert bands[10].min_yen is None and "past 20,000 characters" in bands[10].warnings[0].message

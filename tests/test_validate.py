@@ -6,9 +6,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import make_article
 from helpers import cli
 
+from jobpipeline.models import Finding
 from jobpipeline.read import read_article
 from jobpipeline.validate import ERROR_CODES, WARNING_CODES, CorpusEntry, check_corpus, suggest_slug
 
@@ -160,3 +162,33 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["id"] == "jobpipeline-validate" and hook["entry"] == "jobpipeline validate"
     assert hook["language"] == "python" and hook["pass_filenames"] is True
     assert re.search(hook["files"], "seeds/000_x.txt") and not re.search(hook["files"], "src/cli.py")
+
+
+@pytest.mark.parametrize(
+    ("path", "message", "line"),
+    [
+        pytest.param("a\nb.txt", "m", "a\\nb.txt:3: warning[c] f: m", id="newline-in-path"),
+        pytest.param("a\r\tb.txt", "m", "a\\r\\tb.txt:3: warning[c] f: m", id="cr-and-tab"),
+        pytest.param("a.txt", "x\x1b[31my\x85z\x7f", "a.txt:3: warning[c] f: x\\x1b[31my\\x85z\\x7f", id="esc-c1-del"),
+        pytest.param("a.txt", "one\u2028two", "a.txt:3: warning[c] f: one\\u2028two", id="line-separator"),
+        pytest.param("日本語.txt", "年収 〜", "日本語.txt:3: warning[c] f: 年収 〜", id="printable-unchanged"),
+    ],
+)
+def test_format_line_is_one_line(path: str, message: str, line: str) -> None:
+    """Control characters in a finding's path or message are escaped, so one finding is one line and
+    ESC cannot drive the terminal (a file named `a\\nb.txt` split its lines)."""
+    finding = Finding(source_path=path, line=3, severity="warning", code="c", field="f", message=message)
+    assert finding.format_line() == line
+
+
+def test_github_annotation_escapes_data_and_properties() -> None:
+    """`%`, CR and LF are escaped in the message, and `:` and `,` too in the file and title properties, as
+    the Actions runner decodes them: a file named `x\\n::error::evil.txt` printed a command of its own."""
+    from jobpipeline.cli import _github_annotation
+
+    finding = Finding(
+        source_path="s/x\n::error::e,v%l.txt", line=2, severity="error", code="c", field="f", message="50%\r\n::x"
+    )
+    assert _github_annotation(finding) == (
+        "::error file=s/x%0A%3A%3Aerror%3A%3Ae%2Cv%25l.txt,line=2,title=c::f: 50%25%0D%0A::x"
+    )

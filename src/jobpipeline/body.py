@@ -273,6 +273,8 @@ _PARENTHESIS = re.compile(r"\s*[(（]([^()（）]*)[)）]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _NAME_WINDOW = 200
 """Characters before a bracket searched for the name it may expand (`DVC (Data Version Control)`)."""
+_NAME_RUN = re.compile(r"[A-Za-z0-9.+#&/_\- ]*")  # the characters `_TOOL_NAME` may hold
+_WORD = re.compile(r"[A-Za-z]+")
 _LIST_SEPARATORS = re.compile(r"[,、，/／・]|\s+や\s*|\s*および\s*|\s+and\s+")
 
 
@@ -308,9 +310,7 @@ def tool_names(text: str) -> list[str]:
         # Only the name just before the bracket matters: scanning the whole prefix for every bracket
         # made a long cell quadratic (a 5 MB cell of `AB (C D) ` took hours).
         before = text[max(0, match.start() - _NAME_WINDOW) : match.start()].rstrip()
-        previous = _TOOL_NAME.findall(before)
-        acronym = previous[-1].strip() if previous else ""
-        if _JAPANESE.search(inner) or _is_expansion(acronym, inner):
+        if _JAPANESE.search(inner) or _is_expansion(before, inner):
             return " "
         kept_parentheses.append(inner)
         return " "
@@ -332,11 +332,31 @@ def tool_names(text: str) -> list[str]:
     return names
 
 
-def _is_expansion(acronym: str, inner: str) -> bool:
-    words = re.findall(r"[A-Za-z]+", inner)
-    if len(words) < 2 or not acronym.isupper():
+def _is_expansion(before: str, inner: str) -> bool:
+    """Whether `inner` spells out the last name in `before` (`DVC` before `(Data Version Control)`)."""
+    words = _WORD.findall(inner)
+    if len(words) < 2:
+        return False
+    acronym = _last_tool_name(before).strip()
+    if not acronym.isupper():
         return False
     return "".join(word[0] for word in words).upper() == acronym.replace(" ", "")
+
+
+def _last_tool_name(text: str) -> str:
+    """The last `_TOOL_NAME` match in `text`, or "".
+
+    A match never crosses a character outside the name characters, so the last one lies in the final
+    run of them, and is the only match there: found without matching every name in the window
+    (`findall` on 200 characters per bracket was a third of a 5 MB tools cell's 7 s).
+    """
+    run = _NAME_RUN.match(text[::-1])
+    start = len(text) - (run.end() if run is not None else 0)
+    last = _TOOL_NAME.search(text, start)
+    if last is not None:
+        return last.group(0)
+    previous = _TOOL_NAME.findall(text, 0, start)
+    return previous[-1] if previous else ""
 
 
 _HASHTAG = re.compile(r"#([^\s`#,、，]+)")

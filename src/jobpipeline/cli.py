@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from jobpipeline.errors import ConfigurationError, JobpipelineError
+from jobpipeline.models import one_line
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -78,7 +79,7 @@ def error_boundary() -> Iterator[None]:
     except JobpipelineError as exc:
         if _State.debug:
             raise
-        err.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
+        err.print(f"[red]error:[/red] {escape(one_line(str(exc)))}", markup=True)
         raise typer.Exit(2) from None
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
@@ -86,7 +87,7 @@ def error_boundary() -> Iterator[None]:
         if _State.debug:
             raise
         err.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (rerun with --debug for "
+            f"[red]internal error:[/red] {type(exc).__name__}: {escape(one_line(str(exc)))} (rerun with --debug for "
             "the traceback and report it); the warehouse keeps its previous state",
             markup=True,
         )
@@ -183,14 +184,23 @@ def _display_path(seeds: Path, relative: str) -> str:
 
 
 def _github_annotation(finding: Any) -> str:
+    """A GitHub workflow command, escaped as the runner decodes it: `%`, CR and LF in the message, and
+    `:` and `,` too in properties. Unescaped, a file named `x\\n::error::…` printed a command of its own."""
     level = "error" if finding.severity == "error" else "warning"
-    props = f"file={finding.source_path}"
+    props = f"file={_github_property(finding.source_path)}"
     if finding.line:
         props += f",line={finding.line}"
-    props += f",title={finding.code}"
-    message = f"{finding.field + ': ' if finding.field else ''}{finding.message}"
-    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    props += f",title={_github_property(finding.code)}"
+    message = _github_data(f"{finding.field + ': ' if finding.field else ''}{finding.message}")
     return f"::{level} {props}::{message}"
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 @app.command()
@@ -327,12 +337,12 @@ def print_summary(record: dict[str, Any]) -> None:
         )
     out.print(f"findings: {r['errors']} errors, {r['warnings']} warnings")
     published = Path(r["warehouse"]).parent / "published"
-    out.print(f"published {len(r['datasets'])} datasets to {published}: {', '.join(r['datasets'])}")
-    out.print(f"report: {published / 'report.html'} (jobpipeline report --open)")
+    out.print(f"published {len(r['datasets'])} datasets to {one_line(str(published))}: {', '.join(r['datasets'])}")
+    out.print(f"report: {one_line(str(published / 'report.html'))} (jobpipeline report --open)")
     from jobpipeline.pipeline import STAGES
 
     timings = ", ".join(f"{k} {r['stage_seconds'][k]:.2f}s" for k in STAGES if k in r["stage_seconds"])
-    out.print(f"warehouse {r['warehouse']} ({timings})")
+    out.print(f"warehouse {one_line(str(r['warehouse']))} ({timings})")
 
 
 @app.command()
@@ -452,7 +462,7 @@ def watch(
                     session = stack.enter_context(FlowSession())
 
         def on_change(paths: list[str], noticed: float) -> None:
-            out.print(f"changed: {', '.join(paths)}")
+            out.print(f"changed: {one_line(', '.join(paths))}")
             try:
                 with error_boundary():
                     if emit:
@@ -484,7 +494,7 @@ def watch(
                 seeds,
                 on_change,
                 debounce_ms=debounce_ms,
-                on_ready=lambda: out.print(f"watching {seeds} ({route}); Ctrl-C stops"),
+                on_ready=lambda: out.print(f"watching {one_line(str(seeds))} ({route}); Ctrl-C stops"),
             )
         except KeyboardInterrupt:
             out.print("stopped watching")

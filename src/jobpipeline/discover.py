@@ -51,6 +51,11 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
         for entry in entries:
             path = Path(entry.path)
             relative = _relative(root, path)
+            bad_name = name_not_utf8(relative)
+            if bad_name is not None:
+                if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
+                    findings.append(bad_name)
+                continue
             try:
                 if entry.is_symlink() and not follow_symlinks:
                     if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
@@ -85,9 +90,19 @@ def seed_relative(seeds: Path, path: str) -> str:
     candidate = Path(path)
     absolute = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
     try:
-        return absolute.relative_to(seeds.resolve()).as_posix()
+        return shown_name(absolute.relative_to(seeds.resolve()).as_posix())
     except ValueError:
-        return candidate.as_posix().removeprefix("./")
+        return shown_name(candidate.as_posix().removeprefix("./"))
+
+
+def shown_name(path: str) -> str:
+    """`path` as findings name it: bytes that are not UTF-8 escaped (`latin1_\\xe9\\xff.txt`), so a
+    name given on the command line or by a file watcher matches its `file-name-not-utf8` finding."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def _points_to_folder(entry: os.DirEntry[str]) -> bool:
@@ -100,6 +115,25 @@ def _points_to_folder(entry: os.DirEntry[str]) -> bool:
 
 def _relative(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def name_not_utf8(relative: str) -> Finding | None:
+    """The `file-name-not-utf8` error when the file or folder `relative` is not named in UTF-8, or None.
+
+    Linux hands back such a name with its bad bytes as lone surrogates (`\\udce9`), which no UTF-8
+    writer takes: one of them crashed every run and validate. The finding shows the bytes escaped
+    (`latin1_\\xe9\\xff.txt`) and the file (or folder) is skipped, so the rest of the folder loads.
+    """
+    shown = shown_name(relative)
+    if shown != relative:
+        return Finding(
+            source_path=shown,
+            severity="error",
+            code="file-name-not-utf8",
+            message="the name is not UTF-8 (saved from another system's encoding?), so it was skipped: "
+            "rename it with UTF-8 characters",
+        )
+    return None
 
 
 def unreadable_finding(path: str, exc: OSError) -> Finding:

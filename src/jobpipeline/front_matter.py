@@ -26,6 +26,10 @@ MAX_YAML_NODES = 50_000
 """Values YAML front matter may hold (an article has ~60). The pure-Python YAML loader costs ~20 µs a
 value, so a 2 MB flow list of 600,000 took 12 s and 500 MB; JSON is ~15x cheaper and is left to the
 list limits in read.py."""
+MAX_JSON_VALUES = MAX_YAML_NODES
+"""Values (keys included, as YAML counts them) JSON front matter may hold. json.loads reads 5 MB in
+milliseconds, but every value then costs Python work downstream: one file of 200,000 unknown keys
+became 200,000 `field-unknown` findings and rows. Now it is one error."""
 MAX_YAML_EXPANSION = 5 * 1024 * 1024
 """Characters YAML front matter may hold once its aliases are expanded (the file's own size limit):
 `&a [...]` reused through `*a` nine times per level is a "billion laughs" bomb that would expand
@@ -403,13 +407,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_values(data: Any, fence: str, block_line: int) -> None:
-    """Keys must be text and text must be encodable (`"\\ud800"` in JSON makes an unpaired surrogate
-    that no file, database or terminal can write)."""
+    """Keys must be text, text must be encodable (`"\\ud800"` in JSON makes an unpaired surrogate
+    that no file, database or terminal can write), and there are at most MAX_JSON_VALUES values."""
     language = "JSON" if fence == "json" else "YAML"
     code = f"frontmatter-invalid-{fence}"
     stack: list[Any] = [data]
+    values = 0
     while stack:
         value = stack.pop()
+        values += 1
+        if values > MAX_JSON_VALUES:  # YAML stopped composing at the same count (MAX_YAML_NODES)
+            raise FrontMatterError(
+                code,
+                block_line,
+                f"the {language} front matter holds more than {MAX_JSON_VALUES:,} values: an article "
+                "needs a few dozen; remove the bulk data",
+            )
         if isinstance(value, str):
             match = _SURROGATE.search(value)
             if match:

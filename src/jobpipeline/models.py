@@ -6,6 +6,7 @@ can be handed to worker processes and cached without defensive copies.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,29 @@ from jobpipeline.levels import ExperienceLevel
 from jobpipeline.salary import YenBand
 
 Severity = Literal["error", "warning"]
+
+_SHOWN_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped (`\\n`, `\\x1b`, `\\x85`), for output read line by line.
+
+    A file may be named `a\\nb.txt` or hold ESC: printed raw, a newline splits one finding into two
+    lines (and a second line can pass for a GitHub workflow command) and ESC drives the terminal.
+    Line and paragraph separators (U+2028/9) are escaped too: some viewers break lines there.
+
+    >>> one_line("x\\n::error::evil.txt")
+    'x\\\\n::error::evil.txt'
+    """
+    return _CONTROL_RE.sub(lambda m: _SHOWN_ESCAPES.get(m.group()) or _escape(m.group()), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 TableKind = Literal["salary", "skills", "tools", "career", "interview", "other"]
 
 
@@ -33,10 +57,11 @@ class Finding(_Frozen):
     message: str = Field(description="What is wrong and how to fix it.")
 
     def format_line(self) -> str:
-        """Render as `path:line: severity[code] field: message` (the compiler-style line)."""
+        """Render as `path:line: severity[code] field: message` (the compiler-style line), on one line:
+        control characters in the path, field or message are escaped (see `one_line`)."""
         where = f"{self.source_path}:{self.line}" if self.line else self.source_path
         field = f" {self.field}:" if self.field else ""
-        return f"{where}: {self.severity}[{self.code}]{field} {self.message}"
+        return one_line(f"{where}: {self.severity}[{self.code}]{field} {self.message}")
 
 
 class FrontMatter(_Frozen):

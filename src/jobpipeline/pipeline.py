@@ -449,7 +449,8 @@ def validate_seeds(
     items = [ReadItem(f.path, None) for f in selected]
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     findings = [f for f in discovery.findings if only is None or f.source_path in only]
-    missing = sorted((only or frozenset()) - {f.path for f in discovery.files})
+    # A path discovery already has a finding for (a name that is not UTF-8, a skipped link) is not missing.
+    missing = sorted((only or frozenset()) - {f.path for f in discovery.files} - {f.source_path for f in findings})
     findings.extend(
         Finding(
             source_path=path,

@@ -18,7 +18,7 @@ from jobpipeline.front_matter import (
 )
 from jobpipeline.levels import parse_experience
 from jobpipeline.models import Article, Finding, FrontMatter, ReadResult, SalaryRow, Severity, Table
-from jobpipeline.salary import basis_from_text, normalize_salary, unit_from_header
+from jobpipeline.salary import Basis, SalaryWarning, YenBand, basis_from_text, normalize_salary, unit_from_header
 from jobpipeline.validate import check_article
 
 KNOWN_FIELDS = frozenset(
@@ -30,6 +30,17 @@ MAX_TABLE_CELLS = 100_000
 MAX_LIST_ITEMS = 1_000
 """Articles list ~10 tags, keywords and related jobs; a list of 500,000 is an export gone wrong and
 would become 500,000 rows (and one finding per bad item)."""
+SALARY_CELL_MAX_CHARS = 2_000
+"""Characters of a salary cell that are normalized (real cells hold 3-300); a longer cell gets a
+`salary-cell-too-long` warning and no band. The normalizer is linear, but a cell near the 5 MB file
+limit would still take seconds. A reader limit like the others here, not a `JOBPIPELINE_` setting:
+runs skip files whose bytes are unchanged, so a cap that differed between runs would leave articles
+read under the old cap (and settings.py would cost each reader process ~65 ms of imports)."""
+SALARY_TABLE_MAX_CHARS = 20_000
+"""Characters of salary cells normalized per article (ten cells at the cap; the real article has ~60).
+The normalizer costs ~30 µs a character, markdown ~0.5 µs a byte: 15,000 rows of 330 characters took
+83 s, and a file of them must read within a few times an ordinary 5 MB (issue 16). Cells past the
+budget get `salary-cell-too-long` and no band."""
 
 
 def read_article(data: bytes, source_path: str) -> ReadResult:
@@ -223,17 +234,36 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
     unit = unit_from_header(table.header[column])
     basis = basis_from_text(table.header[column]) or "annual"
     rows: list[SalaryRow] = []
+    budget = SALARY_TABLE_MAX_CHARS
     for row, line in zip(table.rows, table.row_lines, strict=False):
         cell = row[column] if column < len(row) else ""
         label = row[label_column] if label_column < len(row) else ""
         notes = [c for i, c in enumerate(row) if i not in (column, label_column) and c]
+        if len(cell) <= SALARY_CELL_MAX_CHARS and len(cell) > budget:
+            band = _over_table_budget(cell, basis)
+        else:
+            band = normalize_salary(cell, unit=unit, basis=basis, max_chars=SALARY_CELL_MAX_CHARS)
+            budget -= min(len(cell), SALARY_CELL_MAX_CHARS)
         rows.append(
             SalaryRow(
                 ordinal=len(rows),
                 line=line,
                 experience=parse_experience(label),
-                band=normalize_salary(cell, unit=unit, basis=basis),
+                band=band,
                 note=" / ".join(notes) or None,
             )
         )
     return rows
+
+
+def _over_table_budget(cell: str, basis: Basis) -> YenBand:
+    """The unread band of a cell past the table's SALARY_TABLE_MAX_CHARS."""
+    warning = SalaryWarning(
+        code="salary-cell-too-long",
+        message=f"This cell would take the article's salary cells past {SALARY_TABLE_MAX_CHARS:,} characters "
+        "(an article's hold a few dozen), so it was not read: keep one short pay figure (e.g. `450〜700`) "
+        "per cell and move the rest to the article's text.",
+    )
+    return YenBand(
+        raw=cell, basis=basis, min_yen=None, max_yen=None, min_open=False, max_open=False, warnings=(warning,)
+    )

@@ -15,6 +15,7 @@ IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "avif", "svg")
 
 ERROR_CODES: dict[str, str] = {
     "file-unreadable": "the file could not be read (permissions, vanished, a directory)",
+    "file-name-not-utf8": "the file or folder name is not UTF-8: skipped",
     "file-empty": "the file is empty",
     "file-too-large": "the file is over 5 MB",
     "file-binary": "the file contains NUL bytes",
@@ -46,6 +47,7 @@ WARNING_CODES: dict[str, str] = {
     "salary-ambiguous": "a cell holds several candidate figures; one was chosen",
     "salary-unit-assumed": "no unit in the cell or its header: figures were read as yen",
     "salary-unit-unknown": "the header's unit is not a yen unit",
+    "salary-cell-too-long": "a salary cell over 2,000 characters, or past 20,000 in one article: not read",
     "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
 }

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from threading import Event
 
-from jobpipeline.discover import SEED_SUFFIXES
+from jobpipeline.discover import SEED_SUFFIXES, shown_name
 
 
 def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
@@ -23,7 +23,7 @@ def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
         if not path.name.endswith(SEED_SUFFIXES) or path.name.startswith("."):
             continue
         try:
-            paths.add(path.resolve().relative_to(resolved).as_posix())
+            paths.add(shown_name(path.resolve().relative_to(resolved).as_posix()))
         except ValueError:
             continue
     return sorted(paths)

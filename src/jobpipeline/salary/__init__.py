@@ -41,19 +41,31 @@ RULES: Final[tuple[Callable[[State], None], ...]] = (
 """The rules, in the order they run."""
 
 
-def read_salary(text: str, *, unit: str | None = None, basis: Basis | None = None) -> State:
-    """Run every rule over `text` and return the full state (tokens, candidate bands, choice)."""
+def read_salary(
+    text: str, *, unit: str | None = None, basis: Basis | None = None, max_chars: int | None = None
+) -> State:
+    """Run every rule over `text` and return the full state (tokens, candidate bands, choice).
+
+    A text longer than `max_chars` is not read: the state holds one `salary-cell-too-long` warning.
+    """
     state = State(raw=text, unit=unit, hint=basis)
+    if max_chars is not None and len(text) > max_chars:
+        _warnings.too_long(state, max_chars)
+        return state
     for rule in RULES:
         rule(state)
     return state
 
 
-def normalize_salary(text: str, *, unit: str | None = None, basis: Basis | None = None) -> YenBand:
+def normalize_salary(
+    text: str, *, unit: str | None = None, basis: Basis | None = None, max_chars: int | None = None
+) -> YenBand:
     """Normalize one salary string to a yen band; never raises.
 
     `unit` is the unit the column header gives (e.g. `万円`), used for figures that carry none.
     `basis` is the basis the header or context gives; a basis word in the text wins.
+    `max_chars` caps the text read (the reader's `SALARY_CELL_MAX_CHARS`): a longer text gets no band and
+    a `salary-cell-too-long` warning. The rules are linear in the text, the cap bounds the constant.
 
     >>> band = normalize_salary("1,100〜1,800+", unit="万円", basis="annual")
     >>> band.min_yen, band.max_yen, band.max_open
@@ -63,7 +75,7 @@ def normalize_salary(text: str, *, unit: str | None = None, basis: Basis | None 
     >>> normalize_salary("応相談").warnings[0].code
     'salary-no-figure'
     """
-    return read_salary(text, unit=unit, basis=basis).result()
+    return read_salary(text, unit=unit, basis=basis, max_chars=max_chars).result()
 
 
 def explain_salary(text: str, *, unit: str | None = None, basis: Basis | None = None) -> Explanation:

@@ -48,7 +48,6 @@ _COUNTER_RE: Final = re.compile(
 )
 # `1現場につき`, `1時間あたり`: a count per which a price is given.
 _PER_UNIT_RE: Final = re.compile(r"[ \t]*[^\s0-9、。,]{0,4}?(?:につき|あたり|当たり)")
-_PER_UNIT_WORDS: Final = ("につき", "あたり", "当たり")
 # A number spelled with `million` (`¥5.2 million`, `4.43 Million Yen`), or `8,1 million` with a decimal comma.
 _MILLION_RE: Final = re.compile(r"(?:,(?P<frac>[0-9]{1,2}))?[ \t]*(?i:million|mil|mn)(?![A-Za-z])")
 _MILLION: Final = Decimal(1_000_000)
@@ -246,7 +245,9 @@ def read_amount(s: str, i: int, *, yen_sign: bool = False) -> Amount | None:
 
 def _not_money(s: str, start: int, i: int, yen: bool, amount: Amount) -> None:
     """Mark a figure that is a count, a date part, an ordinal, a year or another currency."""
-    per = not yen and any(word in s for word in _PER_UNIT_WORDS) and _PER_UNIT_RE.match(s, i) is not None
+    # The anchored match reads a few characters after the figure; a `word in s` test first read the
+    # whole text once per figure (quadratic in a cell of many figures, `1〜1〜1〜…`).
+    per = not yen and _PER_UNIT_RE.match(s, i) is not None
     counter = None if yen or per else _COUNTER_RE.match(s, i)
     if per or counter is not None:
         amount.money, amount.why_not_money = False, "a count, duration or date part"

@@ -40,11 +40,12 @@ def _reason(state: State, pay: Sequence[Band]) -> str:
 
 def distinct_bands(pool: Sequence[Band]) -> list[Band]:
     """Bands with distinct values, in order; a repeat lends its basis to the first when that has none."""
-    distinct: list[Band] = []
+    # Looked up by key, not by scanning the list: a cell of thousands of different bands was quadratic.
+    distinct: dict[tuple[int | None, int | None, bool, bool], Band] = {}
     for band in pool:
-        same = next((d for d in distinct if d.key == band.key), None)
+        same = distinct.get(band.key)
         if same is None:
-            distinct.append(band)
+            distinct[band.key] = band
         elif same.basis is None and band.basis is not None:
             same.basis, same.basis_options = band.basis, band.basis_options
-    return distinct
+    return list(distinct.values())

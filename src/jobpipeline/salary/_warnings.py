@@ -49,6 +49,22 @@ def run(state: State) -> None:
         warns.append(implausible)
 
 
+def too_long(state: State, max_chars: int) -> None:
+    """The one warning of a text over the cap, which the rules do not read."""
+    state.basis = state.hint or "unknown"
+    state.reason = "not read: longer than the cap"
+    state.warnings.append(
+        SalaryWarning(
+            code="salary-cell-too-long",
+            message=(
+                f"The salary cell is {len(state.raw):,} characters, over the {max_chars:,}-character limit "
+                f"(a pay cell holds a few dozen), so it was not read: {quote(state.raw)}; keep the pay figure "
+                "(e.g. `450〜700`) in the cell and move the rest to the article's text."
+            ),
+        )
+    )
+
+
 def quote(text: str) -> str:
     """The text in 「」, on one line, cut at 60 characters."""
     flat = " ".join(text.split())
