@@ -48,6 +48,8 @@ WARNING_CODES: dict[str, str] = {
     "salary-unit-unknown": "the header's unit is not a yen unit",
     "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
+    "file-symlink-skipped": "a symbolic link in the seeds folder was not followed",
+    "kept-last-known-good": "the file no longer reads; the article's previous version is kept",
 }
 
 
