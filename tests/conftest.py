@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,29 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PREFECT_PROFILES_PATH", None)
 SESSION_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="jobpipeline-test-prefect-"))
 os.environ["PREFECT_HOME"] = str(SESSION_PREFECT_HOME)
+
+
+@contextmanager
+def kept_environment() -> Iterator[None]:
+    """`os.environ` as it was on entry, when the block exits: variables set, changed or removed are put back."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(saved):
+            del os.environ[key]
+        for key, value in saved.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def restore_environment() -> Iterator[None]:
+    """Each test leaves the environment as it found it. The in-process CLI sets Prefect's variables
+    (`quiet_prefect`'s defaults, PREFECT_API_URL while a command runs): kept, they would change what the
+    next test's processes inherit, so a test would pass or fail by what ran before it."""
+    with kept_environment():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -111,17 +135,18 @@ def managed_server(prefect_home: Path) -> Iterator[Any]:
     (on a free port, so a developer's own server on 4200 is left alone), stopped at the end."""
     from jobpipeline.orchestration.server import ensure_server, free_port, stop_server
 
-    # Interval schedules of new deployments are planned within a second, not the default ten.
-    os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS"] = "1"
-    server, _ = ensure_server(prefect_home, lambda line: None, port=free_port())
-    try:
-        yield server
-    finally:
-        # Deliver what the session's flow runs still queue before their server goes away.
-        from jobpipeline.orchestration.launch import flush_prefect
+    with pytest.MonkeyPatch.context() as environment:
+        # Interval schedules of new deployments are planned within a second, not the default ten.
+        environment.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS", "1")
+        server, _ = ensure_server(prefect_home, lambda line: None, port=free_port())
+        try:
+            yield server
+        finally:
+            # Deliver what the session's flow runs still queue before their server goes away.
+            from jobpipeline.orchestration.launch import flush_prefect
 
-        flush_prefect()
-        stop_server(prefect_home)
+            flush_prefect()
+            stop_server(prefect_home)
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,25 @@
-"""Test helpers: run the CLI in-process or as a subprocess, and read the DuckDB file it wrote."""
+"""Test helpers: run the CLI in-process or as a subprocess, read the DuckDB file it wrote, drive long-lived
+commands (serve, watch, a worker) in their own process group, and call the session's Prefect API."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from jobpipeline.cli import app
@@ -48,3 +58,140 @@ def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line of `process`'s stderr, or an AssertionError after `timeout` seconds (the process is then
+    killed: a reader blocked on its pipe would otherwise wait for as long as the process lives)."""
+    assert process.stderr is not None
+    stream = process.stderr
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive():
+        process.kill()
+        raise AssertionError(f"no line on stderr within {timeout:.0f} s")
+    return line[0]
+
+
+class Output:
+    """A process's output lines, each with the wall-clock time it arrived."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.lines: list[tuple[float, str]] = []
+        stream = process.stdout
+        assert stream is not None
+        threading.Thread(target=lambda: self.lines.extend((time.time(), line) for line in stream), daemon=True).start()
+
+    def wait(self, text: str, *, after: float = 0.0, timeout: float = 60.0) -> float:
+        """The arrival time of the first line after `after` that contains `text`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, line in list(self.lines):
+                if at >= after and text in line:
+                    return at
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line with {text!r} within {timeout:.0f} s:\n{self.text()}")
+
+    def text(self) -> str:
+        return "".join(line for _, line in self.lines)
+
+
+def start(args: list[str], *, cwd: Path, env: dict[str, str]) -> Output:
+    """A long-lived command in its own process group, started from `cwd` as a shell would (PWD too)."""
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env={**env, "PWD": str(cwd)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    return Output(process)
+
+
+def stop(output: Output) -> None:
+    """Ctrl-C the command's process group; SIGKILL what is left after 30 s."""
+    process = output.process
+    for sig, grace in ((signal.SIGINT, 30.0), (signal.SIGKILL, 10.0)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def api(api_url: str, call: Callable[[Any], Any]) -> Any:
+    """`await call(client)` against `api_url`."""
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def go() -> Any:
+        async with get_client() as client:
+            return await call(client)
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        return asyncio.run(go())
+
+
+def deployment_names(api_url: str) -> set[str]:
+    async def names(client: Any) -> set[str]:
+        return {deployment.name for deployment in await client.read_deployments()}
+
+    return set(api(api_url, names))
+
+
+def route_line(output: Output) -> str:
+    output.wait("watching", timeout=120)
+    return next(line for _, line in output.lines if "watching" in line)
+
+
+def in_ci() -> bool:
+    """Whether this is a CI run (CI=true, as CI services and .ci/run set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def lacking(what: str) -> NoReturn:
+    """This machine lacks `what`, which the test needs. On a developer's machine the test is skipped with that
+    reason; in CI it fails: CI is where the capability is promised, and a skip there drops what the test covers
+    without anyone reading the summary line."""
+    if in_ci():
+        pytest.fail(f"CI lacks {what}; install or grant it (a skip here would hide an untested path)")
+    pytest.skip(f"needs {what}")
+
+
+@functools.cache
+def tmpfs_refusal() -> str | None:
+    """Why a tmpfs cannot be mounted here, or None when it can: tried once per session in a throwaway mount
+    namespace (`unshare --mount`), so nothing on the machine changes. Both tmpfs users ask this: the full and
+    read-only disk tests mount one directly, the Dask test hides the seeds under one for its workers."""
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return "util-linux's unshare and mount"
+    with tempfile.TemporaryDirectory() as target:
+        probe = subprocess.run(
+            ["unshare", "--mount", "sh", "-c", f"mount -t tmpfs none {target}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    if probe.returncode != 0:
+        return f"root with CAP_SYS_ADMIN to mount a tmpfs ({probe.stderr.strip() or probe.returncode})"
+    return None
+
+
+def need_tmpfs() -> None:
+    """Skip (locally) or fail (in CI) unless a tmpfs can be mounted, with the same reason for every test."""
+    refusal = tmpfs_refusal()
+    if refusal is not None:
+        lacking(refusal)

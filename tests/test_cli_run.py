@@ -151,6 +151,28 @@ def test_broken_file_keeps_last_known_good(
     assert rows(warehouse, "SELECT is_current, title FROM articles WHERE slug = 'beta'") == [(True, "fixed")]
 
 
+def test_breaking_an_article_prints_last_known_good_once(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """The text summary of the run (and of a re-validation) that breaks an accepted article names it under
+    LAST KNOWN GOOD; the next run, with the file still broken, does not say it again."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("b.md", make_article("beta"))
+    run_local(seeds_dir, warehouse)
+    broken = make_article("beta").replace('"slug": "beta",', '"slug": "beta"')
+    write_seed("b.md", broken)
+    said = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)).stdout
+    assert "LAST KNOWN GOOD: `beta` no longer reads" in said, said
+    again = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)).stdout
+    assert "LAST KNOWN GOOD" not in again, again
+
+    write_seed("b.md", make_article("beta", title="fixed"))
+    run_local(seeds_dir, warehouse)
+    write_seed("b.md", broken)
+    said = cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "b.md").stdout
+    assert "LAST KNOWN GOOD: `beta` no longer reads; its previous version is kept" in said, said
+
+
 def test_broken_first_seen_file_loads_nothing(
     seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
 ) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import rows
+from helpers import need_tmpfs, rows
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +38,7 @@ def _children(pid: int) -> list[int]:
 @pytest.fixture(scope="module")
 def hidden_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder the cluster's processes cannot see: an empty tmpfs is mounted over it for them."""
-    if shutil.which("unshare") is None:
-        pytest.fail("this test needs util-linux's unshare to hide the seeds folder from the Dask workers")
+    need_tmpfs()  # the same capability as the tmpfs disk tests, the same verdict when it is missing
     root = tmp_path_factory.mktemp("hidden")
     yield root
 

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import make_article
-from helpers import run_local
+from helpers import lacking, run_local
 
 from jobpipeline.report import (
     WIDTH,
@@ -511,7 +511,7 @@ class _Elements(HTMLParser):
 def find_chromium() -> str:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        pytest.skip("chromium is not on PATH (apt-get install chromium fonts-noto-cjk)")
+        lacking("chromium on PATH (apt-get install chromium fonts-noto-cjk)")
     return chromium
 
 
@@ -644,7 +644,7 @@ def font_without_japanese() -> Path:
 def test_glyph_check_fails_without_a_japanese_font(warehouse: Path, tmp_path: Path) -> None:
     """The rendering check is real: with fontconfig limited to a font that lacks Japanese, the heading is boxes."""
     if shutil.which("fc-match") is None:
-        pytest.skip("fc-match (fontconfig) is not on PATH")
+        lacking("fc-match on PATH (apt-get install fontconfig)")
     fonts = tmp_path / "fonts"
     fonts.mkdir()
     (fonts / "only.ttf").symlink_to(font_without_japanese())

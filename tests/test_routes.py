@@ -9,10 +9,8 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +20,7 @@ from uuid import UUID
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import rows, run_local
+from helpers import Output, api, deployment_names, route_line, rows, run_local, start, stop
 
 from jobpipeline.orchestration.deployments import (
     INGEST_DEPLOYMENT,
@@ -51,87 +49,11 @@ KEPT = (
 """What a work-pool deployment must keep while serve runs and after it exits."""
 
 
-class Output:
-    """A process's output lines, each with the wall-clock time it arrived."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-        self.lines: list[tuple[float, str]] = []
-        stream = process.stdout
-        assert stream is not None
-        threading.Thread(target=lambda: self.lines.extend((time.time(), line) for line in stream), daemon=True).start()
-
-    def wait(self, text: str, *, after: float = 0.0, timeout: float = 60.0) -> float:
-        """The arrival time of the first line after `after` that contains `text`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for at, line in list(self.lines):
-                if at >= after and text in line:
-                    return at
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no line with {text!r} within {timeout:.0f} s:\n{self.text()}")
-
-    def text(self) -> str:
-        return "".join(line for _, line in self.lines)
-
-
-def start(args: list[str], *, cwd: Path, env: dict[str, str]) -> Output:
-    """A long-lived command in its own process group, started from `cwd` as a shell would (PWD too)."""
-    process = subprocess.Popen(
-        args,
-        cwd=cwd,
-        env={**env, "PWD": str(cwd)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    return Output(process)
-
-
-def stop(output: Output) -> None:
-    """Ctrl-C the command's process group; SIGKILL what is left after 30 s."""
-    process = output.process
-    for sig, grace in ((signal.SIGINT, 30.0), (signal.SIGKILL, 10.0)):
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def run(args: list[str], *, cwd: Path, env: dict[str, str]) -> str:
     """A one-off command; its output, or an AssertionError with it."""
     done = subprocess.run(args, cwd=cwd, env={**env, "PWD": str(cwd)}, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, f"{' '.join(args)}:\n{done.stdout}{done.stderr}"
     return done.stdout
-
-
-def api(api_url: str, call: Callable[[Any], Any]) -> Any:
-    """`await call(client)` against `api_url`."""
-    from prefect import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    async def go() -> Any:
-        async with get_client() as client:
-            return await call(client)
-
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        return asyncio.run(go())
-
-
-def deployment_names(api_url: str) -> set[str]:
-    async def names(client: Any) -> set[str]:
-        return {deployment.name for deployment in await client.read_deployments()}
-
-    return set(api(api_url, names))
 
 
 def kept(api_url: str) -> dict[str, dict[str, Any]]:
@@ -151,12 +73,14 @@ def kept(api_url: str) -> dict[str, dict[str, Any]]:
     return result
 
 
-def flow_run(api_url: str, flow_run_id: str) -> Any:
-    """The flow run, once it is final."""
+def flow_run(api_url: str, flow_run_id: str, timeout: float = 60.0) -> Any:
+    """The flow run, once it is final (an AssertionError with its last state after `timeout` seconds)."""
 
     async def read(client: Any) -> Any:
+        deadline = time.monotonic() + timeout
         run = await client.read_flow_run(UUID(flow_run_id))
         while run.state is None or not run.state.is_final():
+            assert time.monotonic() < deadline, f"flow run {flow_run_id} not final within {timeout:.0f} s: {run.state}"
             await asyncio.sleep(0.2)
             run = await client.read_flow_run(UUID(flow_run_id))
         return run
@@ -185,11 +109,6 @@ def wait_for(warehouse: Path, sql: str, timeout: float, *, why: Callable[[], str
             return time.time()
         time.sleep(0.05)
     raise AssertionError(f"not true within {timeout:.0f} s: {sql}\n{why()}")
-
-
-def route_line(output: Output) -> str:
-    output.wait("watching", timeout=120)
-    return next(line for _, line in output.lines if "watching" in line)
 
 
 @dataclass(frozen=True)
@@ -277,49 +196,6 @@ async def remove_work_pool_route(client: Any) -> None:
         await client.delete_deployment(deployment.id)
     with contextlib.suppress(ObjectNotFound):
         await client.delete_work_pool(WORK_POOL)
-
-
-def test_watch_says_it_revalidates_in_process_when_nothing_serves(
-    tmp_path: Path,
-    write_seed: Callable[..., Path],
-    seeds_dir: Path,
-    managed_server: Any,
-    default_route_env: dict[str, str],
-) -> None:
-    """With no re-validation deployment served, `watch` in a terminal with nothing configured finds the
-    managed server, says it re-validates in its own process, and does."""
-    assert not {SERVE_REVALIDATE, REVALIDATE_DEPLOYMENT} & deployment_names(managed_server.api_url)
-    write_seed("a.txt", make_article("alpha"))
-    warehouse = tmp_path / "warehouse" / "jobs.duckdb"
-    run_local(seeds_dir, warehouse)
-    watch = start(
-        [
-            sys.executable,
-            "-m",
-            "jobpipeline.cli",
-            "watch",
-            "--debounce-ms",
-            "100",
-            "--seeds",
-            str(seeds_dir),
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=tmp_path,
-        env=default_route_env,
-    )
-    try:
-        line = route_line(watch)
-        assert f"re-validating by flow runs in this process, recorded on {managed_server.api_url}" in line, line
-        write_seed("a.txt", make_article("alpha", related=["in_process"]))
-        watch.wait("warehouse updated", timeout=60)  # findings come first, before the commit
-    finally:
-        stop(watch)
-    assert rows(warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%in_process%'") == [
-        ("related-dangling",)
-    ]
-    [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'revalidate'")
-    assert flow_run_id
 
 
 def test_serve_beside_the_work_pool_route(

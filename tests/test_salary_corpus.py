@@ -121,6 +121,11 @@ def write_readme_table(table: str) -> None:
 
 ROWS = load_corpus()
 TABLE = accuracy_by_family(ROWS)
+KNOWN_MISSES: dict[str, str] = {
+    "you can expect about JPY7-800,000 per month": "the 7 of `7-800,000` does not share the upper's 000s: 7 yen",
+    "月の作業時間を「140~160時間で60万円」": "月 of 月の作業時間 is not read as the basis: unknown",
+}
+"""The strings the normalizer reads wrongly today, by text, each with what goes wrong."""
 
 
 def test_corpus_is_large_labelled_and_sourced() -> None:
@@ -137,6 +142,17 @@ def test_accuracy_per_family(capsys: pytest.CaptureFixture[str]) -> None:
         print("\nsalary corpus accuracy\n" + markdown_table(TABLE))
     exact, n = TABLE["all"]
     assert exact / n >= THRESHOLD, markdown_table(TABLE)
+
+
+def test_each_string_is_read_as_before() -> None:
+    """Row by row, the strings read wrongly are exactly the known misses: a fix to one string and a regression
+    in another of the same family leave the per-family counts unchanged, but not this list. A fix: remove
+    the string from KNOWN_MISSES (and refresh the README table)."""
+    misses = {row.text for row in ROWS if not is_exact(row)}
+    assert {
+        "now wrong": sorted(misses - KNOWN_MISSES.keys()),
+        "now right": sorted(KNOWN_MISSES.keys() - misses),
+    } == {"now wrong": [], "now right": []}
 
 
 def test_readme_accuracy_table_matches_the_corpus() -> None:

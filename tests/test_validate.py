@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,11 +64,69 @@ def test_corpus_duplicates_and_dangling_links() -> None:
     assert check_corpus(entries, also_known={"ghost"}).findings == check.findings[:1]
 
 
-def test_every_code_is_documented_in_readme() -> None:
-    """Every finding code appears in the README's table of codes."""
+REGISTRY = {**dict.fromkeys(ERROR_CODES, "error"), **dict.fromkeys(WARNING_CODES, "warning")}
+"""Every finding code with its severity, as validate.py registers them."""
+SRC = Path(__file__).parent.parent / "src" / "jobpipeline"
+ERROR_RAISERS = ("DecodeError", "FrontMatterError", "rejected")
+"""Calls whose first argument is an error's code."""
+
+
+def _text(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def codes_raised_in_src() -> dict[str, set[str | None]]:
+    """code -> the severities it is raised with (None: not stated at the call), from every literal in src:
+    `code="..."` (with `severity="..."` beside it), `add("warning", "code", ...)`-style helpers, the first
+    argument of DecodeError/FrontMatterError/rejected (errors), and SalaryWarning (warnings)."""
+    found: dict[str, set[str | None]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+            keywords = {k.arg: k.value for k in node.keywords}
+            first, second = [*(_text(a) for a in node.args[:2]), None, None][:2]
+            code, severity = _text(keywords.get("code")), _text(keywords.get("severity"))
+            if code is not None and name == "SalaryWarning":
+                severity = "warning"
+            elif code is None and name in ERROR_RAISERS:
+                code, severity = first, "error"
+            elif code is None and first in ("error", "warning"):
+                code, severity = second, first
+            if code is not None:
+                found.setdefault(code, set()).add(severity)
+    return found
+
+
+def readme_finding_codes() -> dict[str, str]:
+    """code -> severity, from the rows of the README's table under `## Finding codes`."""
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    for code in [*ERROR_CODES, *WARNING_CODES, "file-symlink-skipped", "kept-last-known-good"]:
-        assert f"`{code}`" in readme, code
+    section = readme.split("\n## Finding codes\n", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, str] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2 and re.fullmatch(r"`[a-z0-9-]+`", cells[0]):
+            assert cells[0][1:-1] not in table, f"{cells[0]} is listed twice"
+            table[cells[0][1:-1]] = cells[1]
+    return table
+
+
+def test_every_code_raised_in_src_is_registered_with_its_severity() -> None:
+    """Each finding code written in src is in validate.py's registry, with the severity it is raised with."""
+    raised = codes_raised_in_src()
+    assert len(raised) >= 30, sorted(raised)  # the scan still sees the calls (a broken one would pass)
+    assert {code: sorted(map(str, severities)) for code, severities in raised.items() if code not in REGISTRY} == {}
+    assert {
+        code: (sorted(s for s in severities if s), REGISTRY[code])
+        for code, severities in raised.items()
+        if {s for s in severities if s} - {REGISTRY[code]}
+    } == {}
+
+
+def test_readme_table_lists_every_registered_code_with_its_severity() -> None:
+    """The README's finding-code table has one row per registered code, with its severity, and no other."""
+    assert readme_finding_codes() == REGISTRY
 
 
 def test_suggest_slug() -> None:

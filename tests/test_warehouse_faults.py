@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from conftest import make_article
 from fault_child import run_killed_at
-from helpers import cli, rows, run_local, spawn
+from helpers import cli, read_line, rows, run_local, spawn
 
 from jobpipeline import schema
 from jobpipeline.faults import POINTS
@@ -203,8 +203,7 @@ def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path, writ
         assert result.exit_code == 2
         assert "another run (pid" in result.stderr and "Traceback" not in result.output
         waiting = spawn("run", "--local", "--wait", "60", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
-        assert waiting.stderr is not None
-        said = waiting.stderr.readline()  # blocks until the second run reports that it waits
+        said = read_line(waiting, timeout=60)  # the second run reports that it waits
         assert "waiting" in said and waiting.poll() is None, said
     finally:
         release.touch()
@@ -228,8 +227,7 @@ def test_revalidation_during_a_run_waits_and_loses_nothing(
         revalidation = spawn(
             "revalidate", "--local", "--wait", "60", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "b.txt"
         )
-        assert revalidation.stderr is not None
-        said = revalidation.stderr.readline()
+        said = read_line(revalidation, timeout=60)
         assert "waiting" in said, said
     finally:
         release.touch()

@@ -50,6 +50,8 @@ WARNING_CODES: dict[str, str] = {
     "salary-cell-too-long": "a salary cell over 2,000 characters, or past 20,000 in one article: not read",
     "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
+    "file-symlink-skipped": "a symbolic link in the seeds folder was not followed",
+    "kept-last-known-good": "the file no longer reads; the article's previous version is kept",
 }
 
 
