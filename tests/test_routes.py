@@ -410,13 +410,13 @@ def test_a_save_reaches_validation_issues_through_the_worker(work_pool_route: Wo
         # deployment's cron (every 30 min) happens to ingest the save first.
         marks["landed"] = wait_for(
             route.warehouse,
-            "SELECT count(*) FROM runs WHERE trigger = 'seeds-changed'",
+            "SELECT count(*) FROM runs WHERE trigger = 'event'",
             120,
             why=lambda: watch.text() + route.worker.text(),
         )
     finally:
         stop(watch)
-    [(flow_run_id,)] = rows(route.warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'seeds-changed'")
+    [(flow_run_id,)] = rows(route.warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'event'")
     run_ = flow_run(route.api_url, flow_run_id)
     assert (run_.state.type.value, run_.deployment_id) == ("COMPLETED", deployment_id(route.api_url, REVALIDATE))
     assert rows(route.warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [

@@ -244,7 +244,11 @@ RUNS = TableSpec(
         _c("started_at", "TIMESTAMPTZ", "When the run started."),
         _c("finished_at", "TIMESTAMPTZ", "When the run committed."),
         _c("status", "VARCHAR", "`ok` or `ok_with_rejections`."),
-        _c("trigger", "VARCHAR", "What started it: cli, schedule, revalidate, watch…"),
+        _c(
+            "trigger",
+            "VARCHAR",
+            "What started it: cli or revalidate (commands); schedule, event or manual (deployments).",
+        ),
         _c("seeds_dir", "VARCHAR", "Seeds folder (absolute)."),
         _c("files_seen", "INTEGER", "Seed files discovered."),
         _c("files_new", "INTEGER", "Files not seen before."),
