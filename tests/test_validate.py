@@ -80,7 +80,7 @@ def test_validate_command(seeds_dir: Path, write_seed: Callable[..., Path]) -> N
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith(f"{seeds_dir.as_posix()}/a.txt:") and "warning[related-dangling]" in lines[0]
-    assert lines[-1] == "1 files checked: 0 errors, 1 warnings, 0 files rejected"
+    assert lines[-1] == "1 file checked: 0 errors, 1 warning, 0 files rejected"
 
     write_seed("b.txt", make_article("alpha"))
     write_seed("c.txt", '---json\n{"slug": "c",\n---\n')
@@ -89,7 +89,7 @@ def test_validate_command(seeds_dir: Path, write_seed: Callable[..., Path]) -> N
     out = result.stdout.strip().splitlines()
     assert any("b.txt:3: error[slug-duplicate] slug:" in line for line in out)
     assert any("c.txt:" in line and "error[frontmatter-invalid-json]" in line for line in out)
-    assert out[-1] == "3 files checked: 2 errors, 1 warnings, 2 files rejected"
+    assert out[-1] == "3 files checked: 2 errors, 1 warning, 2 files rejected"
 
     result = cli("validate", "--seeds", str(seeds_dir), "--format", "json")
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -144,7 +144,7 @@ def test_validate_named_files_against_the_whole_folder(seeds_dir: Path, write_se
     lines = result.stdout.strip().splitlines()
     assert all(line.startswith(f"{seeds_dir.as_posix()}/b.txt") for line in lines[:-1])
     assert any("slug-duplicate" in line and "a.txt" in line for line in lines)
-    assert lines[-1].startswith("1 files checked: 1 errors")
+    assert lines[-1].startswith("1 file checked: 1 error,")
     result = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "c.txt"))
     assert result.exit_code == 0 and "related-dangling" in result.stdout and "nobody" in result.stdout
 
