@@ -358,7 +358,7 @@ def test_query_write_says_queries_are_read_only(small_warehouse: Path, sql: str)
 def test_query_with_no_rows_says_so(small_warehouse: Path) -> None:
     """An empty result prints `no rows` (not `0 rows`); a single row is `1 row`; empty SQL is a usage error."""
     result = cli("query", "--warehouse", str(small_warehouse), "SELECT run_id FROM runs")
-    assert result.exit_code == 0 and result.stdout.splitlines()[-1] == "no rows"
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["no rows (columns: run_id)"]
     result = cli("query", "--warehouse", str(small_warehouse), "SELECT 1 AS one")
     assert result.stdout.splitlines()[-1] == "1 row"
     result = cli("query", "--warehouse", str(small_warehouse), "  ")

@@ -213,7 +213,7 @@ class WorkPoolRoute:
 def work_pool_route(
     managed_server: Any, prefect_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkPoolRoute]:
-    """The README's work-pool route from a copy of the project folder (its own seeds and warehouse, so the
+    """The work-pool route of docs/routes.md from a copy of the project folder (its own seeds and warehouse, so the
     repository's are untouched): pool, `prefect --no-prompt deploy --all`, a worker polling every second.
     Stops the worker and deletes the deployments, their triggers and the pool: the server is shared."""
     project = tmp_path_factory.mktemp("project")

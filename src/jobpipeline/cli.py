@@ -37,16 +37,22 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 # `[default: …]`, rich read them as a style tag and dropped them (`Seeds folder .`).
 SeedsOption = Annotated[
     Path | None,
-    typer.Option("--seeds", help="Seeds folder.", show_default="JOBPIPELINE_SEEDS, else seeds/"),
+    typer.Option("--seeds", metavar="DIR", help="Seeds folder.", show_default="JOBPIPELINE_SEEDS, else seeds/"),
 ]
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", help="DuckDB file.", show_default="JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb"),
+    typer.Option(
+        "--warehouse",
+        metavar="FILE",
+        help="DuckDB file.",
+        show_default="JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb",
+    ),
 ]
 WaitOption = Annotated[
     float | None,
     typer.Option(
         "--wait",
+        metavar="SECONDS",
         help="Seconds to wait for another run's lock.",
         show_default="JOBPIPELINE_LOCK_WAIT_SECONDS, else 600",
     ),
@@ -153,6 +159,9 @@ def validate(
 ) -> None:
     """Check every seed file (or just FILES) and print one line per finding; writes nothing.
 
+    Each finding is `path:line: severity[code] field: message` (the codes: docs/findings.md), then a
+    summary; `--format github` prints workflow annotations. Exit 1 when any file has an error.
+
     Example: jobpipeline validate --seeds seeds --format github
     """
     settings = _settings()
@@ -225,6 +234,10 @@ def salary(
 ) -> None:
     """Show what the normalizer makes of salary text: one JSON object per input, in order.
 
+    `--explain` shows how each text was read: tokens with their roles, the candidate bands, which
+    won and why, and each warning (with `--format json`, as an `explain` field). The conventions:
+    docs/salary.md.
+
     Example: jobpipeline salary "450〜700" --unit 万円
     Example: jobpipeline salary --explain "最高額:1,000万円〜 最低額:400万円"
     """
@@ -286,6 +299,11 @@ def run(
     output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
 ) -> None:
     """Read, validate, load and publish the seeds folder (through Prefect's ingest flow).
+
+    Runs on the Prefect server from Prefect's settings, or the managed one (started once and left
+    running for later commands); `--local` runs the same stages without Prefect. Prints the files
+    seen, new, changed, unchanged, deleted and rejected, and the published datasets. `--csv` copies
+    carry a UTF-8 BOM so that Excel in Japan opens them as UTF-8.
 
     Example: jobpipeline run --seeds seeds --warehouse warehouse/jobs.duckdb
     """
@@ -362,6 +380,9 @@ def revalidate(
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect.")] = False,
 ) -> None:
     """Re-read only PATHS, re-check corpus-wide references, update the warehouse and the report.
+
+    Each path must be a file in the seeds folder (exit 2 otherwise); `jobpipeline run` is what drops
+    the articles of deleted files.
 
     Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
     """
@@ -713,6 +734,10 @@ def report(
 ) -> None:
     """Show where the HTML report of the last run is (each run publishes one), or write it anew.
 
+    The page (warehouse/published/report.html) shows salary bands as range bars by category and
+    level, corpus health, missing articles, tag and tool counts and the run's timings; it is one
+    self-contained file (no network requests), readable on a laptop or a phone.
+
     Example: jobpipeline report --open
     """
     settings = _settings()
@@ -776,9 +801,11 @@ def query(
             table.add_column(name, overflow="fold")
         for row in frame.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
-        if frame.width:
-            out.print(table)
-        out.print(plural(frame.height, "row") if frame.height else "no rows")
+        if not frame.height:  # an empty table of many columns is a wall of wrapped headers
+            out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
+            return
+        out.print(table)
+        out.print(plural(frame.height, "row"))
 
 
 def _markdown(frame: Any) -> str:
