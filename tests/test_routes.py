@@ -376,8 +376,9 @@ def test_serve_beside_the_work_pool_route(
 
     pool_run = flow_run(route.api_url, pool_run_id)
     assert (pool_run.state.type.value, pool_run.deployment_id) == ("COMPLETED", before[INGEST]["id"])
+    # `prefect deployment run` of the scheduled deployment is recorded as what it was: manual.
     assert rows(route.warehouse, f"SELECT trigger, seeds_dir FROM runs WHERE flow_run_id = '{pool_run_id}'") == [
-        ("schedule", str((route.project / "seeds").resolve()))
+        ("manual", str((route.project / "seeds").resolve()))
     ]
     served_ids = [row[0] for row in rows(serve_warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'schedule'")]
     served_run = flow_run(route.api_url, served_ids[0])
