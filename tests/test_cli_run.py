@@ -373,3 +373,90 @@ def test_any_file_name(seeds_dir: Path, warehouse: Path, write_seed: Callable[..
     assert one.exit_code == 1, one.output
     assert "latin1_\\xe9\\xff.txt: error[file-name-not-utf8]" in one.stdout
     assert one.stdout.count("\n") == 2, one.stdout  # the finding and the summary
+
+
+def test_revalidate_a_missing_file_is_one_line_exit_2(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`revalidate seeds/nope.txt` names the path and exits 2 instead of reporting a re-validation."""
+    write_seed("a.txt", make_article("alpha"))
+    nope = str(seeds_dir / "nope.txt")
+    result = cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), nope)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert nope in result.stderr and "no such file" in result.stderr
+    assert not warehouse.exists()
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "revalidate"])
+def test_seeds_that_is_a_file_says_so(
+    command: str, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`--seeds FILE` says the path is a file, not a folder (it said the folder "does not exist")."""
+    article = str(write_seed("a.txt", make_article("alpha")))
+    extra = {"run": ["--local", "--warehouse", str(warehouse)], "validate": [], "revalidate": ["--local", article]}
+    result = cli(command, "--seeds", article, *extra[command])
+    assert result.exit_code == 2, result.output
+    assert f"seeds folder {article} is a file, not a folder" in result.stderr
+    assert "does not exist" not in result.stderr
+
+
+@pytest.fixture
+def small_warehouse(tmp_path: Path) -> Path:
+    """A real DuckDB file with one empty table: enough for `query`, with no run to pay for."""
+    import duckdb
+
+    path = tmp_path / "small.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE TABLE runs (run_id INTEGER)")
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    "sql", ["INSERT INTO runs VALUES (1)", "DROP TABLE runs", "CREATE TABLE t (a INTEGER)", "DELETE FROM runs"]
+)
+def test_query_write_says_queries_are_read_only(small_warehouse: Path, sql: str) -> None:
+    """A write in `query` is told the warehouse is read-only for queries, not to "see jobpipeline tables"."""
+    result = cli("query", "--warehouse", str(small_warehouse), sql)
+    assert result.exit_code == 2
+    assert "queries are read-only" in result.stderr and "jobpipeline tables" not in result.stderr
+
+
+def test_query_with_no_rows_says_so(small_warehouse: Path) -> None:
+    """An empty result prints `no rows` (not `0 rows`); a single row is `1 row`; empty SQL is a usage error."""
+    result = cli("query", "--warehouse", str(small_warehouse), "SELECT run_id FROM runs")
+    assert result.exit_code == 0 and result.stdout.splitlines() == ["no rows (columns: run_id)"]
+    result = cli("query", "--warehouse", str(small_warehouse), "SELECT 1 AS one")
+    assert result.stdout.splitlines()[-1] == "1 row"
+    result = cli("query", "--warehouse", str(small_warehouse), "  ")
+    assert result.exit_code == 2 and "the SQL is empty" in result.output
+
+
+@pytest.mark.parametrize(
+    ("n", "word", "expected"),
+    [(0, "file", "0 files"), (1, "file", "1 file"), (2, "file", "2 files"), (1, "row", "1 row"), (3, "row", "3 rows")],
+)
+def test_plural(n: int, word: str, expected: str) -> None:
+    """Counts read as English: `1 file`, never `1 files` or `1 file(s)`."""
+    from jobpipeline.cli import plural
+
+    assert plural(n, word) == expected
+
+
+def test_one_file_is_singular_in_every_summary(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """validate, run and revalidate on a one-file folder say `1 file` and `1 article`, never `1 files`/`file(s)`."""
+    write_seed("a.txt", make_article("alpha"))
+    texts = [
+        cli("validate", "--seeds", str(seeds_dir)).stdout,
+        cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)).stdout,
+        cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "a.txt").stdout,
+        cli("tables", "--warehouse", str(warehouse)).stdout,
+    ]
+    text = "\n".join(texts)
+    assert "1 file checked" in texts[0] and "1 file seen" in texts[1] and "re-validated 1 file in" in texts[2]
+    assert "loaded 1 article," in texts[1] and "(1 row)" in texts[3]
+    for wrong in ("1 files", "1 rows", "1 articles", "file(s)", "1 errors", "1 warnings"):
+        assert wrong not in text, wrong

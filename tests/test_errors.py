@@ -24,6 +24,7 @@ from jobpipeline.errors import (
     JobpipelineError,
     JSONConstantError,
     QueryError,
+    SeedFileNotFoundError,
     SeedsNotFoundError,
     SeedsUnreachableError,
     ServerError,
@@ -38,7 +39,8 @@ PACKAGE = Path(errors.__file__).parent
 # One instance of every class in errors.py, with every field set to something other than its default.
 INSTANCES: list[JobpipelineError] = [
     JobpipelineError("something went wrong: do this"),
-    SeedsNotFoundError("/no/such/seeds"),
+    SeedsNotFoundError("/no/such/seeds", is_file=True),
+    SeedFileNotFoundError("seeds/nope.txt", "seeds"),
     SeedsUnreachableError("300 of 600 files", "a/b.txt", "cannot read the file (No such file or directory)"),
     ConfigurationError("JOBPIPELINE_TASK_RUNNER='x' is not known: use local or dask"),
     WarehouseError("/wh/jobs.duckdb", "the folder is read-only: pass --warehouse PATH"),

@@ -178,3 +178,71 @@ def test_cli_run_goes_through_prefect(
     assert json.loads(result.stdout)["articles_loaded"] == 1
     [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs")
     assert flow_run_id
+
+
+@pytest.mark.parametrize(
+    ("from_deployment", "auto_scheduled", "created_by", "expected"),
+    [
+        pytest.param(False, False, None, "cli", id="in-process-keeps-its-caller's-trigger"),
+        pytest.param(True, True, None, "schedule", id="created-by-the-scheduler"),
+        pytest.param(True, False, "AUTOMATION", "event", id="created-by-a-deployment-trigger"),
+        pytest.param(True, False, None, "manual", id="prefect-deployment-run"),
+        pytest.param(True, False, "USER", "manual", id="created-by-a-user"),
+    ],
+)
+def test_run_trigger_table(from_deployment: bool, auto_scheduled: bool, created_by: str | None, expected: str) -> None:
+    """A deployment's run records how Prefect created it, whatever its `trigger` parameter says."""
+    from jobpipeline.orchestration.flows import run_trigger
+
+    got = run_trigger("cli", from_deployment=from_deployment, auto_scheduled=auto_scheduled, created_by=created_by)
+    assert got == expected
+
+
+def test_manual_and_triggered_deployment_runs_record_their_real_trigger(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`prefect deployment run` of the scheduled deployment is `manual`, not `schedule`; a run an
+    automation creates (as a deployment trigger does) is `event`."""
+    import base64
+    import uuid
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.flow_engine import run_flow_async
+
+    from jobpipeline.orchestration.flows import ingest_flow
+    from jobpipeline.orchestration.launch import flow_result
+
+    write_seed("a.txt", make_article("alpha"))
+    # Like serve's scheduled deployment (its `trigger` parameter says schedule), under a name of its own
+    # and without a schedule, so that nothing else on the session's server runs it.
+    deployment = ingest_flow.to_deployment(
+        name=f"trigger-test-{uuid.uuid4().hex[:8]}",
+        parameters={"seeds": str(seeds_dir), "warehouse": str(warehouse), "trigger": "schedule"},
+    )
+
+    async def scenario() -> list[Any]:
+        deployment_id = await deployment.aapply()
+        async with get_client() as client:
+            try:
+                manual = await client.create_flow_run_from_deployment(deployment_id)  # `prefect deployment run`
+                # What Prefect's automations send when their action runs a deployment.
+                automation = {
+                    "Prefect-Automation-ID": str(uuid.uuid4()),
+                    "Prefect-Automation-Name": base64.b64encode(b"revalidate-on-change").decode(),
+                }
+                response = await client._client.post(
+                    f"/deployments/{deployment_id}/create_flow_run", json={}, headers=automation
+                )
+                triggered = FlowRun.model_validate(response.json())
+                assert triggered.created_by is not None and triggered.created_by.type == "AUTOMATION"
+                return [
+                    await run_flow_async(ingest_flow, flow_run=run, parameters=run.parameters, return_type="state")
+                    for run in (manual, triggered)
+                ]
+            finally:
+                await client.delete_deployment(deployment_id)
+
+    for state in asyncio.run(scenario()):
+        flow_result(state, "ingest")
+    assert rows(warehouse, "SELECT trigger FROM runs ORDER BY run_id") == [("manual",), ("event",)]

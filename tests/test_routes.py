@@ -132,7 +132,7 @@ class WorkPoolRoute:
 def work_pool_route(
     managed_server: Any, prefect_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkPoolRoute]:
-    """The README's work-pool route from a copy of the project folder (its own seeds and warehouse, so the
+    """The work-pool route of docs/routes.md from a copy of the project folder (its own seeds and warehouse, so the
     repository's are untouched): pool, `prefect --no-prompt deploy --all`, a worker polling every second.
     Stops the worker and deletes the deployments, their triggers and the pool: the server is shared."""
     project = tmp_path_factory.mktemp("project")
@@ -252,8 +252,9 @@ def test_serve_beside_the_work_pool_route(
 
     pool_run = flow_run(route.api_url, pool_run_id)
     assert (pool_run.state.type.value, pool_run.deployment_id) == ("COMPLETED", before[INGEST]["id"])
+    # `prefect deployment run` of the scheduled deployment is recorded as what it was: manual.
     assert rows(route.warehouse, f"SELECT trigger, seeds_dir FROM runs WHERE flow_run_id = '{pool_run_id}'") == [
-        ("schedule", str((route.project / "seeds").resolve()))
+        ("manual", str((route.project / "seeds").resolve()))
     ]
     served_ids = [row[0] for row in rows(serve_warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'schedule'")]
     served_run = flow_run(route.api_url, served_ids[0])
@@ -286,13 +287,13 @@ def test_a_save_reaches_validation_issues_through_the_worker(work_pool_route: Wo
         # deployment's cron (every 30 min) happens to ingest the save first.
         marks["landed"] = wait_for(
             route.warehouse,
-            "SELECT count(*) FROM runs WHERE trigger = 'seeds-changed'",
+            "SELECT count(*) FROM runs WHERE trigger = 'event'",
             120,
             why=lambda: watch.text() + route.worker.text(),
         )
     finally:
         stop(watch)
-    [(flow_run_id,)] = rows(route.warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'seeds-changed'")
+    [(flow_run_id,)] = rows(route.warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'event'")
     run_ = flow_run(route.api_url, flow_run_id)
     assert (run_.state.type.value, run_.deployment_id) == ("COMPLETED", deployment_id(route.api_url, REVALIDATE))
     assert rows(route.warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [

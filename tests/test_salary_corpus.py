@@ -2,12 +2,12 @@
 
 `tests/data/salary_corpus.tsv` holds pay strings collected from public job pages, Hello Work fields,
 job-board datasets, salary articles and the fixtures of salary parsers in other repositories, each
-labelled by hand with the README's conventions. A row is exact when basis, min, max and both open
+labelled by hand with the conventions of docs/salary.md. A row is exact when basis, min, max and both open
 flags all match; a row labelled `ambiguous` is exact when the `salary-ambiguous` warning is raised.
 `\\n` in a text cell stands for a line break.
 
-Run `uv run python tests/test_salary_corpus.py` to print the table, or with `--write-readme` to
-refresh the README's accuracy table (a test fails when it drifts).
+Run `uv run python tests/test_salary_corpus.py` to print the table, or with `--write-docs` to
+refresh the accuracy table of docs/salary.md (a test fails when it drifts).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from jobpipeline.salary import normalize_salary
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "salary_corpus.tsv"
-README = ROOT / "README.md"
+DOC = ROOT / "docs" / "salary.md"
 TABLE_START = "<!-- salary-accuracy:start -->"
 TABLE_END = "<!-- salary-accuracy:end -->"
 THRESHOLD = 0.98
@@ -95,7 +95,7 @@ def accuracy_by_family(rows: list[Row]) -> dict[str, tuple[int, int]]:
 
 
 def markdown_table(table: dict[str, tuple[int, int]]) -> str:
-    """The accuracy table as the README shows it."""
+    """The accuracy table as docs/salary.md shows it."""
     lines = ["| family | strings | exact | accuracy |", "|---|---:|---:|---:|"]
     for family, (exact, n) in table.items():
         name = f"**{family}**" if family == "all" else family
@@ -103,18 +103,18 @@ def markdown_table(table: dict[str, tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
-def _readme_table() -> str:
-    text = README.read_text(encoding="utf-8")
+def _docs_table() -> str:
+    text = DOC.read_text(encoding="utf-8")
     match = re.search(re.escape(TABLE_START) + r"\n(.*?)\n" + re.escape(TABLE_END), text, re.S)
-    assert match is not None, f"README.md lacks the {TABLE_START} … {TABLE_END} block"
+    assert match is not None, f"docs/salary.md lacks the {TABLE_START} … {TABLE_END} block"
     return match.group(1)
 
 
-def write_readme_table(table: str) -> None:
-    """Replace the README's accuracy block with `table`."""
-    text = README.read_text(encoding="utf-8")
+def write_docs_table(table: str) -> None:
+    """Replace the accuracy block of docs/salary.md with `table`."""
+    text = DOC.read_text(encoding="utf-8")
     pattern = re.escape(TABLE_START) + r"\n.*?\n" + re.escape(TABLE_END)
-    README.write_text(
+    DOC.write_text(
         re.sub(pattern, lambda _: f"{TABLE_START}\n{table}\n{TABLE_END}", text, flags=re.S), encoding="utf-8"
     )
 
@@ -147,7 +147,7 @@ def test_accuracy_per_family(capsys: pytest.CaptureFixture[str]) -> None:
 def test_each_string_is_read_as_before() -> None:
     """Row by row, the strings read wrongly are exactly the known misses: a fix to one string and a regression
     in another of the same family leave the per-family counts unchanged, but not this list. A fix: remove
-    the string from KNOWN_MISSES (and refresh the README table)."""
+    the string from KNOWN_MISSES (and refresh the docs/salary.md table)."""
     misses = {row.text for row in ROWS if not is_exact(row)}
     assert {
         "now wrong": sorted(misses - KNOWN_MISSES.keys()),
@@ -155,9 +155,9 @@ def test_each_string_is_read_as_before() -> None:
     } == {"now wrong": [], "now right": []}
 
 
-def test_readme_accuracy_table_matches_the_corpus() -> None:
-    """The README's per-family table is exactly what the corpus gives today."""
-    assert _readme_table() == markdown_table(TABLE)
+def test_docs_accuracy_table_matches_the_corpus() -> None:
+    """The per-family table of docs/salary.md is exactly what the corpus gives today."""
+    assert _docs_table() == markdown_table(TABLE)
 
 
 if __name__ == "__main__":
@@ -170,5 +170,5 @@ if __name__ == "__main__":
                     f"[{row.family}] {row.text!r}: got {band.basis} {band.min_yen} {band.max_yen} "
                     f"{band.min_open} {band.max_open} {[w.code for w in band.warnings]}"
                 )
-    if "--write-readme" in sys.argv:
-        write_readme_table(markdown_table(TABLE))
+    if "--write-docs" in sys.argv:
+        write_docs_table(markdown_table(TABLE))

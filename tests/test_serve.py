@@ -108,9 +108,9 @@ def test_serve_schedules_watches_and_cleans_up(
         write_seed("a.txt", make_article("alpha", related=["from_event"]))
         saved = time.monotonic()
         # Wait for the event's run itself: the 3 s schedule may ingest the save first.
-        wait_for(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'seeds-changed'", saved + 60)
+        wait_for(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'event'", saved + 60)
         latency = time.monotonic() - saved
-        [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'seeds-changed'")
+        [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'event'")
         assert flow_run_id
         assert created_by(managed_server.api_url, flow_run_id) != "AUTOMATION"
         assert rows(warehouse, "SELECT related_slug FROM related_job_links") == [("from_event",)]

@@ -1,4 +1,4 @@
-"""One settings object: every JOBPIPELINE_* variable, its default, and the README table made from it."""
+"""One settings object: every JOBPIPELINE_* variable, its default, and the docs/settings.md table made from it."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from jobpipeline.errors import ConfigurationError
 from jobpipeline.settings import LOCK_WAIT_SECONDS, Settings, get_settings, settings_table
 
 
-def test_readme_settings_table_is_generated_from_the_class() -> None:
-    """The README's settings table is exactly what `settings_table()` makes."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_docs_settings_table_is_generated_from_the_class() -> None:
+    """The settings table of docs/settings.md is exactly what `settings_table()` makes."""
+    text = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- settings:start -->\n(.*?)\n<!-- settings:end -->", text, re.S)
     assert match is not None
     assert match.group(1) == settings_table()

@@ -7,7 +7,7 @@ current tables (articles, salary_bands, related_jobs, validation_issues) equal w
 predicts from the files on disk and the history of steps, the history tables never lose a
 version, and the published datasets hold what the tables held after the last run that published.
 
-The model is written from the README's rules, not from the implementation: it recomputes the whole
+The model is written from the documented rules (docs/pipeline.md), not from the implementation: it recomputes the whole
 corpus every time (earliest path owns a slug; a broken file keeps its article as last known good
 unless it names another slug; a re-validation looks only at the paths it was given), where the
 pipeline works incrementally from what the warehouse remembers. What it knows of each file comes

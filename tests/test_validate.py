@@ -99,10 +99,9 @@ def codes_raised_in_src() -> dict[str, set[str | None]]:
     return found
 
 
-def readme_finding_codes() -> dict[str, str]:
-    """code -> severity, from the rows of the README's table under `## Finding codes`."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Finding codes\n", 1)[1].split("\n## ", 1)[0]
+def documented_finding_codes() -> dict[str, str]:
+    """code -> severity, from the rows of the table of codes in docs/findings.md."""
+    section = (Path(__file__).parent.parent / "docs" / "findings.md").read_text(encoding="utf-8")
     table: dict[str, str] = {}
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -124,9 +123,9 @@ def test_every_code_raised_in_src_is_registered_with_its_severity() -> None:
     } == {}
 
 
-def test_readme_table_lists_every_registered_code_with_its_severity() -> None:
-    """The README's finding-code table has one row per registered code, with its severity, and no other."""
-    assert readme_finding_codes() == REGISTRY
+def test_docs_table_lists_every_registered_code_with_its_severity() -> None:
+    """docs/findings.md's table of codes has one row per registered code, with its severity, and no other."""
+    assert documented_finding_codes() == REGISTRY
 
 
 def test_suggest_slug() -> None:
@@ -142,7 +141,7 @@ def test_validate_command(seeds_dir: Path, write_seed: Callable[..., Path]) -> N
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith(f"{seeds_dir.as_posix()}/a.txt:") and "warning[related-dangling]" in lines[0]
-    assert lines[-1] == "1 files checked: 0 errors, 1 warnings, 0 files rejected"
+    assert lines[-1] == "1 file checked: 0 errors, 1 warning, 0 files rejected"
 
     write_seed("b.txt", make_article("alpha"))
     write_seed("c.txt", '---json\n{"slug": "c",\n---\n')
@@ -151,7 +150,7 @@ def test_validate_command(seeds_dir: Path, write_seed: Callable[..., Path]) -> N
     out = result.stdout.strip().splitlines()
     assert any("b.txt:3: error[slug-duplicate] slug:" in line for line in out)
     assert any("c.txt:" in line and "error[frontmatter-invalid-json]" in line for line in out)
-    assert out[-1] == "3 files checked: 2 errors, 1 warnings, 2 files rejected"
+    assert out[-1] == "3 files checked: 2 errors, 1 warning, 2 files rejected"
 
     result = cli("validate", "--seeds", str(seeds_dir), "--format", "json")
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -187,13 +186,13 @@ def test_salary_command() -> None:
     assert records[1]["max_open"] is True
 
 
-def test_readme_table_reference_is_generated_from_schema() -> None:
-    """The README's table reference is exactly what schema.markdown_reference() generates."""
+def test_docs_table_reference_is_generated_from_schema() -> None:
+    """The table reference of docs/tables.md is exactly what schema.markdown_reference() generates."""
     from jobpipeline.schema import markdown_reference
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- tables:start -->") + len("<!-- tables:start -->")
-    assert readme[start : readme.index("<!-- tables:end -->")] == "\n" + markdown_reference()
+    doc = (Path(__file__).parent.parent / "docs" / "tables.md").read_text(encoding="utf-8")
+    start = doc.index("<!-- tables:start -->") + len("<!-- tables:start -->")
+    assert doc[start : doc.index("<!-- tables:end -->")] == "\n" + markdown_reference()
 
 
 def test_validate_named_files_against_the_whole_folder(seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
@@ -206,7 +205,7 @@ def test_validate_named_files_against_the_whole_folder(seeds_dir: Path, write_se
     lines = result.stdout.strip().splitlines()
     assert all(line.startswith(f"{seeds_dir.as_posix()}/b.txt") for line in lines[:-1])
     assert any("slug-duplicate" in line and "a.txt" in line for line in lines)
-    assert lines[-1].startswith("1 files checked: 1 errors")
+    assert lines[-1].startswith("1 file checked: 1 error,")
     result = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "c.txt"))
     assert result.exit_code == 0 and "related-dangling" in result.stdout and "nobody" in result.stdout
 

@@ -34,19 +34,43 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
+# Defaults that come from settings go in `show_default`: written into the help text as
+# `[default: …]`, rich read them as a style tag and dropped them (`Seeds folder .`).
 SeedsOption = Annotated[
-    Path | None, typer.Option("--seeds", help="Seeds folder [default: JOBPIPELINE_SEEDS, else seeds/].")
+    Path | None,
+    typer.Option("--seeds", metavar="DIR", help="Seeds folder.", show_default="JOBPIPELINE_SEEDS, else seeds/"),
 ]
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", help="DuckDB file [default: JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb]."),
+    typer.Option(
+        "--warehouse",
+        metavar="FILE",
+        help="DuckDB file.",
+        show_default="JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb",
+    ),
 ]
 WaitOption = Annotated[
     float | None,
     typer.Option(
-        "--wait", help="Seconds to wait for another run's lock [default: JOBPIPELINE_LOCK_WAIT_SECONDS, else 600]."
+        "--wait",
+        metavar="SECONDS",
+        help="Seconds to wait for another run's lock.",
+        show_default="JOBPIPELINE_LOCK_WAIT_SECONDS, else 600",
     ),
 ]
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 file`, `0 files`, `2 files`: every count the CLI prints goes through here."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def check_seeds_folder(seeds: Path) -> None:
+    """One line, exit 2, when the seeds folder is missing or is a file (`--seeds seeds/a.txt`)."""
+    from jobpipeline.errors import SeedsNotFoundError
+
+    if not seeds.is_dir():
+        raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file())
 
 
 def _settings() -> Any:
@@ -142,19 +166,20 @@ def validate(
 ) -> None:
     """Check every seed file (or just FILES) and print one line per finding; writes nothing.
 
+    Each finding is `path:line: severity[code] field: message` (the codes: docs/findings.md), then a
+    summary; `--format github` prints workflow annotations. Exit 1 when any file has an error.
+
     Example: jobpipeline validate --seeds seeds --format github
     """
     settings = _settings()
     seeds = seeds or settings.seeds
 
-    from jobpipeline.errors import SeedsNotFoundError
     from jobpipeline.pipeline import LocalRunner, validate_seeds
 
     if output_format not in ("text", "json", "github"):
         raise typer.BadParameter("use text, json or github", param_hint="--format")
     with error_boundary():
-        if not seeds.is_dir():
-            raise SeedsNotFoundError(str(seeds))
+        check_seeds_folder(seeds)
         with progress_bar(output_format == "text" and err.is_terminal) as update:
             from jobpipeline.discover import seed_relative
 
@@ -169,8 +194,8 @@ def validate(
         else:
             print(shown.format_line())
     summary = (
-        f"{report.files_seen} files checked: {report.errors} errors, {report.warnings} warnings, "
-        f"{report.rejected_files} files rejected"
+        f"{plural(report.files_seen, 'file')} checked: {plural(report.errors, 'error')}, "
+        f"{plural(report.warnings, 'warning')}, {plural(report.rejected_files, 'file')} rejected"
     )
     if output_format == "json":
         err.print(summary)
@@ -208,16 +233,26 @@ def salary(
     texts: Annotated[
         list[str] | None, typer.Argument(help="Salary texts; read one per line from stdin if none.")
     ] = None,
-    unit: Annotated[str | None, typer.Option("--unit", help="Unit the header gives, e.g. 万円.")] = None,
-    basis: Annotated[str | None, typer.Option("--basis", help="annual, monthly, hourly or daily.")] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="Unit the header gives, e.g. 万円.", show_default="none: the text's own units"),
+    ] = None,
+    basis: Annotated[
+        str | None,
+        typer.Option("--basis", help="annual, monthly, hourly or daily.", show_default="read from the text"),
+    ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show how each text was read: tokens, candidate bands, the winner.")
     ] = False,
     output_format: Annotated[
-        str | None, typer.Option("--format", help="json (the default) or text (the default with --explain).")
+        str | None, typer.Option("--format", help="json or text.", show_default="json; text with --explain")
     ] = None,
 ) -> None:
     """Show what the normalizer makes of salary text: one JSON object per input, in order.
+
+    `--explain` shows how each text was read: tokens with their roles, the candidate bands, which
+    won and why, and each warning (with `--format json`, as an `explain` field). The conventions:
+    docs/salary.md.
 
     Example: jobpipeline salary "450〜700" --unit 万円
     Example: jobpipeline salary --explain "最高額:1,000万円〜 最低額:400万円"
@@ -274,11 +309,17 @@ def run(
             help="Read batches on the Dask scheduler "
             "at ADDRESS (tcp://host:8786), or `local` for a local cluster (when it "
             "pays off: docs/benchmarks.md).",
+            show_default="JOBPIPELINE_TASK_RUNNER, else the local process pool",
         ),
     ] = None,
     output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
 ) -> None:
     """Read, validate, load and publish the seeds folder (through Prefect's ingest flow).
+
+    Runs on the Prefect server from Prefect's settings, or the managed one (started once and left
+    running for later commands); `--local` runs the same stages without Prefect. Prints the files
+    seen, new, changed, unchanged, deleted and rejected, and the published datasets. `--csv` copies
+    carry a UTF-8 BOM so that Excel in Japan opens them as UTF-8.
 
     Example: jobpipeline run --seeds seeds --warehouse warehouse/jobs.duckdb
     """
@@ -315,13 +356,14 @@ def print_summary(record: dict[str, Any]) -> None:
     """Say what the run did: files seen/new/changed/unchanged/deleted/rejected and what was published."""
     r = record
     out.print(
-        f"run {r['run_id']}: {r['files_seen']} files seen, {r['files_new']} new, {r['files_changed']} changed, "
-        f"{r['files_unchanged']} unchanged, {r['files_deleted']} deleted, {r['files_rejected']} rejected"
+        f"run {r['run_id']}: {plural(r['files_seen'], 'file')} seen, {r['files_new']} new, "
+        f"{r['files_changed']} changed, {r['files_unchanged']} unchanged, {r['files_deleted']} deleted, "
+        f"{r['files_rejected']} rejected"
     )
     if r["nothing_changed"]:
         out.print("nothing changed: no article rows were rewritten")
     else:
-        out.print(f"loaded {r['articles_loaded']} articles, removed {r['articles_removed']}")
+        out.print(f"loaded {plural(r['articles_loaded'], 'article')}, removed {r['articles_removed']}")
     for slug in r["newly_broken"]:
         out.print(
             f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
@@ -332,12 +374,14 @@ def print_summary(record: dict[str, Any]) -> None:
         out.print(f"  {line}")
     if r["errors"] > 20:
         out.print(
-            f"  ... and {r['errors'] - 20} more errors: jobpipeline query "
+            f"  ... and {plural(r['errors'] - 20, 'more error')}: jobpipeline query "
             "\"SELECT * FROM validation_issues WHERE severity = 'error'\""
         )
-    out.print(f"findings: {r['errors']} errors, {r['warnings']} warnings")
+    out.print(f"findings: {plural(r['errors'], 'error')}, {plural(r['warnings'], 'warning')}")
     published = Path(r["warehouse"]).parent / "published"
-    out.print(f"published {len(r['datasets'])} datasets to {one_line(str(published))}: {', '.join(r['datasets'])}")
+    out.print(
+        f"published {plural(len(r['datasets']), 'dataset')} to {one_line(str(published))}: {', '.join(r['datasets'])}"
+    )
     out.print(f"report: {one_line(str(published / 'report.html'))} (jobpipeline report --open)")
     from jobpipeline.pipeline import STAGES
 
@@ -355,6 +399,9 @@ def revalidate(
 ) -> None:
     """Re-read only PATHS, re-check corpus-wide references, update the warehouse and the report.
 
+    Each path must be a file in the seeds folder (exit 2 otherwise); `jobpipeline run` is what drops
+    the articles of deleted files.
+
     Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
     """
     settings = _settings()
@@ -365,7 +412,15 @@ def revalidate(
     from jobpipeline.discover import seed_relative
 
     with error_boundary():
-        record = _revalidate(seeds, warehouse, [seed_relative(seeds, p) for p in paths], wait, local)
+        check_seeds_folder(seeds)
+        relative = [seed_relative(seeds, p) for p in paths]
+        for given, path in zip(paths, relative, strict=True):
+            # Re-validating a name that is not there used to report success and change nothing.
+            if Path(path).is_absolute() or not (seeds / path).is_file():
+                from jobpipeline.errors import SeedFileNotFoundError
+
+                raise SeedFileNotFoundError(given, str(seeds))
+        record = _revalidate(seeds, warehouse, relative, wait, local)
     _print_revalidation(record, paths)
     raise typer.Exit(1 if any(line for line in record["error_lines"]) else 0)
 
@@ -388,9 +443,9 @@ def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, loc
 
 def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: bool = True) -> None:
     out.print(
-        f"re-validated {len(paths)} file(s) in run {record['run_id']}: {record['files_changed']} changed, "
-        f"{record['files_deleted']} deleted; corpus now has {record['errors']} errors, "
-        f"{record['warnings']} warnings"
+        f"re-validated {plural(len(paths), 'file')} in run {record['run_id']}: {record['files_changed']} changed, "
+        f"{record['files_deleted']} deleted; corpus now has {plural(record['errors'], 'error')}, "
+        f"{plural(record['warnings'], 'warning')}"
     )
     for slug in record["newly_broken"]:
         out.print(
@@ -430,10 +485,7 @@ def watch(
     stop_on_sigterm()
     with ExitStack() as stack:
         with error_boundary():
-            if not seeds.is_dir():
-                from jobpipeline.errors import SeedsNotFoundError
-
-                raise SeedsNotFoundError(str(seeds))
+            check_seeds_folder(seeds)
             route = "re-validating in this process without Prefect"
             emit = False
             session: Any = None
@@ -486,7 +538,7 @@ def watch(
                 out.print(f"  {finding.format_line()}")
             out.print(
                 f"findings ready {time.monotonic() - noticed:.2f} s after the change was noticed "
-                f"({len(findings)} for the changed files); updating the warehouse"
+                f"({plural(len(findings), 'finding')} for the changed files); updating the warehouse"
             )
 
         try:
@@ -529,7 +581,8 @@ def serve(
     cron: Annotated[str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).")] = "*/30 * * * *",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule.")] = "Asia/Tokyo",
     interval: Annotated[
-        float | None, typer.Option("--interval", help="Ingest every N seconds instead of cron.")
+        float | None,
+        typer.Option("--interval", help="Ingest every N seconds instead of cron.", show_default="off: --cron"),
     ] = None,
     poll: Annotated[
         float, typer.Option("--poll", help="Seconds between checks for scheduled or triggered runs.")
@@ -697,7 +750,7 @@ def server_env() -> None:
     """Print `export PREFECT_API_URL=...` for the server commands use, so that other tools (`prefect`,
     a worker) in this shell talk to it (exit 2 if none answers).
 
-    Example: eval "$(jobpipeline server env)"
+    Example: jobpipeline server env    (in a shell: eval "$(jobpipeline server env)")
     """
     from jobpipeline.orchestration.launch import quiet_prefect
 
@@ -739,9 +792,9 @@ def synth(
             raise ConfigurationError(str(exc)) from None
     broken = ", ".join(f"{kind} {count}" for kind, count in report.broken.items() if count)
     out.print(
-        f"wrote {report.files_written} articles ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
+        f"wrote {plural(report.files_written, 'article')} ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
         f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
-        f"{report.related_links} related links dangling"
+        f"{plural(report.related_links, 'related link')} dangling"
     )
 
 
@@ -749,11 +802,20 @@ def synth(
 def report(
     warehouse: WarehouseOption = None,
     output: Annotated[
-        Path | None, typer.Option("--out", help="Write the page here instead of using the one the last run published.")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the page here instead of using the one the last run published.",
+            show_default="the published report.html",
+        ),
     ] = None,
     open_page: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Show where the HTML report of the last run is (each run publishes one), or write it anew.
+
+    The page (warehouse/published/report.html) shows salary bands as range bars by category and
+    level, corpus health, missing articles, tag and tool counts and the run's timings; it is one
+    self-contained file (no network requests), readable on a laptop or a phone.
 
     Example: jobpipeline report --open
     """
@@ -802,6 +864,8 @@ def query(
 
     if output_format not in ("table", "csv", "json", "markdown"):
         raise typer.BadParameter("use table, csv, json or markdown", param_hint="--format")
+    if not sql.strip():
+        raise typer.BadParameter('the SQL is empty: e.g. jobpipeline query "SELECT * FROM runs"', param_hint="SQL")
     with error_boundary():
         frame = run_query(warehouse, sql)
     if output_format == "csv":
@@ -816,8 +880,11 @@ def query(
             table.add_column(name, overflow="fold")
         for row in frame.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
+        if not frame.height:  # an empty table of many columns is a wall of wrapped headers
+            out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
+            return
         out.print(table)
-        out.print(f"{frame.height} rows")
+        out.print(plural(frame.height, "row"))
 
 
 def _markdown(frame: Any) -> str:
@@ -844,7 +911,7 @@ def tables(warehouse: WarehouseOption = None) -> None:
 
         counts = table_row_counts(warehouse) if warehouse.exists() else {}
     for spec in schema.TABLES:
-        rows = f" ({counts[spec.name]} rows)" if spec.name in counts else ""
+        rows = f" ({plural(counts[spec.name], 'row')})" if spec.name in counts else ""
         out.print(f"[bold]{spec.name}[/bold]{rows}: {escape(spec.description)}", markup=True)
         for column in spec.columns:
             out.print(f"  {column.name:<24} {column.type:<12} {column.description}")

@@ -36,9 +36,25 @@ class JobpipelineError(Exception):
 
 
 class SeedsNotFoundError(JobpipelineError):
-    def __init__(self, path: str) -> None:
-        super().__init__(f"seeds folder {path} does not exist: pass --seeds DIR or set JOBPIPELINE_SEEDS")
+    """The seeds folder is missing, or is a file (`--seeds seeds/a.txt`): say which, the fixes differ."""
+
+    def __init__(self, path: str, *, is_file: bool = False) -> None:
+        problem = "is a file, not a folder" if is_file else "does not exist"
+        super().__init__(f"seeds folder {path} {problem}: pass --seeds DIR or set JOBPIPELINE_SEEDS")
         self.path = path
+        self.is_file = is_file
+
+
+class SeedFileNotFoundError(JobpipelineError):
+    """A file named on the command line (`revalidate PATH`) that is not in the seeds folder."""
+
+    def __init__(self, path: str, seeds: str) -> None:
+        super().__init__(
+            f"{path}: no such file in the seeds folder {seeds} - check the path (relative to the current folder, "
+            "or to --seeds); `jobpipeline run` drops the articles of deleted files"
+        )
+        self.path = path
+        self.seeds = seeds
 
 
 class SeedsUnreachableError(JobpipelineError):

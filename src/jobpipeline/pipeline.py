@@ -195,7 +195,7 @@ class _Run:
 def _discover(run: _Run) -> None:
     run.seeds = run.options.seeds.resolve()
     if not run.seeds.is_dir():
-        raise SeedsNotFoundError(str(run.options.seeds))
+        raise SeedsNotFoundError(str(run.options.seeds), is_file=run.seeds.is_file())
     run.discovery = discover_seeds(run.seeds)
 
 
@@ -443,7 +443,7 @@ def validate_seeds(
     from jobpipeline.validate import CorpusEntry
 
     if not seeds.is_dir():
-        raise SeedsNotFoundError(str(seeds))
+        raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file())
     discovery = discover_seeds(seeds)
     selected = [f for f in discovery.files if only is None or f.path in only]
     items = [ReadItem(f.path, None) for f in selected]

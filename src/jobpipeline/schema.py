@@ -1,6 +1,6 @@
 """The warehouse contract: every table and column, described once.
 
-DDL, the polars schemas used to stage rows, `jobpipeline tables` and the README's table reference
+DDL, the polars schemas used to stage rows, `jobpipeline tables` and the table reference in docs/tables.md
 are all generated from these specs, so they cannot drift apart.
 """
 
@@ -216,7 +216,7 @@ FILE_FINDINGS = TableSpec(
         _LINE,
         _c("slug", "VARCHAR", "Slug claimed by the file, if readable."),
         _c("severity", "VARCHAR", "error or warning."),
-        _c("code", "VARCHAR", "Stable finding code (see README)."),
+        _c("code", "VARCHAR", "Stable finding code (see docs/findings.md)."),
         _c("field", "VARCHAR", "Field or part concerned."),
         _c("message", "VARCHAR", "What is wrong and how to fix it."),
     ),
@@ -229,7 +229,7 @@ VALIDATION_ISSUES = TableSpec(
         _c("source_path", "VARCHAR", "Seed file."),
         _c("slug", "VARCHAR", "Slug claimed by the file, if readable."),
         _c("severity", "VARCHAR", "error or warning."),
-        _c("code", "VARCHAR", "Stable finding code (see README)."),
+        _c("code", "VARCHAR", "Stable finding code (see docs/findings.md)."),
         _c("field", "VARCHAR", "Field or part concerned."),
         _LINE,
         _c("message", "VARCHAR", "What is wrong and how to fix it."),
@@ -244,7 +244,11 @@ RUNS = TableSpec(
         _c("started_at", "TIMESTAMPTZ", "When the run started."),
         _c("finished_at", "TIMESTAMPTZ", "When the run committed."),
         _c("status", "VARCHAR", "`ok` or `ok_with_rejections`."),
-        _c("trigger", "VARCHAR", "What started it: cli, schedule, revalidate, watch…"),
+        _c(
+            "trigger",
+            "VARCHAR",
+            "What started it: cli or revalidate (commands); schedule, event or manual (deployments).",
+        ),
         _c("seeds_dir", "VARCHAR", "Seeds folder (absolute)."),
         _c("files_seen", "INTEGER", "Seed files discovered."),
         _c("files_new", "INTEGER", "Files not seen before."),
@@ -470,7 +474,7 @@ def polars_schema(spec: TableSpec, *, without: tuple[str, ...] = ("run_id",)) ->
 
 
 def markdown_reference() -> str:
-    """The README's table reference, generated so it cannot drift from the DDL."""
+    """The table reference of docs/tables.md, generated so it cannot drift from the DDL."""
     parts: list[str] = []
     for spec in TABLES:
         parts.append(f"#### `{spec.name}`\n\n{spec.description}\n\n| column | type | meaning |\n|---|---|---|")

@@ -1,7 +1,7 @@
 """Every setting of jobpipeline in one object: its environment variable, its default, what it does.
 
 Read once per command with `get_settings()`; command-line options override single fields. The
-README's settings table is generated from this class (a test keeps them equal). Prefect's own
+settings table in docs/settings.md is generated from this class (a test keeps them equal). Prefect's own
 settings (`PREFECT_API_URL`, `PREFECT_HOME`, profiles) stay Prefect's: `orchestration.server`
 reads them through Prefect.
 """
@@ -66,11 +66,11 @@ def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
             f"JOBPIPELINE_{'_'.join(str(part) for part in error['loc']).upper()}={error.get('input')!r}: {error['msg']}"
             for error in exc.errors()
         )
-        raise ConfigurationError(f"{problems} (see the README's settings table)") from None
+        raise ConfigurationError(f"{problems} (see docs/settings.md)") from None
 
 
 def settings_table() -> str:
-    """The README's settings table, generated from `Settings`."""
+    """The settings table of docs/settings.md, generated from `Settings`."""
     lines = ["| variable | default | what it does |", "|---|---|---|"]
     prefix = Settings.model_config.get("env_prefix", "")
     for name, field in Settings.model_fields.items():

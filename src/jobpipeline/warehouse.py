@@ -68,9 +68,20 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
     try:
         return frame_of(conn, sql)
     except duckdb.Error as exc:
-        raise QueryError(f"{_one_line(exc)} (see `jobpipeline tables` for the tables and columns)") from None
+        message = _one_line(exc)
+        raise QueryError(f"{message} ({query_hint(message)})") from None
     finally:
         conn.close()
+
+
+def query_hint(message: str) -> str:
+    """What to do about SQL the warehouse refused: a write gets no table list, it needs another route."""
+    if "read-only mode" in message:
+        return (
+            "queries are read-only: only `jobpipeline run` writes the warehouse; to experiment, copy the file "
+            "and open the copy with duckdb"
+        )
+    return "see `jobpipeline tables` for the tables and columns"
 
 
 def table_row_counts(path: Path) -> dict[str, int]:

@@ -25,7 +25,7 @@ from prefect.artifacts import (
     create_progress_artifact,
     update_progress_artifact,
 )
-from prefect.context import SyncClientContext
+from prefect.context import FlowRunContext, SyncClientContext
 from prefect.runtime import flow_run
 
 from jobpipeline.discover import seed_relative
@@ -114,8 +114,44 @@ async def revalidate_flow(
     )
 
 
+def run_trigger(requested: str, *, from_deployment: bool, auto_scheduled: bool, created_by: str | None) -> str:
+    """What started a flow run, for `runs.trigger`.
+
+    A flow called in-process (`jobpipeline run`, `watch`) keeps the trigger its caller names. A
+    deployment's run is told by how Prefect created it, not by the deployment's `trigger` parameter
+    (which named the same `schedule` for a `prefect deployment run` typed by hand):
+    - `schedule`: created by the scheduler (Prefect 3 marks it `auto_scheduled`);
+    - `event`: created by an automation, i.e. a deployment trigger (`created_by.type` AUTOMATION);
+    - `manual`: anything else (`prefect deployment run`, the UI's Run button, `run_deployment`).
+    """
+    if not from_deployment:
+        return requested
+    if auto_scheduled:
+        return "schedule"
+    if created_by == "AUTOMATION":
+        return "event"
+    return "manual"
+
+
+def _trigger_of_this_run(requested: str) -> str:
+    context = FlowRunContext.get()
+    run = context.flow_run if context else None
+    if run is None:
+        return requested
+    return run_trigger(
+        requested,
+        from_deployment=run.deployment_id is not None,
+        auto_scheduled=bool(run.auto_scheduled),
+        created_by=run.created_by.type if run.created_by else None,
+    )
+
+
 async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
-    options = replace(options, flow_run_id=str(flow_run.id) if flow_run.id else None)
+    options = replace(
+        options,
+        flow_run_id=str(flow_run.id) if flow_run.id else None,
+        trigger=_trigger_of_this_run(options.trigger),
+    )
     caller = _terminal.get() or Terminal()
     progress = ProgressReport(caller.progress)
     # One sync client for the stage tasks: without it each sync task in an async flow opens its own

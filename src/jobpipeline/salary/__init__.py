@@ -16,7 +16,7 @@ the way markdown-it-py runs its parser rules:
 5. `_choose`: the main text before notes, the hinted basis, then the first pay band wins.
 6. `_warnings`: what an editor should check.
 
-The README's "Salary normalizer" section lists the conventions, with examples.
+docs/salary.md lists the conventions, with examples.
 """
 
 from __future__ import annotations
