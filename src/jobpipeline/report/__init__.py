@@ -18,7 +18,7 @@ A new section is a builder in `_sections` (or a module of its own), a field of `
 `<section>` in the template.
 """
 
-from jobpipeline.report._axis import nice_axis, robust_top
+from jobpipeline.report._axis import nice_axis, robust_limit
 from jobpipeline.report._format import (
     JST,
     band_exact,
@@ -106,7 +106,7 @@ __all__ = [
     "nice_axis",
     "render_report",
     "report_data",
-    "robust_top",
+    "robust_limit",
     "stage_slices",
     "warm_templates",
     "write_report",

@@ -34,17 +34,19 @@ def quantile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def robust_top(ends: Sequence[float]) -> float:
-    """How far the salary axis must reach: the highest band end that is not far out (0 with no band).
+def robust_limit(ends: Sequence[float]) -> float:
+    """How high a salary band may reach before it is an outlier the axis leaves out (inf with no band).
 
-    Far out is above Tukey's fence, Q3 + 3 x IQR of the ends; bands beyond it are drawn clipped at the
-    axis's edge with their figure. Why not a percentile: a 99th-percentile cut only works while outliers
-    are under 1% of the bands, and at 2,000 synthetic articles 82 of 7,901 annual bands (1.04%) sit at
-    8,000万〜1億5,000万円, so the 99th percentile is 1億 and the axis still spans them. The fence holds
-    until outliers are a quarter of the bands, and with no outlier it is past the highest end (no clip).
+    Tukey's far-out fence, Q3 + 3 x IQR of the bands' upper ends: bands beyond it are drawn clipped at the
+    axis's edge with their figure. Why not a percentile: a 99th-percentile cut works only while outliers are
+    under 1% of the bands, and at 2,000 synthetic articles 82 of 7,901 annual bands (1.04%) sit at
+    8,000万〜1億5,000万円, so the 99th percentile is 1億 and the axis would still span them. The fence holds
+    until outliers are a quarter of the bands; with no outlier it lies past the highest end (no clip).
+
+    `ends` may be every end, or the 0th, 1st, …, 100th percentiles of them: the quartiles of those 101
+    points are the quartiles of all ends (both interpolate the same way), so the fence is the same.
     """
     if not ends:
-        return 0.0
+        return math.inf
     q1, q3 = quantile(ends, 0.25), quantile(ends, 0.75)
-    fence = q3 + FAR_OUT * (q3 - q1)
-    return max(end for end in ends if end <= fence)
+    return q3 + FAR_OUT * (q3 - q1)

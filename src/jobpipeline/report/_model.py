@@ -105,6 +105,12 @@ class RangeBar:
     arrow_left: float | None = None
     arrow_right: float | None = None
     median_x: float | None = None
+    name: str = ""
+    """The job's name (`job_name`), which labels the bar; the title is in the hint."""
+    clipped: bool = False
+    """The band reaches past the axis: drawn to the edge with a break mark and `clip_text`."""
+    clip_text: str = ""
+    """Where a clipped band really ends, e.g. 1億4,000万円."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,10 @@ class SalarySection:
     bands_drawn: int
     bands_other_basis: int
     bands_no_figure: int
+    axis_text: str = ""
+    """Where the axis ends, e.g. 4,000万円."""
+    bands_clipped: int = 0
+    """Bands drawn clipped at the axis's edge (they reach past it)."""
 
 
 @dataclass(frozen=True)

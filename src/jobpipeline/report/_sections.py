@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jobpipeline.report._format import format_seconds, format_time
 from jobpipeline.report._model import (
@@ -32,7 +32,7 @@ from jobpipeline.report._model import (
     WarningRow,
 )
 from jobpipeline.report._salary import salary_section
-from jobpipeline.warehouse import WarehouseReader, as_reader
+from jobpipeline.warehouse import Row, WarehouseReader, as_reader
 
 if TYPE_CHECKING:
     import duckdb
@@ -89,11 +89,14 @@ def _headline(warehouse: WarehouseReader) -> list[Stat]:
     ]
 
 
-def _bar_chart(total: int, rows: Sequence[tuple[Any, ...]], *, tone: str, unit: str) -> BarChart:
-    """Rows of (label, count) (already ordered and capped) as a bar chart of `total` rows."""
-    top = max((int(r[1]) for r in rows), default=0)
+def _bar_chart(total: int, rows: Sequence[Row], *, tone: str, unit: str) -> BarChart:
+    """Rows with `label` and `n` (already ordered and capped) as a bar chart of `total` rows."""
+    top = max((int(r["n"]) for r in rows), default=0)
     return BarChart(
-        [BarRow(label=str(r[0]), value_text=f"{int(r[1]):,}", width=_scale(int(r[1]), top), tone=tone) for r in rows],
+        [
+            BarRow(label=str(r["label"]), value_text=f"{int(r['n']):,}", width=_scale(int(r["n"]), top), tone=tone)
+            for r in rows
+        ],
         int(total),
         unit,
     )
@@ -108,20 +111,28 @@ def _scale(value: float, top: float) -> float:
 
 def _severities(warehouse: WarehouseReader) -> list[Stat]:
     rows = warehouse.severity_counts()
-    return [Stat(str(r[0]), f"{int(r[1]):,}", tone=str(r[0]), hint=f"{int(r[2]):,} ファイル") for r in rows]
+    return [
+        Stat(
+            str(r["severity"]),
+            f"{int(r['findings']):,}",
+            tone=str(r["severity"]),
+            hint=f"{int(r['files']):,} ファイル",
+        )
+        for r in rows
+    ]
 
 
 def _finding_codes(warehouse: WarehouseReader) -> BarChart:
     total, rows = warehouse.finding_code_counts(MAX_BAR_ROWS)
-    top = max((int(r[2]) for r in rows), default=0)
+    top = max((int(r["findings"]) for r in rows), default=0)
     return BarChart(
         [
             BarRow(
-                label=str(r[1]),
-                value_text=f"{int(r[2]):,}",
-                width=_scale(int(r[2]), top),
-                tone=str(r[0]),
-                detail=f"{r[0]} · {int(r[3]):,} ファイル",
+                label=str(r["code"]),
+                value_text=f"{int(r['findings']):,}",
+                width=_scale(int(r["findings"]), top),
+                tone=str(r["severity"]),
+                detail=f"{r['severity']} · {int(r['files']):,} ファイル",
             )
             for r in rows
         ],
@@ -132,15 +143,25 @@ def _finding_codes(warehouse: WarehouseReader) -> BarChart:
 def _error_files(warehouse: WarehouseReader) -> tuple[list[ErrorFile], int]:
     total, rows = warehouse.error_findings(MAX_ERROR_FILES, MAX_FINDINGS_PER_FILE)
     files: dict[str, ErrorFile] = {}
-    for path, slug, line, code, field_, message, n in rows:
-        entry = files.setdefault(str(path), ErrorFile(str(path), str(slug or ""), [], int(n)))
-        entry.findings.append(FindingLine(line, str(code), str(field_ or ""), str(message or "")))
+    for r in rows:
+        path = str(r["source_path"])
+        entry = files.setdefault(path, ErrorFile(path, str(r["slug"] or ""), [], int(r["errors_in_file"])))
+        entry.findings.append(FindingLine(r["line"], str(r["code"]), str(r["field"] or ""), str(r["message"] or "")))
     return list(files.values()), int(total)
 
 
 def _warnings(warehouse: WarehouseReader) -> tuple[list[WarningRow], int]:
     total, rows = warehouse.warning_findings(MAX_WARNINGS)
-    found = [WarningRow(str(r[0] or ""), r[1], str(r[2] or ""), str(r[3]), str(r[4] or "")) for r in rows]
+    found = [
+        WarningRow(
+            source_path=str(r["source_path"] or ""),
+            line=r["line"],
+            slug=str(r["slug"] or ""),
+            code=str(r["code"]),
+            message=str(r["message"] or ""),
+        )
+        for r in rows
+    ]
     return found, int(total)
 
 
@@ -148,7 +169,13 @@ def _kept(warehouse: WarehouseReader) -> tuple[list[KeptArticle], int]:
     total, rows = warehouse.kept_articles(MAX_KEPT)
     return [
         KeptArticle(
-            str(r[0]), str(r[1] or ""), str(r[2] or ""), str(r[3] or ""), str(r[4] or "")[:12], r[5], str(r[6] or "")
+            slug=str(r["slug"]),
+            title=str(r["title"] or ""),
+            category=str(r["category"] or ""),
+            source_path=str(r["source_path"] or ""),
+            content_hash=str(r["content_hash"] or "")[:12],
+            run_id=r["run_id"],
+            reason=str(r["reason"] or ""),
         )
         for r in rows
     ], int(total)
@@ -156,10 +183,11 @@ def _kept(warehouse: WarehouseReader) -> tuple[list[KeptArticle], int]:
 
 def _missing(warehouse: WarehouseReader) -> BarChart:
     total, rows = warehouse.missing_article_rows(MAX_BAR_ROWS)
-    top = max((int(r[1]) for r in rows), default=0)
+    top = max((int(r["wanted_by"]) for r in rows), default=0)
     chart_rows = []
-    for slug, wanted_by, wanting in rows:
-        names = [str(s) for s in (wanting or [])]
+    for r in rows:
+        slug, wanted_by = r["slug"], r["wanted_by"]
+        names = [str(s) for s in (r["wanted_by_slugs"] or [])]
         detail = "← " + ", ".join(names[:MAX_WANTED_BY])
         if len(names) > MAX_WANTED_BY:
             detail += f" 他{len(names) - MAX_WANTED_BY:,}件"
@@ -179,17 +207,17 @@ def _runs(warehouse: WarehouseReader) -> tuple[RunInfo | None, list[RunRow]]:
     rows = warehouse.recent_runs(RECENT_RUNS)
     recent = [
         RunRow(
-            run_id=int(r[0]),
-            started=format_time(r[1]),
-            duration=_duration(r[1], r[2]),
-            trigger=str(r[4] or ""),
-            status=str(r[3] or ""),
-            changed=int(r[8] or 0),
-            deleted=int(r[10] or 0),
-            rejected=int(r[11] or 0),
-            loaded=int(r[12] or 0),
-            errors=int(r[15] or 0),
-            warnings=int(r[16] or 0),
+            run_id=int(r["run_id"]),
+            started=format_time(r["started_at"]),
+            duration=_duration(r["started_at"], r["finished_at"]),
+            trigger=str(r["trigger"] or ""),
+            status=str(r["status"] or ""),
+            changed=int(r["files_changed"] or 0),
+            deleted=int(r["files_deleted"] or 0),
+            rejected=int(r["files_rejected"] or 0),
+            loaded=int(r["articles_loaded"] or 0),
+            errors=int(r["errors"] or 0),
+            warnings=int(r["warnings"] or 0),
         )
         for r in rows
     ]
@@ -230,20 +258,21 @@ def _runs(warehouse: WarehouseReader) -> tuple[RunInfo | None, list[RunRow]]:
         "files_deleted": "warning",
     }
     changes = [
-        Stat(label, f"{int(value or 0):,}", tone=tones.get(key, "") if value else "", hint=key)
-        for label, key, value in zip(labels, keys, r[6:17], strict=True)
+        Stat(label, f"{int(r[key] or 0):,}", tone=tones.get(key, "") if r[key] else "", hint=key)
+        for label, key in zip(labels, keys, strict=True)
     ]
-    stages, stages_total = stage_slices(r[17])
-    started_utc = r[1].astimezone(UTC).isoformat(timespec="seconds") if isinstance(r[1], datetime) else ""
+    stages, stages_total = stage_slices(r["stage_seconds"])
+    started = r["started_at"]
+    started_utc = started.astimezone(UTC).isoformat(timespec="seconds") if isinstance(started, datetime) else ""
     return RunInfo(
-        run_id=int(r[0]),
-        started=format_time(r[1]),
-        finished=format_time(r[2]),
+        run_id=int(r["run_id"]),
+        started=format_time(started),
+        finished=format_time(r["finished_at"]),
         started_utc=started_utc,
-        duration=_duration(r[1], r[2]),
-        status=str(r[3] or ""),
-        trigger=str(r[4] or ""),
-        seeds_dir=str(r[5] or ""),
+        duration=_duration(started, r["finished_at"]),
+        status=str(r["status"] or ""),
+        trigger=str(r["trigger"] or ""),
+        seeds_dir=str(r["seeds_dir"] or ""),
         changes=changes,
         stages=stages,
         stages_total=stages_total,
