@@ -10,6 +10,7 @@ import queue
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -495,6 +496,26 @@ def test_report_questions_return_rows_by_column_name(warehouse: Path) -> None:
     assert data.run is not None
     changes = {s.hint: s.value for s in data.run.changes}
     assert changes["files_changed"] == str(expected[0]) and changes["errors"] == str(expected[2])
+
+
+def test_report_open_without_a_browser_prints_the_path(warehouse: Path) -> None:
+    """`report --open` where no browser can be started (BROWSER names a missing command, no display, no
+    console browser on PATH) still prints the page's path and says that no browser was found."""
+    command = Path(sys.executable).parent / "jobpipeline"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
+    env.update(BROWSER="/nonexistent/browser", PATH=str(command.parent))
+    done = subprocess.run(
+        [str(command), "report", "--open", "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    page = (warehouse.parent / "published" / "report.html").absolute()
+    assert done.returncode == 0, done.stderr
+    assert f"report: {page}" in done.stdout
+    assert "no web browser found" in done.stderr and str(page) in done.stderr
 
 
 # ------------------------------------------------------------------------------------------ in a browser
