@@ -139,7 +139,25 @@ def test_nice_axis_is_tight_and_round() -> None:
         ("【2026最新】", {}, "【2026最新】"),
         (HOSTILE_TITLE, {}, HOSTILE_TITLE),
     ],
-    ids=lambda v: v if isinstance(v, str) else None,
+    ids=[
+        "year-prefix-salary-tail",
+        "guide-prefix-naruniwa",
+        "towa-tail-year-suffix",
+        "salary-question-year-parens",
+        "mikeiken-kara-he",
+        "english-with-japanese",
+        "tenshoku-tail",
+        "towa-tail",
+        "acronym-keeps-expansion",
+        "bar-separator",
+        "plain-name",
+        "job_name-field",
+        "name-field-trimmed",
+        "empty-or-odd-fields-ignored",
+        "heikin-nenshu-tail",
+        "nothing-left-keeps-title",
+        "markup-kept-as-text",
+    ],
 )
 def test_job_name(title: str, front_matter: dict[str, Any], expected: str) -> None:
     """A bar is labelled by the job's name: the title without 【…】 and its clickbait tail, or a name field."""
