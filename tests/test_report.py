@@ -299,11 +299,18 @@ def test_report_data_on_empty_warehouses() -> None:
 
 
 def test_templates_ship_inside_the_package() -> None:
-    """The templates live in the package folder (so hatchling puts them in the wheel) and load from there."""
+    """The templates live in the package folder (so hatchling puts them in the wheel) and load from there; each
+    declared section is drawn and linked from the contents."""
     folder = resources.files("jobpipeline") / "templates"
     assert (folder / "report.html.j2").is_file() and (folder / "report.css").is_file()
-    source = (folder / "report.html.j2").read_text(encoding="utf-8")
-    assert "http://" not in source and "https://" not in source
+    from jobpipeline.report._render import SECTIONS
+
+    for name in ["report.html.j2", "report/_macros.html.j2", *(s.template for s in SECTIONS)]:
+        source = (folder / name).read_text(encoding="utf-8")
+        assert "http://" not in source and "https://" not in source
+    page = render_report(ReportData(generated_at="2026-01-01 09:00:00 JST"))
+    for section in SECTIONS:
+        assert f'<section class="card" id="{section.anchor}">' in page and f'href="#{section.anchor}"' in page
 
 
 def test_caps_keep_a_huge_warehouse_small() -> None:

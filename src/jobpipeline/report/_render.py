@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -20,6 +21,29 @@ if TYPE_CHECKING:
     from jobpipeline.warehouse import WarehouseReader
 
 # --------------------------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """One section of the page: a `<section id=anchor>` drawn by its own template, linked from the contents."""
+
+    anchor: str
+    label: str
+    """Its name in the table of contents."""
+    template: str
+    """Its template, under templates/; it draws from `data` (a ReportData) alone."""
+
+
+SECTIONS: Final = (
+    PageSection("overview", "概要", "report/overview.html.j2"),
+    PageSection("salary", "年収レンジ", "report/salary.html.j2"),
+    PageSection("health", "コーパスの健全性", "report/health.html.j2"),
+    PageSection("gaps", "未執筆の記事", "report/gaps.html.j2"),
+    PageSection("tags", "タグ・ツール", "report/tags.html.j2"),
+    PageSection("run", "実行", "report/run.html.j2"),
+)
+"""The page's sections in order. A new one is a field of ReportData (filled in `report_data`), a
+template under templates/report/, and an entry here."""
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +76,7 @@ def render_report(data: ReportData) -> str:
             width=WIDTH,
             levels=[(key or "unknown", label) for key, label in LEVELS],
             open_categories=OPEN_CATEGORIES,
+            sections=SECTIONS,
         )
     )
 
