@@ -173,17 +173,20 @@ class WarehouseReader:
 
     def headline_counts(self) -> dict[str, int]:
         """Articles (all, current), categories, bands, errors, warnings, files (all, not accepted), missing."""
-        (row,) = self.records("""
-            SELECT (SELECT count(*) FROM articles) AS articles,
-                   (SELECT count(*) FILTER (WHERE is_current) FROM articles) AS current,
-                   (SELECT count(DISTINCT category) FROM articles) AS categories,
-                   (SELECT count(*) FROM salary_bands) AS bands,
-                   (SELECT count(*) FILTER (WHERE severity = 'error') FROM validation_issues) AS errors,
-                   (SELECT count(*) FILTER (WHERE severity = 'warning') FROM validation_issues) AS warnings,
-                   (SELECT count(*) FROM files) AS files,
-                   (SELECT count(*) FILTER (WHERE status <> 'accepted') FROM files) AS rejected,
-                   (SELECT count(*) FROM missing_articles) AS missing""")
-        return {name: int(value or 0) for name, value in row.items()}
+        # One query per table: a single SELECT of nine scalar subqueries measured ~10x slower.
+        counts: dict[str, int] = {}
+        for sql in (
+            "SELECT count(*) AS articles, count(*) FILTER (WHERE is_current) AS current, "
+            "count(DISTINCT category) AS categories FROM articles",
+            "SELECT count(*) AS bands FROM salary_bands",
+            "SELECT count(*) FILTER (WHERE severity = 'error') AS errors, "
+            "count(*) FILTER (WHERE severity = 'warning') AS warnings FROM validation_issues",
+            "SELECT count(*) AS files, count(*) FILTER (WHERE status <> 'accepted') AS rejected FROM files",
+            "SELECT count(*) AS missing FROM missing_articles",
+        ):
+            (row,) = self.records(sql)
+            counts.update((name, int(value or 0)) for name, value in row.items())
+        return counts
 
     def category_counts(self, no_category: str, limit: int) -> tuple[int, list[Row]]:
         """label (category; NULL is named `no_category`), n (articles); most articles first."""
