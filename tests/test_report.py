@@ -893,3 +893,43 @@ def test_glyph_check_fails_without_a_japanese_font(warehouse: Path, tmp_path: Pa
         browser.close()
     assert heading.startswith("求人記事ウェアハウス")
     assert not glyphs_render(drawn, boxes)
+
+
+@pytest.mark.slow
+def test_outliers_in_headless_chromium(browser: Browser, tmp_path: Path) -> None:
+    """Drawn by a browser, the outlier page keeps the ordinary bars wide, puts each outlier's real upper end
+    inside its bar's track at the right edge, labels bars by job name, and still fits a phone."""
+    conn = outlier_warehouse()
+    try:
+        page = write_report(conn, tmp_path / "report.html")
+    finally:
+        conn.close()
+    measure = """(() => {
+        const rows = [...document.querySelectorAll('.rb-row:not(.axis):not(.lv-head)')];
+        return rows.map(row => {
+            const track = row.querySelector('.rb-bar').getBoundingClientRect();
+            const fills = [...row.querySelectorAll('rect.fill')].map(e => e.getBoundingClientRect());
+            const tag = row.querySelector('.clip');
+            const t = tag && tag.getBoundingClientRect();
+            return {
+                label: row.querySelector('.rb-label .t').textContent,
+                reach: fills.length ? (Math.max(...fills.map(f => f.right)) - track.left) / track.width : 0,
+                tag: tag && tag.textContent,
+                tagInside: !!t && t.width > 20 && t.right <= track.right + 0.5 && t.left >= track.left
+                    && t.top >= track.top - 1 && t.bottom <= track.bottom + 1,
+            };
+        });
+    })()"""
+    browser.call(
+        "Emulation.setDeviceMetricsOverride", session=True, width=1280, height=1600, deviceScaleFactor=1, mobile=False
+    )
+    browser.call("Page.navigate", session=True, url=page.as_uri())
+    browser.wait_for("Page.loadEventFired")
+    rows = {r["label"]: r for r in browser.evaluate(measure)}
+    clipped = {label: r["tag"] for label, r in rows.items() if r["tag"]}
+    assert clipped == {"職種200": "1億2,000万円 ▶", "職種201": "1億4,000万円+ ▶", "職種202": "1億円 ▶"}
+    assert all(rows[label]["tagInside"] and rows[label]["reach"] > 0.99 for label in clipped)
+    assert max(r["reach"] for label, r in rows.items() if label not in clipped) > 0.6
+    browser.screenshot(390, 1800, mobile=True)
+    assert browser.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert all(r["tagInside"] for r in browser.evaluate(measure) if r["tag"])
