@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Final
 
 FAR_OUT: Final = 3.0
-"""Tukey's far-out fence: a band end above Q3 + FAR_OUT x (Q3 - Q1) of all drawn ends is an outlier."""
+"""Tukey's far-out fence: a band end above Q3 + FAR_OUT x (Q3 - Q1) of all band ends is an outlier."""
 
 
 def nice_axis(required: float, max_intervals: int = 6) -> tuple[int, int]:

@@ -115,7 +115,7 @@ def build_salary_section(
 ) -> SalarySection:
     """Lay out the range-bar charts: one shared axis, categories by job count, levels in career order.
 
-    The axis covers the robust range of the bands (`robust_top`): a few outliers (8,000万〜1億2,000万円
+    The axis covers the robust range of the bands (`robust_limit`): a few outliers (8,000万〜1億2,000万円
     among bands of 300万〜3,000万円) would otherwise push every other bar into the axis's left tenth.
     Bands past the axis are drawn to its edge with a mark and their real figure (`RangeBar.clipped`).
     `band_ends` describes every band of the corpus (`band_end_percentiles`); without it, the drawn ones.
