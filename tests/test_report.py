@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import queue
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -39,14 +41,17 @@ from jobpipeline.report import (
     WarningRow,
     band_text,
     format_man_yen,
+    job_name,
     nice_axis,
     render_report,
     report_data,
+    robust_limit,
     stage_slices,
     write_report,
 )
+from jobpipeline.report._axis import quantile
 from jobpipeline.schema import ddl
-from jobpipeline.warehouse import rebuild_derived
+from jobpipeline.warehouse import WarehouseReader, rebuild_derived
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -103,6 +108,90 @@ def test_nice_axis_is_tight_and_round() -> None:
     assert nice_axis(18_000_000) == (5_000_000, 4)
     assert nice_axis(3_000_000) == (500_000, 6)
     assert nice_axis(1) == (1_000, 1)
+
+
+@pytest.mark.parametrize(
+    ("title", "front_matter", "expected"),
+    [
+        ("【2026最新】MLOpsエンジニアの年収・将来性は？未経験からのロードマップを徹底解説", {}, "MLOpsエンジニア"),
+        (
+            "【完全ガイド】プロダクトアーティストになるには？年収・キャリアパス・面接対策まで",
+            {},
+            "プロダクトアーティスト",
+        ),
+        ("データエンジニアとは？仕事内容・必要スキル・年収相場を徹底解説【2025年版】", {}, "データエンジニア"),
+        (
+            "ピープル報酬マネージャーの年収はいくら？経験年数別の相場と転職のコツ（2025）",
+            {},
+            "ピープル報酬マネージャー",
+        ),
+        ("未経験からゲームプログラマーへ：必要スキルと学習ロードマップ【2024】", {}, "ゲームプログラマー"),
+        ("Labor Specialist（労務スペシャリスト）の仕事内容と年収・将来性【2026年最新】", {}, "労務スペシャリスト"),
+        ("Webデザイナーに転職するには…未経験からの勉強法", {}, "Webデザイナー"),
+        ("ITコンサルタントとは？年収・仕事内容", {}, "ITコンサルタント"),
+        ("SRE（サイト信頼性エンジニア）の年収", {}, "SRE（サイト信頼性エンジニア）"),
+        ("データサイエンティスト｜年収と将来性", {}, "データサイエンティスト"),
+        ("バックエンドエンジニア", {}, "バックエンドエンジニア"),
+        ("【保存版】年収1,000万円を目指す", {"job_name": "クラウドアーキテクト"}, "クラウドアーキテクト"),
+        ("【保存版】年収1,000万円を目指す", {"name": " セキュリティエンジニア "}, "セキュリティエンジニア"),
+        ("QAエンジニアの年収", {"job_name": "", "name": 3}, "QAエンジニア"),
+        ("クラウドエンジニアの平均年収【2026】", {}, "クラウドエンジニア"),
+        ("【2026最新】", {}, "【2026最新】"),
+        (HOSTILE_TITLE, {}, HOSTILE_TITLE),
+    ],
+    ids=[
+        "year-prefix-salary-tail",
+        "guide-prefix-naruniwa",
+        "towa-tail-year-suffix",
+        "salary-question-year-parens",
+        "mikeiken-kara-he",
+        "english-with-japanese",
+        "tenshoku-tail",
+        "towa-tail",
+        "acronym-keeps-expansion",
+        "bar-separator",
+        "plain-name",
+        "job_name-field",
+        "name-field-trimmed",
+        "empty-or-odd-fields-ignored",
+        "heikin-nenshu-tail",
+        "nothing-left-keeps-title",
+        "markup-kept-as-text",
+    ],
+)
+def test_job_name(title: str, front_matter: dict[str, Any], expected: str) -> None:
+    """A bar is labelled by the job's name: the title without 【…】 and its clickbait tail, or a name field."""
+    assert job_name(title, front_matter) == expected
+
+
+M = 10_000
+"""One 万円 in yen."""
+
+
+@pytest.mark.parametrize(
+    ("ends", "expected"),
+    [
+        ([], math.inf),
+        ([450 * M, 700 * M, 1_000 * M, 1_400 * M, 2_000 * M], 3_500 * M),
+        ([v * 50 * M for v in range(6, 61)] + [1_2000 * M, 1_0000 * M], 6_600 * M),
+        ([v * 10 * M for v in range(30, 130)] + [8_000 * M, 1_0000 * M, 1_2000 * M], 2_595 * M),
+        ([1_000 * M] * 4 + [1_0000 * M], 1_000 * M),
+        ([500 * M, 600 * M, 700 * M, 1_0000 * M], 10_375 * M),
+    ],
+    ids=["none", "no-outlier", "two-far-out", "three-percent-out", "flat-then-one", "too-few-to-tell"],
+)
+def test_robust_limit(ends: list[int], expected: float) -> None:
+    """Bands above Q3 + 3 x IQR of all band ends are outliers, even when they are 3% of the bands (where a
+    99th percentile still reaches them); with no outlier, or too few bands to tell, the limit is past them all."""
+    assert robust_limit(ends) == pytest.approx(expected)
+    assert quantile([v * 10 * M for v in range(30, 130)] + [8_000 * M, 1_0000 * M, 1_2000 * M], 0.99) > 8_000 * M
+
+
+def test_robust_limit_from_percentiles_matches_all_ends() -> None:
+    """The 101 percentiles the warehouse sends give the same limit as every band end would."""
+    ends = [((i * 7919) % 2_000 + 300) * M for i in range(5_000)] + [1_2000 * M] * 60
+    percentiles = [quantile(ends, i / 100) for i in range(101)]
+    assert robust_limit(percentiles) == pytest.approx(robust_limit(ends))
 
 
 def test_stage_slices_tile_the_bar() -> None:
@@ -210,11 +299,18 @@ def test_report_data_on_empty_warehouses() -> None:
 
 
 def test_templates_ship_inside_the_package() -> None:
-    """The templates live in the package folder (so hatchling puts them in the wheel) and load from there."""
+    """The templates live in the package folder (so hatchling puts them in the wheel) and load from there; each
+    declared section is drawn and linked from the contents."""
     folder = resources.files("jobpipeline") / "templates"
     assert (folder / "report.html.j2").is_file() and (folder / "report.css").is_file()
-    source = (folder / "report.html.j2").read_text(encoding="utf-8")
-    assert "http://" not in source and "https://" not in source
+    from jobpipeline.report._render import SECTIONS
+
+    for name in ["report.html.j2", "report/_macros.html.j2", *(s.template for s in SECTIONS)]:
+        source = (folder / name).read_text(encoding="utf-8")
+        assert "http://" not in source and "https://" not in source
+    page = render_report(ReportData(generated_at="2026-01-01 09:00:00 JST"))
+    for section in SECTIONS:
+        assert f'<section class="card" id="{section.anchor}">' in page and f'href="#{section.anchor}"' in page
 
 
 def test_caps_keep_a_huge_warehouse_small() -> None:
@@ -249,6 +345,57 @@ def test_caps_keep_a_huge_warehouse_small() -> None:
     page = render_report(data)
     assert len(page.encode()) < 3_000_000
     assert "showing 12 of 2,500" in page and "showing 25 of 1,000" in page
+
+
+def outlier_warehouse() -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse: 200 jobs with bands of 300万〜3,000万円, and three outliers reaching 1億〜1億4,000万円,
+    drawn in category `cat` with its 9 highest-paid jobs."""
+    conn = duckdb.connect()
+    conn.execute(ddl())
+    conn.execute("""INSERT INTO articles (slug, title, category, is_current, source_path, content_hash, run_id)
+        SELECT 'job_' || i, '【完全ガイド】職種' || i || 'になるには？年収・キャリアパス',
+               CASE WHEN i BETWEEN 91 AND 99 OR i >= 200 THEN 'cat' ELSE 'bulk' END, true,
+               'f' || i || '.txt', md5(i::VARCHAR), 1
+        FROM range(203) t(i)""")
+    conn.execute("""INSERT INTO salary_bands (slug, ordinal, level, level_label, min_yen, max_yen, min_open,
+                                              max_open, basis, raw, midpoint_yen)
+        SELECT 'job_' || i, 0, 'senior', 'シニア', 3000000 + (i % 100) * 150000, 6000000 + (i % 100) * 240000,
+               false, false, 'annual', 'raw', 4500000 + (i % 100) * 195000
+        FROM range(200) t(i)""")
+    conn.execute("""INSERT INTO salary_bands (slug, ordinal, level, level_label, min_yen, max_yen, min_open,
+                                              max_open, basis, raw, midpoint_yen) VALUES
+        ('job_200', 0, 'senior', 'シニア', 80000000, 120000000, false, false, 'annual', '8,000〜1億2,000', 100000000),
+        ('job_201', 0, 'senior', 'シニア', 85000000, 140000000, false, true, 'annual', '8,500〜1億4,000+', 112500000),
+        ('job_202', 0, 'senior', 'シニア', 25000000, 100000000, false, false, 'annual', '2,500〜1億', 62500000)""")
+    rebuild_derived(conn)
+    return conn
+
+
+def test_outlier_bands_do_not_squash_the_axis() -> None:
+    """A few 1億円 bands no longer set the axis: it covers the robust range (so the other bars span most of
+    it), and the outliers are drawn to its edge, marked with their real upper end, and counted in a note."""
+    conn = outlier_warehouse()
+    data = report_data(conn)
+    conn.close()
+    assert data.salary is not None
+    bars = [b for c in data.salary.categories if c.name == "cat" for g in c.levels for b in g.bars]
+    normal = [b for b in bars if b.slug not in ("job_200", "job_201", "job_202")]
+    assert len(normal) == 9
+    assert max(b.solid_x + b.solid_w for b in normal) >= 0.6 * WIDTH
+    assert data.salary.ticks[-1].label == "3,000万"
+    outliers = {b.slug: b for b in bars if b not in normal}
+    assert {slug: (b.clipped, b.clip_text) for slug, b in outliers.items()} == {
+        "job_200": (True, "1億2,000万円"),
+        "job_201": (True, "1億4,000万円+"),
+        "job_202": (True, "1億円"),
+    }
+    assert all(b.solid_x + b.solid_w == WIDTH and b.solid_w > 0 and b.fade_right_w == 0 for b in outliers.values())
+    assert outliers["job_202"].solid_x == round(2_500 / 3_000 * WIDTH, 1)
+    assert not any(b.clipped for b in normal)
+    assert data.salary.bands_clipped == 3 and data.salary.axis_text == "3,000万円"
+    page = render_report(data)
+    assert "1億4,000万円+ ▶</span>" in page and "(軸の外、1億2,000万円まで)" in page
+    assert "それを超える 3 件は右端で切って描き" in page
 
 
 def test_write_report_replaces_the_file_atomically(tmp_path: Path) -> None:
@@ -287,7 +434,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             related=["ml_engineer", "ghost_job", "bi_engineer"],
             salary=[("新卒", "〜400"), ("ミドル", "650〜1,000"), ("マネージャー", "1,400以上")],
         ),
-        "c.txt": make_article("backend_engineer", category="engineering", related=["ghost_job"]),
+        "c.txt": make_article(
+            "backend_engineer",
+            category="engineering",
+            related=["ghost_job"],
+            title="【2026最新】サーバーサイドの年収ランキング",
+            extra={"job_name": "バックエンドエンジニア"},
+        ),
         "d.txt": make_article("it_consultant", category="business"),
         "broken.txt": '---json\n{"slug": "broken_one", "title": \n---\nbody\n',
     }
@@ -326,6 +479,68 @@ def test_report_data_from_a_run(warehouse: Path) -> None:
     assert data.run is not None and data.run.run_id == 2
     assert [s.name for s in data.run.stages] == ["discover", "copy", "read", "load", "enrich", "publish"]
     assert [r.run_id for r in data.recent_runs] == [2, 1]
+
+
+def test_bars_are_labelled_by_job_name(warehouse: Path) -> None:
+    """Range bars carry the job's name (the title's clickbait cut, or the front matter's job_name); the
+    full title stays in the hover text."""
+    data = read_report_data(warehouse)
+    assert data.salary is not None
+    labels = {b.slug: (b.name, b.title) for c in data.salary.categories for g in c.levels for b in g.bars}
+    assert labels["data_scientist"] == ("data_scientist", "data_scientistの年収・将来性は？")
+    assert labels["backend_engineer"] == ("バックエンドエンジニア", "【2026最新】サーバーサイドの年収ランキング")
+    page = render_report(data)
+    assert '<span class="t">バックエンドエンジニア</span>' in page
+    assert '<span class="t">data_scientist</span>' in page
+    assert '<span class="t">data_scientistの年収・将来性は？</span>' not in page
+
+
+def test_report_questions_return_rows_by_column_name(warehouse: Path) -> None:
+    """The warehouse answers the report's questions with rows keyed by column name, so a column added to a
+    query or to `runs` cannot shift what the report reads."""
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        reader = WarehouseReader(conn)
+        (expected,) = conn.execute(
+            "SELECT files_changed, files_deleted, errors, stage_seconds FROM runs WHERE run_id = 2"
+        ).fetchall()
+        latest = reader.recent_runs(1)[0]
+        assert (latest["files_changed"], latest["files_deleted"], latest["errors"], latest["stage_seconds"]) == expected
+        chart = reader.salary_chart("(none)", 24, 12)
+        band = next(r for r in chart.bands if r["slug"] == "backend_engineer")
+        assert band["title"] == "【2026最新】サーバーサイドの年収ランキング" and band["category"] == "engineering"
+        assert json.loads(band["extra_fields"])["job_name"] == "バックエンドエンジニア"
+        total, kept = reader.kept_articles(10)
+        assert total == 1 and kept[0]["slug"] == "it_consultant" and kept[0]["reason"].startswith("frontmatter")
+        assert reader.salary_band_counts()["annual"] > 0
+        with pytest.raises(ValueError, match="duplicate column names"):
+            reader.records("SELECT 1 AS a, 2 AS a")
+    finally:
+        conn.close()
+    data = read_report_data(warehouse)
+    assert data.run is not None
+    changes = {s.hint: s.value for s in data.run.changes}
+    assert changes["files_changed"] == str(expected[0]) and changes["errors"] == str(expected[2])
+
+
+def test_report_open_without_a_browser_prints_the_path(warehouse: Path) -> None:
+    """`report --open` where no browser can be started (BROWSER names a missing command, no display, no
+    console browser on PATH) still prints the page's path and says that no browser was found."""
+    command = Path(sys.executable).parent / "jobpipeline"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")}
+    env.update(BROWSER="/nonexistent/browser", PATH=str(command.parent))
+    done = subprocess.run(
+        [str(command), "report", "--open", "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    page = (warehouse.parent / "published" / "report.html").absolute()
+    assert done.returncode == 0, done.stderr
+    assert f"report: {page}" in done.stdout
+    assert "no web browser found" in done.stderr and str(page) in done.stderr
 
 
 # ------------------------------------------------------------------------------------------ in a browser
@@ -678,3 +893,43 @@ def test_glyph_check_fails_without_a_japanese_font(warehouse: Path, tmp_path: Pa
         browser.close()
     assert heading.startswith("求人記事ウェアハウス")
     assert not glyphs_render(drawn, boxes)
+
+
+@pytest.mark.slow
+def test_outliers_in_headless_chromium(browser: Browser, tmp_path: Path) -> None:
+    """Drawn by a browser, the outlier page keeps the ordinary bars wide, puts each outlier's real upper end
+    inside its bar's track at the right edge, labels bars by job name, and still fits a phone."""
+    conn = outlier_warehouse()
+    try:
+        page = write_report(conn, tmp_path / "report.html")
+    finally:
+        conn.close()
+    measure = """(() => {
+        const rows = [...document.querySelectorAll('.rb-row:not(.axis):not(.lv-head)')];
+        return rows.map(row => {
+            const track = row.querySelector('.rb-bar').getBoundingClientRect();
+            const fills = [...row.querySelectorAll('rect.fill')].map(e => e.getBoundingClientRect());
+            const tag = row.querySelector('.clip');
+            const t = tag && tag.getBoundingClientRect();
+            return {
+                label: row.querySelector('.rb-label .t').textContent,
+                reach: fills.length ? (Math.max(...fills.map(f => f.right)) - track.left) / track.width : 0,
+                tag: tag && tag.textContent,
+                tagInside: !!t && t.width > 20 && t.right <= track.right + 0.5 && t.left >= track.left
+                    && t.top >= track.top - 1 && t.bottom <= track.bottom + 1,
+            };
+        });
+    })()"""
+    browser.call(
+        "Emulation.setDeviceMetricsOverride", session=True, width=1280, height=1600, deviceScaleFactor=1, mobile=False
+    )
+    browser.call("Page.navigate", session=True, url=page.as_uri())
+    browser.wait_for("Page.loadEventFired")
+    rows = {r["label"]: r for r in browser.evaluate(measure)}
+    clipped = {label: r["tag"] for label, r in rows.items() if r["tag"]}
+    assert clipped == {"職種200": "1億2,000万円 ▶", "職種201": "1億4,000万円+ ▶", "職種202": "1億円 ▶"}
+    assert all(rows[label]["tagInside"] and rows[label]["reach"] > 0.99 for label in clipped)
+    assert max(r["reach"] for label, r in rows.items() if label not in clipped) > 0.6
+    browser.screenshot(390, 1800, mobile=True)
+    assert browser.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert all(r["tagInside"] for r in browser.evaluate(measure) if r["tag"])

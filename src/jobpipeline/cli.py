@@ -844,7 +844,14 @@ def report(
     if open_page:
         import webbrowser
 
-        webbrowser.open(page.resolve().as_uri())
+        # With no browser (a server, a container, BROWSER naming a missing command) webbrowser.open
+        # returns False without a word, or raises; say so, so the path printed above is the way in.
+        try:
+            opened = webbrowser.open(page.resolve().as_uri())
+        except (webbrowser.Error, OSError):
+            opened = False
+        if not opened:
+            err.print(f"no web browser found to open the report (set BROWSER to one): open {page.absolute()} yourself")
 
 
 @app.command()

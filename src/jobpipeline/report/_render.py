@@ -1,0 +1,100 @@
+"""Filling the template and writing the page (the only I/O besides the warehouse's queries)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from jobpipeline.report._format import format_man_yen, format_yen
+from jobpipeline.report._model import LEVELS, OPEN_CATEGORIES, WIDTH, ReportData
+from jobpipeline.report._sections import report_data
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from jobpipeline.warehouse import WarehouseReader
+
+# --------------------------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """One section of the page: a `<section id=anchor>` drawn by its own template, linked from the contents."""
+
+    anchor: str
+    label: str
+    """Its name in the table of contents."""
+    template: str
+    """Its template, under templates/; it draws from `data` (a ReportData) alone."""
+
+
+SECTIONS: Final = (
+    PageSection("overview", "概要", "report/overview.html.j2"),
+    PageSection("salary", "年収レンジ", "report/salary.html.j2"),
+    PageSection("health", "コーパスの健全性", "report/health.html.j2"),
+    PageSection("gaps", "未執筆の記事", "report/gaps.html.j2"),
+    PageSection("tags", "タグ・ツール", "report/tags.html.j2"),
+    PageSection("run", "実行", "report/run.html.j2"),
+)
+"""The page's sections in order. A new one is a field of ReportData (filled in `report_data`), a
+template under templates/report/, and an entry here."""
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # One per process: Jinja keeps compiled templates per environment (compiling costs ~0.1 s a run).
+    env = Environment(
+        loader=PackageLoader("jobpipeline", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["man_yen"] = format_man_yen
+    env.filters["yen"] = format_yen
+    env.filters["num"] = lambda n: f"{n:,}"
+    return env
+
+
+def warm_templates() -> None:
+    """Compile the report's template now (long-lived processes call this before their first run)."""
+    _environment().get_template("report.html.j2")
+
+
+def render_report(data: ReportData) -> str:
+    """The page for `data`: one self-contained HTML string (pure; no I/O beyond loading the template)."""
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            data=data,
+            width=WIDTH,
+            levels=[(key or "unknown", label) for key, label in LEVELS],
+            open_categories=OPEN_CATEGORIES,
+            sections=SECTIONS,
+        )
+    )
+
+
+def write_report(source: WarehouseReader | duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Query, render and write the report to `path` atomically (a temporary file renamed over it)."""
+    html = render_report(report_data(source))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(html)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
