@@ -52,12 +52,19 @@ def connect_config(temp_directory: Path | None = None) -> dict[str, Any]:
     return config
 
 
+READER_CONFIG: dict[str, Any] = {"enable_external_access": False, "lock_configuration": True}
+"""How every reader opens the warehouse. `read_only` covers the warehouse file alone: without these,
+SQL given to `query` could still `COPY ... TO` any file, `ATTACH` another database for writing or
+`read_text('/etc/shadow')`. Set at connect time (the warehouse file itself still opens), and locked
+so that `SET enable_external_access = true` is refused too. The report reads only tables."""
+
+
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the committed warehouse for reading; never blocked by a running load."""
+    """Open the committed warehouse for reading, with no access to other files; never blocked by a running load."""
     if not path.exists():
         raise WarehouseMissingError(str(path))
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
     except duckdb.IOException as exc:
         raise WarehouseError(str(path), _explain_io_error(exc)) from None
 
@@ -67,6 +74,12 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
     conn = open_read_only(path)
     try:
         return frame_of(conn, sql)
+    except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
+        if isinstance(exc, duckdb.InvalidInputException) and "configuration has been locked" not in str(exc):
+            raise QueryError(f"{_one_line(exc)} (see `jobpipeline tables` for the tables and columns)") from None
+        raise QueryError(
+            f"{_one_line(exc)} (query reads the warehouse only: no other files, databases, extensions or settings)"
+        ) from None
     except duckdb.Error as exc:
         raise QueryError(f"{_one_line(exc)} (see `jobpipeline tables` for the tables and columns)") from None
     finally:
