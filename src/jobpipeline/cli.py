@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobpipeline.errors import ConfigurationError, JobpipelineError
+from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -69,6 +69,9 @@ def error_boundary() -> Iterator[None]:
     """One red line for the project's errors; --debug shows the traceback."""
     try:
         yield
+    except RunInterrupted as exc:
+        err.print(f"[yellow]{escape(str(exc))}[/yellow]", markup=True)
+        raise typer.Exit(exc.exit_code) from None
     except JobpipelineError as exc:
         if _State.debug:
             raise
@@ -88,6 +91,38 @@ def error_boundary() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: nothing was committed by the interrupted run", markup=True)
         raise typer.Exit(130) from None
+
+
+@contextmanager
+def say_interrupted(warehouse: Path) -> Iterator[None]:
+    """Inside `interrupts.stop_on_signals()`: a run stopped by SIGINT or SIGTERM ends with one line that says
+    truthfully whether its commit happened (read back from the warehouse) and which run the warehouse holds."""
+    from jobpipeline import interrupts
+
+    try:
+        yield
+    except BaseException as exc:
+        signum = interrupts.received()
+        # KeyboardInterrupt from our handler; or Prefect's TerminationSignal, raised where its own handler
+        # (installed for a flow run's length) still runs; never a plain error or an exit.
+        if signum is None or isinstance(exc, (Exception, SystemExit, GeneratorExit)):
+            raise
+        from jobpipeline.warehouse import last_run_id
+
+        committed = last_run_id(warehouse)
+        raise RunInterrupted(
+            signum, committed is not None and committed == interrupts.committing(), committed
+        ) from None
+
+
+def interrupted_after_commit(run_id: int) -> None:
+    """The last line of a run that a signal reached once its commit had begun (the run finished)."""
+    from jobpipeline import interrupts
+
+    signum = interrupts.received()
+    if signum is not None:
+        with error_boundary():
+            raise RunInterrupted(signum, committed=True, run_id=run_id)
 
 
 def stop_on_sigterm() -> None:
@@ -277,21 +312,25 @@ def run(
     show_progress = output_format == "text" and err.is_terminal
     if local and dask:
         raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
-    with error_boundary():
-        if local:
-            from jobpipeline.pipeline import LocalRunner, ingest
+    from jobpipeline.interrupts import stop_on_signals
 
-            with progress_bar(show_progress) as update:
-                record = ingest(options, LocalRunner(), progress=update, on_wait=err.print).record()
+    with stop_on_signals():
+        with error_boundary(), say_interrupted(warehouse):
+            if local:
+                from jobpipeline.pipeline import LocalRunner, ingest
+
+                with progress_bar(show_progress) as update:
+                    record = ingest(options, LocalRunner(), progress=update, on_wait=err.print).record()
+            else:
+                from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
+
+                with prefect_api(err.print), progress_bar(show_progress) as update:
+                    record = run_ingest_flow(options, progress=update, dask=dask)
+        if output_format == "json":
+            print(json.dumps(record, ensure_ascii=False, indent=2))
         else:
-            from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
-
-            with prefect_api(err.print), progress_bar(show_progress) as update:
-                record = run_ingest_flow(options, progress=update, dask=dask)
-    if output_format == "json":
-        print(json.dumps(record, ensure_ascii=False, indent=2))
-    else:
-        print_summary(record)
+            print_summary(record)
+        interrupted_after_commit(record["run_id"])
     raise typer.Exit(1 if strict and record["files_rejected"] else 0)
 
 
@@ -347,10 +386,13 @@ def revalidate(
     wait = settings.lock_wait_seconds if wait is None else wait
 
     from jobpipeline.discover import seed_relative
+    from jobpipeline.interrupts import stop_on_signals
 
-    with error_boundary():
-        record = _revalidate(seeds, warehouse, [seed_relative(seeds, p) for p in paths], wait, local)
-    _print_revalidation(record, paths)
+    with stop_on_signals():
+        with error_boundary(), say_interrupted(warehouse):
+            record = _revalidate(seeds, warehouse, [seed_relative(seeds, p) for p in paths], wait, local)
+        _print_revalidation(record, paths)
+        interrupted_after_commit(record["run_id"])
     raise typer.Exit(1 if any(line for line in record["error_lines"]) else 0)
 
 

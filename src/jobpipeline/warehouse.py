@@ -92,6 +92,23 @@ def table_row_counts(path: Path) -> dict[str, int]:
     return {str(name): int(size) for name, size in frame.iter_rows()}
 
 
+def last_run_id(path: Path) -> int | None:
+    """The last committed run in the warehouse file (None: no file, no run yet, or it cannot be opened)."""
+    if not path.exists():
+        return None
+    try:
+        conn = open_read_only(path)
+    except WarehouseError:
+        return None
+    try:
+        (run_id,) = conn.execute("SELECT max(run_id) FROM runs").fetchall()[0]
+        return None if run_id is None else int(run_id)
+    except duckdb.CatalogException:
+        return None
+    finally:
+        conn.close()
+
+
 def warm_engine() -> None:
     """Open and close an in-memory database: DuckDB's first connection in a process costs ~0.1 s,
     which a long-lived process (watch, serve) pays at start rather than on its first run."""
