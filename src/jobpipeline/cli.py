@@ -767,8 +767,11 @@ def query(
 
     if output_format not in ("table", "csv", "json", "markdown"):
         raise typer.BadParameter("use table, csv, json or markdown", param_hint="--format")
+    from jobpipeline.publish import published_behind
+
     with error_boundary():
         frame = run_query(warehouse, sql)
+        behind = published_behind(warehouse)
     if output_format == "csv":
         sys.stdout.write(frame.write_csv())
     elif output_format == "json":
@@ -783,6 +786,13 @@ def query(
             table.add_row(*("" if v is None else str(v) for v in row))
         out.print(table)
         out.print(f"{frame.height} rows")
+    if behind is not None:
+        committed, live = behind
+        shows = f"shows run {live}" if live is not None else "has no datasets yet"
+        err.print(
+            f"note: published/ {shows} but the warehouse is at run {committed} (a run was stopped between its "
+            f"commit and its publish): run `jobpipeline run` to publish run {committed}"
+        )
 
 
 def _markdown(frame: Any) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, discover_seeds
-from jobpipeline.errors import SeedsNotFoundError
+from jobpipeline.errors import SeedsNotFoundError, WarehouseBusyError
 from jobpipeline.faults import checkpoint
 from jobpipeline.interrupts import hold, reader_started
 from jobpipeline.load_plan import (
@@ -43,9 +43,9 @@ from jobpipeline.load_plan import (
     run_row,
 )
 from jobpipeline.models import Finding
-from jobpipeline.publish import go_live, stage_datasets
+from jobpipeline.publish import catch_up, go_live, live_run, stage_datasets, staged_runs, version_path
 from jobpipeline.validate import check_corpus
-from jobpipeline.warehouse import WarehouseWriter, WriterLock, open_writer
+from jobpipeline.warehouse import WarehouseWriter, WriterLock, committed_reader, last_run_id, open_writer
 from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
 
 __all__ = [
@@ -68,6 +68,8 @@ __all__ = [
     "new_process_pool",
     "plan_changes",
     "read_batch",
+    "roll_forward",
+    "roll_forward_if_free",
     "validate_seeds",
 ]
 
@@ -206,6 +208,41 @@ def _lock(run: _Run) -> None:
     run.scope.callback(lock.release)
 
 
+def _roll_forward(run: _Run) -> None:
+    roll_forward(run.options.warehouse, csv=run.options.csv)
+
+
+def roll_forward(warehouse: Path, *, csv: bool = False) -> int | None:
+    """Make `published` show the warehouse's last committed run, if a run was stopped between its commit
+    and its publish (`publish.catch_up`); returns the run made live (None: it already was).
+    The caller holds the WriterLock."""
+    committed = last_run_id(warehouse)
+    action = catch_up(committed, live_run(warehouse), staged_runs(warehouse))
+    if committed is None or action == "up-to-date":
+        return None
+    if action == "go-live":
+        version = version_path(warehouse, committed)
+    else:
+        with committed_reader(warehouse) as reader:
+            version = stage_datasets(reader, warehouse, committed, csv)
+    go_live(warehouse, version)
+    return committed
+
+
+def roll_forward_if_free(warehouse: Path) -> int | None:
+    """`roll_forward` under the writer lock when nobody holds it (a run that holds it publishes anyway)."""
+    if not warehouse.exists():
+        return None
+    try:
+        lock = WriterLock(warehouse).acquire(0)
+    except WarehouseBusyError:
+        return None
+    try:
+        return roll_forward(warehouse)
+    finally:
+        lock.release()
+
+
 def _copy(run: _Run) -> None:
     run.writer_scope = run.scope.enter_context(ExitStack())
     run.writer = run.writer_scope.enter_context(open_writer(run.options.warehouse))
@@ -323,6 +360,8 @@ class Stage:
 INGEST: tuple[Stage, ...] = (
     Stage("discover", _discover, task=True),
     Stage("lock", _lock, task=True, timed=False, then="after-lock"),
+    # First, under the lock: a run stopped between its commit and its publish left `published` one run behind.
+    Stage("roll-forward", _roll_forward, timed=False),
     Stage("copy", _copy, then="after-copy"),
     Stage("read", _read, then="after-stage"),
     Stage("load", _load, task=True, then="after-apply"),

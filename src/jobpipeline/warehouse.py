@@ -59,12 +59,14 @@ SQL given to `query` could still `COPY ... TO` any file, `ATTACH` another databa
 so that `SET enable_external_access = true` is refused too. The report reads only tables."""
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the committed warehouse for reading, with no access to other files; never blocked by a running load."""
+def open_read_only(path: Path, *, exports: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the committed warehouse for reading, with no access to other files; never blocked by a running load.
+
+    `exports`: may write files (`COPY ... TO`), for re-publishing the datasets; never for `query`."""
     if not path.exists():
         raise WarehouseMissingError(str(path))
     try:
-        return duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+        return duckdb.connect(str(path), read_only=True, config={} if exports else READER_CONFIG)
     except duckdb.IOException as exc:
         raise WarehouseError(str(path), _explain_io_error(exc)) from None
 
@@ -105,6 +107,16 @@ def last_run_id(path: Path) -> int | None:
         return None if run_id is None else int(run_id)
     except duckdb.CatalogException:
         return None
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def committed_reader(path: Path) -> Iterator[WarehouseReader]:
+    """A reader of the committed warehouse that may export datasets (re-publishing a committed run)."""
+    conn = open_read_only(path, exports=True)
+    try:
+        yield WarehouseReader(conn)
     finally:
         conn.close()
 
