@@ -84,6 +84,13 @@ def live_run(warehouse: Path) -> int | None:
 
 def published_behind(warehouse: Path) -> tuple[int, int | None] | None:
     """(the warehouse's last committed run, the run `published` shows) when the datasets lag behind; else None."""
+    try:
+        # A swap made after the warehouse was last written cannot be behind it: two stats instead of
+        # opening the warehouse (~25 ms of each `query`).
+        if published_path(warehouse).lstat().st_mtime_ns > warehouse.stat().st_mtime_ns:
+            return None
+    except OSError:
+        pass
     committed = last_run_id(warehouse)
     live = live_run(warehouse)
     if committed is None or catch_up(committed, live, set()) == "up-to-date":
