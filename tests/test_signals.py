@@ -196,3 +196,18 @@ def test_signal_after_commit_began_lets_it_finish(
     assert manifest["run_id"] == 2
     assert not list(case.warehouse.parent.glob("*.next*"))
     assert session_processes(process.pid) == []
+
+
+def test_readers_exit_when_the_run_is_killed(case: Case) -> None:
+    """SIGKILL to the run (no handler runs) still ends its readers: they watch a pipe only the run writes to,
+    so the output pipes reach EOF and no process of the run is left (the `.next` copy waits for the next run)."""
+    process = start_paused(case, (["--local"], dict(os.environ)), "after-read-batch")
+    try:
+        assert any("forkserver" in line for line in session_processes(process.pid)), "no reader pool"
+        os.kill(process.pid, signal.SIGKILL)
+        finish(process)
+    finally:
+        stop_session(process)
+    assert process.returncode == -signal.SIGKILL
+    assert session_processes(process.pid) == []
+    assert last_run(case.warehouse) == 1
