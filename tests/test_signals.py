@@ -167,7 +167,7 @@ def test_signal_before_commit_stops_the_run_and_its_readers(
     assert err.strip().splitlines()[-1] == (
         f"interrupted ({name}): nothing was committed; the warehouse is as it was at run 1"
     ), err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     assert last_run(case.warehouse) == 1
     assert rows(case.warehouse, "SELECT count(*) FROM articles") == [(1,)]
     assert not list(case.warehouse.parent.glob("*.next*"))

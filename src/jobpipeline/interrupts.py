@@ -14,12 +14,12 @@ cancels the flow's task at its next `await`, and the stages never await, so Ctrl
 the whole run (committed and published) and then say "nothing was committed". asyncio leaves a
 handler that is not Python's default alone.
 
-Readers (a `ProcessPoolExecutor` on the forkserver) ignore both signals: the parent decides when they
-stop. Each holds the read end of a pipe whose only write end is in the parent (`lifeline`); when the
-parent dies, however it dies (SIGKILL included), the pipe reaches EOF and the reader exits. Without it
-a reader waits for its next batch forever, and it holds the parent's stdout and stderr, so
-`jobpipeline run | tee log` never returned. The forkserver and the resource tracker exit on their own
-once the parent and the readers are gone.
+Readers (a `ProcessPoolExecutor` on the forkserver) and their forkserver (`jobpipeline._forkserver`)
+ignore both signals: the parent decides when they stop. Each reader holds the read end of a pipe whose
+only write end is in the parent (`lifeline`); when the parent dies, however it dies (SIGKILL included),
+the pipe reaches EOF and the reader exits. Without it a reader waits for its next batch forever, and it
+holds the parent's stdout and stderr, so `jobpipeline run | tee log` never returned. The forkserver and
+the resource tracker exit on their own once the parent and the readers are gone.
 """
 
 from __future__ import annotations

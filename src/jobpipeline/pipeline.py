@@ -446,7 +446,7 @@ class ReaderPool(ProcessPoolExecutor):
 
     def __init__(self, workers: int) -> None:
         context = get_context("forkserver")
-        context.set_forkserver_preload(["jobpipeline.batches", "jobpipeline.interrupts"])
+        context.set_forkserver_preload(["jobpipeline.batches", "jobpipeline.interrupts", "jobpipeline._forkserver"])
         readers_end, self._lifeline = context.Pipe(duplex=False)
         super().__init__(max_workers=workers, mp_context=context, initializer=reader_started, initargs=(readers_end,))
 
