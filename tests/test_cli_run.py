@@ -287,6 +287,41 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
     assert result.exit_code == 2 and "jobpipeline run" in result.stderr
 
 
+def test_query_reaches_no_file_but_the_warehouse(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`query` refuses, with one line and exit 2, SQL that writes or reads other files, attaches
+    another database for writing or unlocks the settings; the report still reads the warehouse."""
+    import duckdb
+
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE keep AS SELECT 1 AS one").close()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for query\n", encoding="utf-8")
+    copied = tmp_path / "copied.csv"
+    refused = [
+        f"COPY articles TO '{copied}'",
+        f"ATTACH '{other}' AS other (READ_WRITE)",
+        f"SELECT * FROM read_text('{secret}')",
+        f"SELECT * FROM read_csv('{secret}')",
+        "SET enable_external_access = true",
+        "SET lock_configuration = false",
+    ]
+    for sql in refused:
+        result = cli("query", "--warehouse", str(warehouse), "--format", "csv", sql)
+        assert result.exit_code == 2, (sql, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and "warehouse only" in result.stderr, result.stderr
+        assert "not for query" not in result.output
+    assert not copied.exists()
+    assert rows(other, "SELECT * FROM keep") == [(1,)]
+    result = cli("query", "--warehouse", str(warehouse), "--format", "csv", "SELECT count(*) AS n FROM articles")
+    assert result.stdout == "n\n3\n"
+    result = cli("report", "--warehouse", str(warehouse), "--out", str(tmp_path / "page.html"))
+    assert result.exit_code == 0 and (tmp_path / "page.html").stat().st_size > 0
+
+
 def test_warehouse_opens_with_duckdb_1x_storage(
     seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
 ) -> None:

@@ -187,3 +187,17 @@ async def _read_batch_task_runs(api_url: str, flow_run_id: str) -> list[str]:
                 if len(batches) >= 3 or time.monotonic() > deadline:
                     return batches
                 await asyncio.sleep(0.2)
+
+
+def test_local_cluster_dashboard_listens_on_this_machine_only() -> None:
+    """A `--dask local` run's cluster serves its dashboard on 127.0.0.1, not on every interface."""
+    from distributed import LocalCluster
+
+    from jobpipeline.orchestration.dask import local_cluster_kwargs
+
+    # The run's own kwargs on a real cluster; no worker processes (the dashboard is the scheduler's).
+    kwargs = {**local_cluster_kwargs(1), "n_workers": 0, "processes": False}
+    with LocalCluster(**kwargs) as cluster:
+        http = cluster.scheduler.http_server
+        hosts = {sock.getsockname()[0] for sock in http._sockets.values()}
+    assert hosts == {"127.0.0.1"}

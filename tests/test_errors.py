@@ -24,6 +24,7 @@ from jobpipeline.errors import (
     JobpipelineError,
     JSONConstantError,
     QueryError,
+    RunInterrupted,
     SeedFileNotFoundError,
     SeedsNotFoundError,
     SeedsUnreachableError,
@@ -55,6 +56,7 @@ INSTANCES: list[JobpipelineError] = [
     YAMLGraphError(5, "a YAML alias (`*name`) refers to a value that contains it: remove the alias"),
     FlowFailedError("ingest", "WarehouseBusyError: warehouse busy"),
     ServerError("prefect server did not answer on http://127.0.0.1:1/api within 90 s"),
+    RunInterrupted(15, True, 7),
 ]
 
 

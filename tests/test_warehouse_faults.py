@@ -153,6 +153,66 @@ def test_kill_leaves_old_or_new_state(point: str, two_states: TwoStates, tmp_pat
     assert not list((warehouse.parent / ".published").glob(".building-*"))
 
 
+@pytest.mark.parametrize(
+    ("committed", "live", "staged", "expected"),
+    [
+        (None, None, set(), "up-to-date"),  # no run committed yet
+        (3, 3, {1, 2, 3}, "up-to-date"),
+        (3, 2, {1, 2, 3}, "go-live"),  # killed between the warehouse's rename and the swap
+        (1, None, {1}, "go-live"),  # the same, on the first run ever
+        (3, 2, {1, 2}, "republish"),  # and the staged folder is gone
+        (3, None, set(), "republish"),
+    ],
+)
+def test_catch_up_rules(committed: int | None, live: int | None, staged: set[int], expected: str) -> None:
+    """What makes `published` show the warehouse's last committed run, by table."""
+    from jobpipeline.publish import catch_up
+
+    assert catch_up(committed, live, staged) == expected
+
+
+def killed_in_rename_window(two_states: TwoStates, tmp_path: Path) -> tuple[Path, Path]:
+    case = tmp_path / "case"
+    shutil.copytree(two_states.template, case, symlinks=True)
+    seeds, warehouse = case / "seeds", case / "wh" / "jobs.duckdb"
+    assert run_killed_at(RENAME_WINDOW, RunOptions(seeds=seeds, warehouse=warehouse)) == -9
+    assert published_state(warehouse) == two_states.old_published
+    return seeds, warehouse
+
+
+def test_rename_window_is_reported_by_query_and_closed_by_the_next_run(two_states: TwoStates, tmp_path: Path) -> None:
+    """Killed between the warehouse's rename and the datasets' swap: `query` says on stderr that published/
+    lags the warehouse and how to fix it; the next run makes the staged datasets live before anything else
+    (even a run that then dies right after its copy)."""
+    seeds, warehouse = killed_in_rename_window(two_states, tmp_path)
+    committed = last_run(state_of(warehouse))
+    result = cli("query", "--warehouse", str(warehouse), "--format", "csv", "SELECT max(run_id) AS run FROM runs")
+    assert result.exit_code == 0 and result.stdout == f"run\n{committed}\n"
+    assert result.stderr.strip().splitlines() == [
+        f"note: published/ shows run {committed - 1} but the warehouse is at run {committed} (a run was stopped "
+        f"between its commit and its publish): run `jobpipeline run` to publish run {committed}"
+    ]
+    assert run_killed_at("after-copy", RunOptions(seeds=seeds, warehouse=warehouse)) == -9
+    assert published_state(warehouse) == two_states.new_published
+    assert state_of(warehouse) == two_states.new
+    result = cli("query", "--warehouse", str(warehouse), "SELECT 1")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_rename_window_without_staged_datasets_is_republished(two_states: TwoStates, tmp_path: Path) -> None:
+    """When the committed run's staged folder is gone, rolling forward (what `serve` does at start, and a
+    run after its lock) writes the datasets again from the warehouse."""
+    from jobpipeline.pipeline import roll_forward_if_free
+    from jobpipeline.publish import version_path
+
+    _seeds, warehouse = killed_in_rename_window(two_states, tmp_path)
+    committed = last_run(state_of(warehouse))
+    shutil.rmtree(version_path(warehouse, committed))
+    assert roll_forward_if_free(warehouse) == committed
+    assert published_state(warehouse) == two_states.new_published
+    assert roll_forward_if_free(warehouse) is None  # up to date: nothing to do
+
+
 def pause_run(seeds: Path, warehouse: Path, tmp_path: Path, point: str) -> tuple[Any, Path]:
     flag = tmp_path / "pause"
     process = spawn(

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jobpipeline.errors import ConfigurationError, JobpipelineError
+from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 from jobpipeline.models import one_line
 
 app = typer.Typer(
@@ -100,6 +100,9 @@ def error_boundary() -> Iterator[None]:
     """One red line for the project's errors; --debug shows the traceback."""
     try:
         yield
+    except RunInterrupted as exc:
+        err.print(f"[yellow]{escape(str(exc))}[/yellow]", markup=True)
+        raise typer.Exit(exc.exit_code) from None
     except JobpipelineError as exc:
         if _State.debug:
             raise
@@ -119,6 +122,38 @@ def error_boundary() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: nothing was committed by the interrupted run", markup=True)
         raise typer.Exit(130) from None
+
+
+@contextmanager
+def say_interrupted(warehouse: Path) -> Iterator[None]:
+    """Inside `interrupts.stop_on_signals()`: a run stopped by SIGINT or SIGTERM ends with one line that says
+    truthfully whether its commit happened (read back from the warehouse) and which run the warehouse holds."""
+    from jobpipeline import interrupts
+
+    try:
+        yield
+    except BaseException as exc:
+        signum = interrupts.received()
+        # KeyboardInterrupt from our handler; or Prefect's TerminationSignal, raised where its own handler
+        # (installed for a flow run's length) still runs; never a plain error or an exit.
+        if signum is None or isinstance(exc, (Exception, SystemExit, GeneratorExit)):
+            raise
+        from jobpipeline.warehouse import last_run_id
+
+        committed = last_run_id(warehouse)
+        raise RunInterrupted(
+            signum, committed is not None and committed == interrupts.committing(), committed
+        ) from None
+
+
+def interrupted_after_commit(run_id: int) -> None:
+    """The last line of a run that a signal reached once its commit had begun (the run finished)."""
+    from jobpipeline import interrupts
+
+    signum = interrupts.received()
+    if signum is not None:
+        with error_boundary():
+            raise RunInterrupted(signum, committed=True, run_id=run_id)
 
 
 def stop_on_sigterm() -> None:
@@ -334,21 +369,25 @@ def run(
     show_progress = output_format == "text" and err.is_terminal
     if local and dask:
         raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
-    with error_boundary():
-        if local:
-            from jobpipeline.pipeline import LocalRunner, ingest
+    from jobpipeline.interrupts import stop_on_signals
 
-            with progress_bar(show_progress) as update:
-                record = ingest(options, LocalRunner(), progress=update, on_wait=err.print).record()
+    with stop_on_signals():
+        with error_boundary(), say_interrupted(warehouse):
+            if local:
+                from jobpipeline.pipeline import LocalRunner, ingest
+
+                with progress_bar(show_progress) as update:
+                    record = ingest(options, LocalRunner(), progress=update, on_wait=err.print).record()
+            else:
+                from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
+
+                with prefect_api(err.print, watchdog=True), progress_bar(show_progress) as update:
+                    record = run_ingest_flow(options, progress=update, dask=dask, on_wait=err.print)
+        if output_format == "json":
+            print(json.dumps(record, ensure_ascii=False, indent=2))
         else:
-            from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
-
-            with prefect_api(err.print, watchdog=True), progress_bar(show_progress) as update:
-                record = run_ingest_flow(options, progress=update, dask=dask, on_wait=err.print)
-    if output_format == "json":
-        print(json.dumps(record, ensure_ascii=False, indent=2))
-    else:
-        print_summary(record)
+            print_summary(record)
+        interrupted_after_commit(record["run_id"])
     raise typer.Exit(1 if strict and record["files_rejected"] else 0)
 
 
@@ -410,18 +449,21 @@ def revalidate(
     wait = settings.lock_wait_seconds if wait is None else wait
 
     from jobpipeline.discover import seed_relative
+    from jobpipeline.interrupts import stop_on_signals
 
-    with error_boundary():
-        check_seeds_folder(seeds)
-        relative = [seed_relative(seeds, p) for p in paths]
-        for given, path in zip(paths, relative, strict=True):
-            # Re-validating a name that is not there used to report success and change nothing.
-            if Path(path).is_absolute() or not (seeds / path).is_file():
-                from jobpipeline.errors import SeedFileNotFoundError
+    with stop_on_signals():
+        with error_boundary(), say_interrupted(warehouse):
+            check_seeds_folder(seeds)
+            relative = [seed_relative(seeds, p) for p in paths]
+            for given, path in zip(paths, relative, strict=True):
+                # Re-validating a name that is not there used to report success and change nothing.
+                if Path(path).is_absolute() or not (seeds / path).is_file():
+                    from jobpipeline.errors import SeedFileNotFoundError
 
-                raise SeedFileNotFoundError(given, str(seeds))
-        record = _revalidate(seeds, warehouse, relative, wait, local)
-    _print_revalidation(record, paths)
+                    raise SeedFileNotFoundError(given, str(seeds))
+            record = _revalidate(seeds, warehouse, relative, wait, local)
+        _print_revalidation(record, paths)
+        interrupted_after_commit(record["run_id"])
     raise typer.Exit(1 if any(line for line in record["error_lines"]) else 0)
 
 
@@ -873,8 +915,11 @@ def query(
         raise typer.BadParameter("use table, csv, json or markdown", param_hint="--format")
     if not sql.strip():
         raise typer.BadParameter('the SQL is empty: e.g. jobpipeline query "SELECT * FROM runs"', param_hint="SQL")
+    from jobpipeline.publish import published_behind
+
     with error_boundary():
         frame = run_query(warehouse, sql)
+        behind = published_behind(warehouse)
     if output_format == "csv":
         sys.stdout.write(frame.write_csv())
     elif output_format == "json":
@@ -887,11 +932,18 @@ def query(
             table.add_column(name, overflow="fold")
         for row in frame.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
-        if not frame.height:  # an empty table of many columns is a wall of wrapped headers
+        if frame.height:
+            out.print(table)
+            out.print(plural(frame.height, "row"))
+        else:  # an empty table of many columns is a wall of wrapped headers
             out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
-            return
-        out.print(table)
-        out.print(plural(frame.height, "row"))
+    if behind is not None:
+        committed, live = behind
+        shows = f"shows run {live}" if live is not None else "has no datasets yet"
+        err.print(
+            f"note: published/ {shows} but the warehouse is at run {committed} (a run was stopped between its "
+            f"commit and its publish): run `jobpipeline run` to publish run {committed}"
+        )
 
 
 def _markdown(frame: Any) -> str:

@@ -12,6 +12,7 @@ instead and never calls the constructor again.
 
 from __future__ import annotations
 
+import signal
 from typing import Any, ClassVar
 
 
@@ -180,6 +181,32 @@ class FlowFailedError(JobpipelineError):
         self.reason = reason
 
 
+class RunInterrupted(JobpipelineError):
+    """A run stopped by SIGINT or SIGTERM: says truthfully whether the commit happened, and which run the
+    warehouse holds (jobpipeline.interrupts)."""
+
+    def __init__(self, signum: int, committed: bool, run_id: int | None) -> None:
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        if committed:
+            message = f"interrupted ({name}) after the commit: run {run_id} is committed"
+        elif run_id is None:
+            message = f"interrupted ({name}): nothing was committed; the warehouse is as it was before the run"
+        else:
+            message = f"interrupted ({name}): nothing was committed; the warehouse is as it was at run {run_id}"
+        super().__init__(message)
+        self.signum = signum
+        self.committed = committed
+        self.run_id = run_id
+
+    @property
+    def exit_code(self) -> int:
+        """What a shell reports for a command stopped by the signal: 130 (SIGINT), 143 (SIGTERM)."""
+        return 128 + self.signum
+
+
 class ServerError(JobpipelineError):
     """The Prefect server could not be started, or does not answer."""
 
@@ -197,6 +224,7 @@ __all__ = [
     "JSONConstantError",
     "JobpipelineError",
     "QueryError",
+    "RunInterrupted",
     "SeedsNotFoundError",
     "SeedsUnreachableError",
     "ServerError",

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -26,8 +26,9 @@ from typing import Any, Protocol, TypeVar
 
 from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, discover_seeds
-from jobpipeline.errors import SeedsNotFoundError
+from jobpipeline.errors import SeedsNotFoundError, WarehouseBusyError
 from jobpipeline.faults import checkpoint
+from jobpipeline.interrupts import hold, reader_started
 from jobpipeline.load_plan import (
     ChangePlan,
     KnownArticle,
@@ -42,9 +43,9 @@ from jobpipeline.load_plan import (
     run_row,
 )
 from jobpipeline.models import Finding
-from jobpipeline.publish import go_live, stage_datasets
+from jobpipeline.publish import catch_up, go_live, live_run, stage_datasets, staged_runs, version_path
 from jobpipeline.validate import check_corpus
-from jobpipeline.warehouse import WarehouseWriter, WriterLock, open_writer
+from jobpipeline.warehouse import WarehouseWriter, WriterLock, committed_reader, last_run_id, open_writer
 from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "Progress",
     "ReadItem",
     "ReadTask",
+    "ReaderPool",
     "RunOptions",
     "RunSummary",
     "Stage",
@@ -66,6 +68,8 @@ __all__ = [
     "new_process_pool",
     "plan_changes",
     "read_batch",
+    "roll_forward",
+    "roll_forward_if_free",
     "validate_seeds",
 ]
 
@@ -85,7 +89,7 @@ class StageRunner(Protocol):
 
     def stage(self, name: str, fn: Callable[..., T], *args: Any) -> T: ...
 
-    def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Iterator[R]: ...
+    def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Generator[R]: ...
 
 
 Progress = Callable[[str, int, int], None]
@@ -204,6 +208,41 @@ def _lock(run: _Run) -> None:
     run.scope.callback(lock.release)
 
 
+def _roll_forward(run: _Run) -> None:
+    roll_forward(run.options.warehouse, csv=run.options.csv)
+
+
+def roll_forward(warehouse: Path, *, csv: bool = False) -> int | None:
+    """Make `published` show the warehouse's last committed run, if a run was stopped between its commit
+    and its publish (`publish.catch_up`); returns the run made live (None: it already was).
+    The caller holds the WriterLock."""
+    committed = last_run_id(warehouse)
+    action = catch_up(committed, live_run(warehouse), staged_runs(warehouse))
+    if committed is None or action == "up-to-date":
+        return None
+    if action == "go-live":
+        version = version_path(warehouse, committed)
+    else:
+        with committed_reader(warehouse) as reader:
+            version = stage_datasets(reader, warehouse, committed, csv)
+    go_live(warehouse, version)
+    return committed
+
+
+def roll_forward_if_free(warehouse: Path) -> int | None:
+    """`roll_forward` under the writer lock when nobody holds it (a run that holds it publishes anyway)."""
+    if not warehouse.exists():
+        return None
+    try:
+        lock = WriterLock(warehouse).acquire(0)
+    except WarehouseBusyError:
+        return None
+    try:
+        return roll_forward(warehouse)
+    finally:
+        lock.release()
+
+
 def _copy(run: _Run) -> None:
     run.writer_scope = run.scope.enter_context(ExitStack())
     run.writer = run.writer_scope.enter_context(open_writer(run.options.warehouse))
@@ -239,14 +278,16 @@ def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile]) -> 
     health = ReadHealth()
     if run.progress:
         run.progress("read", 0, len(items))
-    for batch in run.runner.map("read", read_batch, tasks):
-        health.add(batch, len(batch.files) + len(batch.unchanged))
-        run.writer.stage(batch)
-        checkpoint("after-read-batch")
-        done += len(batch.files) + len(batch.unchanged)
-        touched += len(batch.unchanged)
-        if run.progress:
-            run.progress("read", done, len(items))
+    # closing(): an interrupted run stops its readers now, not when the traceback that holds this frame goes.
+    with closing(run.runner.map("read", read_batch, tasks)) as batches:
+        for batch in batches:
+            health.add(batch, len(batch.files) + len(batch.unchanged))
+            run.writer.stage(batch)
+            checkpoint("after-read-batch")
+            done += len(batch.files) + len(batch.unchanged)
+            touched += len(batch.unchanged)
+            if run.progress:
+                run.progress("read", done, len(items))
     health.finish()
     return touched
 
@@ -311,6 +352,9 @@ class Stage:
     """Its seconds go into the summary and `runs.stage_seconds`."""
     then: str | None = None
     """Fault point reached right after it (jobpipeline.faults)."""
+    commits: bool = False
+    """The commit point: once it begins, SIGINT and SIGTERM no longer stop the run, which finishes
+    and then says it was interrupted after the commit (jobpipeline.interrupts)."""
 
 
 INGEST: tuple[Stage, ...] = (
@@ -318,13 +362,15 @@ INGEST: tuple[Stage, ...] = (
     # Inline, not a task: a task's retries would stretch the wait past `--wait` (1 + 4 + 15 s more),
     # and the wait is the same code, with the same words on the terminal, on every route.
     Stage("lock", _lock, timed=False, then="after-lock"),
+    # First, under the lock: a run stopped between its commit and its publish left `published` one run behind.
+    Stage("roll-forward", _roll_forward, timed=False),
     Stage("copy", _copy, then="after-copy"),
     Stage("read", _read, then="after-stage"),
     Stage("load", _load, task=True, then="after-apply"),
     Stage("enrich", _enrich, task=True),
     Stage("record", _record, timed=False, then="after-record-run"),
     Stage("publish", _publish, task=True, then="after-publish-staged"),
-    Stage("commit", _commit, timed=False, then="after-warehouse-rename"),
+    Stage("commit", _commit, timed=False, then="after-warehouse-rename", commits=True),
     Stage("go-live", _go_live, timed=False, then="after-go-live"),
 )
 """The ingest run, in order. Two more fault points sit inside stages: after-read-batch (per batch)
@@ -346,6 +392,8 @@ def ingest(
     with ExitStack() as scope:
         run = _Run(options, runner, progress, on_wait, scope, on_findings)
         for stage in INGEST:
+            if stage.commits:
+                hold(run.writer.run_id)
             clock = time.perf_counter()
             if stage.task:
                 runner.stage(stage.name, stage.run, run)
@@ -383,7 +431,7 @@ class LocalRunner:
     def stage(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
 
-    def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Iterator[R]:
+    def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Generator[R]:
         if runs_serially(items, self.workers):
             for item in items:
                 yield fn(item)
@@ -391,26 +439,50 @@ class LocalRunner:
         yield from map_in_processes(fn, items, self.workers)
 
 
-def new_process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool for read batches. forkserver: safe when the parent has threads (Prefect's) and
-    cheaper than spawn, since the server process imports the reader once."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["jobpipeline.batches"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+class ReaderPool(ProcessPoolExecutor):
+    """A pool for read batches whose processes never outlive this one (jobpipeline.interrupts): they
+    ignore SIGINT and SIGTERM, and exit when this process dies or `stop`s the pool.
+
+    forkserver: safe when the parent has threads (Prefect's) and cheaper than spawn, since the
+    server process imports the reader once."""
+
+    def __init__(self, workers: int) -> None:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["jobpipeline.batches", "jobpipeline.interrupts", "jobpipeline._forkserver"])
+        readers_end, self._lifeline = context.Pipe(duplex=False)
+        super().__init__(max_workers=workers, mp_context=context, initializer=reader_started, initargs=(readers_end,))
+
+    stopped = False
+    """`stop` was called: a batch that fails now failed because nobody waits for it any more."""
+
+    def stop(self) -> None:
+        """Stop at once: drop the queued batches and end the readers, even mid-batch (an interrupted run)."""
+        self.stopped = True
+        self.shutdown(wait=False, cancel_futures=True)
+        self._lifeline.close()  # every reader sees EOF and exits
+
+
+def new_process_pool(workers: int) -> ReaderPool:
+    return ReaderPool(workers)
 
 
 def map_in_processes(fn: Callable[[B], R], items: Iterable[B], workers: int) -> Iterator[R]:
     """Yield fn(item) for each item as workers finish, within a bounded window of batches in flight."""
-    with new_process_pool(workers) as pool:
+    pool = new_process_pool(workers)
 
-        def submit(item: B) -> Future[R]:
-            return pool.submit(fn, item)
+    def submit(item: B) -> Future[R]:
+        return pool.submit(fn, item)
 
-        def next_done(pending: Iterable[Future[R]]) -> Future[R]:
-            return next(as_completed(pending))
+    def next_done(pending: Iterable[Future[R]]) -> Future[R]:
+        return next(as_completed(pending))
 
+    try:
         for finished in windowed(items, submit, next_done, window_size(workers)):
             yield finished.result()
+    except BaseException:  # an error, an interrupt, or the consumer closing this generator early
+        pool.stop()
+        raise
+    pool.shutdown()
 
 
 @dataclass(frozen=True)

@@ -52,12 +52,21 @@ def connect_config(temp_directory: Path | None = None) -> dict[str, Any]:
     return config
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the committed warehouse for reading; never blocked by a running load."""
+READER_CONFIG: dict[str, Any] = {"enable_external_access": False, "lock_configuration": True}
+"""How every reader opens the warehouse. `read_only` covers the warehouse file alone: without these,
+SQL given to `query` could still `COPY ... TO` any file, `ATTACH` another database for writing or
+`read_text('/etc/shadow')`. Set at connect time (the warehouse file itself still opens), and locked
+so that `SET enable_external_access = true` is refused too. The report reads only tables."""
+
+
+def open_read_only(path: Path, *, exports: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the committed warehouse for reading, with no access to other files; never blocked by a running load.
+
+    `exports`: may write files (`COPY ... TO`), for re-publishing the datasets; never for `query`."""
     if not path.exists():
         raise WarehouseMissingError(str(path))
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config={} if exports else READER_CONFIG)
     except duckdb.IOException as exc:
         raise WarehouseError(str(path), _explain_io_error(exc)) from None
 
@@ -67,6 +76,12 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
     conn = open_read_only(path)
     try:
         return frame_of(conn, sql)
+    except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
+        if isinstance(exc, duckdb.InvalidInputException) and "configuration has been locked" not in str(exc):
+            raise QueryError(f"{_one_line(exc)} (see `jobpipeline tables` for the tables and columns)") from None
+        raise QueryError(
+            f"{_one_line(exc)} (query reads the warehouse only: no other files, databases, extensions or settings)"
+        ) from None
     except duckdb.Error as exc:
         message = _one_line(exc)
         raise QueryError(f"{message} ({query_hint(message)})") from None
@@ -88,6 +103,33 @@ def table_row_counts(path: Path) -> dict[str, int]:
     """Estimated rows of each table in the committed warehouse (what `jobpipeline tables` shows)."""
     frame = run_query(path, "SELECT table_name, estimated_size FROM duckdb_tables()")
     return {str(name): int(size) for name, size in frame.iter_rows()}
+
+
+def last_run_id(path: Path) -> int | None:
+    """The last committed run in the warehouse file (None: no file, no run yet, or it cannot be opened)."""
+    if not path.exists():
+        return None
+    try:
+        conn = open_read_only(path)
+    except WarehouseError:
+        return None
+    try:
+        (run_id,) = conn.execute("SELECT max(run_id) FROM runs").fetchall()[0]
+        return None if run_id is None else int(run_id)
+    except duckdb.CatalogException:
+        return None
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def committed_reader(path: Path) -> Iterator[WarehouseReader]:
+    """A reader of the committed warehouse that may export datasets (re-publishing a committed run)."""
+    conn = open_read_only(path, exports=True)
+    try:
+        yield WarehouseReader(conn)
+    finally:
+        conn.close()
 
 
 def warm_engine() -> None:

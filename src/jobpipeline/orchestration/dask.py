@@ -16,6 +16,8 @@ from jobpipeline.errors import ConfigurationError
 from jobpipeline.settings import get_settings
 
 LOCAL_CLUSTER = "local"
+LOCAL_DASHBOARD = "127.0.0.1:8787"
+"""Where a local cluster's dashboard listens (Dask moves to a free port when 8787 is taken)."""
 
 
 @contextmanager
@@ -39,11 +41,17 @@ def batch_task_runner(dask: str | None = None) -> Iterator[Any]:
     runner = (
         DaskTaskRunner(address=address)
         if address and address != LOCAL_CLUSTER
-        else DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1})
+        else DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(settings.dask_workers))
     )
     with runner:
         _report_to_this_server(runner)
         yield runner
+
+
+def local_cluster_kwargs(workers: int) -> dict[str, Any]:
+    """A local cluster for one run. Its dashboard listens on this machine only: Dask's default
+    (":8787") serves it on every interface, to anyone on the network, for as long as the run lasts."""
+    return {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": LOCAL_DASHBOARD}
 
 
 def _report_to_this_server(runner: Any) -> None:

@@ -29,6 +29,7 @@ from prefect.context import FlowRunContext, SyncClientContext
 from prefect.runtime import flow_run
 
 from jobpipeline.discover import seed_relative
+from jobpipeline.interrupts import reclaimed
 from jobpipeline.orchestration.dask import batch_task_runner
 from jobpipeline.orchestration.runner import PrefectRunner
 from jobpipeline.pipeline import FindingsReady, Progress, RunOptions, RunSummary, ingest
@@ -156,13 +157,16 @@ async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
     progress = ProgressReport(caller.progress)
     # One sync client for the stage tasks: without it each sync task in an async flow opens its own
     # (a new connection and TLS context every time, ~40 ms each).
-    with SyncClientContext.get_or_create(), batch_task_runner(dask) as batch_runner:
-        runner = PrefectRunner(options.workers, batch_runner=batch_runner)
-        try:
-            summary = ingest(options, runner, progress=progress, on_wait=_waiting(caller), on_findings=caller.findings)
-        finally:
-            runner.close()
-    await _artifacts(summary)
+    with reclaimed():  # SIGINT and SIGTERM stop the run before its commit only (jobpipeline.interrupts)
+        with (
+            SyncClientContext.get_or_create(),
+            batch_task_runner(dask) as batch_runner,
+            PrefectRunner(options.workers, batch_runner=batch_runner) as runner,
+        ):
+            summary = ingest(
+                options, runner, progress=progress, on_wait=_waiting(caller), on_findings=caller.findings
+            )
+        await _artifacts(summary)
     print(
         f"run {summary.run_id}: {summary.files_seen} seen, {summary.files_changed} changed, "
         f"{summary.files_deleted} deleted, {summary.files_rejected} rejected; "

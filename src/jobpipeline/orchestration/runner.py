@@ -11,8 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import queue
-from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Collection, Generator, Sequence
 from typing import Any, TypeVar
 
 from prefect import task
@@ -22,7 +21,7 @@ from prefect.task_runners import TaskRunner
 
 from jobpipeline.batches import ReadTask, with_contents
 from jobpipeline.errors import JobpipelineError
-from jobpipeline.pipeline import new_process_pool
+from jobpipeline.pipeline import ReaderPool, new_process_pool
 from jobpipeline.windowing import runs_serially, window_size, windowed
 
 T = TypeVar("T")
@@ -43,10 +42,18 @@ def is_transient(task_: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-def _call_in_pool(pool: ProcessPoolExecutor | None, fn: Callable[[B], R], item: B, sink: queue.SimpleQueue[R]) -> None:
+def _call_in_pool(pool: ReaderPool | None, fn: Callable[[B], R], item: B, sink: queue.SimpleQueue[R]) -> None:
     # The batch goes to `sink`, not back through Prefect: measured at 10,000 articles, returning
     # it as the task's result kept every batch alive until the flow ended (~1 GB instead of ~0.5).
-    sink.put(fn(item) if pool is None else pool.submit(fn, item).result())
+    if pool is None:
+        sink.put(fn(item))
+        return
+    try:
+        sink.put(pool.submit(fn, item).result())
+    except Exception:
+        if pool.stopped:
+            return  # the run was interrupted and stopped its readers: not a failure of this batch to log
+        raise
 
 
 class PrefectRunner:
@@ -56,7 +63,7 @@ class PrefectRunner:
         self.workers = workers or os.cpu_count() or 1
         self.batch_runner = batch_runner
         """When set (a DaskTaskRunner), read batches run there and only their rows come back."""
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ReaderPool | None = None
 
     def stage(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         # The arguments go in a closure, not as task parameters: Prefect walks every parameter
@@ -74,7 +81,7 @@ class PrefectRunner:
         )(run_stage)
         return wrapped()
 
-    def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Iterator[R]:
+    def map(self, name: str, fn: Callable[[B], R], items: Sequence[B]) -> Generator[R]:
         submit: Callable[[B], PrefectFuture[R]]
         if self.batch_runner is not None:
             remote = task(name=f"{name}-batch", cache_policy=NO_CACHE)(fn)
@@ -102,12 +109,22 @@ class PrefectRunner:
             result = finished.result()  # raises the batch's error, if any
             yield sink.get_nowait() if self.batch_runner is None else result
 
-    def _get_pool(self) -> ProcessPoolExecutor:
+    def _get_pool(self) -> ReaderPool:
         if self._pool is None:
             self._pool = new_process_pool(self.workers)
         return self._pool
 
-    def close(self) -> None:
+    def close(self, *, stop: bool = False) -> None:
+        """Shut the reader pool down; `stop`: at once, readers mid-batch included (an interrupted or failed run)."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            if stop:
+                self._pool.stop()
+            else:
+                self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def __enter__(self) -> PrefectRunner:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self.close(stop=exc_type is not None)

@@ -85,6 +85,11 @@ def serve_deployments(
                 "serve needs a real Prefect server: unset JOBPIPELINE_PREFECT_SERVER=ephemeral or set PREFECT_API_URL"
             )
         say(f"using the Prefect server at {api.url} (UI {api.url.removesuffix('/api')})")
+        from jobpipeline.pipeline import roll_forward_if_free
+
+        rolled = roll_forward_if_free(warehouse)
+        if rolled is not None:
+            say(f"published/ was behind the warehouse (a run stopped between commit and publish): now run {rolled}")
         warm_up()
         from jobpipeline.orchestration.deployments import build_deployments
 

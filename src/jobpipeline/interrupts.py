@@ -1,0 +1,114 @@
+"""SIGINT and SIGTERM during a run, and reader processes that never outlive the process that started them.
+
+A command that runs the pipeline (`run`, `revalidate`) handles both signals the same way, on either route:
+
+- before the commit, a signal interrupts the run at once: KeyboardInterrupt is raised in the main thread
+  wherever it is (a stage, Prefect's engine, a wait for a read batch), the stack unwinds, the uncommitted
+  `.next` copy is removed and the reader pool is stopped;
+- once the commit stage has begun (`hold`), stopping half-way would leave the warehouse and the datasets
+  saying different things, so the signal is only remembered (`received`): the run finishes and the
+  command then says that the run was committed.
+
+The Prefect route needs the handler too: `asyncio.run` replaces Python's SIGINT handler with one that
+cancels the flow's task at its next `await`, and the stages never await, so Ctrl-C used to wait for
+the whole run (committed and published) and then say "nothing was committed". asyncio leaves a
+handler that is not Python's default alone.
+
+Readers (a `ProcessPoolExecutor` on the forkserver) and their forkserver (`jobpipeline._forkserver`)
+ignore both signals: the parent decides when they stop. Each reader holds the read end of a pipe whose
+only write end is in the parent (`lifeline`); when the parent dies, however it dies (SIGKILL included),
+the pipe reaches EOF and the reader exits. Without it a reader waits for its next batch forever, and it
+holds the parent's stdout and stderr, so `jobpipeline run | tee log` never returned. The forkserver and
+the resource tracker exit on their own once the parent and the readers are gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _State:
+    installed = False
+    committing: int | None = None
+    """The run whose commit has begun: signals are held from then on."""
+    received: int | None = None
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _State.received is None:
+        _State.received = signum
+    if _State.committing is None:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Inside this block (main thread only), SIGINT and SIGTERM stop the run before its commit, or are
+    held until the run ends once the commit has begun (see the module docstring)."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
+    _State.installed, _State.committing, _State.received = True, None, None
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _State.installed, _State.committing = False, None
+
+
+@contextmanager
+def reclaimed() -> Iterator[None]:
+    """Inside `stop_on_signals`, make its handler the one that runs again for this block.
+
+    Prefect's flow engine installs a SIGTERM handler of its own for the length of a flow run (it
+    raises TerminationSignal at once, the commit included); this block is the flow's body."""
+    if not _State.installed or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def hold(run_id: int) -> None:
+    """The commit of `run_id` has begun: from now on a signal is remembered, not raised."""
+    if _State.installed:
+        _State.committing = run_id
+
+
+def received() -> int | None:
+    """The first signal received inside `stop_on_signals` (None: none)."""
+    return _State.received
+
+
+def committing() -> int | None:
+    """The run whose commit began inside `stop_on_signals` (None: none began)."""
+    return _State.committing
+
+
+def reader_started(lifeline: Connection) -> None:
+    """Initializer of a reader process: ignore SIGINT and SIGTERM (a Ctrl-C or a `kill` to the process group
+    is the parent's to handle) and exit as soon as the parent's end of `lifeline` closes."""
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(lifeline,), name="lifeline", daemon=True).start()
+
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()  # nothing is ever sent: this returns at EOF, when the parent is gone
+    os._exit(1)
