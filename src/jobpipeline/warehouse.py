@@ -78,7 +78,8 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
         return frame_of(conn, sql)
     except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
         if isinstance(exc, duckdb.InvalidInputException) and "configuration has been locked" not in str(exc):
-            raise QueryError(f"{_one_line(exc)} (see `jobpipeline tables` for the tables and columns)") from None
+            message = _one_line(exc)
+            raise QueryError(f"{message} ({query_hint(message)})") from None
         raise QueryError(
             f"{_one_line(exc)} (query reads the warehouse only: no other files, databases, extensions or settings)"
         ) from None

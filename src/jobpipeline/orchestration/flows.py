@@ -163,9 +163,7 @@ async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
             batch_task_runner(dask) as batch_runner,
             PrefectRunner(options.workers, batch_runner=batch_runner) as runner,
         ):
-            summary = ingest(
-                options, runner, progress=progress, on_wait=_waiting(caller), on_findings=caller.findings
-            )
+            summary = ingest(options, runner, progress=progress, on_wait=_waiting(caller), on_findings=caller.findings)
         await _artifacts(summary)
     print(
         f"run {summary.run_id}: {summary.files_seen} seen, {summary.files_changed} changed, "
