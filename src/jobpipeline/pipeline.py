@@ -1,4 +1,4 @@
-"""The ingest pipeline, stage by stage: discover -> lock -> copy -> read -> load -> enrich -> publish.
+"""The ingest pipeline, stage by stage: lock -> discover -> copy -> read -> load -> enrich -> publish.
 
 The stages are declared once, as data (`INGEST`), and `ingest` iterates them: timing, progress
 and fault checkpoints happen there and nowhere else. The CLI and the Prefect flows run these same
@@ -192,10 +192,16 @@ class _Run:
     findings: list[Finding] = field(init=False)
 
 
-def _discover(run: _Run) -> None:
+def _seeds(run: _Run) -> None:
+    """Fail at once on a missing seeds folder, before waiting for the lock (a stat, no listing)."""
     run.seeds = run.options.seeds.resolve()
     if not run.seeds.is_dir():
         raise SeedsNotFoundError(str(run.options.seeds))
+
+
+def _discover(run: _Run) -> None:
+    # Listed under the writer lock: a listing taken before a wait would be committed after the runs
+    # that went first, deleting what they had just loaded and missing the saves made meanwhile.
     run.discovery = discover_seeds(run.seeds)
 
 
@@ -314,8 +320,9 @@ class Stage:
 
 
 INGEST: tuple[Stage, ...] = (
-    Stage("discover", _discover, task=True),
+    Stage("seeds", _seeds, timed=False),
     Stage("lock", _lock, task=True, timed=False, then="after-lock"),
+    Stage("discover", _discover, task=True),
     Stage("copy", _copy, then="after-copy"),
     Stage("read", _read, then="after-stage"),
     Stage("load", _load, task=True, then="after-apply"),
