@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -305,3 +308,80 @@ def test_each_run_publishes_a_report(
     target = tmp_path / "mine.html"
     result = cli("report", "--warehouse", str(warehouse), "--out", str(target))
     assert result.exit_code == 0 and target.read_text(encoding="utf-8").lower().startswith("<!doctype html>")
+
+
+def run_without_permission_override(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`jobpipeline ARGS` in a process the kernel checks file modes for: as root (CI), through capsh without
+    the capabilities that let root read and list anything; skipped only when neither is possible."""
+    command = [sys.executable, "-m", "jobpipeline.cli", *args]
+    if os.geteuid() == 0:
+        capsh = shutil.which("capsh")
+        if capsh is None:
+            pytest.skip("running as root without capsh (apt-get install -y libcap2-bin): cannot drop the override")
+        command = [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", 'exec "$0" "$@"', *command]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **(env or {})}
+    )
+
+
+def test_unlistable_subfolder_is_not_a_deletion(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A subfolder that cannot be listed keeps its articles as last known good (warehouse and published
+    articles.parquet), prints `folder-unreadable`, deletes nothing; listed again, its articles are current again."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("d.txt", make_article("delta"))
+    write_seed("sub/b.txt", make_article("beta"))
+    write_seed("sub/c.txt", make_article("gamma"))
+    run_local(seeds_dir, warehouse)
+    locked = seeds_dir / "sub"
+    locked.chmod(0)
+    try:
+        completed = run_without_permission_override(
+            "run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)
+        )
+    finally:
+        locked.chmod(0o755)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "error[folder-unreadable]" in completed.stdout and "Permission denied" in completed.stdout
+    assert "0 deleted" in completed.stdout and "`beta` no longer reads" in completed.stdout
+    assert rows(
+        warehouse, "SELECT files_deleted, articles_removed, articles_kept_last_good FROM runs WHERE run_id = 2"
+    ) == [(0, 0, 2)]
+    assert rows(warehouse, "SELECT slug, is_current FROM articles ORDER BY slug") == [
+        ("alpha", True),
+        ("beta", False),
+        ("delta", True),
+        ("gamma", False),
+    ]
+    published = warehouse.parent / "published" / "articles.parquet"
+    assert rows(warehouse, f"SELECT count(*) FROM read_parquet('{published}')") == [(4,)]
+    assert rows(warehouse, "SELECT source_path, code FROM validation_issues WHERE severity = 'error'") == [
+        ("sub", "folder-unreadable")
+    ]
+    assert rows(warehouse, "SELECT count(*) FROM files") == [(4,)]
+    summary = run_local(seeds_dir, warehouse)
+    assert summary["files_changed"] == 0 and summary["errors"] == 0
+    assert rows(warehouse, "SELECT count(*) FROM articles WHERE is_current") == [(4,)]
+
+
+def test_unlistable_seeds_folder_fails_the_run_in_one_line(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A seeds folder that exists but cannot be listed fails the run (exit 2, one line) and commits nothing.
+
+    Named by JOBPIPELINE_SEEDS: `--seeds` is checked for readability by the option parser already."""
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    seeds_dir.chmod(0)
+    try:
+        completed = run_without_permission_override(
+            "run", "--local", "--warehouse", str(warehouse), env={"JOBPIPELINE_SEEDS": str(seeds_dir)}
+        )
+    finally:
+        seeds_dir.chmod(0o755)
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    [line] = completed.stderr.strip().splitlines()
+    assert "cannot be listed (Permission denied)" in line, line
+    assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
+    assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]

@@ -116,6 +116,54 @@ def test_plan_changes(
     assert plan_changes(files, remembered, only) == expected
 
 
+UNLISTED_CASES = [
+    pytest.param(
+        [seed("a")],
+        {"a": known("a"), "sub/b": known("sub/b")},
+        None,
+        ["sub"],
+        ChangePlan(["a", "sub/b"], [], [], ["a"], [], ["sub/b"]),
+        id="known-file-under-unlisted-folder-is-present-not-deleted",
+    ),
+    pytest.param(
+        [],
+        {"sub/deep/b": known("sub/deep/b"), "subway/c": known("subway/c")},
+        None,
+        ["sub"],
+        ChangePlan(["sub/deep/b"], [], [], [], ["subway/c"], ["sub/deep/b"]),
+        id="nested-files-are-kept-a-sibling-with-the-same-prefix-is-deleted",
+    ),
+    pytest.param(
+        [seed("sub/ok/x")],
+        {"sub/ok/x": known("sub/ok/x"), "sub/locked/y": known("sub/locked/y")},
+        None,
+        ["sub/locked"],
+        ChangePlan(["sub/locked/y", "sub/ok/x"], [], [], ["sub/ok/x"], [], ["sub/locked/y"]),
+        id="only-the-unlisted-subtree-is-kept",
+    ),
+    pytest.param(
+        [seed("a")],
+        {"a": known("a"), "sub/b": known("sub/b")},
+        {"sub/b"},
+        ["sub"],
+        ChangePlan(["a", "sub/b"], [], [], ["a"], [], ["sub/b"]),
+        id="revalidating-a-file-under-an-unlisted-folder-keeps-it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "remembered", "only", "unlisted", "expected"), UNLISTED_CASES)
+def test_plan_changes_never_deletes_under_an_unlisted_folder(
+    files: list[SeedFile],
+    remembered: dict[str, KnownFile],
+    only: set[str] | None,
+    unlisted: list[str],
+    expected: ChangePlan,
+) -> None:
+    """A known file under a folder discovery could not list is present but unlisted, never deleted (issue 16.2)."""
+    assert plan_changes(files, remembered, only, unlisted=unlisted) == expected
+
+
 def test_to_read_is_new_and_suspect_in_path_order() -> None:
     """A run reads new and suspect files, in path order."""
     assert ChangePlan(["a", "b", "c"], ["c"], ["a"], ["b"], []).to_read == ["a", "c"]
@@ -335,6 +383,72 @@ def test_decide(case: Case) -> None:
     assert decided.reparse == case.reparse
     assert decided.statuses == case.statuses
     assert decided.gone == sorted(set(case.replace) | case.remove)
+
+
+UNLISTED_OWNERSHIP_CASES = [
+    pytest.param(
+        Case(
+            ["a", "sub/b"],
+            {"a": known("a", "alpha"), "sub/b": known("sub/b", "beta")},
+            {},
+            {"alpha": article("alpha", "a"), "beta": article("beta", "sub/b")},
+            keep={"beta"},
+            newly_broken={"beta"},
+            statuses={"a": "accepted", "sub/b": "rejected"},
+        ),
+        id="unlisted-owner-keeps-last-known-good",
+    ),
+    pytest.param(
+        Case(
+            ["sub/b"],
+            {"sub/b": known("sub/b", "beta", status="rejected")},
+            {},
+            {"beta": article("beta", "sub/b", current=False)},
+            keep={"beta"},
+            statuses={"sub/b": "rejected"},
+        ),
+        id="still-unlisted-stays-kept-not-newly",
+    ),
+    pytest.param(
+        Case(
+            ["a", "sub/b"],
+            {"a": known("a", "alpha", related=("beta",)), "sub/b": known("sub/b", "beta")},
+            {"a": known("a", "alpha", digest="v2", related=("beta",))},
+            {"alpha": article("alpha", "a"), "beta": article("beta", "sub/b")},
+            replace={"alpha": "a"},
+            keep={"beta"},
+            newly_broken={"beta"},
+            statuses={"a": "accepted", "sub/b": "rejected"},
+        ),
+        id="others-still-load-beside-an-unlisted-folder",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", UNLISTED_OWNERSHIP_CASES)
+def test_decide_keeps_unlisted_files_as_last_known_good(case: Case) -> None:
+    """Known files under a folder that could not be listed count as files that no longer read (issue 16.2)."""
+    unlisted = [p for p in case.present if p.startswith("sub/")]
+    decided = decide(case.present, case.known, case.staged, case.articles, unlisted=unlisted)
+    assert decided.replace == case.replace
+    assert decided.remove == case.remove
+    assert decided.keep_last_good == case.keep
+    assert decided.newly_broken == case.newly_broken
+    assert decided.restored == case.restored
+    assert decided.statuses == case.statuses
+    assert not [f for f in decided.corpus.findings if f.code == "related-dangling"]
+
+
+def test_unlisted_folder_listing_again_restores_its_articles() -> None:
+    """Once the folder lists again, its unchanged files are restored from the kept rows (nothing re-read)."""
+    decided = decide(
+        ["sub/b"],
+        {"sub/b": known("sub/b", "beta", status="rejected")},
+        {},
+        {"beta": article("beta", "sub/b", current=False)},
+    )
+    assert (decided.restored, decided.keep_last_good, decided.reparse) == ({"beta"}, set(), [])
+    assert decided.statuses == {"sub/b": "accepted"}
 
 
 def test_links_to_a_kept_article_are_not_dangling() -> None:

@@ -152,11 +152,24 @@ class ReadHealth:
     batch none of whose files could be opened, or a run in which more than half could not, means
     the batches ran where the folder is not (a Dask worker on another machine, an unmounted
     volume): the run must fail rather than record every article as broken.
+
+    Known files under folders that could not be listed (`add_unlisted`) count too, against the
+    whole folder: when they and the files that did not open are more than half of it, the run
+    fails rather than serve most of the corpus as last known good.
     """
 
     def __init__(self) -> None:
         self.files = 0
         self.unreadable: list[Finding] = []
+        self.corpus = 0
+        self.unlisted = 0
+        self.folders: list[Finding] = []
+
+    def add_unlisted(self, files: int, corpus: int, folders: Sequence[Finding]) -> None:
+        """`files` of the `corpus` files present sit under the folders of the `folder-unreadable` `folders`."""
+        self.unlisted += files
+        self.corpus = corpus
+        self.folders.extend(folders)
 
     def add(self, batch: Batch, files_in_batch: int) -> None:
         found = [f for f in batch.findings if f.code == "file-unreadable"]
@@ -168,7 +181,10 @@ class ReadHealth:
     def finish(self) -> None:
         if self.files >= 4 and len(self.unreadable) * 2 > self.files:
             self._fail(f"{len(self.unreadable)} of {self.files} files")
+        lost = len(self.unreadable) + self.unlisted
+        if self.unlisted and self.corpus >= 4 and lost * 2 > self.corpus:
+            self._fail(f"{lost} of the {self.corpus} files of the seeds folder", self.folders)
 
-    def _fail(self, what: str) -> None:
-        first = self.unreadable[-1]
+    def _fail(self, what: str, examples: Sequence[Finding] = ()) -> None:
+        first = examples[0] if examples else self.unreadable[-1]
         raise SeedsUnreachableError(what, first.source_path, first.message)

@@ -41,6 +41,18 @@ class SeedsNotFoundError(JobpipelineError):
         self.path = path
 
 
+class SeedsUnreadableError(JobpipelineError):
+    """The seeds folder exists but cannot be listed: no run can tell a deleted file from an unseen one."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"seeds folder {path} cannot be listed ({reason}): check its permissions, or that the share is "
+            "mounted; nothing was committed"
+        )
+        self.path = path
+        self.reason = reason
+
+
 class SeedsUnreachableError(JobpipelineError):
     """The read batches ran where the seeds folder cannot be opened: infrastructure, not bad input."""
 
@@ -183,6 +195,7 @@ __all__ = [
     "QueryError",
     "SeedsNotFoundError",
     "SeedsUnreachableError",
+    "SeedsUnreadableError",
     "ServerError",
     "WarehouseBusyError",
     "WarehouseError",

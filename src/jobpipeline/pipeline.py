@@ -219,30 +219,40 @@ def _read(run: _Run) -> None:
     """Read new and changed files, then decide ownership (reading files that newly own a slug)."""
     only = run.options.only_paths
     run.known = run.writer.known_files()
-    run.plan = plan_changes(run.discovery.files, run.known, set(only) if only else None)
-    run.touched = _read_into(run, run.plan.to_read, run.known)
+    run.plan = plan_changes(
+        run.discovery.files, run.known, set(only) if only else None, unlisted=run.discovery.unlisted
+    )
+    health = ReadHealth()
+    if run.plan.unlisted:
+        folders = [f for f in run.discovery.findings if f.code == "folder-unreadable"]
+        health.add_unlisted(len(run.plan.unlisted), len(run.plan.present), folders)
+    run.touched = _read_into(run, run.plan.to_read, run.known, health)
     if not run.seeds.is_dir():
         # Every unread file would look broken and be kept as last known good: say what happened.
         raise SeedsNotFoundError(str(run.options.seeds))
     run.articles = run.writer.known_articles()
     run.staged = run.writer.staged_files()
-    run.ownership = decide(run.plan.present, run.known, run.staged, run.articles, check_corpus)
+    run.ownership = decide(
+        run.plan.present, run.known, run.staged, run.articles, check_corpus, unlisted=run.plan.unlisted
+    )
     # Until no owner is missing its rows: a file read again may now claim another slug, which hands
     # the old one to the next claimant (found by tests/test_state_machine.py). Each round stages
     # files never staged before, so it ends.
     while run.ownership.reparse:
         _read_into(run, run.ownership.reparse, {})
         run.staged = run.writer.staged_files()
-        run.ownership = decide(run.plan.present, run.known, run.staged, run.articles, check_corpus)
+        run.ownership = decide(
+            run.plan.present, run.known, run.staged, run.articles, check_corpus, unlisted=run.plan.unlisted
+        )
 
 
-def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile]) -> int:
+def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile], health: ReadHealth | None = None) -> int:
     """Read `paths` in batches and stage them; returns how many turned out unchanged."""
     items = [ReadItem(p, known[p].content_hash if p in known else None) for p in paths]
     tasks = [ReadTask(str(run.seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     done = 0
     touched = 0
-    health = ReadHealth()
+    health = health or ReadHealth()
     if run.progress:
         run.progress("read", 0, len(items))
     for batch in run.runner.map("read", read_batch, tasks):
