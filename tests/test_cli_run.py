@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -385,3 +386,81 @@ def test_unlistable_seeds_folder_fails_the_run_in_one_line(
     assert "cannot be listed (Permission denied)" in line, line
     assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
     assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+
+
+SAVED_LONG_AGO = 1_600_000_000 * 10**9
+"""An mtime far older than any read: the size+mtime fast path trusts it (not racily clean)."""
+
+
+def save_keeping_size_and_mtime(path: Path, title: str, mtime_ns: int) -> None:
+    """Rewrite `path` with another title of the same length and put its mtime back (a restore, `rsync -t`)."""
+    path.write_text(make_article("alpha", title=title), encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def titles(warehouse: Path) -> list[tuple[Any, ...]]:
+    return rows(warehouse, "SELECT title FROM articles")
+
+
+def test_verify_hashes_files_whose_size_and_mtime_did_not_move(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
+    """An edit that keeps size and mtime is invisible to a plain run, but `run --verify` hashes the bytes and
+    loads it (issue 16.4d)."""
+    path = write_seed("a.txt", make_article("alpha"))
+    save_keeping_size_and_mtime(path, "version-1", SAVED_LONG_AGO)
+    run(seeds_dir, warehouse)
+    save_keeping_size_and_mtime(path, "version-2", SAVED_LONG_AGO)
+    assert run(seeds_dir, warehouse)["files_changed"] == 0  # the fast path, by design
+    assert titles(warehouse) == [("version-1",)]
+    summary = run(seeds_dir, warehouse, "--verify")
+    assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
+    assert titles(warehouse) == [("version-2",)]
+
+
+def test_revalidate_hashes_the_named_file_whose_size_and_mtime_did_not_move(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`revalidate PATH` always hashes PATH: an edit that kept size and mtime is loaded (issue 16.4c)."""
+    path = write_seed("a.txt", make_article("alpha"))
+    save_keeping_size_and_mtime(path, "version-1", SAVED_LONG_AGO)
+    run_local(seeds_dir, warehouse)
+    save_keeping_size_and_mtime(path, "version-2", SAVED_LONG_AGO)
+    result = cli("revalidate", str(path), "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert result.exit_code == 0, result.output
+    assert titles(warehouse) == [("version-2",)]
+
+
+def test_racily_clean_save_is_read_by_the_next_run(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """Two same-size saves within one second of 1-second timestamps share an mtime: the file was read too
+    close to its mtime to trust it, so the next plain run hashes it again and loads the second save (16.4b)."""
+    # A whole second a little ahead: the first run reads within 2 s of it however slow the machine, as a
+    # save and a read within the same tick of a 1-second filesystem do.
+    tick = (time.time_ns() // 10**9 + 5) * 10**9
+    path = write_seed("a.txt", make_article("alpha"))
+    save_keeping_size_and_mtime(path, "version-1", tick)
+    run_local(seeds_dir, warehouse)
+    save_keeping_size_and_mtime(path, "version-2", tick)
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
+    assert titles(warehouse) == [("version-2",)]
+
+
+def test_warehouse_without_read_ns_gets_the_column_and_hashes_once(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A warehouse written before `files.read_ns` gains the column; its files count as racy and are hashed once."""
+    import duckdb
+
+    path = write_seed("a.txt", make_article("alpha"))
+    os.utime(path, ns=(SAVED_LONG_AGO, SAVED_LONG_AGO))
+    run_local(seeds_dir, warehouse)
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("ALTER TABLE files DROP COLUMN read_ns")
+    conn.close()
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_changed"], summary["files_unchanged"]) == (0, 1)
+    [(read_ns,)] = rows(warehouse, "SELECT read_ns FROM files")
+    assert read_ns is not None and read_ns > SAVED_LONG_AGO

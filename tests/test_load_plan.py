@@ -8,11 +8,13 @@ import pytest
 
 from jobpipeline.discover import SeedFile
 from jobpipeline.load_plan import (
+    RACY_NS,
     ChangePlan,
     KnownArticle,
     KnownFile,
     LoadResult,
     decide,
+    is_racy,
     kept_findings,
     plan_changes,
     plan_load,
@@ -34,8 +36,9 @@ def known(
     ok: bool = True,
     related: tuple[str, ...] = (),
     status: str = "accepted",
+    read_ns: int | None = 10**12,
 ) -> KnownFile:
-    """A file version as the warehouse (or this run's read) records it."""
+    """A file version as the warehouse (or this run's read) records it (read long after its mtime: not racy)."""
     return KnownFile(
         source_path=path,
         size=size,
@@ -47,6 +50,7 @@ def known(
         related_jobs=related,
         related_lines=tuple(range(3, 3 + len(related))),
         status=status,
+        read_ns=read_ns,
     )
 
 
@@ -80,7 +84,7 @@ PLAN_CASES = [
         [seed("a"), seed("b")],
         {"a": known("a")},
         {"a"},
-        ChangePlan(["a"], [], [], ["a"], []),
+        ChangePlan(["a"], [], ["a"], [], []),
         id="only-ignores-new-files-outside",
     ),
     pytest.param(
@@ -94,7 +98,7 @@ PLAN_CASES = [
         [seed("a")],
         {"a": known("a"), "b": known("b")},
         {"a"},
-        ChangePlan(["a", "b"], [], [], ["a"], []),
+        ChangePlan(["a", "b"], [], ["a"], [], []),
         id="only-keeps-vanished-others-present",
     ),
     pytest.param(
@@ -162,6 +166,43 @@ def test_plan_changes_never_deletes_under_an_unlisted_folder(
 ) -> None:
     """A known file under a folder discovery could not list is present but unlisted, never deleted (issue 16.2)."""
     assert plan_changes(files, remembered, only, unlisted=unlisted) == expected
+
+
+SECOND = 10**9
+HASH_ANYWAY_CASES = [
+    pytest.param(
+        known("a", mtime=100 * SECOND, read_ns=100 * SECOND + RACY_NS + 1), False, None, False, id="read-safely-later"
+    ),
+    pytest.param(
+        known("a", mtime=100 * SECOND, read_ns=100 * SECOND + RACY_NS), False, None, True, id="racy-within-2s"
+    ),
+    pytest.param(known("a", mtime=100 * SECOND, read_ns=100 * SECOND), False, None, True, id="racy-same-instant"),
+    pytest.param(
+        known("a", mtime=101 * SECOND, read_ns=100 * SECOND), False, None, True, id="racy-mtime-after-the-read"
+    ),
+    pytest.param(known("a", read_ns=None), False, None, True, id="never-recorded-read-is-hashed-once"),
+    pytest.param(known("a"), True, None, True, id="verify-hashes-every-file"),
+    pytest.param(known("a"), False, {"a"}, True, id="revalidate-hashes-the-named-file"),
+    pytest.param(known("a"), False, {"b"}, False, id="revalidate-does-not-look-at-others"),
+]
+
+
+@pytest.mark.parametrize(("remembered", "verify", "only", "hashed"), HASH_ANYWAY_CASES)
+def test_plan_hashes_files_whose_size_and_mtime_cannot_be_trusted(
+    remembered: KnownFile, verify: bool, only: set[str] | None, hashed: bool
+) -> None:
+    """Same size and mtime: hashed anyway when racy, with --verify, or named by a re-validation (issue 16.4)."""
+    plan = plan_changes(
+        [seed("a", size=remembered.size, mtime=remembered.mtime_ns)], {"a": remembered}, only, verify=verify
+    )
+    assert (plan.suspect == ["a"]) is hashed, plan
+    assert plan.deleted == [] and plan.new == []
+
+
+def test_racy_is_mtime_not_safely_older_than_the_read() -> None:
+    """The racily-clean rule compares the recorded mtime with the recorded read, 2 s apart at least."""
+    assert is_racy(known("a", mtime=5 * SECOND, read_ns=6 * SECOND))
+    assert not is_racy(known("a", mtime=5 * SECOND, read_ns=8 * SECOND))
 
 
 def test_to_read_is_new_and_suspect_in_path_order() -> None:

@@ -5,7 +5,10 @@ stage adds what it staged, and these functions decide; the edge then writes the 
 rule here has a table-driven test in tests/test_load_plan.py.
 
 - **Change plan** (`plan_changes`): a discovered file is new, suspect (size or mtime moved: read it
-  and compare hashes), unchanged or deleted. A re-validation of given paths looks at those alone.
+  and compare hashes), unchanged or deleted. A re-validation of given paths looks at those alone,
+  and always hashes them. Also suspect whatever size and mtime say: every file with `verify`, and a
+  "racily clean" file (git's rule: its mtime was not safely older than the moment it was read, so a
+  same-size save in the same timestamp tick would look unchanged; `is_racy`).
   A known file under a folder that could not be listed is not deleted: it is present but unlisted.
 - **Unlisted files** (`decide(unlisted=...)`): they count as files that no longer read, so their
   slugs are kept as last known good until the folder lists again (then they are restored).
@@ -27,6 +30,10 @@ from jobpipeline.discover import SeedFile
 from jobpipeline.models import Finding
 from jobpipeline.rows import FileVersion
 from jobpipeline.validate import CorpusCheck, CorpusEntry, check_corpus
+
+RACY_NS = 2 * 10**9
+"""An mtime less than this before the read is not trusted: 1-second timestamps (ext4 with 128-byte
+inodes, many network mounts) and FAT's 2-second ones cannot tell a later save from the one read."""
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -76,11 +83,14 @@ def plan_changes(
     only: set[str] | None = None,
     *,
     unlisted: Sequence[str] = (),
+    verify: bool = False,
 ) -> ChangePlan:
     """Compare discovered files with the warehouse's `files` table (size + mtime fast path).
 
-    With `only` (re-validation of given paths), other files count as unchanged without a look.
-    `unlisted`: folders discovery could not list; the known files under them are not deleted.
+    With `only` (re-validation of given paths), other files count as unchanged without a look, and
+    the given ones are hashed whatever their size and mtime. `unlisted`: folders discovery could not
+    list; the known files under them are not deleted. `verify`: hash every known file (after a
+    restore or a copy that kept mtimes). A racy file (`is_racy`) is hashed again too.
     """
     present: list[str] = []
     new: list[str] = []
@@ -96,7 +106,7 @@ def plan_changes(
         present.append(f.path)
         if previous is None:
             new.append(f.path)
-        elif previous.size != f.size or previous.mtime_ns != f.mtime_ns:
+        elif (previous.size, previous.mtime_ns) != (f.size, f.mtime_ns) or _hash_anyway(previous, verify, only):
             suspect.append(f.path)
         else:
             unchanged.append(f.path)
@@ -111,6 +121,21 @@ def plan_changes(
         # Files outside `only` that vanished are still present as far as this re-validation knows.
         present = sorted(present_set | {p for p in known if p not in present_set and p not in only})
     return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted, unlisted=hidden)
+
+
+def _hash_anyway(previous: FileVersion, verify: bool, only: set[str] | None) -> bool:
+    """Read a known file even though its size and mtime match: --verify, a named path, a racy one."""
+    return verify or only is not None or is_racy(previous)
+
+
+def is_racy(previous: FileVersion) -> bool:
+    """Whether the recorded size and mtime may hide a later save (git's "racily clean" entries).
+
+    A save after the read in the same timestamp tick, of the same size, leaves both unchanged. That
+    can only happen when the recorded mtime is within RACY_NS of the read; such a file is hashed
+    again until a read happens safely after its mtime. Never recorded (None): hashed once.
+    """
+    return previous.read_ns is None or previous.mtime_ns >= previous.read_ns - RACY_NS
 
 
 def under_any(path: str, folders: Sequence[str]) -> bool:

@@ -156,6 +156,8 @@ class RunOptions:
     warehouse: Path
     trigger: str = "cli"
     only_paths: frozenset[str] | None = None
+    verify: bool = False
+    """Hash every file, whatever its size and mtime say (`run --verify`)."""
     wait_seconds: float = 0.0
     csv: bool = False
     workers: int | None = None
@@ -220,7 +222,11 @@ def _read(run: _Run) -> None:
     only = run.options.only_paths
     run.known = run.writer.known_files()
     run.plan = plan_changes(
-        run.discovery.files, run.known, set(only) if only else None, unlisted=run.discovery.unlisted
+        run.discovery.files,
+        run.known,
+        set(only) if only else None,
+        unlisted=run.discovery.unlisted,
+        verify=run.options.verify,
     )
     health = ReadHealth()
     if run.plan.unlisted:
