@@ -90,8 +90,9 @@ def test_a_run_that_waited_lists_the_folder_as_it_is_when_it_gets_the_lock(
 ) -> None:
     """A run queued behind another lists the folder once it holds the lock: a file added, edited or deleted
     while it waited is loaded, updated or removed by it (it used to commit the listing it took before waiting)."""
-    write_seed("a.txt", make_article("alpha", title="before"))
-    write_seed("b.txt", make_article("beta"))
+    for path in (write_seed("a.txt", make_article("alpha", title="before")), write_seed("b.txt", make_article("beta"))):
+        # Saved long before any read, so no run hashes them again as racily clean: the counts below are exact.
+        os.utime(path, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     run_local(seeds_dir, warehouse)
     flag = tmp_path / "pause"
