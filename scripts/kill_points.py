@@ -47,7 +47,7 @@ from jobpipeline.faults import POINTS
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("cold", "incremental")
 
-VOLATILE = {"mtime_ns", "started_at", "finished_at", "seeds_dir", "stage_seconds", "flow_run_id"}
+VOLATILE = {"mtime_ns", "read_ns", "started_at", "finished_at", "seeds_dir", "stage_seconds", "flow_run_id"}
 """Columns that differ between two folders holding the same files (clocks and absolute paths)."""
 TABLES = [spec.name for spec in schema.TABLES if spec.name != "runs"] + list(schema.DERIVED)
 """Every table a reader may query (runs is compared apart: a killed-after-commit run adds a no-op run)."""

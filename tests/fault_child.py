@@ -34,3 +34,17 @@ def run_killed_at(point: str, options: RunOptions, timeout: float = 60.0) -> int
         child.kill()
         child.join()
     return child.exitcode
+
+
+def _run_paused(point: str, flag: str, options: RunOptions) -> None:
+    os.environ["JOBPIPELINE_PAUSE_AT"] = point  # faults.checkpoint waits there for `<flag>.release`
+    os.environ["JOBPIPELINE_PAUSE_FILE"] = flag
+    ingest(options, LocalRunner(workers=1))
+
+
+def start_paused_at(point: str, flag: str, options: RunOptions) -> multiprocessing.process.BaseProcess:
+    """Start `ingest` in a child that pauses at `point` (it creates `<flag>.reached` and waits for
+    `<flag>.release`); join it once released."""
+    child = _context().Process(target=_run_paused, args=(point, flag, options))
+    child.start()
+    return child

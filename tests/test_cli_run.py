@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -495,3 +499,158 @@ def test_one_file_is_singular_in_every_summary(
     assert "loaded 1 article," in texts[1] and "(1 row)" in texts[3]
     for wrong in ("1 files", "1 rows", "1 articles", "file(s)", "1 errors", "1 warnings"):
         assert wrong not in text, wrong
+
+
+def run_without_permission_override(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`jobpipeline ARGS` in a process the kernel checks file modes for: as root (CI), through capsh without
+    the capabilities that let root read and list anything; skipped only when neither is possible."""
+    command = [sys.executable, "-m", "jobpipeline.cli", *args]
+    if os.geteuid() == 0:
+        capsh = shutil.which("capsh")
+        if capsh is None:
+            pytest.skip("running as root without capsh (apt-get install -y libcap2-bin): cannot drop the override")
+        command = [capsh, "--drop=cap_dac_override,cap_dac_read_search", "--", "-c", 'exec "$0" "$@"', *command]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **(env or {})}
+    )
+
+
+def test_unlistable_subfolder_is_not_a_deletion(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A subfolder that cannot be listed keeps its articles as last known good (warehouse and published
+    articles.parquet), prints `folder-unreadable`, deletes nothing; listed again, its articles are current again."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("d.txt", make_article("delta"))
+    write_seed("sub/b.txt", make_article("beta"))
+    write_seed("sub/c.txt", make_article("gamma"))
+    run_local(seeds_dir, warehouse)
+    locked = seeds_dir / "sub"
+    locked.chmod(0)
+    try:
+        completed = run_without_permission_override(
+            "run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)
+        )
+    finally:
+        locked.chmod(0o755)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "error[folder-unreadable]" in completed.stdout and "Permission denied" in completed.stdout
+    assert "0 deleted" in completed.stdout and "`beta` no longer reads" in completed.stdout
+    assert rows(
+        warehouse, "SELECT files_deleted, articles_removed, articles_kept_last_good FROM runs WHERE run_id = 2"
+    ) == [(0, 0, 2)]
+    assert rows(warehouse, "SELECT slug, is_current FROM articles ORDER BY slug") == [
+        ("alpha", True),
+        ("beta", False),
+        ("delta", True),
+        ("gamma", False),
+    ]
+    published = warehouse.parent / "published" / "articles.parquet"
+    assert rows(warehouse, f"SELECT count(*) FROM read_parquet('{published}')") == [(4,)]
+    assert rows(warehouse, "SELECT source_path, code FROM validation_issues WHERE severity = 'error'") == [
+        ("sub", "folder-unreadable")
+    ]
+    assert rows(warehouse, "SELECT count(*) FROM files") == [(4,)]
+    summary = run_local(seeds_dir, warehouse)
+    assert summary["files_changed"] == 0 and summary["errors"] == 0
+    assert rows(warehouse, "SELECT count(*) FROM articles WHERE is_current") == [(4,)]
+
+
+def test_unlistable_seeds_folder_fails_the_run_in_one_line(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A seeds folder that exists but cannot be listed fails the run (exit 2, one line) and commits nothing.
+
+    Named by JOBPIPELINE_SEEDS: `--seeds` is checked for readability by the option parser already."""
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    seeds_dir.chmod(0)
+    try:
+        completed = run_without_permission_override(
+            "run", "--local", "--warehouse", str(warehouse), env={"JOBPIPELINE_SEEDS": str(seeds_dir)}
+        )
+    finally:
+        seeds_dir.chmod(0o755)
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    [line] = completed.stderr.strip().splitlines()
+    assert "cannot be listed (Permission denied)" in line, line
+    assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
+    assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+
+
+SAVED_LONG_AGO = 1_600_000_000 * 10**9
+"""An mtime far older than any read: the size+mtime fast path trusts it (not racily clean)."""
+
+
+def save_keeping_size_and_mtime(path: Path, title: str, mtime_ns: int) -> None:
+    """Rewrite `path` with another title of the same length and put its mtime back (a restore, `rsync -t`)."""
+    path.write_text(make_article("alpha", title=title), encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def titles(warehouse: Path) -> list[tuple[Any, ...]]:
+    return rows(warehouse, "SELECT title FROM articles")
+
+
+def test_verify_hashes_files_whose_size_and_mtime_did_not_move(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
+) -> None:
+    """An edit that keeps size and mtime is invisible to a plain run, but `run --verify` hashes the bytes and
+    loads it (issue 16.4d)."""
+    path = write_seed("a.txt", make_article("alpha"))
+    save_keeping_size_and_mtime(path, "version-1", SAVED_LONG_AGO)
+    run(seeds_dir, warehouse)
+    save_keeping_size_and_mtime(path, "version-2", SAVED_LONG_AGO)
+    assert run(seeds_dir, warehouse)["files_changed"] == 0  # the fast path, by design
+    assert titles(warehouse) == [("version-1",)]
+    summary = run(seeds_dir, warehouse, "--verify")
+    assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
+    assert titles(warehouse) == [("version-2",)]
+
+
+def test_revalidate_hashes_the_named_file_whose_size_and_mtime_did_not_move(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`revalidate PATH` always hashes PATH: an edit that kept size and mtime is loaded (issue 16.4c)."""
+    path = write_seed("a.txt", make_article("alpha"))
+    save_keeping_size_and_mtime(path, "version-1", SAVED_LONG_AGO)
+    run_local(seeds_dir, warehouse)
+    save_keeping_size_and_mtime(path, "version-2", SAVED_LONG_AGO)
+    result = cli("revalidate", str(path), "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert result.exit_code == 0, result.output
+    assert titles(warehouse) == [("version-2",)]
+
+
+def test_racily_clean_save_is_read_by_the_next_run(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """Two same-size saves within one second of 1-second timestamps share an mtime: the file was read too
+    close to its mtime to trust it, so the next plain run hashes it again and loads the second save (16.4b)."""
+    # A whole second a little ahead: the first run reads within 2 s of it however slow the machine, as a
+    # save and a read within the same tick of a 1-second filesystem do.
+    tick = (time.time_ns() // 10**9 + 5) * 10**9
+    path = write_seed("a.txt", make_article("alpha"))
+    save_keeping_size_and_mtime(path, "version-1", tick)
+    run_local(seeds_dir, warehouse)
+    save_keeping_size_and_mtime(path, "version-2", tick)
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
+    assert titles(warehouse) == [("version-2",)]
+
+
+def test_warehouse_without_read_ns_gets_the_column_and_hashes_once(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A warehouse written before `files.read_ns` gains the column; its files count as racy and are hashed once."""
+    import duckdb
+
+    path = write_seed("a.txt", make_article("alpha"))
+    os.utime(path, ns=(SAVED_LONG_AGO, SAVED_LONG_AGO))
+    run_local(seeds_dir, warehouse)
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("ALTER TABLE files DROP COLUMN read_ns")
+    conn.close()
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_changed"], summary["files_unchanged"]) == (0, 1)
+    [(read_ns,)] = rows(warehouse, "SELECT read_ns FROM files")
+    assert read_ns is not None and read_ns > SAVED_LONG_AGO

@@ -85,6 +85,45 @@ def test_two_runs_started_together(wait: str, seeds_dir: Path, tmp_path: Path, w
         assert [r[0] for r in rows(warehouse, "SELECT run_id FROM runs ORDER BY 1")] == [1]
 
 
+def test_a_run_that_waited_lists_the_folder_as_it_is_when_it_gets_the_lock(
+    seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A run queued behind another lists the folder once it holds the lock: a file added, edited or deleted
+    while it waited is loaded, updated or removed by it (it used to commit the listing it took before waiting)."""
+    for path in (write_seed("a.txt", make_article("alpha", title="before")), write_seed("b.txt", make_article("beta"))):
+        # Saved long before any read, so no run hashes them again as racily clean: the counts below are exact.
+        os.utime(path, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    flag = tmp_path / "pause"
+    # The first run holds the lock, paused after it listed the folder: what changes now is the second's to see.
+    first = start_run(seeds_dir, warehouse, pause_at="after-copy", flag=flag)
+    wait_for(Path(f"{flag}.reached"), first)
+    second = start_run(seeds_dir, warehouse, "--wait", "60")
+    try:
+        assert second.stderr is not None
+        said = second.stderr.readline()  # blocks until it meets the held lock (or ends: then it is empty)
+        assert "waiting" in said, said + second.communicate(timeout=60)[1]
+        write_seed("c.txt", make_article("gamma"))
+        write_seed("a.txt", make_article("alpha", title="edited while waiting"))
+        (seeds_dir / "b.txt").unlink()
+    finally:
+        Path(f"{flag}.release").touch()
+        outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert rows(warehouse, "SELECT slug, title FROM articles ORDER BY slug") == [
+        ("alpha", "edited while waiting"),
+        ("gamma", "gammaの年収・将来性は？"),
+    ]
+    assert rows(warehouse, "SELECT source_path FROM files ORDER BY 1") == [("a.txt",), ("c.txt",)]
+    # The first run committed the folder as it listed it; the second, the changes made while it waited.
+    assert rows(warehouse, "SELECT run_id, files_new, files_changed, files_deleted FROM runs ORDER BY 1") == [
+        (1, 2, 2, 0),
+        (2, 0, 0, 0),
+        (3, 1, 2, 1),
+    ]
+
+
 def test_duckdb_reader_holds_the_live_file_during_a_load(
     seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
 ) -> None:

@@ -24,6 +24,7 @@ import pytest
 from conftest import make_article
 from helpers import rows, run_local, spawn
 
+from jobpipeline.batches import read_contents
 from jobpipeline.decode import MAX_FILE_BYTES
 from jobpipeline.discover import discover_seeds
 from jobpipeline.pipeline import ReadItem, ReadTask, read_batch
@@ -444,6 +445,24 @@ def test_file_rewritten_or_deleted_after_discovery(seeds_dir: Path, write_seed: 
     assert by_path["a.txt"].content_hash == hashlib.sha256(rewritten).hexdigest()
     assert by_path["a.txt"].claimed_slug == "after" and by_path["a.txt"].size == len(rewritten)
     assert [f.code for f in batch.findings if f.source_path == "b.txt"] == ["file-unreadable"]
+
+
+def test_save_between_read_and_stat_is_read_again(seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
+    """A save landing after the bytes were read but before the stat is seen (the stat moved) and the file is read
+    again: the recorded size and mtime always describe the bytes recorded (issue 16.4a)."""
+    path = write_seed("a.txt", make_article("alpha", title="version-1"))
+    saved_again = make_article("alpha", title="version-2").encode()
+    saves: list[int] = []
+
+    def save_once() -> None:
+        if not saves:
+            path.write_bytes(saved_again)  # same size, same inode: only the stat tells
+            os.utime(path, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
+            saves.append(1)
+
+    contents = read_contents(path, _after_read=save_once)
+    assert contents.data == saved_again
+    assert (contents.size, contents.mtime_ns) == (path.stat().st_size, path.stat().st_mtime_ns)
 
 
 @pytest.mark.slow

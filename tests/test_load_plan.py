@@ -8,11 +8,13 @@ import pytest
 
 from jobpipeline.discover import SeedFile
 from jobpipeline.load_plan import (
+    RACY_NS,
     ChangePlan,
     KnownArticle,
     KnownFile,
     LoadResult,
     decide,
+    is_racy,
     kept_findings,
     plan_changes,
     plan_load,
@@ -34,8 +36,9 @@ def known(
     ok: bool = True,
     related: tuple[str, ...] = (),
     status: str = "accepted",
+    read_ns: int | None = 10**12,
 ) -> KnownFile:
-    """A file version as the warehouse (or this run's read) records it."""
+    """A file version as the warehouse (or this run's read) records it (read long after its mtime: not racy)."""
     return KnownFile(
         source_path=path,
         size=size,
@@ -47,6 +50,7 @@ def known(
         related_jobs=related,
         related_lines=tuple(range(3, 3 + len(related))),
         status=status,
+        read_ns=read_ns,
     )
 
 
@@ -80,7 +84,7 @@ PLAN_CASES = [
         [seed("a"), seed("b")],
         {"a": known("a")},
         {"a"},
-        ChangePlan(["a"], [], [], ["a"], []),
+        ChangePlan(["a"], [], ["a"], [], []),
         id="only-ignores-new-files-outside",
     ),
     pytest.param(
@@ -94,7 +98,7 @@ PLAN_CASES = [
         [seed("a")],
         {"a": known("a"), "b": known("b")},
         {"a"},
-        ChangePlan(["a", "b"], [], [], ["a"], []),
+        ChangePlan(["a", "b"], [], ["a"], [], []),
         id="only-keeps-vanished-others-present",
     ),
     pytest.param(
@@ -114,6 +118,91 @@ def test_plan_changes(
 ) -> None:
     """Discovery against the `files` table: new, suspect (size or mtime moved), unchanged, deleted."""
     assert plan_changes(files, remembered, only) == expected
+
+
+UNLISTED_CASES = [
+    pytest.param(
+        [seed("a")],
+        {"a": known("a"), "sub/b": known("sub/b")},
+        None,
+        ["sub"],
+        ChangePlan(["a", "sub/b"], [], [], ["a"], [], ["sub/b"]),
+        id="known-file-under-unlisted-folder-is-present-not-deleted",
+    ),
+    pytest.param(
+        [],
+        {"sub/deep/b": known("sub/deep/b"), "subway/c": known("subway/c")},
+        None,
+        ["sub"],
+        ChangePlan(["sub/deep/b"], [], [], [], ["subway/c"], ["sub/deep/b"]),
+        id="nested-files-are-kept-a-sibling-with-the-same-prefix-is-deleted",
+    ),
+    pytest.param(
+        [seed("sub/ok/x")],
+        {"sub/ok/x": known("sub/ok/x"), "sub/locked/y": known("sub/locked/y")},
+        None,
+        ["sub/locked"],
+        ChangePlan(["sub/locked/y", "sub/ok/x"], [], [], ["sub/ok/x"], [], ["sub/locked/y"]),
+        id="only-the-unlisted-subtree-is-kept",
+    ),
+    pytest.param(
+        [seed("a")],
+        {"a": known("a"), "sub/b": known("sub/b")},
+        {"sub/b"},
+        ["sub"],
+        ChangePlan(["a", "sub/b"], [], [], ["a"], [], ["sub/b"]),
+        id="revalidating-a-file-under-an-unlisted-folder-keeps-it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "remembered", "only", "unlisted", "expected"), UNLISTED_CASES)
+def test_plan_changes_never_deletes_under_an_unlisted_folder(
+    files: list[SeedFile],
+    remembered: dict[str, KnownFile],
+    only: set[str] | None,
+    unlisted: list[str],
+    expected: ChangePlan,
+) -> None:
+    """A known file under a folder discovery could not list is present but unlisted, never deleted (issue 16.2)."""
+    assert plan_changes(files, remembered, only, unlisted=unlisted) == expected
+
+
+SECOND = 10**9
+HASH_ANYWAY_CASES = [
+    pytest.param(
+        known("a", mtime=100 * SECOND, read_ns=100 * SECOND + RACY_NS + 1), False, None, False, id="read-safely-later"
+    ),
+    pytest.param(
+        known("a", mtime=100 * SECOND, read_ns=100 * SECOND + RACY_NS), False, None, True, id="racy-within-2s"
+    ),
+    pytest.param(known("a", mtime=100 * SECOND, read_ns=100 * SECOND), False, None, True, id="racy-same-instant"),
+    pytest.param(
+        known("a", mtime=101 * SECOND, read_ns=100 * SECOND), False, None, True, id="racy-mtime-after-the-read"
+    ),
+    pytest.param(known("a", read_ns=None), False, None, True, id="never-recorded-read-is-hashed-once"),
+    pytest.param(known("a"), True, None, True, id="verify-hashes-every-file"),
+    pytest.param(known("a"), False, {"a"}, True, id="revalidate-hashes-the-named-file"),
+    pytest.param(known("a"), False, {"b"}, False, id="revalidate-does-not-look-at-others"),
+]
+
+
+@pytest.mark.parametrize(("remembered", "verify", "only", "hashed"), HASH_ANYWAY_CASES)
+def test_plan_hashes_files_whose_size_and_mtime_cannot_be_trusted(
+    remembered: KnownFile, verify: bool, only: set[str] | None, hashed: bool
+) -> None:
+    """Same size and mtime: hashed anyway when racy, with --verify, or named by a re-validation (issue 16.4)."""
+    plan = plan_changes(
+        [seed("a", size=remembered.size, mtime=remembered.mtime_ns)], {"a": remembered}, only, verify=verify
+    )
+    assert (plan.suspect == ["a"]) is hashed, plan
+    assert plan.deleted == [] and plan.new == []
+
+
+def test_racy_is_mtime_not_safely_older_than_the_read() -> None:
+    """The racily-clean rule compares the recorded mtime with the recorded read, 2 s apart at least."""
+    assert is_racy(known("a", mtime=5 * SECOND, read_ns=6 * SECOND))
+    assert not is_racy(known("a", mtime=5 * SECOND, read_ns=8 * SECOND))
 
 
 def test_to_read_is_new_and_suspect_in_path_order() -> None:
@@ -335,6 +424,72 @@ def test_decide(case: Case) -> None:
     assert decided.reparse == case.reparse
     assert decided.statuses == case.statuses
     assert decided.gone == sorted(set(case.replace) | case.remove)
+
+
+UNLISTED_OWNERSHIP_CASES = [
+    pytest.param(
+        Case(
+            ["a", "sub/b"],
+            {"a": known("a", "alpha"), "sub/b": known("sub/b", "beta")},
+            {},
+            {"alpha": article("alpha", "a"), "beta": article("beta", "sub/b")},
+            keep={"beta"},
+            newly_broken={"beta"},
+            statuses={"a": "accepted", "sub/b": "rejected"},
+        ),
+        id="unlisted-owner-keeps-last-known-good",
+    ),
+    pytest.param(
+        Case(
+            ["sub/b"],
+            {"sub/b": known("sub/b", "beta", status="rejected")},
+            {},
+            {"beta": article("beta", "sub/b", current=False)},
+            keep={"beta"},
+            statuses={"sub/b": "rejected"},
+        ),
+        id="still-unlisted-stays-kept-not-newly",
+    ),
+    pytest.param(
+        Case(
+            ["a", "sub/b"],
+            {"a": known("a", "alpha", related=("beta",)), "sub/b": known("sub/b", "beta")},
+            {"a": known("a", "alpha", digest="v2", related=("beta",))},
+            {"alpha": article("alpha", "a"), "beta": article("beta", "sub/b")},
+            replace={"alpha": "a"},
+            keep={"beta"},
+            newly_broken={"beta"},
+            statuses={"a": "accepted", "sub/b": "rejected"},
+        ),
+        id="others-still-load-beside-an-unlisted-folder",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", UNLISTED_OWNERSHIP_CASES)
+def test_decide_keeps_unlisted_files_as_last_known_good(case: Case) -> None:
+    """Known files under a folder that could not be listed count as files that no longer read (issue 16.2)."""
+    unlisted = [p for p in case.present if p.startswith("sub/")]
+    decided = decide(case.present, case.known, case.staged, case.articles, unlisted=unlisted)
+    assert decided.replace == case.replace
+    assert decided.remove == case.remove
+    assert decided.keep_last_good == case.keep
+    assert decided.newly_broken == case.newly_broken
+    assert decided.restored == case.restored
+    assert decided.statuses == case.statuses
+    assert not [f for f in decided.corpus.findings if f.code == "related-dangling"]
+
+
+def test_unlisted_folder_listing_again_restores_its_articles() -> None:
+    """Once the folder lists again, its unchanged files are restored from the kept rows (nothing re-read)."""
+    decided = decide(
+        ["sub/b"],
+        {"sub/b": known("sub/b", "beta", status="rejected")},
+        {},
+        {"beta": article("beta", "sub/b", current=False)},
+    )
+    assert (decided.restored, decided.keep_last_good, decided.reparse) == ({"beta"}, set(), [])
+    assert decided.statuses == {"sub/b": "accepted"}
 
 
 def test_links_to_a_kept_article_are_not_dangling() -> None:

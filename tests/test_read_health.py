@@ -55,6 +55,33 @@ def test_read_health_rules(batches_seen: list[tuple[int, int]], fails: bool) -> 
         feed()
 
 
+@pytest.mark.parametrize(
+    ("unlisted", "corpus", "read", "fails"),
+    [
+        (20, 100, (0, 0), False),  # one locked folder of 20 in 100: kept, the run goes on
+        (20, 20, (0, 0), True),  # every file of the folder is under folders that cannot be listed
+        (50, 100, (0, 0), False),  # half is not more than half
+        (49, 100, (1, 2), True),  # with the files that did not open, more than half is lost
+        (3, 3, (0, 0), False),  # too few files to call it an outage
+        (0, 100, (5, 0), False),
+    ],
+)
+def test_unlisted_files_count_in_the_unreadable_majority(
+    unlisted: int, corpus: int, read: tuple[int, int], fails: bool
+) -> None:
+    """Known files under folders that cannot be listed count as unreadable against the whole folder (issue 16.2)."""
+    health = ReadHealth()
+    folder = Finding(source_path="sub", severity="error", code="folder-unreadable", message="cannot list")
+    health.add_unlisted(unlisted, corpus, [folder])
+    if read != (0, 0):
+        health.add(*batch(*read))
+    if fails:
+        with pytest.raises(SeedsUnreachableError, match="nothing was committed"):
+            health.finish()
+    else:
+        health.finish()
+
+
 def test_unreachable_folder_fails_the_run_and_keeps_the_warehouse(
     seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

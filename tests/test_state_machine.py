@@ -28,7 +28,10 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,7 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import make_article
-from fault_child import run_killed_at
+from fault_child import run_killed_at, start_paused_at
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -300,6 +303,9 @@ class Figures:
     revalidations: int = 0
     kills: int = 0
     kills_committed: int = 0
+    queued_runs: int = 0
+    kept_mtime_edits: int = 0
+    racy_saves: int = 0
 
 
 FIGURES = Figures()
@@ -443,6 +449,113 @@ class WarehouseMachine(RuleBasedStateMachine):
         if not self.published_lag:
             self.published_model = self.model
 
+    # -- queued runs and edits the size+mtime fast path cannot see (issue 16) ----------------------------
+    @precondition(lambda self: self.warehouse.exists())
+    @rule(
+        path=st.sampled_from(PATHS),
+        slug=st.none() | st.sampled_from(SLUGS),
+        related=st.lists(st.sampled_from(LINKS), max_size=2, unique=True),
+    )
+    def queued_run(self, path: str, slug: str | None, related: list[str]) -> None:
+        """A run waits for the lock while another (paused after reading) holds it; meanwhile `path` is written
+        (or deleted, slug None). The first commits the folder as it read it, the waiting one the folder as it
+        is once it holds the lock."""
+        self.step()
+        FIGURES.queued_runs += 1
+        flag = str(self.root / "pause")
+        for suffix in (".reached", ".release"):
+            Path(flag + suffix).unlink(missing_ok=True)
+        first = start_paused_at("after-stage", flag, self.options(None))
+        read_by_first = dict(self.disk)
+        waiting = threading.Event()
+        try:
+            deadline = time.monotonic() + 60
+            while not Path(flag + ".reached").exists():
+                assert first.is_alive() and time.monotonic() < deadline, "the first run never paused"
+                time.sleep(0.01)
+            with ThreadPoolExecutor(1) as pool:
+                second = pool.submit(
+                    ingest,
+                    RunOptions(seeds=self.seeds, warehouse=self.warehouse, wait_seconds=60, workers=1),
+                    LocalRunner(workers=1),
+                    on_wait=lambda _: waiting.set(),
+                )
+                while not waiting.wait(0.05):
+                    assert not second.done(), f"the second run never waited for the lock: {second.result()}"
+                if slug is None:
+                    if path in self.disk:
+                        self.delete_path(path)
+                else:
+                    self.version += 1
+                    self.write(path, article_version(slug, self.version, tuple(related)))
+                Path(flag + ".release").touch()
+                first.join(60)
+                second.result(timeout=60)
+        finally:
+            Path(flag + ".release").touch()
+            first.join(60)
+        assert first.exitcode == 0, first.exitcode
+        self.model = self.model.after_run(read_by_first, None).after_run(self.disk, None)
+        self.published_lag = False
+        self.published_model = self.model
+
+    def same_size_variant(self, path: str) -> Version | None:
+        """Another version of the same length for the article at `path` (None: not a valid article, or the
+        versions of its length are used up)."""
+        current = self.disk[path]
+        if not current.facts.ok or current.facts.slug is None or current.data is None:
+            return None
+        for version in range(self.version + 1, 300):  # article_version's limit
+            candidate = article_version(current.facts.slug, version, current.facts.related)
+            assert candidate.data is not None
+            if len(candidate.data) == len(current.data) and candidate.data != current.data:
+                self.version = version
+                return candidate
+        return None
+
+    @precondition(lambda self: self.warehouse.exists() and self.disk)
+    @rule(data=st.data(), how=st.sampled_from(["verify", "revalidate", "racy"]))
+    def edit_unseen_by_size_and_mtime(self, data: st.DataObject, how: str) -> None:
+        """An edit the size+mtime fast path cannot see, and what catches it: a same-size rewrite with the mtime
+        put back (a restore, `rsync -t`), then `run --verify` or `revalidate PATH`; or two same-size saves in
+        one second of a 1-second filesystem around a run, which the next runs must see (racily clean)."""
+        self.step()
+        path = data.draw(st.sampled_from(sorted(self.disk)))
+        new = self.same_size_variant(path)
+        if new is None:
+            return
+        target = self.seeds / path
+        if how == "racy":
+            FIGURES.racy_saves += 1
+            # A whole second a little ahead: the run below reads within 2 s of it however slow the machine.
+            tick = (time.time_ns() // 10**9 + 5) * 10**9
+            self.save_keeping_mtime(path, new, tick)
+            ingest(self.options(None), LocalRunner(workers=1))
+            self.model = self.model.after_run(self.disk, None)
+            self.published_lag = False
+            self.published_model = self.model
+            second = self.same_size_variant(path)
+            assert second is not None
+            self.save_keeping_mtime(path, second, tick)  # left for the next runs to find
+            return
+        FIGURES.kept_mtime_edits += 1
+        self.save_keeping_mtime(path, new, target.stat().st_mtime_ns)
+        only = frozenset({path}) if how == "revalidate" else None
+        options = RunOptions(
+            seeds=self.seeds, warehouse=self.warehouse, only_paths=only, verify=how == "verify", workers=1
+        )
+        ingest(options, LocalRunner(workers=1))
+        self.model = self.model.after_run(self.disk, only)
+        self.published_lag = False
+        self.published_model = self.model
+
+    def save_keeping_mtime(self, path: str, version: Version, mtime_ns: int) -> None:
+        assert version.data is not None
+        target = self.seeds / path
+        target.write_bytes(version.data)
+        os.utime(target, ns=(mtime_ns, mtime_ns))
+        self.disk[path] = version
+
     # -- what must hold after every step -----------------------------------------------------------
     def observed(self) -> tuple[Any, ...]:
         """What the checks depend on: the warehouse file, the published link and the model."""
@@ -573,3 +686,40 @@ def test_datasets_one_run_behind_hold_the_previous_run_rows() -> None:
         machine.warehouse_matches_the_model()
     finally:
         machine.teardown()
+
+
+def test_queued_run_commits_what_changed_while_it_waited() -> None:
+    """A run that waited for the lock lists the folder once it holds it: an edit and a new file saved while it
+    waited are loaded by it, and a file deleted meanwhile leaves (it used to commit its earlier listing)."""
+    replay(
+        [
+            ("loaded_corpus", {"corpus": {"a.txt": "alpha", "b.txt": "beta"}}),
+            ("queued_run", {"path": "c.md", "slug": "gamma", "related": []}),
+            ("queued_run", {"path": "a.txt", "slug": "alpha", "related": ["gamma"]}),
+            ("queued_run", {"path": "b.txt", "slug": None, "related": []}),
+        ]
+    )
+
+
+def test_edits_that_keep_size_and_mtime_are_caught_by_verify_revalidate_and_the_racy_rule() -> None:
+    """Same-size edits with the mtime put back are loaded by `--verify` and by `revalidate PATH`; two same-size
+    saves in one timestamp tick are loaded by the next plain run."""
+    replay(
+        [
+            ("loaded_corpus", {"corpus": {"a.txt": "alpha", "sub/d.txt": "beta"}}),
+            ("edit_unseen_by_size_and_mtime", {"data": Drawn("a.txt"), "how": "verify"}),
+            ("edit_unseen_by_size_and_mtime", {"data": Drawn("sub/d.txt"), "how": "revalidate"}),
+            ("edit_unseen_by_size_and_mtime", {"data": Drawn("a.txt"), "how": "racy"}),
+            ("run", {"paths": None, "kill_at": None}),
+        ]
+    )
+
+
+class Drawn:
+    """Stands in for hypothesis' `st.data()` in a replay: every draw gives `value`."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def draw(self, strategy: Any) -> Any:
+        return self.value

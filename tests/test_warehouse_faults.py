@@ -31,7 +31,7 @@ from jobpipeline.pipeline import RunOptions
 pytestmark = pytest.mark.slow
 
 
-VOLATILE = {"mtime_ns", "started_at", "finished_at", "seeds_dir", "stage_seconds", "flow_run_id"}
+VOLATILE = {"mtime_ns", "read_ns", "started_at", "finished_at", "seeds_dir", "stage_seconds", "flow_run_id"}
 """Columns that differ between two folders holding the same files (clocks and absolute paths)."""
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +22,10 @@ from jobpipeline.models import Finding, ReadResult
 from jobpipeline.read import read_article
 from jobpipeline.rows import Batch, batch_from_results
 from jobpipeline.validate import SLUG_PATTERN, CorpusEntry
+
+READ_ATTEMPTS = 3
+"""Reads of a file whose stat moves while it is read, before its bytes are recorded against the stat
+taken before the last read (older than the file's, so the next run reads it again)."""
 
 BATCH_SIZE = 250
 """Most files per read task: ~10 MB of text, so a task's 2-3 ms of orchestration is noise."""
@@ -48,6 +53,8 @@ class FileContents:
     data: bytes = b""
     size: int = 0
     mtime_ns: int = 0
+    read_ns: int = 0
+    """When the read ended (ns since the epoch): the racily-clean rule compares the mtime with it."""
     error: OSError | None = None
 
 
@@ -57,15 +64,34 @@ class ReadTask:
     items: tuple[ReadItem, ...]
 
 
-def read_contents(path: Path) -> FileContents:
-    """The bytes a reader parses, with the size and mtime of the open file."""
+def read_contents(path: Path, *, _after_read: Callable[[], None] | None = None) -> FileContents:
+    """The bytes a reader parses, with the size and mtime the file had while they were read.
+
+    The stat is taken before and after the read; when it moved (a save during the read), the file
+    is read again, up to READ_ATTEMPTS times. A stat taken only after the read recorded a save
+    made in between against the older bytes, and the file was never read again. `_after_read`
+    is a test seam: called between a read and the stat that checks it.
+    """
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-            stat = os.fstat(handle.fileno())
+            for _ in range(READ_ATTEMPTS):
+                before = os.fstat(handle.fileno())
+                handle.seek(0)
+                data = handle.read(MAX_FILE_BYTES + 1)
+                if _after_read is not None:
+                    _after_read()
+                after = os.fstat(handle.fileno())
+                if _stat_key(before) == _stat_key(after):
+                    break
+            read_ns = time.time_ns()
     except OSError as exc:
         return FileContents(error=exc)
-    return FileContents(data=data, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    return FileContents(data=data, size=before.st_size, mtime_ns=before.st_mtime_ns, read_ns=read_ns)
+
+
+def _stat_key(stat: os.stat_result) -> tuple[int, int, int]:
+    # ctime too: a write moves it even when the writer puts the old mtime back (os.utime, rsync -t).
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def with_contents(task: ReadTask) -> ReadTask:
@@ -78,7 +104,7 @@ def with_contents(task: ReadTask) -> ReadTask:
 
 def read_batch(task: ReadTask) -> Batch:
     """Read a batch of files (runs in a worker process): unchanged bytes are skipped by hash."""
-    unchanged: list[tuple[str, int, int]] = []
+    unchanged: list[tuple[str, int, int, int]] = []
     # A generator: each article becomes rows and is dropped before the next file is parsed, so a
     # worker holds one article's sections at a time, not the whole batch's.
     batch = batch_from_results(_read_items(task, unchanged))
@@ -86,19 +112,21 @@ def read_batch(task: ReadTask) -> Batch:
     return batch
 
 
-def _read_items(task: ReadTask, unchanged: list[tuple[str, int, int]]) -> Iterator[tuple[ReadResult, int, int]]:
+def _read_items(
+    task: ReadTask, unchanged: list[tuple[str, int, int, int]]
+) -> Iterator[tuple[ReadResult, int, int, int]]:
     root = Path(task.seeds)
     for item in task.items:
         contents = item.contents if item.contents is not None else read_contents(root / item.path)
         if contents.error is not None:
             finding = unreadable_finding(item.path, contents.error)
-            yield ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0
+            yield ReadResult(source_path=item.path, content_hash="", size=0, findings=(finding,)), 0, 0, 0
             continue
         if item.known_hash is not None and hashlib.sha256(contents.data).hexdigest() == item.known_hash:
-            unchanged.append((item.path, contents.size, contents.mtime_ns))
+            unchanged.append((item.path, contents.size, contents.mtime_ns, contents.read_ns))
             continue
         # The size on disk (not len(data), capped at the limit) so an oversized file is not re-read every run.
-        yield read_article(contents.data, item.path), contents.size, contents.mtime_ns
+        yield read_article(contents.data, item.path), contents.size, contents.mtime_ns, contents.read_ns
 
 
 def batch_size(files: int, workers: int | None = None) -> int:
@@ -152,11 +180,24 @@ class ReadHealth:
     batch none of whose files could be opened, or a run in which more than half could not, means
     the batches ran where the folder is not (a Dask worker on another machine, an unmounted
     volume): the run must fail rather than record every article as broken.
+
+    Known files under folders that could not be listed (`add_unlisted`) count too, against the
+    whole folder: when they and the files that did not open are more than half of it, the run
+    fails rather than serve most of the corpus as last known good.
     """
 
     def __init__(self) -> None:
         self.files = 0
         self.unreadable: list[Finding] = []
+        self.corpus = 0
+        self.unlisted = 0
+        self.folders: list[Finding] = []
+
+    def add_unlisted(self, files: int, corpus: int, folders: Sequence[Finding]) -> None:
+        """`files` of the `corpus` files present sit under the folders of the `folder-unreadable` `folders`."""
+        self.unlisted += files
+        self.corpus = corpus
+        self.folders.extend(folders)
 
     def add(self, batch: Batch, files_in_batch: int) -> None:
         found = [f for f in batch.findings if f.code == "file-unreadable"]
@@ -168,7 +209,10 @@ class ReadHealth:
     def finish(self) -> None:
         if self.files >= 4 and len(self.unreadable) * 2 > self.files:
             self._fail(f"{len(self.unreadable)} of {self.files} files")
+        lost = len(self.unreadable) + self.unlisted
+        if self.unlisted and self.corpus >= 4 and lost * 2 > self.corpus:
+            self._fail(f"{lost} of the {self.corpus} files of the seeds folder", self.folders)
 
-    def _fail(self, what: str) -> None:
-        first = self.unreadable[-1]
+    def _fail(self, what: str, examples: Sequence[Finding] = ()) -> None:
+        first = examples[0] if examples else self.unreadable[-1]
         raise SeedsUnreachableError(what, first.source_path, first.message)

@@ -335,6 +335,14 @@ def run(
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any file is rejected.")] = False,
     wait: WaitOption = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Hash every file, not only those whose size or mtime moved (after a restore from backup "
+            "or a copy that kept mtimes).",
+        ),
+    ] = False,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")] = False,
     dask: Annotated[
         str | None,
@@ -365,7 +373,7 @@ def run(
 
     from jobpipeline.pipeline import RunOptions
 
-    options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv)
+    options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv, verify=verify)
     show_progress = output_format == "text" and err.is_terminal
     if local and dask:
         raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
@@ -436,7 +444,8 @@ def revalidate(
     wait: WaitOption = None,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect.")] = False,
 ) -> None:
-    """Re-read only PATHS, re-check corpus-wide references, update the warehouse and the report.
+    """Re-read only PATHS (always hashed, whatever their size and mtime), re-check corpus-wide references,
+    update the warehouse and the report.
 
     Each path must be a file in the seeds folder (exit 2 otherwise); `jobpipeline run` is what drops
     the articles of deleted files.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobpipeline.errors import SeedsUnreadableError
 from jobpipeline.models import Finding
 
 SEED_SUFFIXES = (".txt", ".md")
@@ -24,18 +25,23 @@ class SeedFile:
 class Discovery:
     files: list[SeedFile]
     findings: list[Finding]
+    unlisted: list[str] = field(default_factory=list)
+    """Folders (seeds-relative, POSIX) that could not be listed: what was under them is unknown, not gone."""
 
 
 def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
     """Every `*.txt` and `*.md` under `root`, recursively, in path order.
 
     Symbolic links are skipped (with a warning) unless `follow_symlinks`: a link can point outside
-    the seeds folder or into a loop.
+    the seeds folder or into a loop. A subfolder that cannot be listed (permissions, an unmounted
+    share) is named in `unlisted` with a `folder-unreadable` error; the seeds folder itself that
+    cannot be listed raises SeedsUnreadableError (there is nothing to go on).
     """
     if not root.is_dir():
         raise FileNotFoundError(f"seeds folder {root} does not exist or is not a folder")
     files: list[SeedFile] = []
     findings: list[Finding] = []
+    unlisted: list[str] = []
     visited: set[tuple[int, int]] = set()
 
     def walk(directory: Path) -> None:
@@ -46,7 +52,11 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
             visited.add((stat.st_dev, stat.st_ino))
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            findings.append(unreadable_finding(_relative(root, directory), exc))
+            if directory == root:
+                raise SeedsUnreadableError(str(root), exc.strerror or type(exc).__name__) from None
+            relative = _relative(root, directory)
+            unlisted.append(relative)
+            findings.append(folder_unreadable_finding(relative, exc))
             return
         for entry in entries:
             path = Path(entry.path)
@@ -78,7 +88,7 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
 
     walk(root)
     files.sort()
-    return Discovery(files=files, findings=findings)
+    return Discovery(files=files, findings=findings, unlisted=sorted(unlisted))
 
 
 def seed_relative(seeds: Path, path: str) -> str:
@@ -144,4 +154,16 @@ def unreadable_finding(path: str, exc: OSError) -> Finding:
         severity="error",
         code="file-unreadable",
         message=f"cannot read the file ({reason}): check it exists and is readable",
+    )
+
+
+def folder_unreadable_finding(path: str, exc: OSError) -> Finding:
+    """The `folder-unreadable` error of a subfolder that cannot be listed."""
+    reason = exc.strerror or type(exc).__name__
+    return Finding(
+        source_path=path,
+        severity="error",
+        code="folder-unreadable",
+        message=f"cannot list the folder ({reason}): the files loaded from it keep their last good version "
+        "and nothing under it is deleted; check its permissions, or that the share is mounted, and run again",
     )

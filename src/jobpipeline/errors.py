@@ -58,6 +58,18 @@ class SeedFileNotFoundError(JobpipelineError):
         self.seeds = seeds
 
 
+class SeedsUnreadableError(JobpipelineError):
+    """The seeds folder exists but cannot be listed: no run can tell a deleted file from an unseen one."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"seeds folder {path} cannot be listed ({reason}): check its permissions, or that the share is "
+            "mounted; nothing was committed"
+        )
+        self.path = path
+        self.reason = reason
+
+
 class SeedsUnreachableError(JobpipelineError):
     """The read batches ran where the seeds folder cannot be opened: infrastructure, not bad input."""
 
@@ -227,6 +239,7 @@ __all__ = [
     "RunInterrupted",
     "SeedsNotFoundError",
     "SeedsUnreachableError",
+    "SeedsUnreadableError",
     "ServerError",
     "WarehouseBusyError",
     "WarehouseError",

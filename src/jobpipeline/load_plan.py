@@ -5,7 +5,13 @@ stage adds what it staged, and these functions decide; the edge then writes the 
 rule here has a table-driven test in tests/test_load_plan.py.
 
 - **Change plan** (`plan_changes`): a discovered file is new, suspect (size or mtime moved: read it
-  and compare hashes), unchanged or deleted. A re-validation of given paths looks at those alone.
+  and compare hashes), unchanged or deleted. A re-validation of given paths looks at those alone,
+  and always hashes them. Also suspect whatever size and mtime say: every file with `verify`, and a
+  "racily clean" file (git's rule: its mtime was not safely older than the moment it was read, so a
+  same-size save in the same timestamp tick would look unchanged; `is_racy`).
+  A known file under a folder that could not be listed is not deleted: it is present but unlisted.
+- **Unlisted files** (`decide(unlisted=...)`): they count as files that no longer read, so their
+  slugs are kept as last known good until the folder lists again (then they are restored).
 - **Slug ownership** (`decide`): the earliest path among readable files claiming a slug owns it;
   later claimants are duplicates (`validate.check_corpus`).
 - **Last known good**: a slug whose file now fails to read (and does not claim another slug) keeps
@@ -15,14 +21,19 @@ rule here has a table-driven test in tests/test_load_plan.py.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobpipeline.discover import SeedFile
 from jobpipeline.models import Finding
 from jobpipeline.rows import FileVersion
 from jobpipeline.validate import CorpusCheck, CorpusEntry, check_corpus
+
+RACY_NS = 2 * 10**9
+"""An mtime less than this before the read is not trusted: 1-second timestamps (ext4 with 128-byte
+inodes, many network mounts) and FAT's 2-second ones cannot tell a later save from the one read."""
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
@@ -58,6 +69,8 @@ class ChangePlan:
     """Known files whose size or mtime changed: read and hash them to know."""
     unchanged: list[str]
     deleted: list[str]
+    unlisted: list[str] = field(default_factory=list)
+    """Known files under a folder that could not be listed: present (never deleted) but unreadable."""
 
     @property
     def to_read(self) -> list[str]:
@@ -65,11 +78,19 @@ class ChangePlan:
 
 
 def plan_changes(
-    files: Sequence[SeedFile], known: Mapping[str, FileVersion], only: set[str] | None = None
+    files: Sequence[SeedFile],
+    known: Mapping[str, FileVersion],
+    only: set[str] | None = None,
+    *,
+    unlisted: Sequence[str] = (),
+    verify: bool = False,
 ) -> ChangePlan:
     """Compare discovered files with the warehouse's `files` table (size + mtime fast path).
 
-    With `only` (re-validation of given paths), other files count as unchanged without a look.
+    With `only` (re-validation of given paths), other files count as unchanged without a look, and
+    the given ones are hashed whatever their size and mtime. `unlisted`: folders discovery could not
+    list; the known files under them are not deleted. `verify`: hash every known file (after a
+    restore or a copy that kept mtimes). A racy file (`is_racy`) is hashed again too.
     """
     present: list[str] = []
     new: list[str] = []
@@ -85,16 +106,41 @@ def plan_changes(
         present.append(f.path)
         if previous is None:
             new.append(f.path)
-        elif previous.size != f.size or previous.mtime_ns != f.mtime_ns:
+        elif (previous.size, previous.mtime_ns) != (f.size, f.mtime_ns) or _hash_anyway(previous, verify, only):
             suspect.append(f.path)
         else:
             unchanged.append(f.path)
     present_set = set(present)
-    deleted = sorted(p for p in known if p not in present_set and (only is None or p in only))
+    missing = sorted(p for p in known if p not in present_set and (only is None or p in only))
+    hidden = [p for p in missing if under_any(p, unlisted)]
+    deleted = [p for p in missing if not under_any(p, unlisted)]
+    if hidden:
+        present_set.update(hidden)
+        present = sorted(present_set)
     if only is not None:
         # Files outside `only` that vanished are still present as far as this re-validation knows.
         present = sorted(present_set | {p for p in known if p not in present_set and p not in only})
-    return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted)
+    return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted, unlisted=hidden)
+
+
+def _hash_anyway(previous: FileVersion, verify: bool, only: set[str] | None) -> bool:
+    """Read a known file even though its size and mtime match: --verify, a named path, a racy one."""
+    return verify or only is not None or is_racy(previous)
+
+
+def is_racy(previous: FileVersion) -> bool:
+    """Whether the recorded size and mtime may hide a later save (git's "racily clean" entries).
+
+    A save after the read in the same timestamp tick, of the same size, leaves both unchanged. That
+    can only happen when the recorded mtime is within RACY_NS of the read; such a file is hashed
+    again until a read happens safely after its mtime. Never recorded (None): hashed once.
+    """
+    return previous.read_ns is None or previous.mtime_ns >= previous.read_ns - RACY_NS
+
+
+def under_any(path: str, folders: Sequence[str]) -> bool:
+    """`path` lies inside one of `folders` (seeds-relative POSIX paths)."""
+    return any(path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
 @dataclass(frozen=True)
@@ -133,13 +179,19 @@ def decide(
     staged: Mapping[str, FileVersion],
     articles: Mapping[str, KnownArticle],
     check: Callable[..., CorpusCheck] = check_corpus,
+    *,
+    unlisted: Iterable[str] = (),
 ) -> Ownership:
     """Decide slug ownership across the corpus and what each current slug becomes.
 
     `known` is what the warehouse remembered before this run, `staged` what this run read (it wins),
-    `articles` the current articles table.
+    `articles` the current articles table, `unlisted` the known files under folders that could not
+    be listed (they count as files that no longer read: their slugs are kept, not removed).
     """
     state = {path: staged.get(path) or known[path] for path in present if path in staged or path in known}
+    for path in unlisted:
+        if path in state and path not in staged:
+            state[path] = dataclasses.replace(state[path], parse_ok=False)
     entries = [
         CorpusEntry(p, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line)
         for p, f in state.items()

@@ -1,4 +1,4 @@
-"""The ingest pipeline, stage by stage: discover -> lock -> copy -> read -> load -> enrich -> publish.
+"""The ingest pipeline, stage by stage: lock -> discover -> copy -> read -> load -> enrich -> publish.
 
 The stages are declared once, as data (`INGEST`), and `ingest` iterates them: timing, progress
 and fault checkpoints happen there and nowhere else. The CLI and the Prefect flows run these same
@@ -160,6 +160,8 @@ class RunOptions:
     warehouse: Path
     trigger: str = "cli"
     only_paths: frozenset[str] | None = None
+    verify: bool = False
+    """Hash every file, whatever its size and mtime say (`run --verify`)."""
     wait_seconds: float = 0.0
     csv: bool = False
     workers: int | None = None
@@ -196,10 +198,16 @@ class _Run:
     findings: list[Finding] = field(init=False)
 
 
-def _discover(run: _Run) -> None:
+def _seeds(run: _Run) -> None:
+    """Fail at once on a missing seeds folder, before waiting for the lock (a stat, no listing)."""
     run.seeds = run.options.seeds.resolve()
     if not run.seeds.is_dir():
         raise SeedsNotFoundError(str(run.options.seeds), is_file=run.seeds.is_file())
+
+
+def _discover(run: _Run) -> None:
+    # Listed under the writer lock: a listing taken before a wait would be committed after the runs
+    # that went first, deleting what they had just loaded and missing the saves made meanwhile.
     run.discovery = discover_seeds(run.seeds)
 
 
@@ -252,30 +260,44 @@ def _read(run: _Run) -> None:
     """Read new and changed files, then decide ownership (reading files that newly own a slug)."""
     only = run.options.only_paths
     run.known = run.writer.known_files()
-    run.plan = plan_changes(run.discovery.files, run.known, set(only) if only else None)
-    run.touched = _read_into(run, run.plan.to_read, run.known)
+    run.plan = plan_changes(
+        run.discovery.files,
+        run.known,
+        set(only) if only else None,
+        unlisted=run.discovery.unlisted,
+        verify=run.options.verify,
+    )
+    health = ReadHealth()
+    if run.plan.unlisted:
+        folders = [f for f in run.discovery.findings if f.code == "folder-unreadable"]
+        health.add_unlisted(len(run.plan.unlisted), len(run.plan.present), folders)
+    run.touched = _read_into(run, run.plan.to_read, run.known, health)
     if not run.seeds.is_dir():
         # Every unread file would look broken and be kept as last known good: say what happened.
         raise SeedsNotFoundError(str(run.options.seeds))
     run.articles = run.writer.known_articles()
     run.staged = run.writer.staged_files()
-    run.ownership = decide(run.plan.present, run.known, run.staged, run.articles, check_corpus)
+    run.ownership = decide(
+        run.plan.present, run.known, run.staged, run.articles, check_corpus, unlisted=run.plan.unlisted
+    )
     # Until no owner is missing its rows: a file read again may now claim another slug, which hands
     # the old one to the next claimant (found by tests/test_state_machine.py). Each round stages
     # files never staged before, so it ends.
     while run.ownership.reparse:
         _read_into(run, run.ownership.reparse, {})
         run.staged = run.writer.staged_files()
-        run.ownership = decide(run.plan.present, run.known, run.staged, run.articles, check_corpus)
+        run.ownership = decide(
+            run.plan.present, run.known, run.staged, run.articles, check_corpus, unlisted=run.plan.unlisted
+        )
 
 
-def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile]) -> int:
+def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile], health: ReadHealth | None = None) -> int:
     """Read `paths` in batches and stage them; returns how many turned out unchanged."""
     items = [ReadItem(p, known[p].content_hash if p in known else None) for p in paths]
     tasks = [ReadTask(str(run.seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     done = 0
     touched = 0
-    health = ReadHealth()
+    health = health or ReadHealth()
     if run.progress:
         run.progress("read", 0, len(items))
     # closing(): an interrupted run stops its readers now, not when the traceback that holds this frame goes.
@@ -358,12 +380,13 @@ class Stage:
 
 
 INGEST: tuple[Stage, ...] = (
-    Stage("discover", _discover, task=True),
+    Stage("seeds", _seeds, timed=False),
     # Inline, not a task: a task's retries would stretch the wait past `--wait` (1 + 4 + 15 s more),
     # and the wait is the same code, with the same words on the terminal, on every route.
     Stage("lock", _lock, timed=False, then="after-lock"),
     # First, under the lock: a run stopped between its commit and its publish left `published` one run behind.
     Stage("roll-forward", _roll_forward, timed=False),
+    Stage("discover", _discover, task=True),
     Stage("copy", _copy, then="after-copy"),
     Stage("read", _read, then="after-stage"),
     Stage("load", _load, task=True, then="after-apply"),

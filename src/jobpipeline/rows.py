@@ -30,6 +30,8 @@ class FileVersion:
     parse_ok: bool
     related_jobs: tuple[str, ...]
     related_lines: tuple[int | None, ...]
+    read_ns: int | None = None
+    """When the bytes were read (ns since the epoch); None when never recorded (an older warehouse)."""
 
 
 @dataclass
@@ -37,8 +39,8 @@ class Batch:
     """Everything a batch of files produced, as rows ready to stage."""
 
     files: list[FileVersion] = field(default_factory=list)
-    unchanged: list[tuple[str, int, int]] = field(default_factory=list)
-    """(path, size, mtime_ns) of files whose bytes hash to what the warehouse already has."""
+    unchanged: list[tuple[str, int, int, int]] = field(default_factory=list)
+    """(path, size, mtime_ns, read_ns) of files whose bytes hash to what the warehouse already has."""
     findings: list[Finding] = field(default_factory=list)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     articles: int = 0
@@ -168,12 +170,12 @@ def article_rows(article: Article) -> dict[str, list[dict[str, Any]]]:
 
 
 def batch_from_results(
-    results: Iterable[tuple[ReadResult, int, int]], unchanged: Sequence[tuple[str, int, int]] = ()
+    results: Iterable[tuple[ReadResult, int, int, int]], unchanged: Sequence[tuple[str, int, int, int]] = ()
 ) -> Batch:
-    """Collect read results (each with the file's size and mtime on disk) into one Batch of frames."""
+    """Collect read results (each with the file's size and mtime on disk, and when it was read) into one Batch."""
     batch = Batch(unchanged=list(unchanged))
     collected: dict[str, list[dict[str, Any]]] = {spec.name: [] for spec in schema.ARTICLE_TABLES}
-    for result, size, mtime_ns in results:
+    for result, size, mtime_ns, read_ns in results:
         batch.findings.extend(result.findings)
         article = result.article
         fm = article.front_matter if article else None
@@ -188,6 +190,7 @@ def batch_from_results(
                 parse_ok=article is not None,
                 related_jobs=fm.related_jobs if fm else (),
                 related_lines=fm.related_lines if fm else (),
+                read_ns=read_ns,
             )
         )
         if article is None:

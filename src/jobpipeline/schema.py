@@ -204,6 +204,13 @@ FILES = TableSpec(
         _c("related_lines", "INTEGER[]", "Line of each related_jobs entry."),
         _c("status", "VARCHAR", "accepted, rejected or duplicate (after corpus checks)."),
         _c("changed_run_id", "INTEGER", "Run that last read a new version of the file."),
+        _c(
+            "read_ns",
+            "BIGINT",
+            "When the file was last read (ns since the epoch). An mtime less than 2 s older than this is "
+            "'racily clean' (a later save of the same size may keep the same mtime), so the next run hashes "
+            "the file again; NULL (a warehouse from before this column) counts as racy.",
+        ),
     ),
 )
 FILE_FINDINGS = TableSpec(
@@ -310,8 +317,9 @@ STAGED_FILE_COLUMNS = FILES.names_without("status", "changed_run_id")
 """What a read records of a file (`rows.FileVersion`); status and changed_run_id are decided at load."""
 STAGED_FINDING_COLUMNS = FILE_FINDINGS.names_without("run_id")
 """A finding as staged (`file_findings` without the run that found it)."""
-TOUCHED_COLUMNS = ("source_path", "size", "mtime_ns")
-"""A file whose bytes are unchanged but whose size or mtime moved (only those columns are updated)."""
+TOUCHED_COLUMNS = ("source_path", "size", "mtime_ns", "read_ns")
+"""A file whose bytes are unchanged but was read again (size or mtime moved, racy, --verify): only these
+columns are updated."""
 
 ARTICLE_TABLES: tuple[TableSpec, ...] = (
     ARTICLES,

@@ -16,6 +16,7 @@ IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "avif", "svg")
 ERROR_CODES: dict[str, str] = {
     "file-unreadable": "the file could not be read (permissions, vanished, a directory)",
     "file-name-not-utf8": "the file or folder name is not UTF-8: skipped",
+    "folder-unreadable": "a subfolder could not be listed: its known files keep their last good version",
     "file-empty": "the file is empty",
     "file-too-large": "the file is over 5 MB",
     "file-binary": "the file contains NUL bytes",

@@ -598,7 +598,7 @@ class WarehouseWriter(WarehouseReader):
         conn.execute("DELETE FROM files WHERE source_path IN (SELECT source_path FROM stg_files)")
         conn.execute(f"""INSERT INTO files BY NAME SELECT *, '{STAGED_STATUS}' AS status, {run} AS changed_run_id
                          FROM stg_files""")
-        conn.execute("""UPDATE files f SET size = t.size, mtime_ns = t.mtime_ns FROM stg_touched t
+        conn.execute("""UPDATE files f SET size = t.size, mtime_ns = t.mtime_ns, read_ns = t.read_ns FROM stg_touched t
                         WHERE f.source_path = t.source_path""")
         if decision.status_changes:
             self._set_temp("tmp_status", ["source_path", "status"], list(decision.status_changes))
@@ -798,6 +798,7 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
     try:
         _drop_legacy_views(conn)
         conn.execute(schema.ddl())
+        _add_missing_columns(conn)
         yield WarehouseWriter(conn, path)
         conn.execute("CHECKPOINT")
         conn.close()
@@ -835,6 +836,20 @@ def _drop_legacy_views(conn: duckdb.DuckDBPyConnection) -> None:
         f"SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name IN ({names})"
     ).fetchall():
         conn.execute(f"DROP VIEW {view}")
+
+
+def _add_missing_columns(conn: duckdb.DuckDBPyConnection) -> None:
+    """Columns added to a table after a warehouse was written (e.g. `files.read_ns`): added, NULL in old rows.
+
+    New columns go last in their spec, so an added column sits where a new warehouse has it.
+    """
+    present = {
+        (str(t), str(c)) for t, c in conn.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall()
+    }
+    for spec in schema.TABLES:
+        for column in spec.columns:
+            if (spec.name, column.name) not in present:
+                conn.execute(f"ALTER TABLE {spec.name} ADD COLUMN {column.name} {column.type}")
 
 
 def _fsync(path: Path) -> None:

@@ -76,11 +76,12 @@ async def ingest_flow(
     wait_seconds: float = LOCK_WAIT_SECONDS,
     workers: int | None = None,
     dask: str | None = None,
+    verify: bool = False,
 ) -> dict[str, Any]:
     """Discover, read (in parallel), validate, load and publish the whole seeds folder.
 
     `dask`: read batches on the Dask scheduler at this address (`local` starts a local cluster);
-    None follows the `task_runner` setting.
+    None follows the `task_runner` setting. `verify`: hash every file, whatever its size and mtime.
     """
     return await _run(
         RunOptions(
@@ -90,6 +91,7 @@ async def ingest_flow(
             csv=csv,
             wait_seconds=wait_seconds,
             workers=workers,
+            verify=verify,
         ),
         dask,
     )

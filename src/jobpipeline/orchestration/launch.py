@@ -212,6 +212,7 @@ def run_ingest_flow(
                 wait_seconds=options.wait_seconds,
                 workers=options.workers,
                 dask=dask,
+                verify=options.verify,
                 return_state=True,
             )
 
