@@ -450,7 +450,9 @@ class WarehouseMachine(RuleBasedStateMachine):
             self.published_model = self.model
 
     # -- queued runs and edits the size+mtime fast path cannot see (issue 16) ----------------------------
-    @precondition(lambda self: self.warehouse.exists())
+    # Once per sequence: two runs and a child process make it ~1 s a step, and hypothesis picked it for a
+    # third of all steps (8 sequences: 9-13 s without the issue-16 rules, 43 s with it unbounded, 17 s capped).
+    @precondition(lambda self: self.warehouse.exists() and not getattr(self, "queued_once", False))
     @rule(
         path=st.sampled_from(PATHS),
         slug=st.none() | st.sampled_from(SLUGS),
@@ -462,6 +464,7 @@ class WarehouseMachine(RuleBasedStateMachine):
         is once it holds the lock."""
         self.step()
         FIGURES.queued_runs += 1
+        self.queued_once = True
         flag = str(self.root / "pause")
         for suffix in (".reached", ".release"):
             Path(flag + suffix).unlink(missing_ok=True)
