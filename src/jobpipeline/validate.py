@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity
+from jobpipeline.quality import CODES as ENRICHMENT_CODES
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\Z")
 """`\\Z`, not `$`: `$` also matches before a final newline, and `"alpha\\n"` is not a slug."""
@@ -48,6 +49,8 @@ WARNING_CODES: dict[str, str] = {
     "salary-unit-unknown": "the header's unit is not a yen unit",
     "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
+    # Found by the enrich stage over the warehouse (jobpipeline.quality), not when a file is read.
+    **ENRICHMENT_CODES,
 }
 
 
