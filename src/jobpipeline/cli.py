@@ -330,6 +330,52 @@ def print_summary(record: dict[str, Any]) -> None:
 
 
 @app.command()
+def enrich(
+    warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
+) -> None:
+    """Rebuild the salary benchmarks and run the quality checks over the warehouse (never the seeds),
+    then publish (through Prefect's jobpipeline-enrich flow). Every run does this too; on its own it
+    catches what changes with the date alone (title-year-stale, article-not-updated).
+
+    Example: jobpipeline enrich --local
+    """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+    wait = settings.lock_wait_seconds if wait is None else wait
+
+    from jobpipeline.pipeline import RunOptions
+
+    options = RunOptions(seeds=settings.seeds, warehouse=warehouse, trigger="enrich", wait_seconds=wait, csv=csv)
+    with error_boundary():
+        if local:
+            from jobpipeline.pipeline import LocalRunner
+            from jobpipeline.pipeline import enrich as enrich_warehouse
+
+            record = enrich_warehouse(options, LocalRunner(), on_wait=err.print).record()
+        else:
+            from jobpipeline.orchestration.launch import prefect_api, run_enrich_flow
+
+            with prefect_api(err.print):
+                record = run_enrich_flow(options)
+    if output_format == "json":
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    r = record
+    out.print(f"enrichment {r['run_id']}: findings: {r['errors']} errors, {r['warnings']} warnings")
+    for code, count in sorted(r["enrichment_findings"].items()):
+        out.print(f"  {code}: {count}")
+    checks = r["quality_checks"]
+    out.print(f"corpus checks: {checks['pass']} pass, {checks['warn']} warn, {checks['fail']} fail")
+    for line in r["quality_failed"]:
+        out.print(f"  FAIL {line}")
+    out.print(f"published to {Path(r['warehouse']).parent / 'published'}")
+
+
+@app.command()
 def revalidate(
     paths: Annotated[list[str], typer.Argument(help="Changed seed files (relative to --seeds, or absolute).")],
     seeds: SeedsOption = None,

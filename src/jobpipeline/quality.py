@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
+from jobpipeline import schema
 from jobpipeline.levels import Level
 from jobpipeline.models import Finding
 
@@ -48,10 +49,10 @@ CODES: dict[str, str] = {
 }
 """The enrichment's finding codes (all warnings), registered with validate's codes."""
 
-MAD_SCALE = 0.6745
-"""Φ⁻¹(0.75): makes the MAD comparable to a standard deviation for normal data."""
-MEAN_AD_SCALE = 1.253314
-"""√(π/2): the same for the mean absolute deviation, used when the MAD is 0."""
+# Φ⁻¹(0.75) and √(π/2): make the MAD and the mean absolute deviation comparable to a standard deviation
+# for normal data. One copy, in schema, so `article_salary_position` computes the same score.
+MAD_SCALE = schema.MAD_SCALE
+MEAN_AD_SCALE = schema.MEAN_AD_SCALE
 
 Status = Literal["pass", "warn", "fail"]
 
@@ -339,7 +340,10 @@ def corpus_checks(previous: CorpusStats | None, current: CorpusStats, limits: Th
             )
         else:
             count = current.front_matter_keys[key]
-            checks.append(QualityCheck("schema-drift", key, "pass", 0.0, None, count, f"`{key}` in {count} articles"))
+            unchanged = None if previous is None else 0.0
+            checks.append(
+                QualityCheck("schema-drift", key, "pass", unchanged, None, count, f"`{key}` in {count} articles")
+            )
     return checks
 
 

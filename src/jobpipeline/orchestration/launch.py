@@ -89,6 +89,24 @@ class FlowSession:
             self._stack.close()
 
 
+def run_enrich_flow(options: RunOptions) -> dict[str, Any]:
+    """Run the enrich flow in this process and return its record. Call it inside `prefect_api()`."""
+    import asyncio
+
+    from jobpipeline.orchestration.flows import enrich_flow
+
+    async def call() -> Any:
+        return await enrich_flow(
+            warehouse=str(options.warehouse),
+            trigger=options.trigger,
+            csv=options.csv,
+            wait_seconds=options.wait_seconds,
+            return_state=True,
+        )
+
+    return flow_result(asyncio.run(call()), "enrich")
+
+
 def run_ingest_flow(
     options: RunOptions,
     *,
