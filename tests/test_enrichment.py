@@ -261,3 +261,35 @@ def test_enrich_flow_records_its_flow_run(prefect_harness: None, tmp_path: Path)
     assert rows(warehouse, "SELECT trigger, flow_run_id FROM runs WHERE run_id = 2") == [
         ("enrich", str(state.state_details.flow_run_id))
     ]
+
+
+def test_synth_plants_anomalies_and_the_checks_find_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every anomaly synth plants is found with its code (drift against the same corpus without the
+    plants), and the files it did not plant in are byte-identical to a corpus without anomalies."""
+    from jobpipeline.synth import ANOMALY_CODES
+
+    # 60 articles spread over many categories: judge groups from 3 bands so a planted outlier has a group.
+    monkeypatch.setenv("JOBPIPELINE_OUTLIER_MIN_BANDS", "3")
+    clean = generate_corpus(tmp_path / "clean", 60, seed=5, broken_share=0.0)
+    report = generate_corpus(tmp_path / "seeds", 60, seed=5, broken_share=0.0, anomalies=2)
+    assert sorted(report.planted_files.values()) == sorted(["inversion", "outlier", "stale_title", "drift_key"] * 2)
+    assert clean.planted_files == {}
+    for path in (tmp_path / "clean").rglob("*.txt"):
+        relative = path.relative_to(tmp_path / "clean").as_posix()
+        if relative not in report.planted_files:
+            assert path.read_bytes() == (tmp_path / "seeds" / relative).read_bytes(), relative
+
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    # The clean corpus first, then the planted one in its place: schema drift compares the two.
+    ingest(RunOptions(seeds=tmp_path / "clean", warehouse=warehouse, now=NOW), LocalRunner(1))
+    ingest(RunOptions(seeds=tmp_path / "seeds", warehouse=warehouse, now=NOW), LocalRunner(1))
+    found = set(rows(warehouse, "SELECT source_path, code FROM validation_issues"))
+    drift = rows(
+        warehouse,
+        "SELECT subject, status FROM quality_checks WHERE run_id = 2 AND check_name = 'schema-drift' "
+        "AND status <> 'pass'",
+    )
+    assert drift == [("salary_source", "warn")]
+    for path, kind in report.planted_files.items():
+        if kind != "drift_key":
+            assert (path, ANOMALY_CODES[kind]) in found, (path, kind)

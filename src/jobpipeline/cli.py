@@ -686,6 +686,14 @@ def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (a previous synth corpus is replaced).")],
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives byte-identical files.")] = 0,
     broken_share: Annotated[float, typer.Option("--broken-share", help="Share of deliberately broken files.")] = 0.02,
+    anomalies: Annotated[
+        int,
+        typer.Option(
+            "--anomalies",
+            help="Plant this many of each anomaly the enrichment checks for (salary inversion, outlier, "
+            "stale title year, a drifting front matter key); listed in .synth.json.",
+        ),
+    ] = 0,
 ) -> None:
     """Write a synthetic corpus shaped like the real seed, for benchmarks and stress tests.
 
@@ -703,6 +711,7 @@ def synth(
                 seed=seed,
                 broken_share=broken_share,
                 progress=(lambda done, total: update("synth", done, total)) if update else None,
+                anomalies=anomalies,
             )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
@@ -711,6 +720,7 @@ def synth(
         f"wrote {report.files_written} articles ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
         f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
         f"{report.related_links} related links dangling"
+        + (f"; {len(report.planted_files)} anomalies planted" if report.planted_files else "")
     )
 
 
