@@ -293,3 +293,16 @@ def test_synth_plants_anomalies_and_the_checks_find_each(tmp_path: Path, monkeyp
     for path, kind in report.planted_files.items():
         if kind != "drift_key":
             assert (path, ANOMALY_CODES[kind]) in found, (path, kind)
+
+
+def test_tables_lists_the_derived_tables(seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path) -> None:
+    """`jobpipeline tables` lists every derived table (the benchmarks among them) with its rows."""
+    from jobpipeline import schema
+
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    listed = cli("tables", "--warehouse", str(warehouse)).stdout
+    for name in schema.DERIVED:
+        assert f"{name} (derived table, " in listed, name
+    assert "salary_benchmarks (derived table, 6 rows)" in listed

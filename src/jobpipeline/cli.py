@@ -827,6 +827,9 @@ def tables(warehouse: WarehouseOption = None) -> None:
         out.print(f"[bold]{spec.name}[/bold]{rows}: {escape(spec.description)}", markup=True)
         for column in spec.columns:
             out.print(f"  {column.name:<24} {column.type:<12} {column.description}")
+    for name, (description, _) in schema.DERIVED.items():
+        rows = f", {counts[name]} rows" if name in counts else ""
+        out.print(f"[bold]{name}[/bold] (derived table{rows}): {escape(description)}", markup=True)
     for name, (description, _) in schema.VIEWS.items():
         out.print(f"[bold]{name}[/bold] (view): {escape(description)}", markup=True)
 
