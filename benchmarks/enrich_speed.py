@@ -31,17 +31,17 @@ def amplify(warehouse: Path, copies: int) -> None:
     try:
         tables = [spec.name for spec in schema.ARTICLE_TABLES] + ["article_history", "salary_band_history"]
         for k in range(1, copies):
-            suffix = f"_x{k}"
+            suffix = f"__copy{k}"
             for table in tables:
                 renamed = f"slug || '{suffix}' AS slug, source_path || '{suffix}' AS source_path"
                 if table == "related_job_links":
                     renamed += f", related_slug || '{suffix}' AS related_slug"
                 conn.execute(
-                    f"INSERT INTO {table} SELECT * REPLACE ({renamed}) FROM {table} WHERE slug NOT LIKE '%_x%'"
+                    f"INSERT INTO {table} SELECT * REPLACE ({renamed}) FROM {table} WHERE NOT contains(slug, '__copy')"
                 )
             conn.execute(
                 f"INSERT INTO files SELECT * REPLACE (source_path || '{suffix}' AS source_path) FROM files "
-                "WHERE source_path NOT LIKE '%_x%'"
+                "WHERE NOT contains(source_path, '__copy')"
             )
         conn.execute("CHECKPOINT")
     finally:
@@ -53,8 +53,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--base", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="Build the warehouse here and keep it (default: a temp folder).")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="enrich-speed-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="enrich-speed-"))
     try:
         generate_corpus(root / "seeds", args.base, seed=1)
         warehouse = root / "w" / "jobs.duckdb"
@@ -75,7 +76,8 @@ def main() -> None:
             # CPU time (this process, DuckDB's threads included) is the figure a loaded shared machine distorts least.
             print(f"round {round_ + 1}: total {total:.2f}s wall, {cpu:.2f}s CPU ({stages}); findings {found}")
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,29 @@ def test_salary_by_skill_needs_five_articles(synth_warehouse: Path) -> None:
     assert (skill["p25_yen"] <= skill["p50_yen"]).all() and (skill["p50_yen"] <= skill["p75_yen"]).all()
 
 
+def test_salary_by_skill_equals_quantile_cont_over_the_join(synth_warehouse: Path) -> None:
+    """salary_by_skill's histogram quartiles are exactly DuckDB's quantile_cont over every band of the
+    articles naming each tool or tag (the query it replaced, which ran out of memory at 100,000)."""
+    from jobpipeline.schema import ANNUAL_BANDS
+
+    expected = rows(
+        synth_warehouse,
+        f"""WITH b AS (SELECT * FROM ({ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL),
+           named AS (SELECT DISTINCT 'tool' AS kind, canonical_name AS name, slug FROM tools
+                     WHERE canonical_name IS NOT NULL
+                     UNION ALL SELECT DISTINCT 'tag', canonical_tag, slug FROM tags WHERE canonical_tag IS NOT NULL)
+           SELECT n.kind, n.name, b.level, count(DISTINCT b.slug), count(*),
+                  quantile_cont(b.closed_midpoint, 0.25), quantile_cont(b.closed_midpoint, 0.5),
+                  quantile_cont(b.closed_midpoint, 0.75)
+           FROM named n JOIN b USING (slug) GROUP BY ALL HAVING count(DISTINCT b.slug) >= 5 ORDER BY ALL""",
+    )
+    actual = rows(synth_warehouse, "SELECT * FROM salary_by_skill ORDER BY ALL")
+    assert len(actual) == len(expected) > 20
+    for got, want in zip(actual, expected, strict=True):
+        assert got[:5] == want[:5]
+        assert got[5:] == pytest.approx(want[5:], rel=1e-12)
+
+
 def test_real_seed_gets_no_enrichment_findings(tmp_path: Path) -> None:
     """The real seed article raises none of the enrichment's codes (as of 2026-12-06, its 【2026最新】 year)."""
     seeds = tmp_path / "seeds"

@@ -391,6 +391,24 @@ ANNUAL_BANDS = """SELECT a.category, b.level, b.slug, b.ordinal, b.source_path, 
                    FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual'"""
 """Annual bands with their article's category; `closed_midpoint` is NULL for a band with an open end."""
 
+
+def _histogram_quantile(p: float) -> str:
+    """SQL: `quantile_cont` at `p` from a histogram (value `v`, count `w`, running count `upto`, total `n`).
+
+    The element at 0-based position i is the smallest v whose running count exceeds i; linear
+    interpolation between positions floor(h) and ceil(h), h = (n - 1) p, is what quantile_cont does.
+    """
+    h = f"((n - 1) * {p})"
+    low = f"min(v) FILTER (WHERE upto > floor({h}))"
+    high = f"min(v) FILTER (WHERE upto > ceil({h}))"
+    return f"CAST({low} + ({h} - floor({h})) * ({high} - {low}) AS DOUBLE)"
+
+
+_HISTOGRAM_QUARTILES = ", ".join(f"{_histogram_quantile(p)} AS p{round(p * 100)}_yen" for p in (0.25, 0.5, 0.75))
+"""salary_by_skill's quartiles from (value, count) pairs. quantile_cont over the tool-or-tag x band join
+(~110 rows an article) held every value and ran out of the writer's 256 MB at 100,000 articles; counted
+values aggregate in a hash table that spills, and give the same figures (tests/test_enrichment.py)."""
+
 DERIVED: dict[str, tuple[str, str]] = {
     "related_graph": (
         "Per article: links out, links in from other articles, and links that resolve.",
@@ -428,18 +446,22 @@ DERIVED: dict[str, tuple[str, str]] = {
         f"Per canonical tool (`kind` tool) and canonical tag (`kind` tag) and level, where at least "
         f"{SKILL_MIN_ARTICLES} articles name it and have a closed annual band at that level: articles, bands and "
         "p25/p50/p75 of those bands' midpoints.",
-        f"""WITH b AS (SELECT slug, level, closed_midpoint FROM ({ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL),
+        f"""WITH b AS (SELECT slug, level, closed_midpoint AS v FROM ({ANNUAL_BANDS})
+                      WHERE closed_midpoint IS NOT NULL),
            named AS (SELECT DISTINCT 'tool' AS kind, canonical_name AS name, slug FROM tools
                      WHERE canonical_name IS NOT NULL
                      UNION ALL
                      SELECT DISTINCT 'tag', canonical_tag, slug FROM tags WHERE canonical_tag IS NOT NULL),
-           g AS (SELECT n.kind, n.name, b.level, count(DISTINCT b.slug) AS n_articles, count(*) AS n_bands,
-                        -- one sort for the three quartiles (a quarter faster than three quantile_cont calls)
-                        quantile_cont(b.closed_midpoint, [0.25, 0.5, 0.75]) AS q
-                 FROM named n JOIN b USING (slug)
-                 GROUP BY n.kind, n.name, b.level HAVING count(DISTINCT b.slug) >= {SKILL_MIN_ARTICLES})
-           SELECT kind, name, level, n_articles, n_bands, q[1] AS p25_yen, q[2] AS p50_yen, q[3] AS p75_yen
-           FROM g""",
+           per_article AS (SELECT slug, level, count(*) AS bands FROM b GROUP BY slug, level),
+           counted AS (SELECT n.kind, n.name, p.level, count(*) AS n_articles, sum(p.bands) AS n_bands
+                       FROM named n JOIN per_article p USING (slug)
+                       GROUP BY ALL HAVING count(*) >= {SKILL_MIN_ARTICLES}),
+           hist AS (SELECT n.kind, n.name, b.level, b.v, count(*) AS w FROM named n JOIN b USING (slug) GROUP BY ALL),
+           cum AS (SELECT h.*, sum(w) OVER (PARTITION BY kind, name, level ORDER BY v) AS upto,
+                          c.n_articles, c.n_bands AS n
+                   FROM hist h JOIN counted c USING (kind, name, level))
+           SELECT kind, name, level, n_articles, CAST(n AS BIGINT) AS n_bands, {_HISTOGRAM_QUARTILES}
+           FROM cum GROUP BY kind, name, level, n_articles, n""",
     ),
     "article_salary_position": (
         "Per closed annual band: its percentile rank (0-1, `percent_rank`) within its category × level, its robust "
