@@ -17,6 +17,7 @@ from jobpipeline import errors
 from jobpipeline.errors import (
     ArticleError,
     ConfigurationError,
+    DatasetNotFoundError,
     DecodeError,
     DuplicateKeyError,
     FlowFailedError,
@@ -50,6 +51,7 @@ INSTANCES: list[JobpipelineError] = [
     WarehouseBusyError("/wh/jobs.duckdb", "pid 4242 on host", 612.5),
     WarehouseMissingError("/wh/jobs.duckdb"),
     QueryError("Catalog Error: Table with name nope does not exist!"),
+    DatasetNotFoundError("nope", "/wh/published", ["articles", "salary_bands"]),
     ArticleError("file-unreadable", 3, "the file could not be read", "slug"),
     DecodeError("encoding-not-utf8", 7, "byte 12 is not valid UTF-8: save the file as UTF-8"),
     FrontMatterError("frontmatter-duplicate-key", 4, "key `slug` appears more than once: keep one", "slug"),

@@ -88,7 +88,7 @@ def test_serve_builds_schedule_and_trigger(tmp_path: Path) -> None:
     """`serve` builds the cron ingest (Asia/Tokyo, limit 1) and the event-triggered re-validation."""
     from jobpipeline.orchestration.deployments import CRON, SEEDS_CHANGED, TIMEZONE, build_deployments
 
-    (ingest, _), (revalidate, _) = build_deployments(tmp_path / "seeds", tmp_path / "w.duckdb")
+    (ingest, _), (revalidate, _), _ = build_deployments(tmp_path / "seeds", tmp_path / "w.duckdb")
     [schedule] = ingest.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (CRON, TIMEZONE)
     assert ingest.concurrency_limit == 1
@@ -96,7 +96,7 @@ def test_serve_builds_schedule_and_trigger(tmp_path: Path) -> None:
     assert trigger.expect == {SEEDS_CHANGED}
     assert trigger.parameters == {"paths": "{{ event.resource['jobpipeline.paths'] }}"}
     assert revalidate.parameters["seeds"] == str((tmp_path / "seeds").resolve())
-    (quick, _), _ = build_deployments(tmp_path, tmp_path / "w.duckdb", interval=5)
+    (quick, _), *_ = build_deployments(tmp_path, tmp_path / "w.duckdb", interval=5)
     assert quick.schedules[0].schedule.interval.total_seconds() == 5
 
 
@@ -108,6 +108,8 @@ def test_prefect_yaml_matches_the_code() -> None:
 
     from jobpipeline.orchestration.deployments import (
         CRON,
+        ENRICH_CRON,
+        ENRICH_DEPLOYMENT,
         INGEST_DEPLOYMENT,
         REVALIDATE_DEPLOYMENT,
         TIMEZONE,
@@ -117,7 +119,7 @@ def test_prefect_yaml_matches_the_code() -> None:
 
     config: dict[str, Any] = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     deployments = {d["name"]: d for d in config["deployments"]}
-    assert set(deployments) == {INGEST_DEPLOYMENT, REVALIDATE_DEPLOYMENT}
+    assert set(deployments) == {INGEST_DEPLOYMENT, REVALIDATE_DEPLOYMENT, ENRICH_DEPLOYMENT}
     for deployment in deployments.values():
         path, name = deployment["entrypoint"].split(":")
         assert (ROOT / path).exists()
@@ -127,6 +129,9 @@ def test_prefect_yaml_matches_the_code() -> None:
     assert ingest["schedules"] == [{"cron": CRON, "timezone": TIMEZONE, "active": True}]
     assert ingest["concurrency_limit"] == 1
     assert deployments[REVALIDATE_DEPLOYMENT]["triggers"] == [trigger_spec()]
+    enrich = deployments[ENRICH_DEPLOYMENT]
+    assert enrich["schedules"] == [{"cron": ENRICH_CRON, "timezone": TIMEZONE, "active": True}]
+    assert "seeds" not in enrich["parameters"]  # it reads the warehouse alone
 
 
 def test_watch_revalidates_a_saved_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:

@@ -437,6 +437,54 @@ def print_summary(record: dict[str, Any]) -> None:
 
 
 @app.command()
+def enrich(
+    warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Also publish CSV copies (UTF-8 with BOM, for Excel).")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json summary.")] = "text",
+) -> None:
+    """Rebuild the salary benchmarks and run the quality checks over the warehouse (never the seeds),
+    then publish (through Prefect's jobpipeline-enrich flow). Every run does this too; on its own it
+    catches what changes with the date alone (title-year-stale, article-not-updated).
+
+    Example: jobpipeline enrich --local
+    """
+    settings = _settings()
+    warehouse = warehouse or settings.warehouse
+    wait = settings.lock_wait_seconds if wait is None else wait
+
+    from jobpipeline.pipeline import RunOptions
+
+    options = RunOptions(seeds=settings.seeds, warehouse=warehouse, trigger="enrich", wait_seconds=wait, csv=csv)
+    from jobpipeline.interrupts import stop_on_signals
+
+    with stop_on_signals(), error_boundary(), say_interrupted(warehouse):
+        if local:
+            from jobpipeline.pipeline import LocalRunner
+            from jobpipeline.pipeline import enrich as enrich_warehouse
+
+            record = enrich_warehouse(options, LocalRunner(), on_wait=err.print).record()
+        else:
+            from jobpipeline.orchestration.launch import prefect_api, run_enrich_flow
+
+            with prefect_api(err.print, watchdog=True):
+                record = run_enrich_flow(options, on_wait=err.print)
+    if output_format == "json":
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    r = record
+    out.print(f"enrichment {r['run_id']}: findings: {r['errors']} errors, {r['warnings']} warnings")
+    for code, count in sorted(r["enrichment_findings"].items()):
+        out.print(f"  {code}: {count}")
+    checks = r["quality_checks"]
+    out.print(f"corpus checks: {checks['pass']} pass, {checks['warn']} warn, {checks['fail']} fail")
+    for line in r["quality_failed"]:
+        out.print(f"  FAIL {line}")
+    out.print(f"published to {Path(r['warehouse']).parent / 'published'}")
+
+
+@app.command()
 def revalidate(
     paths: Annotated[list[str], typer.Argument(help="Changed seed files (relative to --seeds, or absolute).")],
     seeds: SeedsOption = None,
@@ -821,6 +869,14 @@ def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (a previous synth corpus is replaced).")],
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives byte-identical files.")] = 0,
     broken_share: Annotated[float, typer.Option("--broken-share", help="Share of deliberately broken files.")] = 0.02,
+    anomalies: Annotated[
+        int,
+        typer.Option(
+            "--anomalies",
+            help="Plant this many of each anomaly the enrichment checks for (salary inversion, outlier, "
+            "stale title year, a drifting front matter key); listed in .synth.json.",
+        ),
+    ] = 0,
 ) -> None:
     """Write a synthetic corpus shaped like the real seed, for benchmarks and stress tests.
 
@@ -838,6 +894,7 @@ def synth(
                 seed=seed,
                 broken_share=broken_share,
                 progress=(lambda done, total: update("synth", done, total)) if update else None,
+                anomalies=anomalies,
             )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
@@ -846,6 +903,7 @@ def synth(
         f"wrote {plural(report.files_written, 'article')} ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
         f"{report.seconds:.1f} s; broken: {broken or 'none'}; {report.dangling_links} of "
         f"{plural(report.related_links, 'related link')} dangling"
+        + (f"; {plural(len(report.planted_files), 'anomaly', 'anomalies')} planted" if report.planted_files else "")
     )
 
 
@@ -983,6 +1041,9 @@ def tables(warehouse: WarehouseOption = None) -> None:
         out.print(f"[bold]{spec.name}[/bold]{rows}: {escape(spec.description)}", markup=True)
         for column in spec.columns:
             out.print(f"  {column.name:<24} {column.type:<12} {column.description}")
+    for name, (description, _) in schema.DERIVED.items():
+        rows = f", {counts[name]} rows" if name in counts else ""
+        out.print(f"[bold]{name}[/bold] (derived table{rows}): {escape(description)}", markup=True)
     for name, (description, _) in schema.VIEWS.items():
         out.print(f"[bold]{name}[/bold] (view): {escape(description)}", markup=True)
 

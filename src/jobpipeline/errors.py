@@ -126,6 +126,17 @@ class QueryError(JobpipelineError):
         super().__init__(message)
 
 
+class DatasetNotFoundError(JobpipelineError):
+    """No published dataset by that name (or nothing published yet)."""
+
+    def __init__(self, name: str, where: str, available: list[str]) -> None:
+        known = ", ".join(available) if available else "none: run `jobpipeline run` first"
+        super().__init__(f"no published dataset `{name}` in {where} (published: {known})")
+        self.name = name
+        self.where = where
+        self.available = available
+
+
 # -- one seed file -----------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -26,7 +26,8 @@ from typing import Any, Protocol, TypeVar
 
 from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, discover_seeds
-from jobpipeline.errors import SeedsNotFoundError, WarehouseBusyError
+from jobpipeline.enrichment import EnrichResult, enrich_warehouse
+from jobpipeline.errors import SeedsNotFoundError, WarehouseBusyError, WarehouseMissingError
 from jobpipeline.faults import checkpoint
 from jobpipeline.interrupts import hold, reader_started
 from jobpipeline.load_plan import (
@@ -44,6 +45,7 @@ from jobpipeline.load_plan import (
 )
 from jobpipeline.models import Finding
 from jobpipeline.publish import catch_up, go_live, live_run, stage_datasets, staged_runs, version_path
+from jobpipeline.settings import get_settings
 from jobpipeline.validate import check_corpus
 from jobpipeline.warehouse import WarehouseWriter, WriterLock, committed_reader, last_run_id, open_writer
 from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
@@ -118,6 +120,8 @@ class RunSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     read_paths: frozenset[str] = frozenset()
     """Files read in this run (new or changed): their findings are what a re-validation shows."""
+    enrichment: EnrichResult | None = None
+    """What the enrich stage found: findings over the corpus and this run's `quality_checks`."""
 
     @property
     def files_rejected(self) -> int:
@@ -147,6 +151,8 @@ class RunSummary:
             "nothing_changed": self.nothing_changed,
             "error_lines": [f.format_line() for f in self.findings if f.severity == "error"][:ERRORS_SHOWN],
             "changed_findings": [f.format_line() for f in self.findings if f.source_path in self.read_paths],
+            "enrichment_findings": self.enrichment.counts() if self.enrichment else {},
+            "quality_failed": [f"{c.check}: {c.message}" for c in self.enrichment.failed] if self.enrichment else [],
         }
 
     @property
@@ -166,6 +172,8 @@ class RunOptions:
     csv: bool = False
     workers: int | None = None
     flow_run_id: str | None = None
+    now: datetime | None = None
+    """The enrichment's "now" (aware; None: the clock): what date-dependent checks compare with."""
 
 
 # -- the stages --------------------------------------------------------------------------------------------
@@ -196,6 +204,7 @@ class _Run:
     counts: RunCounts = field(init=False)
     version: Path = field(init=False)
     findings: list[Finding] = field(init=False)
+    enriched: EnrichResult = field(init=False)
 
 
 def _seeds(run: _Run) -> None:
@@ -326,7 +335,9 @@ def _load(run: _Run) -> None:
 
 
 def _enrich(run: _Run) -> None:
-    run.writer.enrich()
+    run.enriched = enrich_warehouse(run.writer, run.options.now or datetime.now(UTC), get_settings())
+    # The enrichment's findings join validation_issues: the run's counts include them.
+    run.load = replace(run.load, errors=run.enriched.errors, warnings=run.enriched.warnings)
 
 
 def _record(run: _Run) -> None:
@@ -414,18 +425,7 @@ def ingest(
     """Run every stage once over the seeds folder and commit the result, all or nothing."""
     with ExitStack() as scope:
         run = _Run(options, runner, progress, on_wait, scope, on_findings)
-        for stage in INGEST:
-            if stage.commits:
-                hold(run.writer.run_id)
-            clock = time.perf_counter()
-            if stage.task:
-                runner.stage(stage.name, stage.run, run)
-            else:
-                stage.run(run)
-            if stage.timed:
-                run.seconds[stage.name] = time.perf_counter() - clock
-            if stage.then:
-                checkpoint(stage.then)
+        _run_stages(INGEST, run)
     plan = run.plan
     return RunSummary(
         run_id=run.load.run_id,
@@ -442,7 +442,113 @@ def ingest(
         published_datasets=sorted(p.stem for p in run.version.glob("*.parquet")),
         stage_seconds=run.seconds,
         read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
+        enrichment=run.enriched,
     )
+
+
+# -- enrichment on its own: the warehouse, never the seeds ------------------------------------------------
+@dataclass
+class EnrichSummary:
+    """What `jobpipeline enrich` (the `jobpipeline-enrich` flow) did."""
+
+    run_id: int
+    warehouse: str
+    result: EnrichResult
+    published: str
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        """The summary as plain JSON-able data (CLI `--format json`, flow return value)."""
+        return {
+            "run_id": self.run_id,
+            "warehouse": self.warehouse,
+            "errors": self.result.errors,
+            "warnings": self.result.warnings,
+            "derived": self.result.derived,
+            "enrichment_findings": self.result.counts(),
+            "quality_checks": {status: sum(c.status == status for c in self.result.checks) for status in STATUSES},
+            "quality_failed": [f"{c.check}: {c.message}" for c in self.result.failed],
+            "published": self.published,
+            "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+        }
+
+
+STATUSES = ("pass", "warn", "fail")
+
+
+def _require_warehouse(run: _Run) -> None:
+    if not run.options.warehouse.exists():
+        raise WarehouseMissingError(str(run.options.warehouse))
+
+
+def _enrich_only(run: _Run) -> None:
+    run.enriched = enrich_warehouse(run.writer, run.options.now or datetime.now(UTC), get_settings())
+
+
+def _record_enrichment(run: _Run) -> None:
+    rejected = run.writer.rejected_files()
+    load = LoadResult(run.writer.run_id, 0, 0, [], [], rejected, run.enriched.errors, run.enriched.warnings)
+    run.writer.record_run(
+        run_row(
+            RunCounts(0, 0, 0, 0, 0),
+            load,
+            started_at=run.started,
+            trigger=run.options.trigger,
+            seeds_dir=run.writer.last_seeds_dir(),
+            stage_seconds=_seconds_json(run.seconds),
+            flow_run_id=run.options.flow_run_id,
+        )
+    )
+
+
+def _publish_enrichment(run: _Run) -> None:
+    run.version = stage_datasets(run.writer, run.options.warehouse, run.writer.run_id, run.options.csv)
+
+
+ENRICH: tuple[Stage, ...] = (
+    Stage("check", _require_warehouse, timed=False),
+    Stage("lock", _lock, timed=False, then="after-lock"),
+    Stage("roll-forward", _roll_forward, timed=False),
+    Stage("copy", _copy, then="after-copy"),
+    Stage("enrich", _enrich_only, task=True),
+    Stage("record", _record_enrichment, timed=False, then="after-record-run"),
+    Stage("publish", _publish_enrichment, task=True, then="after-publish-staged"),
+    Stage("commit", _commit, timed=False, then="after-warehouse-rename", commits=True),
+    Stage("go-live", _go_live, timed=False, then="after-go-live"),
+)
+"""An enrichment on its own, in order: the ingest's stages without discover, read and load. Its
+results commit and publish like a run's and get a `runs` row (trigger `enrich`, no files counted)."""
+
+
+def enrich(options: RunOptions, runner: StageRunner, *, on_wait: Callable[[str], None] | None = None) -> EnrichSummary:
+    """Rebuild the derived tables and run the quality checks over the committed warehouse (never the
+    seeds), then commit and publish, all or nothing."""
+    with ExitStack() as scope:
+        run = _Run(options, runner, None, on_wait, scope)
+        _run_stages(ENRICH, run)
+    return EnrichSummary(
+        run_id=run.writer.run_id,
+        warehouse=str(options.warehouse),
+        result=run.enriched,
+        published=str(run.version),
+        stage_seconds=run.seconds,
+    )
+
+
+def _run_stages(stages: Sequence[Stage], run: _Run) -> None:
+    """Run `stages` in order: timing, fault points and the commit's signal hold happen here only."""
+    for stage in stages:
+        if stage.commits:
+            hold(run.writer.run_id)
+        clock = time.perf_counter()
+        if stage.task:
+            run.runner.stage(stage.name, stage.run, run)
+        else:
+            stage.run(run)
+        if stage.timed:
+            run.seconds[stage.name] = time.perf_counter() - clock
+        if stage.then:
+            checkpoint(stage.then)
 
 
 class LocalRunner:

@@ -313,6 +313,30 @@ ARTICLE_HISTORY = TableSpec(
     ),
 )
 
+QUALITY_CHECKS = TableSpec(
+    "quality_checks",
+    "Corpus-level checks of every run and enrichment, kept with history: compare a run's row with the one before.",
+    (
+        _c("run_id", "INTEGER", "Run (or enrichment) that made the check (see `runs`)."),
+        _c("checked_at", "TIMESTAMPTZ", "When it was checked."),
+        _c(
+            "check_name",
+            "VARCHAR",
+            "article-count-drop, rejected-share-up, category-median-move, dangling-links-up or schema-drift.",
+        ),
+        _c("subject", "VARCHAR", "The category (category-median-move) or front matter key (schema-drift); else NULL."),
+        _c("status", "VARCHAR", "pass, warn (beyond half the threshold; a key appeared) or fail."),
+        _c("value", "DOUBLE", "The change measured against the previous run (percent or points; NULL: first run)."),
+        _c("threshold", "DOUBLE", "Where the check fails (the `JOBPIPELINE_CHECK_*` settings)."),
+        _c(
+            "observed",
+            "DOUBLE",
+            "This run's measure: articles, rejected %, median yen, dangling links, articles with the key.",
+        ),
+        _c("message", "VARCHAR", "The check in words."),
+    ),
+)
+
 STAGED_FILE_COLUMNS = FILES.names_without("status", "changed_run_id")
 """What a read records of a file (`rows.FileVersion`); status and changed_run_id are decided at load."""
 STAGED_FINDING_COLUMNS = FILE_FINDINGS.names_without("run_id")
@@ -341,6 +365,7 @@ TABLES: tuple[TableSpec, ...] = (
     RUNS,
     SALARY_BAND_HISTORY,
     ARTICLE_HISTORY,
+    QUALITY_CHECKS,
 )
 BY_NAME = {spec.name: spec for spec in TABLES}
 
@@ -365,6 +390,37 @@ VIEWS: dict[str, tuple[str, str]] = {
 }
 
 
+SKILL_MIN_ARTICLES = 5
+"""`salary_by_skill` shows a tool or tag at a level only when this many articles back it."""
+MAD_SCALE = 0.6745
+MEAN_AD_SCALE = 1.253314
+"""The robust z-score's constants; jobpipeline.quality computes the same score in Python."""
+
+ANNUAL_BANDS = """SELECT a.category, b.level, b.slug, b.ordinal, b.source_path, b.line,
+                          coalesce(b.min_open, false) OR coalesce(b.max_open, false) AS open_end,
+                          CASE WHEN NOT coalesce(b.min_open, false) AND NOT coalesce(b.max_open, false)
+                               THEN b.midpoint_yen END AS closed_midpoint
+                   FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual'"""
+"""Annual bands with their article's category; `closed_midpoint` is NULL for a band with an open end."""
+
+
+def _histogram_quantile(p: float) -> str:
+    """SQL: `quantile_cont` at `p` from a histogram (value `v`, count `w`, running count `upto`, total `n`).
+
+    The element at 0-based position i is the smallest v whose running count exceeds i; linear
+    interpolation between positions floor(h) and ceil(h), h = (n - 1) p, is what quantile_cont does.
+    """
+    h = f"((n - 1) * {p})"
+    low = f"min(v) FILTER (WHERE upto > floor({h}))"
+    high = f"min(v) FILTER (WHERE upto > ceil({h}))"
+    return f"CAST({low} + ({h} - floor({h})) * ({high} - {low}) AS DOUBLE)"
+
+
+_HISTOGRAM_QUARTILES = ", ".join(f"{_histogram_quantile(p)} AS p{round(p * 100)}_yen" for p in (0.25, 0.5, 0.75))
+"""salary_by_skill's quartiles from (value, count) pairs. quantile_cont over the tool-or-tag x band join
+(~110 rows an article) held every value and ran out of the writer's 256 MB at 100,000 articles; counted
+values aggregate in a hash table that spills, and give the same figures (tests/test_enrichment.py)."""
+
 DERIVED: dict[str, tuple[str, str]] = {
     "related_graph": (
         "Per article: links out, links in from other articles, and links that resolve.",
@@ -384,6 +440,63 @@ DERIVED: dict[str, tuple[str, str]] = {
                   list(DISTINCT slug ORDER BY slug) AS wanted_by_slugs
            FROM related_jobs WHERE NOT resolved AND regexp_full_match(related_slug, '[a-z][a-z0-9_]*')
            GROUP BY related_slug ORDER BY wanted_by DESC, slug""",
+    ),
+    "salary_benchmarks": (
+        "Per category × level, and per level over the whole corpus (`category` NULL, `whole_corpus` true): "
+        "articles, annual bands, p10/p25/p50/p75/p90 of closed annual band midpoints (`quantile_cont`, linear "
+        "interpolation; NULL without a closed band) and `open_share`, the share of the group's annual bands with "
+        "an open end.",
+        f"""WITH b AS ({ANNUAL_BANDS})
+           SELECT category, level, grouping(category) = 1 AS whole_corpus,
+                  count(DISTINCT slug) AS n_articles, count(*) AS n_bands,
+                  count(closed_midpoint) AS n_closed_bands,
+                  {", ".join(f"quantile_cont(closed_midpoint, 0.{p:02d}) AS p{p}_yen" for p in (10, 25, 50, 75, 90))},
+                  avg(CASE WHEN open_end THEN 1.0 ELSE 0.0 END) AS open_share
+           FROM b GROUP BY GROUPING SETS ((category, level), (level))""",
+    ),
+    "salary_by_skill": (
+        f"Per canonical tool (`kind` tool) and canonical tag (`kind` tag) and level, where at least "
+        f"{SKILL_MIN_ARTICLES} articles name it and have a closed annual band at that level: articles, bands and "
+        "p25/p50/p75 of those bands' midpoints.",
+        f"""WITH b AS (SELECT slug, level, closed_midpoint AS v FROM ({ANNUAL_BANDS})
+                      WHERE closed_midpoint IS NOT NULL),
+           named AS (SELECT DISTINCT 'tool' AS kind, canonical_name AS name, slug FROM tools
+                     WHERE canonical_name IS NOT NULL
+                     UNION ALL
+                     SELECT DISTINCT 'tag', canonical_tag, slug FROM tags WHERE canonical_tag IS NOT NULL),
+           per_article AS (SELECT slug, level, count(*) AS bands FROM b GROUP BY slug, level),
+           counted AS (SELECT n.kind, n.name, p.level, count(*) AS n_articles, sum(p.bands) AS n_bands
+                       FROM named n JOIN per_article p USING (slug)
+                       GROUP BY ALL HAVING count(*) >= {SKILL_MIN_ARTICLES}),
+           hist AS (SELECT n.kind, n.name, b.level, b.v, count(*) AS w FROM named n JOIN b USING (slug) GROUP BY ALL),
+           cum AS (SELECT h.*, sum(w) OVER (PARTITION BY kind, name, level ORDER BY v) AS upto,
+                          c.n_articles, c.n_bands AS n
+                   FROM hist h JOIN counted c USING (kind, name, level))
+           SELECT kind, name, level, n_articles, CAST(n AS BIGINT) AS n_bands, {_HISTOGRAM_QUARTILES}
+           FROM cum GROUP BY kind, name, level, n_articles, n""",
+    ),
+    "article_salary_position": (
+        "Per closed annual band: its percentile rank (0-1, `percent_rank`) within its category × level, its robust "
+        "z-score (0.6745 (x − median) / MAD; the mean absolute deviation when the MAD is 0) and `outlier`: "
+        "|z| beyond `JOBPIPELINE_OUTLIER_Z` in a group of at least `JOBPIPELINE_OUTLIER_MIN_BANDS` bands "
+        "(what `salary-outlier` reports).",
+        f"""WITH b AS (SELECT * FROM ({ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL),
+           m AS (SELECT *, quantile_cont(closed_midpoint, 0.5) OVER g AS group_median,
+                        count(*) OVER g AS group_bands,
+                        percent_rank() OVER (g ORDER BY closed_midpoint) AS percentile_rank
+                 FROM b WINDOW g AS (PARTITION BY category, level)),
+           d AS (SELECT *, abs(closed_midpoint - group_median) AS deviation FROM m),
+           s AS (SELECT *, quantile_cont(deviation, 0.5) OVER g AS group_mad, avg(deviation) OVER g AS group_mean_ad
+                 FROM d WINDOW g AS (PARTITION BY category, level)),
+           z AS (SELECT *, CASE WHEN group_mad > 0 THEN {MAD_SCALE} * (closed_midpoint - group_median) / group_mad
+                                WHEN group_mean_ad > 0
+                                THEN (closed_midpoint - group_median) / ({MEAN_AD_SCALE} * group_mean_ad)
+                                ELSE 0.0 END AS robust_z FROM s)
+           SELECT slug, ordinal, category, level, closed_midpoint AS midpoint_yen, group_bands,
+                  group_median AS group_median_yen, percentile_rank, robust_z,
+                  group_bands >= $outlier_min_bands AND abs(robust_z) > $outlier_z AS outlier,
+                  source_path, line
+           FROM z""",
     ),
 }
 """Tables the enrich stage rebuilds from the current tables at the end of every load."""
@@ -418,6 +531,26 @@ DATASETS: tuple[Dataset, ...] = (
         "salary_by_category_level",
         "Count, min, median and max of band midpoints by category and level.",
         "SELECT * FROM salary_by_category_level",
+    ),
+    Dataset(
+        "salary_benchmarks",
+        "Percentiles of closed annual band midpoints per category and level, and per level for the whole corpus.",
+        "SELECT * FROM salary_benchmarks ORDER BY whole_corpus, category NULLS LAST, level NULLS LAST",
+    ),
+    Dataset(
+        "salary_by_skill",
+        "Quartiles of band midpoints per canonical tool or tag and level (at least 5 articles).",
+        "SELECT * FROM salary_by_skill ORDER BY kind, name, level NULLS LAST",
+    ),
+    Dataset(
+        "article_salary_position",
+        "Each closed annual band's percentile rank and robust z-score within its category and level.",
+        "SELECT * FROM article_salary_position ORDER BY slug, ordinal",
+    ),
+    Dataset(
+        "quality_checks",
+        "Corpus-level checks of every run, with history.",
+        "SELECT * FROM quality_checks ORDER BY run_id, check_name, subject NULLS FIRST",
     ),
     Dataset(
         "related_jobs",
@@ -473,6 +606,7 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "VARCHAR[]": pl.List(pl.Utf8()),
     "INTEGER[]": pl.List(pl.Int32()),
     "TIMESTAMPTZ": pl.Datetime("us", "UTC"),
+    "DOUBLE": pl.Float64(),
 }
 
 

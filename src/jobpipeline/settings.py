@@ -43,6 +43,26 @@ class Settings(BaseSettings):
     )
     dask_address: str | None = Field(None, description="A running Dask scheduler (`tcp://host:8786`) for `dask`.")
     dask_workers: int = Field(2, ge=1, description="Workers of the local Dask cluster started when no address.")
+    enrich_cron: str = Field(
+        "0 4 * * *", description="When the `jobpipeline-enrich` flow runs on its own (cron, Asia/Tokyo) in serve."
+    )
+    outlier_z: float = Field(3.5, gt=0, description="`salary-outlier`: robust z-score beyond which a band is flagged.")
+    outlier_min_bands: int = Field(
+        8, ge=3, description="`salary-outlier`: fewest closed annual bands a category x level needs to be judged."
+    )
+    stale_after_days: int = Field(365, ge=1, description="`article-not-updated`: days unchanged before flagged.")
+    check_article_drop_pct: float = Field(
+        10.0, ge=0, description="`quality_checks`: fail when the article count drops by more (percent)."
+    )
+    check_rejected_points: float = Field(
+        5.0, ge=0, description="`quality_checks`: fail when the rejected-file share rises by more (points)."
+    )
+    check_median_move_pct: float = Field(
+        15.0, ge=0, description="`quality_checks`: fail when a category's median midpoint moves by more (percent)."
+    )
+    check_dangling_up_pct: float = Field(
+        20.0, ge=0, description="`quality_checks`: fail when dangling related_jobs links rise by more (percent)."
+    )
     kill_at: str | None = Field(None, description="Test hook: SIGKILL the run at this fault point.")
     pause_at: str | None = Field(None, description="Test hook: pause the run at this fault point.")
     pause_file: str | None = Field(None, description="Test hook: `<file>.reached` / `<file>.release` for pause_at.")

@@ -19,6 +19,12 @@ How an article is made:
 
 Broken files (`broken_share` of them, never index 0, kinds in turn) are listed in `BROKEN_KINDS`;
 `EXPECTED_CODES` names the finding each kind must raise.
+
+Anomalies (`anomalies` of each kind in `ANOMALY_KINDS`, in sound files only) are planted on request
+so tests and benchmarks can show the enrichment's checks find them: an inverted salary table (the
+highest level's closed band swapped with the lowest's), an outlying band (a closed mid-table band at
+ten times its figures), a stale title year (【2015最新】) and a front matter key no other article has
+(`salary_source`, schema drift against a corpus without it). `ANOMALY_CODES` names what each raises.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, NamedTuple
@@ -57,6 +63,18 @@ BROKEN_KINDS: Final = (
     "shift_jis",
     "unclosed_fence",
 )
+ANOMALY_KINDS: Final = ("inversion", "outlier", "stale_title", "drift_key")
+ANOMALY_CODES: Final[dict[str, str]] = {
+    "inversion": "salary-level-inversion",
+    "outlier": "salary-outlier",
+    "stale_title": "title-year-stale",
+    "drift_key": "schema-drift",
+}
+"""The finding code (or, for drift_key, the `quality_checks` check) each planted anomaly raises."""
+STALE_YEAR: Final = 2015
+DRIFT_KEY: Final = "salary_source"
+OUTLIER_FACTOR: Final = 10
+
 EXPECTED_CODES: Final[dict[str, str]] = {
     "invalid_json": "frontmatter-invalid-json",
     "duplicate_slug": "slug-duplicate",  # raised by validate.check_corpus, not by read_article
@@ -542,14 +560,21 @@ class SynthPlan:
     seed: int
     broken: dict[int, str]
     """index -> broken kind (indices are never 0: a duplicate needs an earlier article to copy)."""
+    planted: dict[int, str] = field(default_factory=dict)
+    """index -> planted anomaly kind (sound files only)."""
 
 
-def make_plan(n: int, seed: int, broken_share: float, template: Template) -> SynthPlan:
-    """Choose the broken files: `round(n * broken_share)` of them, kinds spread evenly."""
+def make_plan(n: int, seed: int, broken_share: float, template: Template, anomalies: int = 0) -> SynthPlan:
+    """Choose the broken files: `round(n * broken_share)` of them, kinds spread evenly; then
+    `anomalies` sound files of each anomaly kind (fewer when the corpus has too few sound files)."""
     count = min(round(n * broken_share), max(n - 1, 0))
     chosen = random.Random(f"{GENERATOR}:{seed}:broken").sample(range(1, n), count) if count else []
     broken = {index: BROKEN_KINDS[k % len(BROKEN_KINDS)] for k, index in enumerate(chosen)}
-    return SynthPlan(template=template, n=n, seed=seed, broken=broken)
+    sound = [i for i in range(n) if i not in broken]
+    wanted = min(anomalies * len(ANOMALY_KINDS), len(sound))
+    picked = random.Random(f"{GENERATOR}:{seed}:anomalies").sample(sound, wanted) if wanted else []
+    planted = {index: ANOMALY_KINDS[k % len(ANOMALY_KINDS)] for k, index in enumerate(picked)}
+    return SynthPlan(template=template, n=n, seed=seed, broken=broken, planted=planted)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -564,6 +589,7 @@ class SynthArticle(NamedTuple):
     broken: str | None
     related_links: int
     dangling_links: int
+    planted: str | None = None
 
 
 def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
@@ -572,6 +598,7 @@ def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
     rng = random.Random(f"{GENERATOR}:{plan.seed}:article:{index}")
     job = job_identity(plan.seed, index)
     kind = plan.broken.get(index)
+    anomaly = plan.planted.get(index)
     slug = job.slug
     if kind == "duplicate_slug":
         slug = job_identity(plan.seed, _earlier_sound(plan, rng, index)).slug
@@ -596,6 +623,10 @@ def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
         "hero_image": f"/static/img/{claimed or slug}_hero.png",
         "title": _TITLES[rng.randrange(len(_TITLES))].format(ja=job.ja, en=job.en, year=year),
     }
+    if anomaly == "stale_title":
+        front["title"] = _TITLES[0].format(ja=job.ja, year=STALE_YEAR)
+    elif anomaly == "drift_key":
+        front[DRIFT_KEY] = "planted"
     if claimed is None:
         del front["slug"]
     front_text = json.dumps(front, ensure_ascii=False, indent=2)
@@ -606,7 +637,7 @@ def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
         front_lines[at] = front_lines[at][:-1]
         front_text = "\n".join(front_lines)
 
-    salary = _salary_table(rng, job, unparseable=kind == "salary_unparseable")
+    salary = _salary_table(rng, job, unparseable=kind == "salary_unparseable", anomaly=anomaly)
     hashtags = "#推奨タグ\n" + "\n".join(
         f"`#{t}`" for t in _unique([job.ja.replace(" ", ""), *(t.replace(" ", "") for t in tags[:4])])
     )
@@ -635,7 +666,7 @@ def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
     name = slug if kind != "invalid_slug" else job.slug
     path = f"{index // FILES_PER_FOLDER:04d}/{index:07d}_{name}.txt"
     checked = kind in (None, "salary_unparseable")  # the only files check_corpus sees as slug owners
-    return SynthArticle(path, data, kind, len(related) if checked else 0, dangling if checked else 0)
+    return SynthArticle(path, data, kind, len(related) if checked else 0, dangling if checked else 0, anomaly)
 
 
 def _earlier_sound(plan: SynthPlan, rng: random.Random, index: int) -> int:
@@ -709,7 +740,7 @@ def _block_counts(tpl: Template, rng: random.Random, need: int) -> list[int]:
 # Salary table
 
 
-def _salary_table(rng: random.Random, job: JobIdentity, *, unparseable: bool) -> str:
+def _salary_table(rng: random.Random, job: JobIdentity, *, unparseable: bool, anomaly: str | None = None) -> str:
     k = rng.randint(3, 5)
     levels = sorted(rng.sample(range(len(_LEVELS)), k))
     low = rng.randrange(260, 480, 10) * (1 + levels[0] // 2)
@@ -726,9 +757,18 @@ def _salary_table(rng: random.Random, job: JobIdentity, *, unparseable: bool) ->
             cell = ("応相談", "要相談", "非公開")[rng.randrange(3)]
         else:
             cell = _salary_cell(rng, low, high, first=row == 0, last=row == k - 1)
+        if anomaly in ("inversion", "outlier"):
+            # Closed ranges only: the checks judge bands with both ends (an open band has no midpoint).
+            cell = f"{_man(low)}〜{_man(high)}"
+            if anomaly == "outlier" and row == k // 2:
+                cell = f"{_man(low * OUTLIER_FACTOR)}〜{_man(high * OUTLIER_FACTOR)}"
         note = _NOTES[level][rng.randrange(len(_NOTES[level]))].format(ja=job.ja)
         rows.append(f"| {label} | {cell} | {note} |")
         low = _round_band(high * rng.uniform(0.85, 1.0))
+    if anomaly == "inversion":
+        cells = [row.split(" | ") for row in rows]
+        cells[0][1], cells[-1][1] = cells[-1][1], cells[0][1]
+        rows = [" | ".join(parts) for parts in cells]
     return _SALARY_HEADER + "\n" + "\n".join(rows)
 
 
@@ -814,6 +854,8 @@ class SynthReport:
     dangling_links: int
     """Of those, links to a slug no article has."""
     seconds: float
+    planted_files: dict[str, str] = field(default_factory=dict)
+    """Relative path -> planted anomaly kind, in path order (see ANOMALY_KINDS)."""
 
     def marker(self, template_sha256: str, *, complete: bool = True) -> dict[str, Any]:
         """The `.synth.json` record (no timing, so it is byte-identical across runs)."""
@@ -831,6 +873,8 @@ class SynthReport:
             "dangling_links": self.dangling_links,
             "broken": self.broken,
             "broken_files": self.broken_files,
+            # Only when asked for: corpora without anomalies keep the marker they always had.
+            **({"planted_files": self.planted_files} if self.planted_files else {}),
         }
 
 
@@ -842,11 +886,13 @@ def generate_corpus(
     broken_share: float = 0.02,
     template: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    anomalies: int = 0,
 ) -> SynthReport:
     """Write `n` synthetic articles into `out` (see the module docstring); same arguments, same bytes.
 
     `template` is the text of an article to imitate (default: `default_template()`, the real seed's copy).
     `progress(done, total)` is called every 500 files and at the end.
+    `anomalies`: plant this many of each kind in ANOMALY_KINDS (see the module docstring).
     Raises ValueError for bad arguments, or when `out` holds anything but a previous synthetic corpus.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -855,13 +901,22 @@ def generate_corpus(
         raise ValueError(f"broken_share must be between 0 and 1, got {broken_share!r}")
     started = time.perf_counter()
     tpl = prepare_template(template if template is not None else default_template())
-    plan = make_plan(n, seed, broken_share, tpl)
+    if isinstance(anomalies, bool) or not isinstance(anomalies, int) or anomalies < 0:
+        raise ValueError(f"anomalies must be a whole number ≥ 0, got {anomalies!r}")
+    plan = make_plan(n, seed, broken_share, tpl, anomalies)
     out = Path(out)
     _clear_previous(out)
     out.mkdir(parents=True, exist_ok=True)
     marker_path = out / MARKER
 
-    def report(files: int, size: int, related: int, dangling: int, broken_files: dict[str, str]) -> SynthReport:
+    def report(
+        files: int,
+        size: int,
+        related: int,
+        dangling: int,
+        broken_files: dict[str, str],
+        planted_files: dict[str, str] | None = None,
+    ) -> SynthReport:
         broken = dict.fromkeys(BROKEN_KINDS, 0)
         for kind in broken_files.values():
             broken[kind] += 1
@@ -877,11 +932,13 @@ def generate_corpus(
             related_links=related,
             dangling_links=dangling,
             seconds=round(time.perf_counter() - started, 3),
+            planted_files=planted_files or {},
         )
 
     _write_marker(marker_path, report(0, 0, 0, 0, {}).marker(tpl.sha256, complete=False))
     size = related = dangling = 0
     broken_files: dict[str, str] = {}
+    planted_files: dict[str, str] = {}
     for index in range(n):
         article = synth_article(plan, index)
         if index % FILES_PER_FOLDER == 0:
@@ -893,10 +950,12 @@ def generate_corpus(
         dangling += article.dangling_links
         if article.broken is not None:
             broken_files[article.relative_path] = article.broken
+        if article.planted is not None:
+            planted_files[article.relative_path] = article.planted
         done = index + 1
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == n):
             progress(done, n)
-    result = report(n, size, related, dangling, broken_files)
+    result = report(n, size, related, dangling, broken_files, planted_files)
     _write_marker(marker_path, result.marker(tpl.sha256))
     return result
 

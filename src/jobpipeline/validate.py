@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity
+from jobpipeline.quality import CODES as ENRICHMENT_CODES
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\Z")
 """`\\Z`, not `$`: `$` also matches before a final newline, and `"alpha\\n"` is not a slug."""
@@ -53,6 +54,8 @@ WARNING_CODES: dict[str, str] = {
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
     "file-symlink-skipped": "a symbolic link in the seeds folder was not followed",
     "kept-last-known-good": "the file no longer reads; the article's previous version is kept",
+    # Found by the enrich stage over the warehouse (jobpipeline.quality), not when a file is read.
+    **ENRICHMENT_CODES,
 }
 
 

@@ -31,6 +31,8 @@ from jobpipeline.errors import QueryError, WarehouseBusyError, WarehouseError, W
 from jobpipeline.faults import checkpoint
 from jobpipeline.load_plan import STAGED_STATUS, KnownArticle, KnownFile, LoadDecision, LoadResult
 from jobpipeline.models import Finding
+from jobpipeline.quality import CODES as ENRICHMENT_CODES
+from jobpipeline.quality import ArticleStamp, BandPoint, CorpusStats, QualityCheck
 from jobpipeline.rows import Batch
 
 STORAGE_COMPATIBILITY = "v1.0.0"
@@ -633,14 +635,117 @@ class WarehouseWriter(WarehouseReader):
             [values[name] for name in names],
         )
 
-    def enrich(self) -> dict[str, int]:
-        """Rebuild the derived tables (related-job graph degrees, demand for missing articles).
+    def enrich(self, *, outlier_z: float = 3.5, outlier_min_bands: int = 8) -> dict[str, int]:
+        """Rebuild the derived tables (related-job graph degrees, demand for missing articles,
+        salary benchmarks and each band's position).
 
         Canonical levels, tool and tag names and band midpoints are derived per article as its
         rows are built (jobpipeline.enrich); what needs the whole corpus is derived here, once
         the current tables are final. Returns the row count of each derived table.
         """
-        return rebuild_derived(self.conn)
+        return rebuild_derived(self.conn, outlier_z=outlier_z, outlier_min_bands=outlier_min_bands)
+
+    # -- enrichment: what the quality checks read, and where their results go ----------------------
+    def band_points(self) -> list[BandPoint]:
+        """Closed annual bands with a level-free or levelled midpoint (what inversions and outliers judge)."""
+        rows = self.rows(f"""SELECT slug, source_path, ordinal, level, category, closed_midpoint, line
+                             FROM ({schema.ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL""")
+        return [BandPoint(r[0], r[1], int(r[2]), r[3], r[4], int(r[5]), r[6]) for r in rows]
+
+    def article_stamps(self, now: datetime) -> list[ArticleStamp]:
+        """Current articles with their title and when their current version was first loaded (from
+        `article_history` and `runs`; a version of a run not yet recorded was loaded `now`)."""
+        rows = self.rows("""
+            SELECT a.slug, a.source_path, coalesce(a.title, ''), min(r.started_at)
+            FROM articles a
+            LEFT JOIN article_history h ON h.slug = a.slug AND h.valid_to IS NULL
+            LEFT JOIN runs r ON r.run_id = h.valid_from
+            WHERE a.is_current GROUP BY ALL ORDER BY a.slug""")
+        return [ArticleStamp(r[0], r[1], r[2], r[3] or now) for r in rows]
+
+    def corpus_stats(self) -> CorpusStats:
+        """What the corpus-level checks compare run over run (see jobpipeline.quality)."""
+        articles, files, rejected, dangling = self.one("""
+            SELECT (SELECT count(*) FROM articles WHERE is_current),
+                   (SELECT count(*) FROM files),
+                   (SELECT count(*) FROM files WHERE status <> 'accepted'),
+                   (SELECT count(*) FROM related_jobs WHERE NOT resolved)""")
+        medians = self.rows(f"""SELECT coalesce(category, ''), quantile_cont(closed_midpoint, 0.5)
+                                FROM ({schema.ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL GROUP BY 1""")
+        known = " UNION ALL ".join(
+            f"SELECT '{key}', count(*) FILTER (WHERE {key} IS NOT NULL) FROM articles WHERE is_current"
+            for key in ("slug", "title", "category", "meta_description", "thumbnail", "hero_image")
+        )
+        lists = " UNION ALL ".join(
+            f"SELECT '{key}', count(DISTINCT slug) FROM {table} WHERE {where}"
+            for key, table, where in (
+                ("tags", "tags", "origin = 'front_matter'"),
+                ("keywords", "keywords", "true"),
+                ("related_jobs", "related_job_links", "true"),
+            )
+        )
+        extra = """SELECT k, count(*) FROM (SELECT unnest(json_keys(extra_fields)) AS k FROM articles
+                   WHERE is_current AND extra_fields IS NOT NULL AND json_type(extra_fields) = 'OBJECT') GROUP BY k"""
+        keys = self.rows(f"{known} UNION ALL {lists} UNION ALL {extra}")
+        return CorpusStats(
+            articles=int(articles),
+            rejected_share=100.0 * int(rejected) / int(files) if files else 0.0,
+            dangling_links=int(dangling),
+            category_medians={str(c): float(m) for c, m in medians},
+            front_matter_keys={str(k): int(n) for k, n in keys if n},
+        )
+
+    def rejected_files(self) -> int:
+        (count,) = self.one("SELECT count(*) FROM files WHERE status <> 'accepted'")
+        return int(count)
+
+    def last_seeds_dir(self) -> str:
+        """The seeds folder of the newest run ('' before any)."""
+        row = self.conn.execute("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row and row[0] is not None else ""
+
+    def previous_checks(self) -> list[tuple[str, str | None, float]]:
+        """(check, subject, observed) of the newest run that made corpus checks (empty: none yet)."""
+        return [
+            (str(r[0]), r[1], float(r[2]))
+            for r in self.rows("""SELECT check_name, subject, observed FROM quality_checks
+                                  WHERE run_id = (SELECT max(run_id) FROM quality_checks) AND observed IS NOT NULL""")
+        ]
+
+    def write_enrichment(
+        self, findings: Sequence[Finding], checks: Sequence[QualityCheck], checked_at: datetime
+    ) -> tuple[int, int]:
+        """Replace the enrichment's findings in `validation_issues` and add this run's `quality_checks`;
+        returns the errors and warnings `validation_issues` now holds."""
+        conn, run = self.conn, self.run_id
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            codes = ", ".join(f"'{code}'" for code in ENRICHMENT_CODES)
+            conn.execute(f"DELETE FROM validation_issues WHERE code IN ({codes})")
+            if findings:
+                hashes = {str(r[0]): str(r[1]) for r in self.rows("SELECT source_path, content_hash FROM files")}
+                frame = _findings_frame(findings, hashes)
+                self._insert_frame("validation_issues", frame.with_columns(pl.lit(run, pl.Int32).alias("run_id")))
+            conn.execute("DELETE FROM quality_checks WHERE run_id = ?", [run])
+            if checks:
+                frame = pl.DataFrame(
+                    [
+                        (run, checked_at, c.check, c.subject, c.status, c.value, c.threshold, c.observed, c.message)
+                        for c in checks
+                    ],
+                    schema=schema.polars_schema(schema.QUALITY_CHECKS, without=()),
+                    orient="row",
+                )
+                self._insert_frame("quality_checks", frame)
+            errors, warnings = self.one(
+                "SELECT count(*) FILTER (WHERE severity = 'error'), "
+                "count(*) FILTER (WHERE severity = 'warning') FROM validation_issues"
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return int(errors), int(warnings)
 
     def set_stage_seconds(self, stage_seconds: str) -> None:
         """Record the final per-stage timings (publishing ends after the runs row was written)."""
@@ -820,10 +925,19 @@ def open_writer(path: Path) -> Iterator[WarehouseWriter]:
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
 
 
-def rebuild_derived(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """(Re)create every derived table from the current tables; returns their row counts."""
+def rebuild_derived(
+    conn: duckdb.DuckDBPyConnection, *, outlier_z: float = 3.5, outlier_min_bands: int = 8
+) -> dict[str, int]:
+    """(Re)create every derived table from the current tables; returns their row counts.
+
+    `outlier_z` and `outlier_min_bands` decide `article_salary_position.outlier` (the settings of
+    the same names).
+    """
     counts: dict[str, int] = {}
     for name, (_, sql) in schema.DERIVED.items():
+        sql = sql.replace("$outlier_min_bands", str(int(outlier_min_bands))).replace(
+            "$outlier_z", repr(float(outlier_z))
+        )
         conn.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         counts[name] = int(conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
     return counts

@@ -1,4 +1,4 @@
-"""The two deployments, described once: `jobpipeline serve` builds them from here, and
+"""The deployments, described once: `jobpipeline serve` builds them from here, and
 tests check that prefect.yaml (the work-pool route) declares the same schedule and trigger.
 
 The two routes register different names (`scheduled-ingest` on the work pool, `serve-scheduled-ingest`
@@ -15,6 +15,10 @@ INGEST_DEPLOYMENT = "scheduled-ingest"
 REVALIDATE_DEPLOYMENT = "revalidate-on-change"
 SERVE_INGEST = "serve-" + INGEST_DEPLOYMENT
 SERVE_REVALIDATE = "serve-" + REVALIDATE_DEPLOYMENT
+ENRICH_DEPLOYMENT = "scheduled-enrich"
+SERVE_ENRICH = "serve-" + ENRICH_DEPLOYMENT
+ENRICH_CRON = "0 4 * * *"
+"""Daily at 04:00 in Asia/Tokyo: date-dependent checks (a title's year, an article's age) turn over there."""
 WORK_POOL = "jobpipeline-process"
 CRON = "*/30 * * * *"
 TIMEZONE = "Asia/Tokyo"
@@ -68,15 +72,19 @@ def build_deployments(
     interval: float | None = None,
     watching: bool = False,
     sender: str | None = None,
+    enrich_cron: str | None = None,
 ) -> list[tuple[Any, Any]]:
     """Serve's deployments with the flow each runs: ingest on a schedule (never overlapping) and
     re-validation on `jobpipeline.seeds.changed` events for this seeds folder. `interval` (seconds)
     replaces the cron schedule; `watching` tags the re-validation as fed by serve's own watch, whose
-    events (sent as `sender`) the trigger then ignores: serve runs those re-validations directly."""
+    events (sent as `sender`) the trigger then ignores: serve runs those re-validations directly.
+    Enrichment runs on its own cron (`enrich_cron`, default the `enrich_cron` setting), never
+    overlapping itself."""
     from prefect.events import DeploymentEventTrigger
     from prefect.schedules import Cron, Interval
 
-    from jobpipeline.orchestration.flows import ingest_flow, revalidate_flow
+    from jobpipeline.orchestration.flows import enrich_flow, ingest_flow, revalidate_flow
+    from jobpipeline.settings import get_settings
 
     where = {"seeds": str(seeds.resolve()), "warehouse": str(warehouse.resolve())}
     schedule = Interval(interval) if interval else Cron(cron, timezone=timezone)
@@ -101,4 +109,11 @@ def build_deployments(
         description="Re-validate seed files named by a jobpipeline.seeds.changed event (jobpipeline serve).",
         tags=[WATCHED_TAG] if watching else [],
     )
-    return [(ingest, ingest_flow), (revalidate, revalidate_flow)]
+    enrich = enrich_flow.to_deployment(
+        name=SERVE_ENRICH,
+        parameters={"warehouse": where["warehouse"], "trigger": "schedule"},
+        concurrency_limit=1,
+        description="Benchmarks and quality checks over the warehouse, then publish (jobpipeline serve).",
+        schedules=[Cron(enrich_cron or get_settings().enrich_cron, timezone=timezone)],
+    )
+    return [(ingest, ingest_flow), (revalidate, revalidate_flow), (enrich, enrich_flow)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobpipeline.enrichment import EnrichResult
 from jobpipeline.errors import ServerError
 from jobpipeline.orchestration.deployments import SEEDS_CHANGED, WATCHED_TAG, seeds_resource
 from jobpipeline.orchestration.server import is_healthy
@@ -32,6 +33,60 @@ def emit_seeds_changed(seeds: Path, paths: list[str], *, flush: bool = True, sen
     if flush:
         EventsWorker.drain_all(timeout=10)
     return str(event.id) if event else "not sent"
+
+
+QUALITY_FAILED = "jobpipeline.quality.failed"
+ARTICLE_STALE = "jobpipeline.article.stale"
+STALE_CODES = ("title-year-stale", "article-not-updated")
+STALE_EVENTS_MAX = 200
+"""Stale-article events per run at most: a corpus that went stale at once is one problem, not 100,000."""
+
+
+def quality_events(result: EnrichResult, warehouse: Path) -> list[tuple[str, dict[str, str], dict[str, object]]]:
+    """(event, resource, payload) for every failed corpus check (one resource per check and subject)
+    and every stale article (up to STALE_EVENTS_MAX), so a Prefect automation can tell someone."""
+    where = warehouse.resolve().as_posix()
+    events: list[tuple[str, dict[str, str], dict[str, object]]] = []
+    for check in result.failed:
+        name = check.check if check.subject is None else f"{check.check}.{check.subject}"
+        events.append(
+            (
+                QUALITY_FAILED,
+                {
+                    "prefect.resource.id": f"jobpipeline.quality.{name}",
+                    "prefect.resource.name": name,
+                    "jobpipeline.warehouse": where,
+                },
+                {"value": check.value, "threshold": check.threshold, "message": check.message},
+            )
+        )
+    stale = [f for f in result.findings if f.code in STALE_CODES][:STALE_EVENTS_MAX]
+    events.extend(
+        (
+            ARTICLE_STALE,
+            {
+                "prefect.resource.id": f"jobpipeline.article.{f.slug}",
+                "prefect.resource.name": f.slug or f.source_path,
+                "jobpipeline.path": f.source_path,
+                "jobpipeline.warehouse": where,
+            },
+            {"code": f.code, "message": f.message},
+        )
+        for f in stale
+    )
+    return events
+
+
+def emit_quality_events(result: EnrichResult | None, warehouse: Path) -> int:
+    """Emit `quality_events` (inside a flow run: Prefect's API is configured); returns how many."""
+    from prefect.events import emit_event
+
+    if result is None:
+        return 0
+    events = quality_events(result, warehouse)
+    for event, resource, payload in events:
+        emit_event(event=event, resource=resource, payload=payload)
+    return len(events)
 
 
 REVALIDATE_FLOW = "jobpipeline-revalidate"

@@ -31,8 +31,9 @@ from prefect.runtime import flow_run
 from jobpipeline.discover import seed_relative
 from jobpipeline.interrupts import reclaimed
 from jobpipeline.orchestration.dask import batch_task_runner
+from jobpipeline.orchestration.events import emit_quality_events
 from jobpipeline.orchestration.runner import PrefectRunner
-from jobpipeline.pipeline import FindingsReady, Progress, RunOptions, RunSummary, ingest
+from jobpipeline.pipeline import FindingsReady, Progress, RunOptions, RunSummary, enrich, ingest
 from jobpipeline.settings import LOCK_WAIT_SECONDS, Settings
 
 DEFAULT_SEEDS = str(Settings.model_fields["seeds"].default)
@@ -149,6 +150,45 @@ def _trigger_of_this_run(requested: str) -> str:
     )
 
 
+@flow(name="jobpipeline-enrich", log_prints=True)
+async def enrich_flow(
+    warehouse: str = DEFAULT_WAREHOUSE,
+    trigger: str = "enrich",
+    csv: bool = False,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> dict[str, Any]:
+    """Rebuild the derived tables and salary benchmarks and run the quality checks over the warehouse
+    alone (never the seeds), then commit and publish. Scheduled daily: date-dependent checks
+    (`title-year-stale`, `article-not-updated`) change with no file change."""
+    options = RunOptions(
+        seeds=Path(DEFAULT_SEEDS),
+        warehouse=Path(warehouse),
+        trigger=trigger,
+        csv=csv,
+        wait_seconds=wait_seconds,
+        flow_run_id=str(flow_run.id) if flow_run.id else None,
+    )
+    with reclaimed(), SyncClientContext.get_or_create(), PrefectRunner(None) as runner:
+        summary = enrich(options, runner, on_wait=_waiting(_terminal.get() or Terminal()))
+    record = summary.record()
+    await acreate_table_artifact(
+        key="jobpipeline-quality-checks",
+        table=[
+            {"check": c.check, "subject": c.subject, "status": c.status, "value": c.value, "message": c.message}
+            for c in summary.result.checks
+            if c.status != "pass"
+        ]
+        or [{"check": "all", "subject": None, "status": "pass", "value": None, "message": "every check passed"}],
+        description=f"jobpipeline enrichment {summary.run_id}: corpus checks that did not pass",
+    )
+    emit_quality_events(summary.result, Path(warehouse))
+    print(
+        f"enrichment {summary.run_id}: {record['enrichment_findings']} findings; "
+        f"{len(summary.result.failed)} corpus checks failed"
+    )
+    return record
+
+
 async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
     options = replace(
         options,
@@ -167,6 +207,7 @@ async def _run(options: RunOptions, dask: str | None = None) -> dict[str, Any]:
         ):
             summary = ingest(options, runner, progress=progress, on_wait=_waiting(caller), on_findings=caller.findings)
         await _artifacts(summary)
+    emit_quality_events(summary.enrichment, options.warehouse)
     print(
         f"run {summary.run_id}: {summary.files_seen} seen, {summary.files_changed} changed, "
         f"{summary.files_deleted} deleted, {summary.files_rejected} rejected; "

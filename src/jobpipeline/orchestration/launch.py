@@ -176,6 +176,25 @@ class FlowSession:
             self._stack.close()
 
 
+def run_enrich_flow(options: RunOptions, *, on_wait: Say | None = None) -> dict[str, Any]:
+    """Run the enrich flow in this process and return its record. Call it inside `prefect_api()`."""
+    import asyncio
+
+    from jobpipeline.orchestration.flows import enrich_flow, terminal
+
+    async def call() -> Any:
+        with terminal(wait=on_wait):
+            return await enrich_flow(
+                warehouse=str(options.warehouse),
+                trigger=options.trigger,
+                csv=options.csv,
+                wait_seconds=options.wait_seconds,
+                return_state=True,
+            )
+
+    return flow_result(asyncio.run(call()), "enrich")
+
+
 def run_ingest_flow(
     options: RunOptions,
     *,

@@ -1,0 +1,331 @@
+"""Enrichment end to end: benchmarks on real DuckDB files and published Parquet, findings and corpus
+checks written by real runs, and `jobpipeline enrich` on the warehouse alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import SEED, make_article
+from helpers import cli, rows, run_local
+
+from jobpipeline.pipeline import LocalRunner, RunOptions, enrich, ingest
+from jobpipeline.quality import CODES, BandPoint, robust_z_scores, salary_outliers
+from jobpipeline.synth import generate_corpus
+
+NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+"""A fixed "now" for the date-dependent checks: the real seed claims 【2026最新】."""
+
+
+@pytest.fixture(scope="module")
+def synth_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A warehouse of 80 synthetic articles (built once for the module)."""
+    root = tmp_path_factory.mktemp("synth")
+    generate_corpus(root / "seeds", 80, seed=11)
+    warehouse = root / "w" / "jobs.duckdb"
+    ingest(RunOptions(seeds=root / "seeds", warehouse=warehouse, now=NOW), LocalRunner(1))
+    yield warehouse
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def published(warehouse: Path, name: str) -> pl.DataFrame:
+    return pl.read_parquet(warehouse.parent / "published" / f"{name}.parquet")
+
+
+def test_benchmark_percentiles_equal_polars_linear_quantiles(synth_warehouse: Path) -> None:
+    """Every percentile of salary_benchmarks equals polars' linear-interpolation quantile over the
+    published salary_bands' closed annual midpoints, per category x level and per level overall."""
+    bands = published(synth_warehouse, "salary_bands").filter(pl.col("basis") == "annual")
+    closed = bands.filter(~pl.col("min_open").fill_null(False) & ~pl.col("max_open").fill_null(False))
+    benchmarks = published(synth_warehouse, "salary_benchmarks")
+    assert benchmarks.height > 10
+    checked = 0
+    for row in benchmarks.iter_rows(named=True):
+        in_group = pl.col("level").eq_missing(row["level"])
+        if not row["whole_corpus"]:
+            in_group &= pl.col("category").eq_missing(row["category"])
+        group = closed.filter(in_group)["midpoint_yen"].drop_nulls()
+        everything = bands.filter(in_group)
+        assert row["n_bands"] == everything.height
+        assert row["n_articles"] == everything["slug"].n_unique()
+        assert row["open_share"] == pytest.approx(1 - closed.filter(in_group).height / everything.height)
+        for p in (10, 25, 50, 75, 90):
+            expected = group.quantile(p / 100, interpolation="linear")
+            if expected is None:
+                assert row[f"p{p}_yen"] is None
+            else:
+                assert row[f"p{p}_yen"] == pytest.approx(expected, rel=1e-12), (row, p)
+                checked += 1
+    assert checked > 50
+
+
+def test_salary_position_agrees_with_the_pure_robust_z(synth_warehouse: Path) -> None:
+    """article_salary_position's robust z and outlier flag are what jobpipeline.quality computes."""
+    position = published(synth_warehouse, "article_salary_position")
+    for _, group in position.group_by(["category", "level"]):
+        expected = robust_z_scores(group["midpoint_yen"].to_list())
+        assert group["robust_z"].to_list() == pytest.approx(expected)
+    points = [
+        BandPoint(r["slug"], r["source_path"], r["ordinal"], r["level"], r["category"], r["midpoint_yen"])
+        for r in position.iter_rows(named=True)
+    ]
+    pure = {(f.slug, f.field) for f in salary_outliers(points)}
+    table = {(r["slug"], f"salary_bands[{r['ordinal']}]") for r in position.filter("outlier").iter_rows(named=True)}
+    assert pure == table
+    flagged = rows(synth_warehouse, "SELECT slug, field FROM validation_issues WHERE code = 'salary-outlier'")
+    assert set(flagged) == table
+
+
+def test_salary_by_skill_needs_five_articles(synth_warehouse: Path) -> None:
+    """salary_by_skill has tools and tags per level, each backed by at least 5 articles, quartiles in order."""
+    skill = published(synth_warehouse, "salary_by_skill")
+    assert set(skill["kind"]) == {"tool", "tag"}
+    assert skill["n_articles"].min() >= 5
+    assert (skill["p25_yen"] <= skill["p50_yen"]).all() and (skill["p50_yen"] <= skill["p75_yen"]).all()
+
+
+def test_salary_by_skill_equals_quantile_cont_over_the_join(synth_warehouse: Path) -> None:
+    """salary_by_skill's histogram quartiles are exactly DuckDB's quantile_cont over every band of the
+    articles naming each tool or tag (the query it replaced, which ran out of memory at 100,000)."""
+    from jobpipeline.schema import ANNUAL_BANDS
+
+    expected = rows(
+        synth_warehouse,
+        f"""WITH b AS (SELECT * FROM ({ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL),
+           named AS (SELECT DISTINCT 'tool' AS kind, canonical_name AS name, slug FROM tools
+                     WHERE canonical_name IS NOT NULL
+                     UNION ALL SELECT DISTINCT 'tag', canonical_tag, slug FROM tags WHERE canonical_tag IS NOT NULL)
+           SELECT n.kind, n.name, b.level, count(DISTINCT b.slug), count(*),
+                  quantile_cont(b.closed_midpoint, 0.25), quantile_cont(b.closed_midpoint, 0.5),
+                  quantile_cont(b.closed_midpoint, 0.75)
+           FROM named n JOIN b USING (slug) GROUP BY ALL HAVING count(DISTINCT b.slug) >= 5 ORDER BY ALL""",
+    )
+    actual = rows(synth_warehouse, "SELECT * FROM salary_by_skill ORDER BY ALL")
+    assert len(actual) == len(expected) > 20
+    for got, want in zip(actual, expected, strict=True):
+        assert got[:5] == want[:5]
+        assert got[5:] == pytest.approx(want[5:], rel=1e-12)
+
+
+def test_real_seed_gets_no_enrichment_findings(tmp_path: Path) -> None:
+    """The real seed article raises none of the enrichment's codes (as of 2026-12-06, its 【2026最新】 year)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    summary = ingest(RunOptions(seeds=seeds, warehouse=warehouse, now=NOW), LocalRunner(1))
+    assert summary.record()["enrichment_findings"] == {}
+    assert summary.record()["quality_failed"] == []
+    codes = {code for (code,) in rows(warehouse, "SELECT code FROM validation_issues")}
+    assert not codes & set(CODES)
+
+
+def test_planted_anomalies_are_found(seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path) -> None:
+    """An inverted salary table, a stale title year and an outlying band are each found, once, in
+    validation_issues and the run's summary; the clean articles get nothing."""
+    normal = [("ジュニア (0-3年)", "450〜650"), ("ミドル (3-7年)", "700〜1,000"), ("シニア (7年以上)", "1,100〜1,500")]
+    for i in range(8):
+        write_seed(f"ok{i}.txt", make_article(f"ok{i}", salary=normal))
+    write_seed("inv.txt", make_article("inv", salary=[normal[0], ("シニア", "400〜600")]))
+    write_seed("old.txt", make_article("old", title="【2025最新】古い記事", salary=normal))
+    write_seed(
+        "big.txt",
+        make_article("big", salary=[*normal[:2], ("シニア (7年以上)", "8,000〜12,000")]),
+    )
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    summary = ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse, now=NOW), LocalRunner(1)).record()
+    found = rows(
+        warehouse,
+        f"SELECT slug, code FROM validation_issues WHERE code IN ({', '.join(repr(c) for c in CODES)}) ORDER BY 1, 2",
+    )
+    assert found == [
+        ("big", "salary-outlier"),
+        ("inv", "salary-level-inversion"),
+        ("old", "title-year-stale"),
+    ]
+    assert summary["enrichment_findings"] == {"salary-outlier": 1, "salary-level-inversion": 1, "title-year-stale": 1}
+    assert any("title-year-stale" in line for line in summary["changed_findings"])
+
+
+def test_enrich_reads_the_warehouse_only_and_follows_the_date(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`enrich` works with the seeds folder gone (it never reads a seed file), records a run and
+    publishes; a year later the unchanged article is stale and its 2026 title too."""
+    write_seed("a.txt", make_article("alpha", title="【2026最新】alpha"))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse, now=NOW), LocalRunner(1))
+    shutil.rmtree(seeds_dir)
+    later = datetime.now(UTC) + timedelta(days=400)
+    summary = enrich(RunOptions(seeds=seeds_dir, warehouse=warehouse, trigger="enrich", now=later), LocalRunner(1))
+    record = summary.record()
+    assert record["enrichment_findings"] == {"article-not-updated": 1, "title-year-stale": 1}
+    assert rows(warehouse, "SELECT run_id, trigger, files_seen FROM runs ORDER BY run_id") == [
+        (1, "cli", 1),
+        (2, "enrich", 0),
+    ]
+    issues = rows(warehouse, "SELECT run_id, code FROM validation_issues WHERE code = 'article-not-updated'")
+    assert issues == [(2, "article-not-updated")]
+    manifest = json.loads((warehouse.parent / "published" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == 2
+    report = {d["name"]: d["rows"] for d in manifest["datasets"]}
+    assert report["quality_checks"] > 0 and report["validation_report"] >= 2
+
+
+def test_enrich_command_on_a_missing_warehouse(tmp_path: Path) -> None:
+    """`jobpipeline enrich --local` on no warehouse says to run first and exits 2, creating nothing."""
+    result = cli("enrich", "--local", "--warehouse", str(tmp_path / "w" / "jobs.duckdb"))
+    assert result.exit_code == 2
+    assert "run `jobpipeline run` first" in result.output
+    assert not (tmp_path / "w").exists()
+
+
+def test_article_count_drop_fails_run_over_run(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """quality_checks keeps each run's checks; losing 2 of 10 articles fails article-count-drop, and a
+    front matter key that vanished from the corpus fails schema-drift."""
+    for i in range(10):
+        write_seed(f"a{i}.txt", make_article(f"a{i}", extra={"salary_note": "x"} if i < 2 else None))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    (seeds_dir / "a0.txt").unlink()
+    (seeds_dir / "a1.txt").unlink()
+    summary = run_local(seeds_dir, warehouse)
+    assert sorted(summary["quality_failed"]) == [
+        "article-count-drop: 8 articles (was 10: 20.0% fewer)",
+        "schema-drift: front matter key `salary_note` vanished",
+    ]
+    history = rows(
+        warehouse,
+        "SELECT run_id, status, value FROM quality_checks WHERE check_name = 'article-count-drop' ORDER BY run_id",
+    )
+    assert history == [(1, "pass", None), (2, "fail", 20.0)]
+
+
+def test_serve_schedules_enrichment_daily_in_tokyo(tmp_path: Path) -> None:
+    """serve registers the enrich flow at 04:00 Asia/Tokyo (the `enrich_cron` setting), prefect.yaml the same."""
+    from jobpipeline.orchestration.deployments import ENRICH_CRON, SERVE_ENRICH, build_deployments
+    from jobpipeline.settings import Settings
+
+    assert Settings.model_fields["enrich_cron"].default == ENRICH_CRON == "0 4 * * *"
+    *_, (deployment, flow) = build_deployments(tmp_path / "seeds", tmp_path / "w.duckdb", interval=5)
+    assert (deployment.name, flow.name) == (SERVE_ENRICH, "jobpipeline-enrich")
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == (ENRICH_CRON, "Asia/Tokyo")
+    assert deployment.concurrency_limit == 1
+
+
+def test_prefect_yaml_example_automations_parse() -> None:
+    """The commented automations in prefect.yaml are valid Prefect automations, the freshness one proactive."""
+    import yaml
+    from conftest import ROOT
+    from prefect.events.schemas.automations import AutomationCore, Posture
+
+    text = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
+    block = text[text.index("# automations:") :]
+    spec = yaml.safe_load("\n".join(line.removeprefix("# ") for line in block.splitlines()))
+    automations = [AutomationCore.model_validate(a) for a in spec["automations"]]
+    freshness = automations[0].trigger
+    assert freshness.posture == Posture.Proactive  # type: ignore[union-attr]
+    assert freshness.within.total_seconds() == 26 * 3600  # type: ignore[union-attr]
+    assert automations[1].trigger.expect == {"jobpipeline.quality.failed"}  # type: ignore[union-attr]
+
+
+def test_quality_events_one_resource_per_failed_check(tmp_path: Path) -> None:
+    """A failed check is one jobpipeline.quality.failed event per check and subject; a stale article one
+    jobpipeline.article.stale event; passing checks and other findings emit nothing."""
+    from jobpipeline.enrichment import EnrichResult
+    from jobpipeline.models import Finding
+    from jobpipeline.orchestration.events import quality_events
+    from jobpipeline.quality import QualityCheck
+
+    result = EnrichResult(
+        derived={},
+        findings=[
+            Finding(source_path="a.txt", slug="a", severity="warning", code="title-year-stale", message="m"),
+            Finding(source_path="b.txt", slug="b", severity="warning", code="salary-outlier", message="m"),
+        ],
+        checks=[
+            QualityCheck("article-count-drop", None, "fail", 20.0, 10.0, 8, "fewer"),
+            QualityCheck("category-median-move", "ai", "fail", 16.0, 15.0, 1.0, "moved"),
+            QualityCheck("dangling-links-up", None, "pass", 0.0, 20.0, 1, "ok"),
+        ],
+    )
+    events = [(name, resource["prefect.resource.id"]) for name, resource, _ in quality_events(result, tmp_path)]
+    assert events == [
+        ("jobpipeline.quality.failed", "jobpipeline.quality.article-count-drop"),
+        ("jobpipeline.quality.failed", "jobpipeline.quality.category-median-move.ai"),
+        ("jobpipeline.article.stale", "jobpipeline.article.a"),
+    ]
+
+
+@pytest.mark.prefect
+def test_enrich_flow_records_its_flow_run(prefect_harness: None, tmp_path: Path) -> None:
+    """The jobpipeline-enrich flow commits a `runs` row with its flow run id and publishes."""
+    import asyncio
+
+    from jobpipeline.orchestration.flows import enrich_flow
+    from jobpipeline.orchestration.launch import flow_result
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    ingest(RunOptions(seeds=seeds, warehouse=warehouse, now=NOW), LocalRunner(1))
+    state = asyncio.run(enrich_flow(warehouse=str(warehouse), return_state=True))
+    record = flow_result(state, "enrich")
+    assert record["run_id"] == 2 and record["quality_checks"]["fail"] == 0
+    assert rows(warehouse, "SELECT trigger, flow_run_id FROM runs WHERE run_id = 2") == [
+        ("enrich", str(state.state_details.flow_run_id))
+    ]
+
+
+def test_synth_plants_anomalies_and_the_checks_find_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every anomaly synth plants is found with its code (drift against the same corpus without the
+    plants), and the files it did not plant in are byte-identical to a corpus without anomalies."""
+    from jobpipeline.synth import ANOMALY_CODES
+
+    # 60 articles spread over many categories: judge groups from 3 bands so a planted outlier has a group.
+    monkeypatch.setenv("JOBPIPELINE_OUTLIER_MIN_BANDS", "3")
+    clean = generate_corpus(tmp_path / "clean", 60, seed=5, broken_share=0.0)
+    report = generate_corpus(tmp_path / "seeds", 60, seed=5, broken_share=0.0, anomalies=2)
+    assert sorted(report.planted_files.values()) == sorted(["inversion", "outlier", "stale_title", "drift_key"] * 2)
+    assert clean.planted_files == {}
+    for path in (tmp_path / "clean").rglob("*.txt"):
+        relative = path.relative_to(tmp_path / "clean").as_posix()
+        if relative not in report.planted_files:
+            assert path.read_bytes() == (tmp_path / "seeds" / relative).read_bytes(), relative
+
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    # The clean corpus first, then the planted one in its place: schema drift compares the two.
+    ingest(RunOptions(seeds=tmp_path / "clean", warehouse=warehouse, now=NOW), LocalRunner(1))
+    ingest(RunOptions(seeds=tmp_path / "seeds", warehouse=warehouse, now=NOW), LocalRunner(1))
+    found = set(rows(warehouse, "SELECT source_path, code FROM validation_issues"))
+    drift = rows(
+        warehouse,
+        "SELECT subject, status FROM quality_checks WHERE run_id = 2 AND check_name = 'schema-drift' "
+        "AND status <> 'pass'",
+    )
+    assert drift == [("salary_source", "warn")]
+    for path, kind in report.planted_files.items():
+        if kind != "drift_key":
+            assert (path, ANOMALY_CODES[kind]) in found, (path, kind)
+
+
+def test_tables_lists_the_derived_tables(seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path) -> None:
+    """`jobpipeline tables` lists every derived table (the benchmarks among them) with its rows."""
+    from jobpipeline import schema
+
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    listed = cli("tables", "--warehouse", str(warehouse)).stdout
+    for name in schema.DERIVED:
+        assert f"{name} (derived table, " in listed, name
+    assert "salary_benchmarks (derived table, 6 rows)" in listed

@@ -1,0 +1,228 @@
+"""The enrichment's quality checks on the pure model (jobpipeline.quality): no files, no DuckDB."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from jobpipeline.quality import (
+    ArticleStamp,
+    BandPoint,
+    CorpusStats,
+    Thresholds,
+    corpus_checks,
+    level_inversions,
+    not_updated,
+    previous_stats,
+    robust_z_scores,
+    salary_outliers,
+    stale_titles,
+    title_year,
+    tokyo_today,
+)
+
+
+def band(level: str | None, mid: int, *, slug: str = "a", ordinal: int = 0, category: str = "c") -> BandPoint:
+    return BandPoint(slug, f"{slug}.txt", ordinal, level, category, mid * 10_000)
+
+
+@pytest.mark.parametrize(
+    ("bands", "inverted"),
+    [
+        pytest.param([band("junior", 500, ordinal=0), band("mid", 800, ordinal=1)], [], id="ordered"),
+        pytest.param([band("junior", 800, ordinal=0), band("senior", 500, ordinal=1)], [1], id="senior-below-junior"),
+        pytest.param(
+            [band("senior", 500, ordinal=0), band("junior", 800, ordinal=1)], [0], id="written-in-reverse-order"
+        ),
+        pytest.param(
+            [band("junior", 500, ordinal=0), band("mid", 900, ordinal=1), band("senior", 800, ordinal=2)],
+            [2],
+            id="below-a-level-two-down-counts",
+        ),
+        pytest.param(
+            [band("junior", 500, ordinal=0), band("junior", 700, ordinal=1)], [], id="same-level-never-inverts"
+        ),
+        pytest.param([band(None, 900, ordinal=0), band("junior", 500, ordinal=1)], [], id="unknown-level-ignored"),
+        pytest.param([band("mid", 600, ordinal=0), band("senior", 600, ordinal=1)], [], id="equal-is-not-below"),
+        pytest.param(
+            [band("junior", 800, slug="a"), band("senior", 500, slug="b", ordinal=1)], [], id="across-articles-never"
+        ),
+        pytest.param(
+            [band("lead", 1500, ordinal=0), band("manager", 1200, ordinal=1)], [1], id="manager-below-lead-by-order"
+        ),
+    ],
+)
+def test_level_inversions(bands: list[BandPoint], inverted: list[int]) -> None:
+    """A band is flagged when its midpoint is below any lower level's in the same article."""
+    found = level_inversions(bands)
+    assert [f.field for f in found] == [f"salary_bands[{i}]" for i in inverted]
+    assert all(f.code == "salary-level-inversion" and f.severity == "warning" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param([1, 2, 3, 4, 100], [-0.6745 * 2, -0.6745, 0.0, 0.6745, 0.6745 * 97], id="mad"),
+        pytest.param([5, 5, 5, 5, 9], [0.0, 0.0, 0.0, 0.0, 4 / (1.253314 * 0.8)], id="mad-zero-uses-mean-ad"),
+        pytest.param([7, 7, 7], [0.0, 0.0, 0.0], id="all-equal"),
+        pytest.param([], [], id="empty"),
+    ],
+)
+def test_robust_z_scores(values: list[float], expected: list[float]) -> None:
+    """0.6745 (x - median) / MAD; the mean absolute deviation when the MAD is 0; 0 when all are equal."""
+    assert robust_z_scores(values) == pytest.approx(expected)
+
+
+def group(mids: list[int], category: str = "c", level: str = "mid") -> list[BandPoint]:
+    return [band(level, m, slug=f"s{i}", category=category) for i, m in enumerate(mids)]
+
+
+@pytest.mark.parametrize(
+    ("bands", "threshold", "min_bands", "flagged"),
+    [
+        pytest.param(group([600, 620, 640, 660, 680, 700, 720, 10_000]), 3.5, 8, ["s7"], id="executive-band"),
+        pytest.param(group([600, 620, 640, 660, 680, 700, 10_000]), 3.5, 8, [], id="group-too-small"),
+        pytest.param(group([600, 620, 640, 660, 680, 700, 10_000]), 3.5, 7, ["s6"], id="min-bands-settable"),
+        pytest.param(group([600, 620, 640, 660, 680, 700, 720, 740]), 3.5, 8, [], id="clean-group"),
+        pytest.param(group([600, 620, 640, 660, 680, 700, 720, 900]), 100.0, 8, [], id="threshold-settable"),
+        pytest.param(
+            group([600, 620, 640, 660], "a") + group([5000, 5100, 5200, 5300], "b"), 3.5, 4, [], id="per-category"
+        ),
+        pytest.param(group([700] * 8 + [100]), 3.5, 8, ["s8"], id="mad-zero-low-outlier"),
+    ],
+)
+def test_salary_outliers(bands: list[BandPoint], threshold: float, min_bands: int, flagged: list[str]) -> None:
+    """Outliers are judged within category x level, only in groups large enough, by |robust z|."""
+    found = salary_outliers(bands, threshold, min_bands)
+    assert sorted(f.slug or "" for f in found) == flagged
+    assert all(f.code == "salary-outlier" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("【2025最新】MLOpsエンジニアの年収", 2025),
+        ("【2025年最新】データエンジニア", 2025),
+        ("データエンジニア 2024年版", 2024),
+        ("2023年最新 PMの年収", 2023),
+        ("【２０２５最新】全角", 2025),
+        ("[2025最新] brackets", 2025),
+        ("MLOpsエンジニアの年収は？", None),
+        ("2025人の調査", None),
+        ("年収1200万円", None),
+    ],
+)
+def test_title_year(title: str, year: int | None) -> None:
+    """The year a title claims: 【YYYY最新】, YYYY年版, YYYY年最新 (full-width digits too); nothing else."""
+    assert title_year(title) == year
+
+
+def stamp(title: str, loaded: datetime = datetime(2026, 1, 1, tzinfo=UTC), slug: str = "a") -> ArticleStamp:
+    return ArticleStamp(slug, f"{slug}.txt", title, loaded)
+
+
+@pytest.mark.parametrize(
+    ("title", "now", "stale"),
+    [
+        pytest.param("【2025最新】x", datetime(2026, 12, 6, tzinfo=UTC), True, id="last-year"),
+        pytest.param("【2026最新】x", datetime(2026, 12, 6, tzinfo=UTC), False, id="this-year"),
+        pytest.param("【2027最新】x", datetime(2026, 12, 6, tzinfo=UTC), False, id="next-year"),
+        # 2025-12-31 15:00 UTC is already 2026-01-01 00:00 in Tokyo.
+        pytest.param("【2025最新】x", datetime(2025, 12, 31, 15, 0, tzinfo=UTC), True, id="new-year-in-tokyo-first"),
+        pytest.param("【2025最新】x", datetime(2025, 12, 31, 14, 59, tzinfo=UTC), False, id="still-2025-in-tokyo"),
+        pytest.param("no year", datetime(2026, 12, 6, tzinfo=UTC), False, id="no-year"),
+    ],
+)
+def test_stale_titles(title: str, now: datetime, stale: bool) -> None:
+    """A title's year is stale when it is before the current year in Asia/Tokyo."""
+    found = stale_titles([stamp(title)], tokyo_today(now))
+    assert [f.code for f in found] == (["title-year-stale"] if stale else [])
+
+
+def test_tokyo_today() -> None:
+    """Today is the date in Tokyo, not in UTC."""
+    assert tokyo_today(datetime(2026, 12, 6, 16, tzinfo=UTC)) == date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("loaded", "days", "flagged"),
+    [
+        pytest.param(datetime(2025, 12, 5, tzinfo=UTC), 365, True, id="366-days"),
+        pytest.param(datetime(2025, 12, 7, tzinfo=UTC), 365, False, id="364-days"),
+        pytest.param(datetime(2026, 11, 1, tzinfo=UTC), 30, True, id="settable"),
+    ],
+)
+def test_not_updated(loaded: datetime, days: int, flagged: bool) -> None:
+    """An article whose current version is older than `days` is flagged."""
+    found = not_updated([stamp("t", loaded)], datetime(2026, 12, 6, tzinfo=UTC), days)
+    assert [f.code for f in found] == (["article-not-updated"] if flagged else [])
+
+
+BASE = CorpusStats(
+    articles=1000,
+    rejected_share=2.0,
+    dangling_links=100,
+    category_medians={"ai": 8_000_000.0, "web": 6_000_000.0},
+    front_matter_keys={"slug": 1000, "title": 1000, "category": 990},
+)
+
+
+def changed(**fields: object) -> CorpusStats:
+    values = {**BASE.__dict__, **fields}
+    return CorpusStats(**values)  # type: ignore[arg-type]
+
+
+def statuses(previous: CorpusStats | None, current: CorpusStats) -> dict[tuple[str, str | None], str]:
+    return {(c.check, c.subject): c.status for c in corpus_checks(previous, current, Thresholds())}
+
+
+def not_passing(previous: CorpusStats | None, current: CorpusStats) -> dict[tuple[str, str | None], str]:
+    return {key: status for key, status in statuses(previous, current).items() if status != "pass"}
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        pytest.param(BASE, {}, id="unchanged"),
+        pytest.param(changed(articles=890), {("article-count-drop", None): "fail"}, id="drop-11pct"),
+        pytest.param(changed(articles=930), {("article-count-drop", None): "warn"}, id="drop-7pct-warns"),
+        pytest.param(changed(articles=5000), {}, id="growth-passes"),
+        pytest.param(changed(rejected_share=7.5), {("rejected-share-up", None): "fail"}, id="rejected-up-5.5-points"),
+        pytest.param(changed(rejected_share=0.0), {}, id="rejected-down"),
+        pytest.param(
+            changed(category_medians={"ai": 9_300_000.0, "web": 6_000_000.0}),
+            {("category-median-move", "ai"): "fail"},
+            id="median-up-16pct",
+        ),
+        pytest.param(
+            changed(category_medians={"ai": 8_000_000.0, "web": 6_000_000.0, "new": 1.0}), {}, id="new-category"
+        ),
+        pytest.param(changed(dangling_links=121), {("dangling-links-up", None): "fail"}, id="dangling-up-21pct"),
+        pytest.param(
+            changed(front_matter_keys={"slug": 1000, "title": 1000}),
+            {("schema-drift", "category"): "fail"},
+            id="vanish",
+        ),
+        pytest.param(
+            changed(front_matter_keys={**BASE.front_matter_keys, "salary_note": 3}),
+            {("schema-drift", "salary_note"): "warn"},
+            id="appear",
+        ),
+    ],
+)
+def test_corpus_checks(current: CorpusStats, expected: dict[tuple[str, str | None], str]) -> None:
+    """Each corpus check fails beyond its threshold and warns beyond half of it, run over run."""
+    assert not_passing(BASE, current) == expected
+
+
+def test_corpus_checks_first_run_all_pass() -> None:
+    """With no previous run there is nothing to compare: every check passes."""
+    assert not_passing(None, BASE) == {}
+
+
+def test_previous_stats_round_trip() -> None:
+    """The stats the next run compares with are rebuilt from this run's checks."""
+    checks = corpus_checks(None, BASE, Thresholds())
+    assert previous_stats((c.check, c.subject, c.observed) for c in checks) == BASE
+    assert previous_stats([]) is None
