@@ -186,20 +186,29 @@ def test_cli_run_goes_through_prefect(
 
 
 @pytest.mark.parametrize(
-    ("from_deployment", "auto_scheduled", "created_by", "expected"),
+    ("from_deployment", "auto_scheduled", "created_by", "tags", "expected"),
     [
-        pytest.param(False, False, None, "cli", id="in-process-keeps-its-caller's-trigger"),
-        pytest.param(True, True, None, "schedule", id="created-by-the-scheduler"),
-        pytest.param(True, False, "AUTOMATION", "event", id="created-by-a-deployment-trigger"),
-        pytest.param(True, False, None, "manual", id="prefect-deployment-run"),
-        pytest.param(True, False, "USER", "manual", id="created-by-a-user"),
+        pytest.param(False, False, None, (), "cli", id="in-process-keeps-its-caller's-trigger"),
+        pytest.param(True, True, None, (), "schedule", id="created-by-the-scheduler"),
+        pytest.param(True, False, "AUTOMATION", (), "event", id="created-by-a-deployment-trigger"),
+        pytest.param(True, False, None, (), "manual", id="prefect-deployment-run"),
+        pytest.param(True, False, "USER", (), "manual", id="created-by-a-user"),
+        pytest.param(True, False, None, ("jobpipeline:saved",), "event", id="created-by-serve-for-a-save"),
     ],
 )
-def test_run_trigger_table(from_deployment: bool, auto_scheduled: bool, created_by: str | None, expected: str) -> None:
+def test_run_trigger_table(
+    from_deployment: bool, auto_scheduled: bool, created_by: str | None, tags: tuple[str, ...], expected: str
+) -> None:
     """A deployment's run records how Prefect created it, whatever its `trigger` parameter says."""
     from jobpipeline.orchestration.flows import run_trigger
 
-    got = run_trigger("cli", from_deployment=from_deployment, auto_scheduled=auto_scheduled, created_by=created_by)
+    got = run_trigger(
+        "cli",
+        from_deployment=from_deployment,
+        auto_scheduled=auto_scheduled,
+        created_by=created_by,
+        tags=frozenset(tags),
+    )
     assert got == expected
 
 

@@ -137,7 +137,7 @@ def test_serve_schedules_watches_and_cleans_up(
         )
         assert second.returncode == 0 and "already watches" in second.stdout, second.stdout + second.stderr
         # Seconds later (the watch above took them): the event serve emitted did not re-validate again.
-        assert rows(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'seeds-changed'") == [(1,)]
+        assert rows(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'event'") == [(1,)]
         print(f"save to re-validated warehouse under serve: {latency:.2f} s")
     finally:
         os.killpg(serve.pid, signal.SIGINT)

@@ -1042,7 +1042,7 @@ def tables(warehouse: WarehouseOption = None) -> None:
         for column in spec.columns:
             out.print(f"  {column.name:<24} {column.type:<12} {column.description}")
     for name, (description, _) in schema.DERIVED.items():
-        rows = f", {counts[name]} rows" if name in counts else ""
+        rows = f", {plural(counts[name], 'row')}" if name in counts else ""
         out.print(f"[bold]{name}[/bold] (derived table{rows}): {escape(description)}", markup=True)
     for name, (description, _) in schema.VIEWS.items():
         out.print(f"[bold]{name}[/bold] (view): {escape(description)}", markup=True)

@@ -38,8 +38,10 @@ def dataset(name: str, warehouse: Path | str | None = None) -> pl.LazyFrame:
     """A published dataset as a polars LazyFrame, from the current version of `published/` beside
     `warehouse` (default: the `warehouse` setting).
 
-    >>> import jobpipeline, polars as pl                                       # doctest: +SKIP
-    >>> jobpipeline.dataset("salary_benchmarks").filter(pl.col("level") == "senior").collect()
+    Example (a warehouse must exist)::
+
+        import jobpipeline, polars as pl
+        jobpipeline.dataset("salary_benchmarks").filter(pl.col("level") == "senior").collect()
     """
     import polars as pl
 

@@ -59,6 +59,10 @@ def trigger_spec(seeds: Path | None = None, *, not_from: str | None = None) -> d
     }
 
 
+SAVED_TAG = "jobpipeline:saved"
+"""Tag of a re-validation run serve created for a save its own watcher saw: its trigger is `event`
+(a save), though no automation created it."""
+
 WATCHED_TAG = "jobpipeline:serve-watches-folder"
 """Tag of a serve re-validation deployment whose serve also watches its folder (watch then stands down)."""
 

@@ -31,6 +31,7 @@ from prefect.runtime import flow_run
 from jobpipeline.discover import seed_relative
 from jobpipeline.interrupts import reclaimed
 from jobpipeline.orchestration.dask import batch_task_runner
+from jobpipeline.orchestration.deployments import SAVED_TAG
 from jobpipeline.orchestration.events import emit_quality_events
 from jobpipeline.orchestration.runner import PrefectRunner
 from jobpipeline.pipeline import FindingsReady, Progress, RunOptions, RunSummary, enrich, ingest
@@ -118,21 +119,29 @@ async def revalidate_flow(
     )
 
 
-def run_trigger(requested: str, *, from_deployment: bool, auto_scheduled: bool, created_by: str | None) -> str:
+def run_trigger(
+    requested: str,
+    *,
+    from_deployment: bool,
+    auto_scheduled: bool,
+    created_by: str | None,
+    tags: frozenset[str] = frozenset(),
+) -> str:
     """What started a flow run, for `runs.trigger`.
 
     A flow called in-process (`jobpipeline run`, `watch`) keeps the trigger its caller names. A
     deployment's run is told by how Prefect created it, not by the deployment's `trigger` parameter
     (which named the same `schedule` for a `prefect deployment run` typed by hand):
     - `schedule`: created by the scheduler (Prefect 3 marks it `auto_scheduled`);
-    - `event`: created by an automation, i.e. a deployment trigger (`created_by.type` AUTOMATION);
+    - `event`: created by an automation, i.e. a deployment trigger (`created_by.type` AUTOMATION), or
+      by serve for a save its own watcher saw (tagged `jobpipeline:saved`);
     - `manual`: anything else (`prefect deployment run`, the UI's Run button, `run_deployment`).
     """
     if not from_deployment:
         return requested
     if auto_scheduled:
         return "schedule"
-    if created_by == "AUTOMATION":
+    if created_by == "AUTOMATION" or SAVED_TAG in tags:
         return "event"
     return "manual"
 
@@ -147,6 +156,7 @@ def _trigger_of_this_run(requested: str) -> str:
         from_deployment=run.deployment_id is not None,
         auto_scheduled=bool(run.auto_scheduled),
         created_by=run.created_by.type if run.created_by else None,
+        tags=frozenset(run.tags or ()),
     )
 
 

@@ -57,8 +57,12 @@ class DirectRuns:
             return None
         from prefect import get_client
 
+        from jobpipeline.orchestration.deployments import SAVED_TAG
+
         with get_client(sync_client=True) as client:
-            flow_run = client.create_flow_run_from_deployment(self.deployment_id, parameters={"paths": paths})
+            flow_run = client.create_flow_run_from_deployment(
+                self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG]
+            )
         return str(flow_run.name)
 
 
