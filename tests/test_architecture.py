@@ -104,3 +104,14 @@ def test_no_module_global_feeds_the_flows() -> None:
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_cli_leaves_the_route_choice_to_routes() -> None:
+    """cli.py parses, calls and prints: whether work runs locally, as a flow run, or as an event for a
+    served deployment is decided in orchestration/routes.py, and records come back typed."""
+    source = (SRC / "cli.py").read_text(encoding="utf-8")
+    names = {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+    names |= {node.attr for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Attribute)}
+    route_pieces = {"prefect_api", "run_ingest_flow", "run_enrich_flow", "served_revalidation", "FlowSession"}
+    assert not names & route_pieces, sorted(names & route_pieces)
+    assert not re.search(r"""record\[["']""", source), "read records by attribute (jobpipeline.records)"

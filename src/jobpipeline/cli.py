@@ -22,6 +22,7 @@ from rich.table import Table
 
 from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 from jobpipeline.models import one_line
+from jobpipeline.records import EnrichRecord, RunRecord
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -306,7 +307,7 @@ def salary(
         if fmt == "text":
             print(explanation_text(ex) if explain else _band_line(band))
             continue
-        record: dict[str, Any] = {
+        line: dict[str, Any] = {
             "raw": band.raw,
             "basis": band.basis,
             "min_yen": band.min_yen,
@@ -316,8 +317,8 @@ def salary(
             "warnings": [f"{w.code}: {w.message}" for w in band.warnings],
         }
         if explain:
-            record["explain"] = ex.model_dump(mode="json", exclude={"result"})
-        print(json.dumps(record, ensure_ascii=False))
+            line["explain"] = ex.model_dump(mode="json", exclude={"result"})
+        print(json.dumps(line, ensure_ascii=False))
 
 
 def _band_line(band: Any) -> str:
@@ -381,59 +382,51 @@ def run(
 
     with stop_on_signals():
         with error_boundary(), say_interrupted(warehouse):
-            if local:
-                from jobpipeline.pipeline import LocalRunner, ingest
+            from jobpipeline.orchestration import routes
 
-                with progress_bar(show_progress) as update:
-                    record = ingest(options, LocalRunner(), progress=update, on_wait=err.print).record()
-            else:
-                from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
-
-                with prefect_api(err.print, watchdog=True), progress_bar(show_progress) as update:
-                    record = run_ingest_flow(options, progress=update, dask=dask, on_wait=err.print)
+            with progress_bar(show_progress) as update:
+                record = routes.ingest(options, local=local, say=err.print, dask=dask, progress=update)
         if output_format == "json":
-            print(json.dumps(record, ensure_ascii=False, indent=2))
+            print(json.dumps(record.as_dict(), ensure_ascii=False, indent=2))
         else:
             print_summary(record)
-        interrupted_after_commit(record["run_id"])
-    raise typer.Exit(1 if strict and record["files_rejected"] else 0)
+        interrupted_after_commit(record.run_id)
+    raise typer.Exit(1 if strict and record.files_rejected else 0)
 
 
-def print_summary(record: dict[str, Any]) -> None:
+def print_summary(record: RunRecord) -> None:
     """Say what the run did: files seen/new/changed/unchanged/deleted/rejected and what was published."""
     r = record
     out.print(
-        f"run {r['run_id']}: {plural(r['files_seen'], 'file')} seen, {r['files_new']} new, "
-        f"{r['files_changed']} changed, {r['files_unchanged']} unchanged, {r['files_deleted']} deleted, "
-        f"{r['files_rejected']} rejected"
+        f"run {r.run_id}: {plural(r.files_seen, 'file')} seen, {r.files_new} new, "
+        f"{r.files_changed} changed, {r.files_unchanged} unchanged, {r.files_deleted} deleted, "
+        f"{r.files_rejected} rejected"
     )
-    if r["nothing_changed"]:
+    if r.nothing_changed:
         out.print("nothing changed: no article rows were rewritten")
     else:
-        out.print(f"loaded {plural(r['articles_loaded'], 'article')}, removed {r['articles_removed']}")
-    for slug in r["newly_broken"]:
+        out.print(f"loaded {plural(r.articles_loaded, 'article')}, removed {r.articles_removed}")
+    for slug in r.newly_broken:
         out.print(
             f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version "
             "stays in the warehouse (is_current = false) until the file is fixed",
             markup=True,
         )
-    for line in r["error_lines"][:20]:
+    for line in r.error_lines[:20]:
         out.print(f"  {line}")
-    if r["errors"] > 20:
+    if r.errors > 20:
         out.print(
-            f"  ... and {plural(r['errors'] - 20, 'more error')}: jobpipeline query "
+            f"  ... and {plural(r.errors - 20, 'more error')}: jobpipeline query "
             "\"SELECT * FROM validation_issues WHERE severity = 'error'\""
         )
-    out.print(f"findings: {plural(r['errors'], 'error')}, {plural(r['warnings'], 'warning')}")
-    published = Path(r["warehouse"]).parent / "published"
-    out.print(
-        f"published {plural(len(r['datasets']), 'dataset')} to {one_line(str(published))}: {', '.join(r['datasets'])}"
-    )
+    out.print(f"findings: {plural(r.errors, 'error')}, {plural(r.warnings, 'warning')}")
+    published = Path(r.warehouse).parent / "published"
+    out.print(f"published {plural(len(r.datasets), 'dataset')} to {one_line(str(published))}: {', '.join(r.datasets)}")
     out.print(f"report: {one_line(str(published / 'report.html'))} (jobpipeline report --open)")
     from jobpipeline.pipeline import STAGES
 
-    timings = ", ".join(f"{k} {r['stage_seconds'][k]:.2f}s" for k in STAGES if k in r["stage_seconds"])
-    out.print(f"warehouse {one_line(str(r['warehouse']))} ({timings})")
+    timings = ", ".join(f"{k} {r.stage_seconds[k]:.2f}s" for k in STAGES if k in r.stage_seconds)
+    out.print(f"warehouse {one_line(str(r.warehouse))} ({timings})")
 
 
 @app.command()
@@ -460,28 +453,20 @@ def enrich(
     from jobpipeline.interrupts import stop_on_signals
 
     with stop_on_signals(), error_boundary(), say_interrupted(warehouse):
-        if local:
-            from jobpipeline.pipeline import LocalRunner
-            from jobpipeline.pipeline import enrich as enrich_warehouse
+        from jobpipeline.orchestration import routes
 
-            record = enrich_warehouse(options, LocalRunner(), on_wait=err.print).record()
-        else:
-            from jobpipeline.orchestration.launch import prefect_api, run_enrich_flow
-
-            with prefect_api(err.print, watchdog=True):
-                record = run_enrich_flow(options, on_wait=err.print)
+        r = routes.enrich(options, local=local, say=err.print)
     if output_format == "json":
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        print(json.dumps(r.as_dict(), ensure_ascii=False, indent=2))
         return
-    r = record
-    out.print(f"enrichment {r['run_id']}: findings: {r['errors']} errors, {r['warnings']} warnings")
-    for code, count in sorted(r["enrichment_findings"].items()):
+    out.print(f"enrichment {r.run_id}: findings: {plural(r.errors, 'error')}, {plural(r.warnings, 'warning')}")
+    for code, count in sorted(r.enrichment_findings.items()):
         out.print(f"  {code}: {count}")
-    checks = r["quality_checks"]
+    checks = r.quality_checks
     out.print(f"corpus checks: {checks['pass']} pass, {checks['warn']} warn, {checks['fail']} fail")
-    for line in r["quality_failed"]:
+    for line in r.quality_failed:
         out.print(f"  FAIL {line}")
-    out.print(f"published to {Path(r['warehouse']).parent / 'published'}")
+    out.print(f"published to {Path(r.warehouse).parent / 'published'}")
 
 
 @app.command()
@@ -518,40 +503,34 @@ def revalidate(
                     from jobpipeline.errors import SeedFileNotFoundError
 
                     raise SeedFileNotFoundError(given, str(seeds))
-            record = _revalidate(seeds, warehouse, relative, wait, local)
+            from jobpipeline.orchestration import routes
+            from jobpipeline.pipeline import RunOptions
+
+            options = RunOptions(
+                seeds=seeds,
+                warehouse=warehouse,
+                trigger="revalidate",
+                only_paths=frozenset(relative),
+                wait_seconds=wait,
+            )
+            record = routes.ingest(options, local=local, say=err.print)
         _print_revalidation(record, paths)
-        interrupted_after_commit(record["run_id"])
-    raise typer.Exit(1 if any(line for line in record["error_lines"]) else 0)
+        interrupted_after_commit(record.run_id)
+    raise typer.Exit(1 if record.error_lines else 0)
 
 
-def _revalidate(seeds: Path, warehouse: Path, paths: list[str], wait: float, local: bool) -> dict[str, Any]:
-    from jobpipeline.pipeline import RunOptions
-
-    options = RunOptions(
-        seeds=seeds, warehouse=warehouse, trigger="revalidate", only_paths=frozenset(paths), wait_seconds=wait
-    )
-    if local:
-        from jobpipeline.pipeline import LocalRunner, ingest
-
-        return ingest(options, LocalRunner(), on_wait=err.print).record()
-    from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
-
-    with prefect_api(err.print, watchdog=True):
-        return run_ingest_flow(options, on_wait=err.print)
-
-
-def _print_revalidation(record: dict[str, Any], paths: list[str], *, findings: bool = True) -> None:
+def _print_revalidation(record: RunRecord, paths: list[str], *, findings: bool = True) -> None:
     out.print(
-        f"re-validated {plural(len(paths), 'file')} in run {record['run_id']}: {record['files_changed']} changed, "
-        f"{record['files_deleted']} deleted; corpus now has {plural(record['errors'], 'error')}, "
-        f"{plural(record['warnings'], 'warning')}"
+        f"re-validated {plural(len(paths), 'file')} in run {record.run_id}: {record.files_changed} changed, "
+        f"{record.files_deleted} deleted; corpus now has {plural(record.errors, 'error')}, "
+        f"{plural(record.warnings, 'warning')}"
     )
-    for slug in record["newly_broken"]:
+    for slug in record.newly_broken:
         out.print(
             f"[bold red]LAST KNOWN GOOD[/bold red]: `{escape(slug)}` no longer reads; its previous version is kept",
             markup=True,
         )
-    for line in record["changed_findings"] if findings else ():
+    for line in record.changed_findings if findings else ():
         out.print(f"  {line}")
 
 
@@ -585,51 +564,37 @@ def watch(
     with ExitStack() as stack:
         with error_boundary():
             check_seeds_folder(seeds)
-            route = "re-validating in this process without Prefect"
-            emit = False
-            session: Any = None
-            if not local:
-                from jobpipeline.orchestration.events import served_revalidation
-                from jobpipeline.orchestration.launch import FlowSession, prefect_api, warm_up
+            from jobpipeline.orchestration import routes
 
-                api = stack.enter_context(prefect_api(err.print))
-                served = served_revalidation() if api.url else None
-                if served is not None and served.watches(seeds):
-                    out.print(
-                        f"`jobpipeline serve` already watches {seeds} and re-validates every save "
-                        f"(deployment {served.name}); a second watcher would send each save twice"
-                    )
-                    return
-                emit = served is not None
-                recorded = api.url or "a temporary server"
-                route = (
-                    f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served.name if served else ''} "
-                    "re-validates"
-                    if emit
-                    else f"re-validating by flow runs in this process, recorded on {recorded}"
-                )
-                if not emit:
-                    warm_up()
-                    session = stack.enter_context(FlowSession())
+            route = routes.watch_route(seeds, local=local, stack=stack, say=err.print)
+        if route.kind == "served":
+            out.print(route.description)
+            return
 
         def on_change(paths: list[str], noticed: float) -> None:
+            from jobpipeline.pipeline import RunOptions
+
             out.print(f"changed: {one_line(', '.join(paths))}")
+            options = RunOptions(
+                seeds=seeds,
+                warehouse=warehouse,
+                trigger="revalidate",
+                only_paths=frozenset(paths),
+                wait_seconds=settings.lock_wait_seconds,
+            )
             try:
                 with error_boundary():
-                    if emit:
-                        from jobpipeline.orchestration.events import emit_seeds_changed
-
-                        event_id = emit_seeds_changed(seeds, paths)
-                        out.print(f"emitted jobpipeline.seeds.changed ({event_id})")
-                        return
-                    record = _revalidate_in_session(
-                        seeds, warehouse, paths, session, lambda findings: findings_ready(findings, noticed)
+                    result = routes.revalidate_saved(
+                        route, options, say=err.print, on_findings=lambda found: findings_ready(found, noticed)
                     )
             except typer.Exit as stopped:
                 if stopped.exit_code == 130:  # Ctrl-C during a re-validation stops the watch too
                     raise KeyboardInterrupt from None
                 return  # the error line is printed; keep watching
-            _print_revalidation(record, paths, findings=False)
+            if isinstance(result, str):
+                out.print(f"emitted jobpipeline.seeds.changed ({result})")
+                return
+            _print_revalidation(result, paths, findings=False)
             out.print(f"warehouse updated {time.monotonic() - noticed:.2f} s after the change was noticed")
 
         def findings_ready(findings: list[Any], noticed: float) -> None:
@@ -645,32 +610,10 @@ def watch(
                 seeds,
                 on_change,
                 debounce_ms=debounce_ms,
-                on_ready=lambda: out.print(f"watching {one_line(str(seeds))} ({route}); Ctrl-C stops"),
+                on_ready=lambda: out.print(f"watching {one_line(str(seeds))} ({route.description}); Ctrl-C stops"),
             )
         except KeyboardInterrupt:
             out.print("stopped watching")
-
-
-def _revalidate_in_session(
-    seeds: Path, warehouse: Path, paths: list[str], session: Any, on_findings: Any
-) -> dict[str, Any]:
-    """One re-validation inside a watch session: a flow run in `session`, or without Prefect if None."""
-    from jobpipeline.pipeline import RunOptions
-
-    options = RunOptions(
-        seeds=seeds,
-        warehouse=warehouse,
-        trigger="revalidate",
-        only_paths=frozenset(paths),
-        wait_seconds=_settings().lock_wait_seconds,
-    )
-    if session is None:
-        from jobpipeline.pipeline import LocalRunner, ingest
-
-        return ingest(options, LocalRunner(), on_wait=err.print, on_findings=on_findings).record()
-    from jobpipeline.orchestration.launch import run_ingest_flow
-
-    return run_ingest_flow(options, session=session, on_findings=on_findings, on_wait=err.print)
 
 
 @app.command()
@@ -726,22 +669,29 @@ def serve(
         )
 
 
-def _print_served_run(flow_name: str, record: dict[str, Any]) -> None:
+def _print_served_run(flow_name: str, data: dict[str, Any]) -> None:
     """What a run under serve did, as `watch` says it: a re-validation's findings for its files;
-    an ingest's counts when something changed (a no-change tick is one line already)."""
+    an ingest's counts when something changed (a no-change tick is one line already); an
+    enrichment's failed corpus checks."""
+    if flow_name == "jobpipeline-enrich":
+        enriched = EnrichRecord.from_dict({k: v for k, v in data.items() if k != "parameters"})
+        for line in enriched.quality_failed:
+            out.print(f"  FAIL {line}")
+        return
+    record = RunRecord.from_dict(data)
     if flow_name == "jobpipeline-revalidate":
-        paths = record["parameters"].get("paths", [])
+        paths = record.parameters.get("paths", [])
         _print_revalidation(record, paths.splitlines() if isinstance(paths, str) else list(paths))
-    elif not record["nothing_changed"]:
+    elif not record.nothing_changed:
         out.print(
-            f"  run {record['run_id']}: {record['files_changed']} changed, {record['files_deleted']} deleted, "
-            f"{record['files_rejected']} rejected; {record['errors']} errors, {record['warnings']} warnings"
+            f"  run {record.run_id}: {record.files_changed} changed, {record.files_deleted} deleted, "
+            f"{record.files_rejected} rejected; {plural(record.errors, 'error')}, {plural(record.warnings, 'warning')}"
         )
-        shown = record["changed_findings"][:SERVED_FINDINGS_SHOWN]
+        shown = record.changed_findings[:SERVED_FINDINGS_SHOWN]
         for line in shown:
             out.print(f"  {line}")
-        if len(record["changed_findings"]) > len(shown):
-            out.print(f"  ... and {len(record['changed_findings']) - len(shown)} more in the validation_issues table")
+        if len(record.changed_findings) > len(shown):
+            out.print(f"  ... and {len(record.changed_findings) - len(shown)} more in the validation_issues table")
 
 
 SERVED_FINDINGS_SHOWN = 50
