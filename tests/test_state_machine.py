@@ -507,16 +507,16 @@ class WarehouseMachine(RuleBasedStateMachine):
         self.published_model = self.model
 
     def same_size_variant(self, path: str) -> Version | None:
-        """Another version of the same length for the article at `path` (None: not a valid article, or the
-        versions of its length are used up)."""
+        """Another version of the same length for the article at `path` (None: not a valid article)."""
         current = self.disk[path]
         if not current.facts.ok or current.facts.slug is None or current.data is None:
             return None
-        for version in range(self.version + 1, 300):  # article_version's limit
+        # Any version number will do (article_version allows fewer than 300): the bytes need only differ
+        # from the file's, at its length, which only versions of as many digits give.
+        for version in range(1, 300):
             candidate = article_version(current.facts.slug, version, current.facts.related)
             assert candidate.data is not None
             if len(candidate.data) == len(current.data) and candidate.data != current.data:
-                self.version = version
                 return candidate
         return None
 
