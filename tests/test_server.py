@@ -392,7 +392,9 @@ def test_run_whose_managed_server_dies_ends_in_one_line(
             run.wait(10)
         jobpipeline("server", "stop", env=env)
     assert run.returncode == 2, stderr
-    [line] = stderr.strip().splitlines()
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    [line] = lines
     assert f"the managed Prefect server (pid {state.pid}) exited during the run" in line, line
     assert processes_with_home(home) == []
     again = run_local(seeds_dir, warehouse)
