@@ -1150,3 +1150,50 @@ def test_benchmark_axis_keeps_far_outliers_at_its_edge() -> None:
     page = render_report(ReportData(generated_at="now", benchmarks=bm, quality=quality))
     assert "<script>" not in page and HOSTILE_ESCAPED in page
     assert "軸の外の外れ値: &lt;script&gt;" in page
+
+
+@pytest.mark.slow
+def test_checks_and_benchmarks_in_headless_chromium(
+    anomaly_warehouse: tuple[Path, dict[str, str]], browser: Browser, tmp_path: Path
+) -> None:
+    """Drawn by a browser at a phone's width, the checks and benchmarks sections fit the screen, their status
+    marks and percentile boxes are drawn, and each planted outlier is a round dot inside its bar's track (or
+    in the edge tag) named by its job for screen readers and on hover."""
+    warehouse, planted = anomaly_warehouse
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        page = write_report(conn, tmp_path / "report.html")
+    finally:
+        conn.close()
+    measure = """(() => {
+        const box = e => e.getBoundingClientRect();
+        const dots = [...document.querySelectorAll('#benchmarks .bm-dot[role=img]')].map(d => {
+            const track = box(d.closest('.rb-bar')), r = box(d);
+            return {label: d.getAttribute('aria-label'), title: d.title, w: r.width, h: r.height,
+                    inside: r.left + r.width / 2 >= track.left - 0.5 && r.right - r.width / 2 <= track.right + 0.5
+                            && r.top >= track.top && r.bottom <= track.bottom};
+        });
+        return {
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            sections: ['checks', 'benchmarks'].map(id => box(document.getElementById(id)).right <= window.innerWidth),
+            dots,
+            beyond: [...document.querySelectorAll('#benchmarks .bm-beyond[role=img]')]
+                .map(e => e.getAttribute('aria-label')),
+            boxes: [...document.querySelectorAll('#benchmarks rect.box')].filter(e => box(e).width > 0).length,
+            marks: [...document.querySelectorAll('#checks .qm')].filter(e => box(e).width > 0).length,
+            fail: getComputedStyle(document.querySelector('#checks .qc-fail')).backgroundColor,
+        };
+    })()"""
+    browser.call("Page.navigate", session=True, url=page.as_uri())
+    browser.wait_for("Page.loadEventFired")
+    browser.screenshot(390, 1800, mobile=True)
+    facts = browser.evaluate(measure)
+    assert facts["overflow"] <= 0 and facts["sections"] == [True, True]
+    assert facts["boxes"] >= 6 and facts["marks"] >= 3 and facts["fail"] not in ("", "rgba(0, 0, 0, 0)")
+    assert facts["dots"] and all(d["inside"] and abs(d["w"] - d["h"]) < 0.5 and d["w"] > 5 for d in facts["dots"])
+    labels = " ".join([d["label"] for d in facts["dots"]] + facts["beyond"])
+    data = read_report_data(warehouse)
+    assert data.benchmarks is not None
+    names = {d.slug: d.name for g in data.benchmarks.categories for b in g.bars for d in b.dots}
+    for slug in planted_slugs(warehouse, planted, "outlier"):
+        assert names[slug] in labels, slug
