@@ -1168,7 +1168,7 @@ def test_checks_and_benchmarks_in_headless_chromium(
     measure = """(() => {
         const box = e => e.getBoundingClientRect();
         const dots = [...document.querySelectorAll('#benchmarks .bm-dot[role=img]')].map(d => {
-            const track = box(d.closest('.rb-bar')), r = box(d);
+            const track = box(d.closest('.bm-bar')), r = box(d);
             return {label: d.getAttribute('aria-label'), title: d.title, w: r.width, h: r.height,
                     inside: r.left + r.width / 2 >= track.left - 0.5 && r.right - r.width / 2 <= track.right + 0.5
                             && r.top >= track.top && r.bottom <= track.bottom};
