@@ -23,9 +23,10 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import make_article
-from helpers import lacking, run_local
+from helpers import cli, lacking, rows, run_local
 
 from jobpipeline.report import (
+    FINDING_CODES,
     WIDTH,
     BarChart,
     BarRow,
@@ -40,6 +41,8 @@ from jobpipeline.report import (
     Tick,
     WarningRow,
     band_text,
+    build_benchmark_section,
+    build_quality_section,
     format_man_yen,
     job_name,
     nice_axis,
@@ -933,3 +936,264 @@ def test_outliers_in_headless_chromium(browser: Browser, tmp_path: Path) -> None
     browser.screenshot(390, 1800, mobile=True)
     assert browser.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert all(r["tagInside"] for r in browser.evaluate(measure) if r["tag"])
+
+
+# ------------------------------------------------------------------------------------------ checks and benchmarks
+
+
+@pytest.fixture(scope="module")
+def anomaly_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Three runs through the CLI: a clean synthetic corpus of 60 articles, the same corpus with two of each
+    anomaly planted (a salary inversion, an outlier, a stale title year, a new front matter key), then that
+    corpus with 12 unplanted articles deleted (article-count-drop fails). Returns the warehouse and the
+    planted files (path: kind)."""
+    root = tmp_path_factory.mktemp("anomalies")
+    clean, seeds, warehouse = root / "clean", root / "seeds", root / "wh" / "jobs.duckdb"
+    # 60 articles over many categories: judge groups from 3 bands so each planted outlier has a group.
+    env = {"JOBPIPELINE_OUTLIER_MIN_BANDS": "3"}
+    for out, anomalies in ((clean, "0"), (seeds, "2")):
+        made = cli(
+            "synth", "--n", "60", "--out", str(out), "--seed", "5", "--broken-share", "0", "--anomalies", anomalies
+        )
+        assert made.exit_code == 0, made.output
+    planted: dict[str, str] = json.loads((seeds / ".synth.json").read_text(encoding="utf-8"))["planted_files"]
+    for folder in (clean, seeds):
+        ran = cli("run", "--local", "--seeds", str(folder), "--warehouse", str(warehouse), env=env)
+        assert ran.exit_code in (0, 1), ran.output
+    unplanted = sorted(p for p in seeds.rglob("*.txt") if p.relative_to(seeds).as_posix() not in planted)
+    for path in unplanted[:12]:
+        path.unlink()
+    ran = cli("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse), env=env)
+    assert ran.exit_code in (0, 1), ran.output
+    return warehouse, planted
+
+
+def planted_slugs(warehouse: Path, planted: dict[str, str], kind: str) -> set[str]:
+    """The slugs of the articles planted with `kind`."""
+    paths = ", ".join("'" + p.replace("'", "''") + "'" for p, k in planted.items() if k == kind)
+    return {str(slug) for (slug,) in rows(warehouse, f"SELECT slug FROM articles WHERE source_path IN ({paths})")}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("latest run", "3"),
+        ("latest first status", "fail"),
+        ("latest first check", "article-count-drop"),
+        ("history runs", "[1, 2, 3]"),
+        ("history runs, 2", "[2, 3]"),
+        ("finding codes", "['salary-level-inversion', 'salary-outlier', 'title-year-stale']"),
+        ("examples per code at most", "True"),
+        ("benchmarks whole corpus first", "True"),
+        ("outliers one per group", "True"),
+    ],
+)
+def test_check_and_benchmark_queries(
+    anomaly_warehouse: tuple[Path, dict[str, str]], question: str, expected: str
+) -> None:
+    """The report's new warehouse questions answer with the right rows on a warehouse built by the CLI."""
+    warehouse, _ = anomaly_warehouse
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        reader = WarehouseReader(conn)
+        latest = reader.latest_quality_checks()
+        examples = reader.finding_examples([c for c, _, _ in FINDING_CODES], 2)
+        answers = {
+            "latest run": lambda: {r["run_id"] for r in latest}.pop(),
+            "latest first status": lambda: latest[0]["status"],
+            "latest first check": lambda: latest[0]["check_name"],
+            "history runs": lambda: sorted({r["run_id"] for r in reader.quality_check_history(10)}),
+            "history runs, 2": lambda: sorted({r["run_id"] for r in reader.quality_check_history(2)}),
+            "finding codes": lambda: sorted({r["code"] for r in examples}),
+            "examples per code at most": lambda: all(
+                sum(e["code"] == c for e in examples) <= 2 for c in {e["code"] for e in examples}
+            ),
+            "benchmarks whole corpus first": lambda: (
+                [r["whole_corpus"] for r in reader.salary_benchmark_rows()]
+                == sorted((r["whole_corpus"] for r in reader.salary_benchmark_rows()), reverse=True)
+            ),
+            "outliers one per group": lambda: (
+                len({(r["category"], r["level"]) for r in reader.salary_outlier_rows(1)})
+                == len(reader.salary_outlier_rows(1))
+            ),
+        }
+        assert str(answers[question]()) == expected
+        if question == "finding codes":
+            counted = dict(
+                conn.execute(
+                    "SELECT code, count(*) FROM validation_issues WHERE code LIKE 'salary-%' "
+                    "OR code LIKE 'title-%' GROUP BY 1"
+                ).fetchall()
+            )
+            assert {r["code"]: r["findings"] for r in examples} == counted
+    finally:
+        conn.close()
+
+
+def test_checks_section_shows_status_and_history(anomaly_warehouse: tuple[Path, dict[str, str]]) -> None:
+    """The checks section lists the latest run's checks worst first, each with its status over the last runs,
+    and counts the article-level findings with example articles named by job."""
+    warehouse, planted = anomaly_warehouse
+    data = read_report_data(warehouse)
+    q = data.quality
+    assert q is not None and q.run_id == 3 and q.history_runs == [1, 2, 3]
+    by_name = {(c.check_name, c.subject): c for c in q.checks}
+    drop = by_name[("article-count-drop", "")]
+    assert drop.status == "fail" and [m.status for m in drop.history] == ["pass", "pass", "fail"]
+    assert (drop.value_text, drop.threshold_text) == ("+20", "10")  # 12 of 60 articles gone
+    # The key synth plants appears in run 2 (warn: a new key) and was not there in run 1.
+    assert [m.status for m in by_name[("schema-drift", "salary_source")].history] == ["none", "warn", "pass"]
+    counted = dict(rows(warehouse, "SELECT status, count(*) FROM quality_checks WHERE run_id = 3 GROUP BY 1"))
+    assert {s.hint: int(s.value) for s in q.status_counts} == {k: counted.get(k, 0) for k in ("fail", "warn", "pass")}
+    assert [c.status for c in q.checks] == sorted((c.status for c in q.checks), key=["fail", "warn", "pass"].index)
+    findings = {f.code: f for f in q.findings}
+    assert list(findings) == [c for c, _, _ in FINDING_CODES]
+    inverted = sorted(
+        str(s)
+        for (s,) in rows(warehouse, "SELECT DISTINCT slug FROM validation_issues WHERE code = 'salary-level-inversion'")
+    )
+    assert planted_slugs(warehouse, planted, "inversion") <= set(inverted)
+    assert [e.slug for e in findings["salary-level-inversion"].examples] == inverted[:3]
+    assert findings["salary-level-inversion"].articles == len(inverted)
+    assert findings["article-not-updated"].findings == 0
+    page = render_report(data)
+    assert '<section class="card" id="checks">' in page and '<a href="#checks">' in page
+    assert '<span class="qc qc-fail">失敗</span>' in page
+    assert 'aria-label="履歴: #1 合格、#2 合格、#3 失敗"' in page
+    example = findings["salary-level-inversion"].examples[0]
+    assert f'<span class="t">{example.name}</span> <span class="s">{example.slug}</span>' in page
+
+
+def test_benchmarks_section_marks_planted_outliers(anomaly_warehouse: tuple[Path, dict[str, str]]) -> None:
+    """Each category × level is a percentile bar with its band count; every planted outlier is a dot on its
+    group's bar named by its job; the whole corpus comes first, levels in career order."""
+    warehouse, planted = anomaly_warehouse
+    data = read_report_data(warehouse)
+    bm = data.benchmarks
+    assert bm is not None
+    assert [b.level for b in bm.corpus] == ["entry", "junior", "mid", "senior", "lead", "manager"]
+    assert all(not b.dots for b in bm.corpus)
+    bars = [b for g in bm.categories for b in g.bars]
+    for b in bars + bm.corpus:
+        if b.p10_x is not None:
+            assert b.p10_x <= b.p25_x <= b.p50_x <= b.p75_x <= b.p90_x <= WIDTH  # type: ignore[operator]
+    dotted = {d.slug: d for b in bars for d in b.dots}
+    outliers = planted_slugs(warehouse, planted, "outlier")
+    assert outliers and outliers <= set(dotted)
+    assert bm.outliers == sum(b.outliers for b in bars) >= len(outliers)
+    (n_bands,) = rows(warehouse, "SELECT sum(n_bands) FROM salary_benchmarks WHERE whole_corpus")[0]
+    assert sum(b.n_bands for b in bm.corpus) == n_bands
+    page = render_report(data)
+    assert '<section class="card" id="benchmarks">' in page
+    for slug in outliers:
+        dot = dotted[slug]
+        assert (f"外れ値: {dot.name} {dot.text}" in page) or (f"{dot.name} ({slug}) {dot.text}" in page)
+
+
+def test_benchmark_axis_keeps_far_outliers_at_its_edge() -> None:
+    """A 1億円 outlier does not stretch the benchmark axis: it sits at the edge, beyond, with its figure; markup
+    in a job's name or a check's message is shown as text."""
+    bench = [
+        {
+            "category": c,
+            "level": "senior",
+            "whole_corpus": c is None,
+            "n_articles": 20,
+            "n_bands": 20,
+            "n_closed_bands": 20,
+            "p10_yen": 6e6,
+            "p25_yen": 7e6,
+            "p50_yen": 8e6,
+            "p75_yen": 9e6,
+            "p90_yen": 1.1e7,
+            "open_share": 0.0,
+        }
+        for c in (None, "cat")
+    ]
+    outliers = [
+        {
+            "category": "cat",
+            "level": "senior",
+            "slug": slug,
+            "ordinal": 0,
+            "title": title,
+            "extra_fields": None,
+            "midpoint_yen": yen,
+            "robust_z": 20.0,
+            "group_outliers": 2,
+        }
+        for slug, title, yen in (("far", HOSTILE_TITLE, 100_000_000), ("near", "近い職種の年収", 16_000_000))
+    ]
+    bm = build_benchmark_section(bench, outliers, band_ends=[float(v) for v in range(5_000_000, 12_000_001, 70_000)])
+    assert bm is not None and bm.axis_text == "2,000万円" and bm.outliers == 2 and bm.outliers_beyond == 1
+    (bar,) = bm.categories[0].bars
+    dots = {d.slug: d for d in bar.dots}
+    assert dots["far"].beyond and dots["far"].x == WIDTH and dots["far"].text == "1億円"
+    assert not dots["near"].beyond and dots["near"].x == 800.0 and dots["near"].name == "近い職種"
+    quality = build_quality_section(
+        [
+            {
+                "run_id": 1,
+                "checked_at": None,
+                "check_name": "schema-drift",
+                "subject": HOSTILE,
+                "status": "warn",
+                "value": None,
+                "threshold": None,
+                "observed": 3.0,
+                "message": HOSTILE,
+            }
+        ],
+        [{"check_name": "schema-drift", "subject": HOSTILE, "run_id": 1, "status": "warn"}],
+        [],
+    )
+    page = render_report(ReportData(generated_at="now", benchmarks=bm, quality=quality))
+    assert "<script>" not in page and HOSTILE_ESCAPED in page
+    assert "軸の外の外れ値: &lt;script&gt;" in page
+
+
+@pytest.mark.slow
+def test_checks_and_benchmarks_in_headless_chromium(
+    anomaly_warehouse: tuple[Path, dict[str, str]], browser: Browser, tmp_path: Path
+) -> None:
+    """Drawn by a browser at a phone's width, the checks and benchmarks sections fit the screen, their status
+    marks and percentile boxes are drawn, and each planted outlier is a round dot inside its bar's track (or
+    in the edge tag) named by its job for screen readers and on hover."""
+    warehouse, planted = anomaly_warehouse
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        page = write_report(conn, tmp_path / "report.html")
+    finally:
+        conn.close()
+    measure = """(() => {
+        const box = e => e.getBoundingClientRect();
+        const dots = [...document.querySelectorAll('#benchmarks .bm-dot[role=img]')].map(d => {
+            const track = box(d.closest('.bm-bar')), r = box(d);
+            return {label: d.getAttribute('aria-label'), title: d.title, w: r.width, h: r.height,
+                    inside: r.left + r.width / 2 >= track.left - 0.5 && r.right - r.width / 2 <= track.right + 0.5
+                            && r.top >= track.top && r.bottom <= track.bottom};
+        });
+        return {
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            sections: ['checks', 'benchmarks'].map(id => box(document.getElementById(id)).right <= window.innerWidth),
+            dots,
+            beyond: [...document.querySelectorAll('#benchmarks .bm-beyond[role=img]')]
+                .map(e => e.getAttribute('aria-label')),
+            boxes: [...document.querySelectorAll('#benchmarks rect.box')].filter(e => box(e).width > 0).length,
+            marks: [...document.querySelectorAll('#checks .qm')].filter(e => box(e).width > 0).length,
+            fail: getComputedStyle(document.querySelector('#checks .qc-fail')).backgroundColor,
+        };
+    })()"""
+    browser.call("Page.navigate", session=True, url=page.as_uri())
+    browser.wait_for("Page.loadEventFired")
+    browser.screenshot(390, 1800, mobile=True)
+    facts = browser.evaluate(measure)
+    assert facts["overflow"] <= 0 and facts["sections"] == [True, True]
+    assert facts["boxes"] >= 6 and facts["marks"] >= 3 and facts["fail"] not in ("", "rgba(0, 0, 0, 0)")
+    assert facts["dots"] and all(d["inside"] and abs(d["w"] - d["h"]) < 0.5 and d["w"] > 5 for d in facts["dots"])
+    labels = " ".join([d["label"] for d in facts["dots"]] + facts["beyond"])
+    data = read_report_data(warehouse)
+    assert data.benchmarks is not None
+    names = {d.slug: d.name for g in data.benchmarks.categories for b in g.bars for d in b.dots}
+    for slug in planted_slugs(warehouse, planted, "outlier"):
+        assert names[slug] in labels, slug

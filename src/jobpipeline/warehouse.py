@@ -392,6 +392,70 @@ class WarehouseReader:
                 FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual' GROUP BY 1"""),
         )
 
+    # -- quality checks and salary benchmarks (issue 18) ---------------------------------------------------
+    # Tables the enrich stage writes; a warehouse made before it lacks them, and those sections say so.
+    def has_tables(self, *names: str) -> bool:
+        """Whether every table or view in `names` exists."""
+        present = self.table_names()
+        return all(name in present for name in names)
+
+    def latest_quality_checks(self) -> list[Row]:
+        """The newest checked run's `quality_checks`: run_id, checked_at, check_name, subject, status, value,
+        threshold, observed, message; fail first, then warn, then pass, each by check_name and subject."""
+        return self.records("""
+            SELECT run_id, checked_at, check_name, subject, status, value, threshold, observed, message
+            FROM quality_checks WHERE run_id = (SELECT max(run_id) FROM quality_checks)
+            ORDER BY CASE status WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END, check_name,
+                     subject NULLS FIRST""")
+
+    def quality_check_history(self, runs: int) -> list[Row]:
+        """Every check's status in the last `runs` checked runs: check_name, subject, run_id, status; oldest
+        run first (a check missing from a run, e.g. a category that was not there, has no row)."""
+        return self.records(f"""
+            WITH recent AS (SELECT DISTINCT run_id FROM quality_checks ORDER BY run_id DESC LIMIT {int(runs)})
+            SELECT check_name, subject, run_id, status FROM quality_checks JOIN recent USING (run_id)
+            ORDER BY check_name, subject NULLS FIRST, run_id""")
+
+    def finding_examples(self, codes: Sequence[str], per_code: int) -> list[Row]:
+        """For each of `codes` found in `validation_issues`: code, findings, articles, and its first
+        `per_code` articles (by slug) with one finding each: slug, title, extra_fields, message, source_path,
+        line. One row per example, ordered by code and slug."""
+        listed = ", ".join(f"'{_sql_text(code)}'" for code in codes) or "NULL"
+        return self.records(f"""
+            WITH v AS (SELECT * FROM validation_issues WHERE code IN ({listed})),
+            counts AS (SELECT code, count(*) AS findings, count(DISTINCT coalesce(slug, source_path)) AS articles
+                       FROM v GROUP BY code),
+            firsts AS (SELECT code, slug, min(message) AS message, min(source_path) AS source_path,
+                              min(line) AS line,
+                              row_number() OVER (PARTITION BY code ORDER BY slug) AS k
+                       FROM v WHERE slug IS NOT NULL GROUP BY code, slug)
+            SELECT f.code, c.findings, c.articles, f.slug, coalesce(a.title, '') AS title, a.extra_fields,
+                   f.message, f.source_path, f.line
+            FROM firsts f JOIN counts c USING (code) LEFT JOIN articles a USING (slug)
+            WHERE f.k <= {int(per_code)} ORDER BY f.code, f.slug""")
+
+    def salary_benchmark_rows(self) -> list[Row]:
+        """`salary_benchmarks`: category (NULL on whole-corpus rows), level, whole_corpus, n_articles, n_bands,
+        n_closed_bands, p10_yen … p90_yen, open_share; whole-corpus rows first."""
+        return self.records("""
+            SELECT category, level, whole_corpus, n_articles, n_bands, n_closed_bands,
+                   p10_yen, p25_yen, p50_yen, p75_yen, p90_yen, open_share
+            FROM salary_benchmarks ORDER BY whole_corpus DESC, category NULLS FIRST, level NULLS LAST""")
+
+    def salary_outlier_rows(self, per_group: int) -> list[Row]:
+        """Outlier bands (`article_salary_position.outlier`), the `per_group` farthest (|robust z|) of each
+        category × level: category, level, slug, ordinal, title, extra_fields, midpoint_yen, robust_z,
+        group_outliers (how many the group has)."""
+        return self.records(f"""
+            WITH o AS (SELECT p.*, row_number() OVER (PARTITION BY p.category, p.level
+                                                      ORDER BY abs(p.robust_z) DESC, p.slug, p.ordinal) AS k,
+                              count(*) OVER (PARTITION BY p.category, p.level) AS group_outliers
+                       FROM article_salary_position p WHERE p.outlier)
+            SELECT o.category, o.level, o.slug, o.ordinal, coalesce(a.title, '') AS title, a.extra_fields,
+                   o.midpoint_yen, o.robust_z, o.group_outliers
+            FROM o LEFT JOIN articles a USING (slug)
+            WHERE o.k <= {int(per_group)} ORDER BY o.category, o.level, o.midpoint_yen, o.slug""")
+
 
 @dataclass(frozen=True)
 class SalaryChartRows:

@@ -13,12 +13,16 @@ capped list says "showing N of M" on the page.
 
 Modules: `_model` (the records the template draws, and the caps), `_format` (yen, times), `_names`
 (a job's name from its title), `_axis` (the salary axis), `_salary` (the range-bar charts),
+`_benchmarks` (percentile bars per category × level, outliers as dots), `_checks` (quality checks with
+history, enrichment findings with examples),
 `_sections` (every other section, one named warehouse question each), `_render` (template, file).
 A new section is a builder in `_sections` (or a module of its own), a field of `ReportData` and a
 `<section>` in the template.
 """
 
 from jobpipeline.report._axis import nice_axis, robust_limit
+from jobpipeline.report._benchmarks import build_benchmark_section
+from jobpipeline.report._checks import FINDING_CODES, build_quality_section
 from jobpipeline.report._format import (
     JST,
     band_exact,
@@ -29,13 +33,17 @@ from jobpipeline.report._format import (
     format_yen,
 )
 from jobpipeline.report._model import (
+    CHECK_HISTORY,
+    FINDING_EXAMPLES,
     LEVELS,
     MAX_BAR_ROWS,
     MAX_CATEGORIES,
+    MAX_CHECKS,
     MAX_ERROR_FILES,
     MAX_FINDINGS_PER_FILE,
     MAX_JOBS_PER_CATEGORY,
     MAX_KEPT,
+    MAX_OUTLIER_DOTS,
     MAX_WANTED_BY,
     MAX_WARNINGS,
     NO_CATEGORY,
@@ -44,11 +52,20 @@ from jobpipeline.report._model import (
     WIDTH,
     BarChart,
     BarRow,
+    BenchmarkBar,
+    BenchmarkGroup,
+    BenchmarkSection,
     CategoryChart,
+    CheckRow,
     ErrorFile,
+    FindingExample,
     FindingLine,
+    FindingSummary,
+    HistoryMark,
     KeptArticle,
     LevelGroup,
+    OutlierDot,
+    QualitySection,
     RangeBar,
     ReportData,
     RunInfo,
@@ -65,14 +82,19 @@ from jobpipeline.report._salary import build_salary_section
 from jobpipeline.report._sections import report_data, stage_slices
 
 __all__ = [
+    "CHECK_HISTORY",
+    "FINDING_CODES",
+    "FINDING_EXAMPLES",
     "JST",
     "LEVELS",
     "MAX_BAR_ROWS",
     "MAX_CATEGORIES",
+    "MAX_CHECKS",
     "MAX_ERROR_FILES",
     "MAX_FINDINGS_PER_FILE",
     "MAX_JOBS_PER_CATEGORY",
     "MAX_KEPT",
+    "MAX_OUTLIER_DOTS",
     "MAX_WANTED_BY",
     "MAX_WARNINGS",
     "NO_CATEGORY",
@@ -81,11 +103,20 @@ __all__ = [
     "WIDTH",
     "BarChart",
     "BarRow",
+    "BenchmarkBar",
+    "BenchmarkGroup",
+    "BenchmarkSection",
     "CategoryChart",
+    "CheckRow",
     "ErrorFile",
+    "FindingExample",
     "FindingLine",
+    "FindingSummary",
+    "HistoryMark",
     "KeptArticle",
     "LevelGroup",
+    "OutlierDot",
+    "QualitySection",
     "RangeBar",
     "ReportData",
     "RunInfo",
@@ -97,6 +128,8 @@ __all__ = [
     "WarningRow",
     "band_exact",
     "band_text",
+    "build_benchmark_section",
+    "build_quality_section",
     "build_salary_section",
     "format_man_yen",
     "format_seconds",

@@ -21,6 +21,14 @@ MAX_KEPT: Final = 100
 MAX_WANTED_BY: Final = 6
 """Linking slugs named per missing article."""
 RECENT_RUNS: Final = 10
+CHECK_HISTORY: Final = 10
+"""Runs of history drawn per quality check (a row of status marks, oldest first)."""
+MAX_CHECKS: Final = 60
+"""Quality checks listed (fail and warn first); every status is counted."""
+FINDING_EXAMPLES: Final = 3
+"""Example articles named per enrichment finding code."""
+MAX_OUTLIER_DOTS: Final = 12
+"""Outlier bands drawn per category × level (the farthest first); the rest are counted."""
 OPEN_CATEGORIES: Final = 4
 """Range-bar charts shown open; the other categories are collapsed (`<details>`, no script needed)."""
 
@@ -228,6 +236,124 @@ class RunRow:
 
 
 @dataclass(frozen=True)
+class HistoryMark:
+    """One run's status of a quality check (a small square in the history row)."""
+
+    run_id: int
+    status: str
+    """pass, warn, fail, or `none` (the check did not run then)."""
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One corpus check of the latest checked run, ready to draw."""
+
+    status: str
+    check_name: str
+    subject: str
+    value_text: str
+    """The change against the previous run (— on a first run)."""
+    threshold_text: str
+    observed_text: str
+    message: str
+    history: list[HistoryMark]
+
+
+@dataclass(frozen=True)
+class FindingExample:
+    slug: str
+    name: str
+    """The job's name (`job_name`); the title is in `title`."""
+    title: str
+    message: str
+    source_path: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class FindingSummary:
+    """One enrichment finding code: how many, and a few example articles."""
+
+    code: str
+    label: str
+    description: str
+    findings: int
+    articles: int
+    examples: list[FindingExample]
+
+
+@dataclass(frozen=True)
+class QualitySection:
+    run_id: int | None
+    """The run whose checks are listed (None: no check recorded yet)."""
+    checked_at: str
+    status_counts: list[Stat]
+    checks: list[CheckRow]
+    checks_total: int
+    history_runs: list[int]
+    """The runs of the history rows, oldest first."""
+    findings: list[FindingSummary]
+
+
+@dataclass(frozen=True)
+class OutlierDot:
+    """An outlier band drawn as a dot on its group's percentile bar (x in 0..WIDTH)."""
+
+    x: float
+    slug: str
+    name: str
+    text: str
+    """Its midpoint, e.g. 1億3,000万円."""
+    z_text: str
+    beyond: bool
+    """Past the axis: drawn at the edge as a mark with its figure."""
+
+
+@dataclass(frozen=True)
+class BenchmarkBar:
+    """One category × level (or whole-corpus level) as a percentile bar: p10-p90 whisker, p25-p75 box,
+    p50 mark (x in 0..WIDTH; None: no closed band to take percentiles of)."""
+
+    level: str
+    """CSS-safe level key (`unknown` for NULL)."""
+    label: str
+    n_bands: int
+    n_articles: int
+    p10_x: float | None
+    p25_x: float | None
+    p50_x: float | None
+    p75_x: float | None
+    p90_x: float | None
+    median_text: str
+    range_text: str
+    """p10〜p90 in words."""
+    hint: str
+    dots: list[OutlierDot] = field(default_factory=list)
+    outliers: int = 0
+    """Outlier bands of the group (dots drawn: at most MAX_OUTLIER_DOTS)."""
+
+
+@dataclass(frozen=True)
+class BenchmarkGroup:
+    name: str
+    bars: list[BenchmarkBar]
+    outliers: int
+
+
+@dataclass(frozen=True)
+class BenchmarkSection:
+    ticks: list[Tick]
+    intervals: int
+    axis_text: str
+    corpus: list[BenchmarkBar]
+    """Whole-corpus rows, one per level."""
+    categories: list[BenchmarkGroup]
+    outliers: int
+    outliers_beyond: int
+    """Outliers past the axis (drawn at its edge)."""
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the page shows, ready to draw: no query or arithmetic is left to the template."""
 
@@ -248,6 +374,8 @@ class ReportData:
     tools: BarChart = field(default_factory=lambda: BarChart([], 0))
     run: RunInfo | None = None
     recent_runs: list[RunRow] = field(default_factory=list)
+    quality: QualitySection | None = None
+    benchmarks: BenchmarkSection | None = None
     caps: dict[str, int] = field(
         default_factory=lambda: {
             "categories": MAX_CATEGORIES,
@@ -256,5 +384,6 @@ class ReportData:
             "error_files": MAX_ERROR_FILES,
             "warnings": MAX_WARNINGS,
             "kept": MAX_KEPT,
+            "outlier_dots": MAX_OUTLIER_DOTS,
         }
     )

@@ -37,7 +37,9 @@ class PageSection:
 SECTIONS: Final = (
     PageSection("overview", "概要", "report/overview.html.j2"),
     PageSection("salary", "年収レンジ", "report/salary.html.j2"),
+    PageSection("benchmarks", "年収ベンチマーク", "report/benchmarks.html.j2"),
     PageSection("health", "コーパスの健全性", "report/health.html.j2"),
+    PageSection("checks", "品質チェック", "report/checks.html.j2"),
     PageSection("gaps", "未執筆の記事", "report/gaps.html.j2"),
     PageSection("tags", "タグ・ツール", "report/tags.html.j2"),
     PageSection("run", "実行", "report/run.html.j2"),

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from jobpipeline.report._benchmarks import benchmark_section
+from jobpipeline.report._checks import quality_section
 from jobpipeline.report._format import format_seconds, format_time
 from jobpipeline.report._model import (
     MAX_BAR_ROWS,
@@ -68,6 +70,8 @@ def report_data(source: WarehouseReader | duckdb.DuckDBPyConnection) -> ReportDa
         tools=_bar_chart(*warehouse.tool_counts(MAX_BAR_ROWS), tone="tool", unit="記事"),
         run=run,
         recent_runs=recent,
+        quality=quality_section(warehouse),
+        benchmarks=benchmark_section(warehouse),
     )
 
 
