@@ -2,7 +2,9 @@
 
 - each error case (missing seeds folder, unwritable warehouse, a held lock with `--wait 0`): the lines
   on the terminal and the wall time, through Prefect (managed server, warm) and with `--local`;
-- `serve`: a save in its folder -> the save's finding in `validation_issues` (polled read-only), 10 saves.
+- `serve`: a save in its folder -> the save's finding in `validation_issues` (polled read-only), 10 saves,
+  with serve's own account of each run (due -> picked up, ran);
+- a no-change `run` through Prefect (server warm) against `run --local`, alternated, medians and ratio.
 
     uv run python benchmarks/default_route.py            # prints the figures (markdown)
 
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import json
 import os
 import shutil
 import signal
@@ -144,9 +145,37 @@ def serve_latencies(work: Path, env: dict[str, str], saves: int) -> tuple[list[f
     return latencies, output
 
 
+def no_change_ratio(work: Path, env: dict[str, str], rounds: int) -> tuple[float, float]:
+    seeds = work / "ratio-seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds)
+    warehouse = work / "ratio-w" / "jobs.duckdb"
+    args = ["--seeds", str(seeds), "--warehouse", str(warehouse)]
+    subprocess.run(jobpipeline("run", *args), env=env, check=True, capture_output=True)
+    prefect, local = [], []
+    for _ in range(rounds):
+        prefect.append(timed(jobpipeline("run", *args), env)[0])
+        local.append(timed(jobpipeline("run", "--local", *args), env)[0])
+    return statistics.median(prefect), statistics.median(local)
+
+
+def print_serve(latencies: list[float], output: list[str]) -> None:
+    ordered = sorted(latencies)
+    print(
+        f"\nserve, save -> finding in validation_issues over {len(latencies)} saves: median "
+        f"{statistics.median(latencies):.2f} s, worst {ordered[-1]:.2f} s; all: "
+        + ", ".join(f"{x:.2f}" for x in latencies)
+    )
+    print("serve's own account of each run:")
+    for line in output:
+        if "picked up" in line:
+            print(f"  {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=10)
+    parser.add_argument("--serve-only", action="store_true", help="only the serve latencies")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="jobpipeline-default-route-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "JOBPIPELINE_PREFECT_SERVER"}
@@ -154,6 +183,9 @@ def main() -> None:
     try:
         subprocess.run(jobpipeline("server", "start"), env=env, check=True, capture_output=True, timeout=180)
         print(f"load average before: {os.getloadavg()[0]:.2f}")
+        if args.serve_only:
+            print_serve(*serve_latencies(work, env, args.saves))
+            return
         print("\n| error case | Prefect route | `--local` | exit | terminal lines | same lines |")
         print("|---|---:|---:|---|---|---|")
         for row in error_cases(work, env):
@@ -163,15 +195,13 @@ def main() -> None:
             )
             for line in row["text"]:  # type: ignore[attr-defined]
                 print(f"|  | `{line}` |||||")
-        latencies, output = serve_latencies(work, env, args.saves)
-        ordered = sorted(latencies)
+        prefect_s, local_s = no_change_ratio(work, env, 5)
         print(
-            f"\nserve, save -> finding in validation_issues over {len(latencies)} saves: median "
-            f"{statistics.median(latencies):.2f} s, worst {ordered[-1]:.2f} s; all: "
-            + ", ".join(f"{x:.2f}" for x in latencies)
+            f"\nno-change run, median of 5: through Prefect {prefect_s:.2f} s, --local {local_s:.2f} s "
+            f"= {prefect_s / local_s:.2f}x"
         )
+        print_serve(*serve_latencies(work, env, args.saves))
         print(f"load average after: {os.getloadavg()[0]:.2f}")
-        print(json.dumps({"serve_lines": output[-6:]}, ensure_ascii=False, indent=1))
     finally:
         subprocess.run(jobpipeline("server", "stop"), env=env, capture_output=True, timeout=120)
         shutil.rmtree(work, ignore_errors=True)

@@ -49,20 +49,30 @@ class DirectRuns:
 
     def __init__(self) -> None:
         self.deployment_id: UUID | None = None
+        self.submit: Callable[[Any], None] | None = None
+        """Hands a flow run to serve's run thread (set while the poll loop runs)."""
 
     def create(self, paths: list[str]) -> str | None:
-        """A flow run of serve's re-validation deployment for `paths`, due now; its name, or None
-        before the deployment is registered (the event's trigger covers that moment)."""
-        if self.deployment_id is None:
+        """A flow run of serve's re-validation deployment for `paths`, run at once; its name, or None
+        before the deployment is registered (the event's trigger covers that moment).
+
+        It is created Pending and handed to the run thread here: waiting for the poll loop to find
+        it Scheduled cost up to 2 s more in a third of the saves (measured by
+        benchmarks/default_route.py). A serve that dies leaves it Pending, which the next serve marks
+        Crashed like any orphan."""
+        submit = self.submit
+        if self.deployment_id is None or submit is None:
             return None
         from prefect import get_client
+        from prefect.states import Pending
 
         from jobpipeline.orchestration.deployments import SAVED_TAG
 
         with get_client(sync_client=True) as client:
             flow_run = client.create_flow_run_from_deployment(
-                self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG]
+                self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG], state=Pending()
             )
+        submit(flow_run)
         return str(flow_run.name)
 
 
@@ -165,7 +175,7 @@ async def _serve(
             # Only now may the watcher create runs: before, they would look like a dead serve's orphans.
             direct.deployment_id = next((i for i, flow in ids.items() if flow.name == REVALIDATE_FLOW), None)
             say(describe)
-            await _poll(client, ids, poll=poll, stop=stop, wake=wake, say=say, on_record=on_record)
+            await _poll(client, ids, poll=poll, stop=stop, wake=wake, say=say, on_record=on_record, direct=direct)
         finally:
             direct.deployment_id = None
             removed = []
@@ -233,9 +243,11 @@ async def _poll(
     wake: threading.Event,
     say: Say,
     on_record: OnRecord | None = None,
+    direct: DirectRuns | None = None,
 ) -> None:
     """Take due runs of the deployments in `flows` (id -> flow) and run them one after another in a
-    worker thread (with this context: Prefect's settings, such as the API URL, live in it)."""
+    worker thread (with this context: Prefect's settings, such as the API URL, live in it); `direct`
+    hands runs created for serve's own saves to the same thread."""
     from prefect.states import Pending
     from prefect.utilities.engine import propose_state
 
@@ -243,6 +255,16 @@ async def _poll(
     running: set[UUID] = set()
     futures: list[Future[None]] = []
     eager_until = 0.0
+
+    def submit(flow_run: Any) -> None:
+        running.add(flow_run.id)
+        context = contextvars.copy_context()
+        futures.append(
+            executor.submit(context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running, on_record)
+        )
+
+    if direct is not None:
+        direct.submit = submit
     try:
         while not stop.is_set():
             due = await client.get_scheduled_flow_runs_for_deployments(
@@ -254,16 +276,12 @@ async def _poll(
                 state = await propose_state(client, Pending(), flow_run_id=flow_run.id)
                 if not state.is_pending():
                     continue  # taken by someone else, or waiting for the concurrency slot
-                running.add(flow_run.id)
-                context = contextvars.copy_context()
-                futures.append(
-                    executor.submit(
-                        context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running, on_record
-                    )
-                )
-            futures = [future for future in futures if not future.done()]
+                submit(flow_run)
+            futures[:] = [future for future in futures if not future.done()]
             eager_until = await _sleep(poll, wake, eager_until)
     finally:
+        if direct is not None:
+            direct.submit = None
         executor.shutdown(wait=True, cancel_futures=True)
 
 
