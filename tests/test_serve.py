@@ -58,6 +58,36 @@ def created_by(api_url: str, flow_run_id: str) -> str | None:
         return asyncio.run(read())
 
 
+def start_serve(
+    seeds: Path, warehouse: Path, env: dict[str, str], *options: str
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """`jobpipeline serve OPTIONS` in a process group of its own, its output collected."""
+    command = [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds), "--warehouse", str(warehouse)]
+    process = subprocess.Popen(
+        [*command, *options],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    return process, lines
+
+
+def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
 def test_serve_schedules_watches_and_cleans_up(
     seeds_dir: Path,
     tmp_path: Path,
@@ -72,31 +102,7 @@ def test_serve_schedules_watches_and_cleans_up(
     says so."""
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
-    serve = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jobpipeline.cli",
-            "serve",
-            "--seeds",
-            str(seeds_dir),
-            "--warehouse",
-            str(warehouse),
-            "--interval",
-            "3",
-            "--debounce-ms",
-            "100",
-        ],
-        cwd=ROOT,
-        env=default_route_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    assert serve.stdout is not None
-    threading.Thread(target=lambda: lines.extend(iter(serve.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    serve, lines = start_serve(seeds_dir, warehouse, default_route_env, "--interval", "3", "--debounce-ms", "100")
     try:
         try:
             wait_for(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'schedule'", time.monotonic() + 90)
@@ -140,46 +146,13 @@ def test_serve_schedules_watches_and_cleans_up(
         assert rows(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'event'") == [(1,)]
         print(f"save to re-validated warehouse under serve: {latency:.2f} s")
     finally:
-        os.killpg(serve.pid, signal.SIGINT)
-        try:
-            serve.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait(10)
+        stop_serve(serve)
     output = "".join(lines)
     assert "serving serve-scheduled-ingest every 3 s" in output, output
     assert "watching the seeds folder" in output
     assert "warning[related-dangling] related_jobs[0]: no article has slug `from_event`" in output, output
     assert "removed the deployments serve-scheduled-ingest and serve-revalidate-on-change" in output, output
     assert not {"serve-scheduled-ingest", "serve-revalidate-on-change"} & deployment_names(managed_server.api_url)
-
-
-def start_serve(seeds: Path, warehouse: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
-    """`jobpipeline serve --interval 2 --no-watch` in a process group of its own, its output collected."""
-    command = [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds), "--warehouse", str(warehouse)]
-    process = subprocess.Popen(
-        [*command, "--interval", "2", "--no-watch"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    assert process.stdout is not None
-    threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
-    return process, lines
-
-
-def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 def test_serve_restarted_after_a_kill_crashes_the_orphan_and_ingests_on_schedule(
@@ -199,6 +172,9 @@ def test_serve_restarted_after_a_kill_crashes_the_orphan_and_ingests_on_schedule
         seeds_dir,
         warehouse,
         {**default_route_env, "JOBPIPELINE_PAUSE_AT": "after-lock", "JOBPIPELINE_PAUSE_FILE": str(pause)},
+        "--interval",
+        "2",
+        "--no-watch",
     )
     second: subprocess.Popen[str] | None = None
     try:
@@ -208,7 +184,7 @@ def test_serve_restarted_after_a_kill_crashes_the_orphan_and_ingests_on_schedule
             time.sleep(0.1)
         stop_serve(first, signal.SIGKILL)  # mid-run: its flow run stays Running on the server
 
-        second, second_lines = start_serve(seeds_dir, warehouse, default_route_env)
+        second, second_lines = start_serve(seeds_dir, warehouse, default_route_env, "--interval", "2", "--no-watch")
         try:
             # Well under the 300 s lease: serve's start-up plus an interval or two.
             wait_for(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'schedule'", time.monotonic() + 90)
