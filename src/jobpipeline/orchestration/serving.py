@@ -35,13 +35,83 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
+
+import httpx
 
 from jobpipeline.orchestration.launch import prefect_api, warm_up
 
 Say = Callable[[str], None]
+R = TypeVar("R")
 OnRecord = Callable[[str, dict[str, Any]], None]
+
+
+BUSY_RETRY_DELAYS = (0.05,) * 20 + (0.25,) * 20
+"""Seconds between serve's attempts at a request its Prefect server answered 503 (about 6 s in all).
+
+The server answers 503 when its SQLite database was busy: creating a flow run reads and then writes
+in a deferred transaction, which SQLite fails at once ("database is locked") when another
+connection, such as the server's own services recording the previous run's events, wrote in
+between. Prefect's client then sleeps 2**attempt seconds (2 s, jittered) before asking again, and
+sleeps even with its retries set to 0: that was the ~2 s in a third of serve's saves (measured with
+benchmarks/default_route.py: 3 of 10 creates answered 503 in 0.04 s, then 1.8-2.2 s of sleep). The
+conflict ends with the other write, so serve asks again after 50 ms; after these, Prefect's own
+retries take over."""
+
+
+def retry_while(call: Callable[[], R], again: Callable[[R], bool], sleep: Callable[[float], None]) -> R:
+    """`call()`, called again after each delay of BUSY_RETRY_DELAYS while `again(result)`; the last result."""
+    result = call()
+    for delay in BUSY_RETRY_DELAYS:
+        if not again(result):
+            break
+        sleep(delay)
+        result = call()
+    return result
+
+
+class BusyRetryTransport(httpx.BaseTransport):
+    """An HTTP transport that asks again, within milliseconds, when the server answers 503."""
+
+    def __init__(self, inner: httpx.BaseTransport, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.inner = inner
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        def send() -> httpx.Response:
+            return self.inner.handle_request(request)
+
+        def busy(response: httpx.Response) -> bool:
+            if response.status_code != 503:
+                return False
+            response.read()
+            response.close()
+            return True
+
+        return retry_while(send, busy, self.sleep)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _api_transport() -> BusyRetryTransport:
+    """The transport Prefect's client would make (TLS as Prefect's settings say), asking again on a 503."""
+    import ssl
+
+    from prefect.settings import (
+        PREFECT_API_ENABLE_HTTP2,
+        PREFECT_API_SSL_CERT_FILE,
+        PREFECT_API_TLS_INSECURE_SKIP_VERIFY,
+    )
+
+    # A transport of one's own replaces httpx's default one, with the TLS settings Prefect gives it.
+    cert_file = PREFECT_API_SSL_CERT_FILE.value()
+    context = ssl.create_default_context(cafile=cert_file) if cert_file else httpx.create_ssl_context()
+    if PREFECT_API_TLS_INSECURE_SKIP_VERIFY.value():
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return BusyRetryTransport(httpx.HTTPTransport(verify=context, http2=PREFECT_API_ENABLE_HTTP2.value()))
 
 
 class DirectRuns:
@@ -51,6 +121,8 @@ class DirectRuns:
         self.deployment_id: UUID | None = None
         self.submit: Callable[[Any], None] | None = None
         """Hands a flow run to serve's run thread (set while the poll loop runs)."""
+        self._client: Any = None
+        """One API client for every save (a new one cost 0.04-0.1 s a save); the watcher thread's only."""
 
     def create(self, paths: list[str]) -> str | None:
         """A flow run of serve's re-validation deployment for `paths`, run at once; its name, or None
@@ -59,21 +131,29 @@ class DirectRuns:
         It is created Pending and handed to the run thread here: waiting for the poll loop to find
         it Scheduled cost up to 2 s more in a third of the saves (measured by
         benchmarks/default_route.py). A serve that dies leaves it Pending, which the next serve marks
-        Crashed like any orphan."""
+        Crashed like any orphan. A busy server is asked again at once (BUSY_RETRY_DELAYS)."""
         submit = self.submit
         if self.deployment_id is None or submit is None:
             return None
-        from prefect import get_client
         from prefect.states import Pending
 
         from jobpipeline.orchestration.deployments import SAVED_TAG
 
-        with get_client(sync_client=True) as client:
-            flow_run = client.create_flow_run_from_deployment(
-                self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG], state=Pending()
-            )
+        if self._client is None:
+            from prefect import get_client
+
+            self._client = get_client(sync_client=True, httpx_settings={"transport": _api_transport()}).__enter__()
+        flow_run = self._client.create_flow_run_from_deployment(
+            self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG], state=Pending()
+        )
         submit(flow_run)
         return str(flow_run.name)
+
+    def close(self) -> None:
+        """Close the API client (once the watcher thread, its only user, has stopped)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.__exit__(None, None, None)
 
 
 def serve_deployments(
@@ -134,6 +214,8 @@ def serve_deployments(
             stop.set()
             if watcher is not None:
                 watcher.join(5)
+                if not watcher.is_alive():
+                    direct.close()
 
 
 def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> str:
