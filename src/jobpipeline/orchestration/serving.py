@@ -139,15 +139,19 @@ class DirectRuns:
 
         from jobpipeline.orchestration.deployments import SAVED_TAG
 
-        if self._client is None:
-            from prefect import get_client
-
-            self._client = get_client(sync_client=True, httpx_settings={"transport": _api_transport()}).__enter__()
+        self.open()
         flow_run = self._client.create_flow_run_from_deployment(
             self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG], state=Pending()
         )
         submit(flow_run)
         return str(flow_run.name)
+
+    def open(self) -> None:
+        """Open the API client, if it is not open yet (serve does before the first save can come)."""
+        if self._client is None:
+            from prefect import get_client
+
+            self._client = get_client(sync_client=True, httpx_settings={"transport": _api_transport()}).__enter__()
 
     def close(self) -> None:
         """Close the API client (once the watcher thread, its only user, has stopped)."""
@@ -214,8 +218,8 @@ def serve_deployments(
             stop.set()
             if watcher is not None:
                 watcher.join(5)
-                if not watcher.is_alive():
-                    direct.close()
+            if watcher is None or not watcher.is_alive():
+                direct.close()
 
 
 def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> str:
@@ -254,6 +258,7 @@ async def _serve(
                 names[deployment_id] = deployment.name
             for line in await crash_orphaned_runs(client, list(ids)):
                 say(line)
+            direct.open()  # before the watcher may use it: the first save need not wait for it
             # Only now may the watcher create runs: before, they would look like a dead serve's orphans.
             direct.deployment_id = next((i for i, flow in ids.items() if flow.name == REVALIDATE_FLOW), None)
             say(describe)
@@ -346,6 +351,8 @@ async def _poll(
             executor.submit(run_loop.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running, on_record)
         )
 
+    # The run loop's clients open now, not on the first save's run.
+    futures.append(executor.submit(run_loop.run, _nothing))
     if direct is not None:
         direct.submit = submit
     try:
@@ -422,6 +429,10 @@ class RunLoop:
             if clients is not None:
                 with contextlib.suppress(Exception):  # the server may be gone already
                     runner.run(clients.aclose(), context=self.context)
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID], on_record: OnRecord | None = None) -> None:
