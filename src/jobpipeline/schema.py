@@ -458,22 +458,34 @@ DERIVED: dict[str, tuple[str, str]] = {
         f"Per canonical tool (`kind` tool) and canonical tag (`kind` tag) and level, where at least "
         f"{SKILL_MIN_ARTICLES} articles name it and have a closed annual band at that level: articles, bands and "
         "p25/p50/p75 of those bands' midpoints.",
-        f"""WITH b AS (SELECT slug, level, closed_midpoint AS v FROM ({ANNUAL_BANDS})
-                      WHERE closed_midpoint IS NOT NULL),
-           named AS (SELECT DISTINCT 'tool' AS kind, canonical_name AS name, slug FROM tools
-                     WHERE canonical_name IS NOT NULL
+        # Articles and names are numbered first: the join of every article's names with its bands (~110
+        # rows an article) then groups integers, not strings (4.3 s -> 1.0 s at 100,000 articles, no spill).
+        f"""WITH art AS (SELECT slug, CAST(row_number() OVER () AS INTEGER) AS id
+                        FROM (SELECT DISTINCT slug FROM articles)),
+           b AS (SELECT art.id, x.level, x.closed_midpoint AS v FROM ({ANNUAL_BANDS}) x JOIN art USING (slug)
+                 WHERE x.closed_midpoint IS NOT NULL),
+           names AS (SELECT kind, name, CAST(row_number() OVER () AS INTEGER) AS nid FROM (
+                       SELECT DISTINCT 'tool' AS kind, canonical_name AS name FROM tools
+                       WHERE canonical_name IS NOT NULL
+                       UNION ALL
+                       SELECT DISTINCT 'tag', canonical_tag FROM tags WHERE canonical_tag IS NOT NULL)),
+           named AS (SELECT DISTINCT n.nid, art.id FROM tools t JOIN art USING (slug)
+                       JOIN names n ON n.kind = 'tool' AND n.name = t.canonical_name
                      UNION ALL
-                     SELECT DISTINCT 'tag', canonical_tag, slug FROM tags WHERE canonical_tag IS NOT NULL),
-           per_article AS (SELECT slug, level, count(*) AS bands FROM b GROUP BY slug, level),
-           counted AS (SELECT n.kind, n.name, p.level, count(*) AS n_articles, sum(p.bands) AS n_bands
-                       FROM named n JOIN per_article p USING (slug)
+                     SELECT DISTINCT n.nid, art.id FROM tags t JOIN art USING (slug)
+                       JOIN names n ON n.kind = 'tag' AND n.name = t.canonical_tag),
+           per_article AS (SELECT id, level, count(*) AS bands FROM b GROUP BY id, level),
+           counted AS (SELECT n.nid, p.level, count(*) AS n_articles, sum(p.bands) AS n_bands
+                       FROM named n JOIN per_article p USING (id)
                        GROUP BY ALL HAVING count(*) >= {SKILL_MIN_ARTICLES}),
-           hist AS (SELECT n.kind, n.name, b.level, b.v, count(*) AS w FROM named n JOIN b USING (slug) GROUP BY ALL),
-           cum AS (SELECT h.*, sum(w) OVER (PARTITION BY kind, name, level ORDER BY v) AS upto,
+           hist AS (SELECT n.nid, b.level, b.v, count(*) AS w FROM named n JOIN b USING (id) GROUP BY ALL),
+           cum AS (SELECT h.*, sum(w) OVER (PARTITION BY nid, level ORDER BY v) AS upto,
                           c.n_articles, c.n_bands AS n
-                   FROM hist h JOIN counted c USING (kind, name, level))
-           SELECT kind, name, level, n_articles, CAST(n AS BIGINT) AS n_bands, {_HISTOGRAM_QUARTILES}
-           FROM cum GROUP BY kind, name, level, n_articles, n""",
+                   FROM hist h JOIN counted c USING (nid, level)),
+           q AS (SELECT nid, level, n_articles, CAST(n AS BIGINT) AS n_bands, {_HISTOGRAM_QUARTILES}
+                 FROM cum GROUP BY nid, level, n_articles, n)
+           SELECT names.kind, names.name, q.level, q.n_articles, q.n_bands, q.p25_yen, q.p50_yen, q.p75_yen
+           FROM q JOIN names USING (nid)""",
     ),
     "article_salary_position": (
         "Per closed annual band: its percentile rank (0-1, `percent_rank`) within its category × level, its robust "
