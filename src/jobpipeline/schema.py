@@ -403,6 +403,10 @@ ANNUAL_BANDS = """SELECT a.category, b.level, b.slug, b.ordinal, b.source_path, 
                    FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual'"""
 """Annual bands with their article's category; `closed_midpoint` is NULL for a band with an open end."""
 
+ANNUAL_BANDS_TABLE = "tmp_annual_bands"
+"""The temp table `rebuild_derived` fills from ANNUAL_BANDS once, for the three derived tables that read
+it (each joined salary_bands with articles again: ~0.1 s apiece at 100,000 articles)."""
+
 
 def _histogram_quantile(p: float) -> str:
     """SQL: `quantile_cont` at `p` from a histogram (value `v`, count `w`, running count `upto`, total `n`).
@@ -415,6 +419,8 @@ def _histogram_quantile(p: float) -> str:
     high = f"min(v) FILTER (WHERE upto > ceil({h}))"
     return f"CAST({low} + ({h} - floor({h})) * ({high} - {low}) AS DOUBLE)"
 
+
+_BENCHMARK_PERCENTILES = (10, 25, 50, 75, 90)
 
 _HISTOGRAM_QUARTILES = ", ".join(f"{_histogram_quantile(p)} AS p{round(p * 100)}_yen" for p in (0.25, 0.5, 0.75))
 """salary_by_skill's quartiles from (value, count) pairs. quantile_cont over the tool-or-tag x band join
@@ -446,13 +452,17 @@ DERIVED: dict[str, tuple[str, str]] = {
         "articles, annual bands, p10/p25/p50/p75/p90 of closed annual band midpoints (`quantile_cont`, linear "
         "interpolation; NULL without a closed band) and `open_share`, the share of the group's annual bands with "
         "an open end.",
-        f"""WITH b AS ({ANNUAL_BANDS})
-           SELECT category, level, grouping(category) = 1 AS whole_corpus,
-                  count(DISTINCT slug) AS n_articles, count(*) AS n_bands,
-                  count(closed_midpoint) AS n_closed_bands,
-                  {", ".join(f"quantile_cont(closed_midpoint, 0.{p:02d}) AS p{p}_yen" for p in (10, 25, 50, 75, 90))},
-                  avg(CASE WHEN open_end THEN 1.0 ELSE 0.0 END) AS open_share
-           FROM b GROUP BY GROUPING SETS ((category, level), (level))""",
+        # One quantile_cont with a list of quantiles sorts each group once, not five times.
+        f"""WITH q AS (
+             SELECT category, level, grouping(category) = 1 AS whole_corpus,
+                    count(DISTINCT slug) AS n_articles, count(*) AS n_bands,
+                    count(closed_midpoint) AS n_closed_bands,
+                    quantile_cont(closed_midpoint, [{", ".join(f"0.{p:02d}" for p in _BENCHMARK_PERCENTILES)}]) AS p,
+                    avg(CASE WHEN open_end THEN 1.0 ELSE 0.0 END) AS open_share
+             FROM {ANNUAL_BANDS_TABLE} GROUP BY GROUPING SETS ((category, level), (level)))
+           SELECT category, level, whole_corpus, n_articles, n_bands, n_closed_bands,
+                  {", ".join(f"p[{i + 1}] AS p{p}_yen" for i, p in enumerate(_BENCHMARK_PERCENTILES))}, open_share
+           FROM q""",
     ),
     "salary_by_skill": (
         f"Per canonical tool (`kind` tool) and canonical tag (`kind` tag) and level, where at least "
@@ -462,7 +472,7 @@ DERIVED: dict[str, tuple[str, str]] = {
         # rows an article) then groups integers, not strings (4.3 s -> 1.0 s at 100,000 articles, no spill).
         f"""WITH art AS (SELECT slug, CAST(row_number() OVER () AS INTEGER) AS id
                         FROM (SELECT DISTINCT slug FROM articles)),
-           b AS (SELECT art.id, x.level, x.closed_midpoint AS v FROM ({ANNUAL_BANDS}) x JOIN art USING (slug)
+           b AS (SELECT art.id, x.level, x.closed_midpoint AS v FROM {ANNUAL_BANDS_TABLE} x JOIN art USING (slug)
                  WHERE x.closed_midpoint IS NOT NULL),
            names AS (SELECT kind, name, CAST(row_number() OVER () AS INTEGER) AS nid FROM (
                        SELECT DISTINCT 'tool' AS kind, canonical_name AS name FROM tools
@@ -492,18 +502,29 @@ DERIVED: dict[str, tuple[str, str]] = {
         "z-score (0.6745 (x − median) / MAD; the mean absolute deviation when the MAD is 0) and `outlier`: "
         "|z| beyond `JOBPIPELINE_OUTLIER_Z` in a group of at least `JOBPIPELINE_OUTLIER_MIN_BANDS` bands "
         "(what `salary-outlier` reports).",
-        f"""WITH b AS (SELECT * FROM ({ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL),
-           m AS (SELECT *, quantile_cont(closed_midpoint, 0.5) OVER g AS group_median,
-                        count(*) OVER g AS group_bands,
-                        percent_rank() OVER (g ORDER BY closed_midpoint) AS percentile_rank
-                 FROM b WINDOW g AS (PARTITION BY category, level)),
-           d AS (SELECT *, abs(closed_midpoint - group_median) AS deviation FROM m),
-           s AS (SELECT *, quantile_cont(deviation, 0.5) OVER g AS group_mad, avg(deviation) OVER g AS group_mean_ad
-                 FROM d WINDOW g AS (PARTITION BY category, level)),
-           z AS (SELECT *, CASE WHEN group_mad > 0 THEN {MAD_SCALE} * (closed_midpoint - group_median) / group_mad
-                                WHEN group_mean_ad > 0
-                                THEN (closed_midpoint - group_median) / ({MEAN_AD_SCALE} * group_mean_ad)
-                                ELSE 0.0 END AS robust_z FROM s)
+        # Group figures as aggregates joined back, and ranks from a count of each value: windows over
+        # every band sorted each group's full rows three times (0.82 s -> 0.53 s at 100,000 articles).
+        # percent_rank is (rank - 1) / (n - 1): the bands of the group below this value over n - 1.
+        f"""WITH b AS (SELECT * FROM {ANNUAL_BANDS_TABLE} WHERE closed_midpoint IS NOT NULL),
+           g AS (SELECT category, level, CAST(row_number() OVER () AS INTEGER) AS gid, count(*) AS group_bands,
+                        quantile_cont(closed_midpoint, 0.5) AS group_median
+                 FROM b GROUP BY ALL),
+           bg AS (SELECT b.*, g.gid, g.group_bands, g.group_median,
+                         abs(b.closed_midpoint - g.group_median) AS deviation
+                  FROM b JOIN g ON b.category IS NOT DISTINCT FROM g.category AND b.level IS NOT DISTINCT FROM g.level),
+           s AS (SELECT gid, quantile_cont(deviation, 0.5) AS group_mad, avg(deviation) AS group_mean_ad
+                 FROM bg GROUP BY gid),
+           h AS (SELECT gid, closed_midpoint, count(*) AS c FROM bg GROUP BY ALL),
+           r AS (SELECT gid, closed_midpoint, sum(c) OVER (PARTITION BY gid ORDER BY closed_midpoint) - c AS below
+                 FROM h),
+           z AS (SELECT bg.*,
+                        CASE WHEN group_bands > 1 THEN CAST(r.below AS DOUBLE) / (group_bands - 1) ELSE 0.0 END
+                          AS percentile_rank,
+                        CASE WHEN group_mad > 0 THEN {MAD_SCALE} * (closed_midpoint - group_median) / group_mad
+                             WHEN group_mean_ad > 0
+                             THEN (closed_midpoint - group_median) / ({MEAN_AD_SCALE} * group_mean_ad)
+                             ELSE 0.0 END AS robust_z
+                 FROM bg JOIN s USING (gid) JOIN r USING (gid, closed_midpoint))
            SELECT slug, ordinal, category, level, closed_midpoint AS midpoint_yen, group_bands,
                   group_median AS group_median_yen, percentile_rank, robust_z,
                   group_bands >= $outlier_min_bands AND abs(robust_z) > $outlier_z AS outlier,

@@ -1015,12 +1015,14 @@ def rebuild_derived(
     the same names).
     """
     counts: dict[str, int] = {}
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {schema.ANNUAL_BANDS_TABLE} AS {schema.ANNUAL_BANDS}")
     for name, (_, sql) in schema.DERIVED.items():
         sql = sql.replace("$outlier_min_bands", str(int(outlier_min_bands))).replace(
             "$outlier_z", repr(float(outlier_z))
         )
         conn.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         counts[name] = int(conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+    conn.execute(f"DROP TABLE {schema.ANNUAL_BANDS_TABLE}")
     return counts
 
 
