@@ -223,9 +223,12 @@ class WarehouseReader:
         return all(name in present for name in REPORT_TABLES)
 
     def counted(self, sql: str, limit: int) -> tuple[int, list[Row]]:
-        """How many rows `sql` gives, and its first `limit` rows."""
-        (total,) = self.one(f"SELECT count(*) FROM ({sql})")
-        return int(total), self.records(f"{sql} LIMIT {int(limit)}")
+        """How many rows `sql` gives, and its first `limit` rows.
+
+        For the report's counts, whose results are small (one row per tag, tool, category or code):
+        the query runs once; counting it apart ran each twice (tool counts: 2 x 0.5 s at 100,000)."""
+        rows = self.records(sql)
+        return len(rows), rows[: int(limit)]
 
     def headline_counts(self) -> dict[str, int]:
         """Articles (all, current), categories, bands, errors, warnings, files (all, not accepted), missing."""
