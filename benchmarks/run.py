@@ -74,15 +74,26 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _label(pid: int) -> str:
-    """A short name for a process of the tree: the run itself, a reader, the forkserver, ..."""
+def _cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            words = handle.read().decode(errors="replace").split("\0")
+            return " ".join(w for w in handle.read().decode(errors="replace").split("\0") if w)
     except OSError:
-        return str(pid)
-    text = " ".join(w for w in words if w)
-    for marker, name in (("forkserver", "forkserver"), ("jobpipeline.cli", "run"), ("spawn_main", "reader")):
+        return ""
+
+
+def _label(pid: int) -> str:
+    """A short name for a process of the tree: the run, a reader, the forkserver, the resource tracker."""
+    text = _cmdline(pid)
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        parent = 0
+    # A reader is forked by the forkserver and keeps its command line: tell them apart by the parent.
+    if "forkserver" in text:
+        return "reader" if "forkserver" in _cmdline(parent) else "forkserver"
+    for marker, name in (("jobpipeline.cli", "run"), ("resource_tracker", "resource tracker")):
         if marker in text:
             return name
     return text[:40] or str(pid)
