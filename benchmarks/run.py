@@ -74,6 +74,31 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return " ".join(w for w in handle.read().decode(errors="replace").split("\0") if w)
+    except OSError:
+        return ""
+
+
+def _label(pid: int) -> str:
+    """A short name for a process of the tree: the run, a reader, the forkserver, the resource tracker."""
+    text = _cmdline(pid)
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        parent = 0
+    # A reader is forked by the forkserver and keeps its command line: tell them apart by the parent.
+    if "forkserver" in text:
+        return "reader" if "forkserver" in _cmdline(parent) else "forkserver"
+    for marker, name in (("jobpipeline.cli", "run"), ("resource_tracker", "resource tracker")):
+        if marker in text:
+            return name
+    return text[:40] or str(pid)
+
+
 @dataclass
 class Measured:
     seconds: float
@@ -81,6 +106,10 @@ class Measured:
     stdout: str
     stderr: str
     returncode: int
+    peak_at: float = 0.0
+    """Seconds after the start when the tree's RSS peaked."""
+    peak_parts: list[tuple[str, float]] = field(default_factory=list)
+    """(process, MiB) of the tree at its peak: which process holds the memory."""
 
 
 def measure(args: list[str], env: dict[str, str] | None = None, sample_every: float = 0.1) -> Measured:
@@ -90,17 +119,23 @@ def measure(args: list[str], env: dict[str, str] | None = None, sample_every: fl
         args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     peak = 0
+    peak_at = 0.0
+    peak_parts: list[tuple[str, float]] = []
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_at, peak_parts
         while not done.is_set():
             tree = [process.pid]
             index = 0
             while index < len(tree):
                 tree.extend(_children(tree[index]))
                 index += 1
-            peak = max(peak, sum(_rss_kb(pid) for pid in tree))
+            sizes = [(pid, _rss_kb(pid)) for pid in tree]
+            total = sum(kb for _, kb in sizes)
+            if total > peak:
+                peak, peak_at = total, time.perf_counter() - started
+                peak_parts = [(_label(pid), kb / 1024) for pid, kb in sizes]
             done.wait(sample_every)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -109,7 +144,7 @@ def measure(args: list[str], env: dict[str, str] | None = None, sample_every: fl
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    return Measured(seconds, peak / 1024, stdout, stderr, process.returncode)  # MiB
+    return Measured(seconds, peak / 1024, stdout, stderr, process.returncode, peak_at, peak_parts)  # MiB
 
 
 def jobpipeline(*args: str) -> list[str]:
@@ -259,6 +294,9 @@ def bench_size(n: int, env: dict[str, str], work: Path, with_local: bool, floor:
     log(f"[{n}] cold run...")
     cold, cold_record = run_pipeline(seeds, warehouse, env)
     cold_stages = stages(warehouse)
+    parts = ", ".join(f"{name} {mib:,.0f}" for name, mib in sorted(cold.peak_parts, key=lambda p: -p[1]))
+    log(f"[{n}] cold peak {cold.peak_tree_mb:,.0f} MiB at {cold.peak_at:.1f} s of {cold.seconds:.1f} s ({parts} MiB)")
+    log(f"[{n}] cold stages: {cold_stages}")
     log(f"[{n}] no-change rerun...")
     nochange, _ = run_pipeline(seeds, warehouse, env)
     nochange_stages = stages(warehouse)

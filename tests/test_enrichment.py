@@ -329,3 +329,25 @@ def test_tables_lists_the_derived_tables(seeds_dir: Path, write_seed: Callable[.
     for name in schema.DERIVED:
         assert f"{name} (derived table, " in listed, name
     assert "salary_benchmarks (derived table, 6 rows)" in listed
+
+
+def test_salary_by_skill_counts_an_article_with_two_bands_at_a_level_once(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """An article with two bands at one level counts once in n_articles and twice in n_bands, and the
+    quartiles are quantile_cont over every band (articles are counted as bands less the extra ones)."""
+    one = [("ジュニア (0-3年)", "450〜650"), ("シニア (7年以上)", "1,100〜1,500")]
+    for i in range(5):
+        write_seed(f"a{i}.txt", make_article(f"a{i}", salary=one))
+    write_seed("two.txt", make_article("two", salary=[*one, ("シニア (リード)", "1,300〜1,900")]))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    got = rows(
+        warehouse,
+        "SELECT level, n_articles, n_bands, p25_yen, p50_yen, p75_yen FROM salary_by_skill "
+        "WHERE kind = 'tag' AND name = 'Python' ORDER BY level",
+    )
+    assert got == [
+        ("junior", 6, 6, 5_500_000.0, 5_500_000.0, 5_500_000.0),
+        ("senior", 6, 7, 13_000_000.0, 13_000_000.0, 13_000_000.0),
+    ]

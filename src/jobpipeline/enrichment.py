@@ -11,6 +11,9 @@ writer writes what they found.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +46,8 @@ class EnrichResult:
     errors: int = 0
     warnings: int = 0
     """Errors and warnings `validation_issues` holds afterwards (every code)."""
+    parts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Wall and CPU seconds of each part (derived, read, checks, write): where the stage's time goes."""
 
     @property
     def failed(self) -> list[QualityCheck]:
@@ -65,17 +70,31 @@ def thresholds(settings: Settings) -> Thresholds:
     )
 
 
+@contextmanager
+def _timed(parts: dict[str, tuple[float, float]], name: str) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    parts[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+
+
 def enrich_warehouse(writer: WarehouseWriter, now: datetime, settings: Settings) -> EnrichResult:
     """Rebuild the derived tables, run every quality check as of `now` (aware), write the results."""
-    derived = writer.enrich(outlier_z=settings.outlier_z, outlier_min_bands=settings.outlier_min_bands)
-    bands = writer.band_points()
-    stamps = writer.article_stamps(now)
-    findings = [
-        *level_inversions(bands),
-        *salary_outliers(bands, settings.outlier_z, settings.outlier_min_bands),
-        *stale_titles(stamps, tokyo_today(now)),
-        *not_updated(stamps, now, settings.stale_after_days),
-    ]
-    checks = corpus_checks(previous_stats(writer.previous_checks()), writer.corpus_stats(), thresholds(settings))
-    errors, warnings = writer.write_enrichment(findings, checks, now)
-    return EnrichResult(derived, findings, checks, errors, warnings)
+    parts: dict[str, tuple[float, float]] = {}
+    with _timed(parts, "derived"):
+        derived = writer.enrich(outlier_z=settings.outlier_z, outlier_min_bands=settings.outlier_min_bands)
+    with _timed(parts, "read"):
+        bands = writer.band_points()
+        stamps = writer.article_stamps(now)
+        previous = previous_stats(writer.previous_checks())
+        stats = writer.corpus_stats()
+    with _timed(parts, "checks"):
+        findings = [
+            *level_inversions(bands),
+            *salary_outliers(bands, settings.outlier_z, settings.outlier_min_bands),
+            *stale_titles(stamps, tokyo_today(now)),
+            *not_updated(stamps, now, settings.stale_after_days),
+        ]
+        checks = corpus_checks(previous, stats, thresholds(settings))
+    with _timed(parts, "write"):
+        errors, warnings = writer.write_enrichment(findings, checks, now)
+    return EnrichResult(derived, findings, checks, errors, warnings, parts)

@@ -32,7 +32,7 @@ from jobpipeline.faults import checkpoint
 from jobpipeline.load_plan import STAGED_STATUS, KnownArticle, KnownFile, LoadDecision, LoadResult
 from jobpipeline.models import Finding
 from jobpipeline.quality import CODES as ENRICHMENT_CODES
-from jobpipeline.quality import ArticleStamp, BandPoint, CorpusStats, QualityCheck
+from jobpipeline.quality import STAMP_COLUMNS, CorpusStats, QualityCheck
 from jobpipeline.rows import Batch
 
 STORAGE_COMPATIBILITY = "v1.0.0"
@@ -223,9 +223,12 @@ class WarehouseReader:
         return all(name in present for name in REPORT_TABLES)
 
     def counted(self, sql: str, limit: int) -> tuple[int, list[Row]]:
-        """How many rows `sql` gives, and its first `limit` rows."""
-        (total,) = self.one(f"SELECT count(*) FROM ({sql})")
-        return int(total), self.records(f"{sql} LIMIT {int(limit)}")
+        """How many rows `sql` gives, and its first `limit` rows.
+
+        For the report's counts, whose results are small (one row per tag, tool, category or code):
+        the query runs once; counting it apart ran each twice (tool counts: 2 x 0.5 s at 100,000)."""
+        rows = self.records(sql)
+        return len(rows), rows[: int(limit)]
 
     def headline_counts(self) -> dict[str, int]:
         """Articles (all, current), categories, bands, errors, warnings, files (all, not accepted), missing."""
@@ -710,22 +713,29 @@ class WarehouseWriter(WarehouseReader):
         return rebuild_derived(self.conn, outlier_z=outlier_z, outlier_min_bands=outlier_min_bands)
 
     # -- enrichment: what the quality checks read, and where their results go ----------------------
-    def band_points(self) -> list[BandPoint]:
-        """Closed annual bands with a level-free or levelled midpoint (what inversions and outliers judge)."""
-        rows = self.rows(f"""SELECT slug, source_path, ordinal, level, category, closed_midpoint, line
-                             FROM ({schema.ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL""")
-        return [BandPoint(r[0], r[1], int(r[2]), r[3], r[4], int(r[5]), r[6]) for r in rows]
+    def band_points(self) -> pl.DataFrame:
+        """Closed annual bands (what inversions and outliers judge), a frame of `quality.BAND_COLUMNS`."""
+        return frame_of(
+            self.conn,
+            f"""SELECT slug, source_path, ordinal, level, category, closed_midpoint AS midpoint_yen, line
+                FROM ({schema.ANNUAL_BANDS}) WHERE closed_midpoint IS NOT NULL""",
+        )
 
-    def article_stamps(self, now: datetime) -> list[ArticleStamp]:
+    def article_stamps(self, now: datetime) -> pl.DataFrame:
         """Current articles with their title and when their current version was first loaded (from
-        `article_history` and `runs`; a version of a run not yet recorded was loaded `now`)."""
-        rows = self.rows("""
-            SELECT a.slug, a.source_path, coalesce(a.title, ''), min(r.started_at)
-            FROM articles a
-            LEFT JOIN article_history h ON h.slug = a.slug AND h.valid_to IS NULL
-            LEFT JOIN runs r ON r.run_id = h.valid_from
-            WHERE a.is_current GROUP BY ALL ORDER BY a.slug""")
-        return [ArticleStamp(r[0], r[1], r[2], r[3] or now) for r in rows]
+        `article_history` and `runs`; a version of a run not yet recorded was loaded `now`), a frame of
+        `quality.STAMP_COLUMNS`."""
+        frame = frame_of(
+            self.conn,
+            """SELECT a.slug, a.source_path, coalesce(a.title, '') AS title, min(r.started_at) AS loaded_at,
+                      CAST(NULL AS BIGINT) AS line
+               FROM articles a
+               LEFT JOIN article_history h ON h.slug = a.slug AND h.valid_to IS NULL
+               LEFT JOIN runs r ON r.run_id = h.valid_from
+               WHERE a.is_current GROUP BY ALL ORDER BY a.slug""",
+        )
+        loaded = pl.col("loaded_at").cast(STAMP_COLUMNS["loaded_at"])
+        return frame.with_columns(loaded.fill_null(pl.lit(now.astimezone(UTC), STAMP_COLUMNS["loaded_at"])))
 
     def corpus_stats(self) -> CorpusStats:
         """What the corpus-level checks compare run over run (see jobpipeline.quality)."""
@@ -787,9 +797,7 @@ class WarehouseWriter(WarehouseReader):
             codes = ", ".join(f"'{code}'" for code in ENRICHMENT_CODES)
             conn.execute(f"DELETE FROM validation_issues WHERE code IN ({codes})")
             if findings:
-                hashes = {str(r[0]): str(r[1]) for r in self.rows("SELECT source_path, content_hash FROM files")}
-                frame = _findings_frame(findings, hashes)
-                self._insert_frame("validation_issues", frame.with_columns(pl.lit(run, pl.Int32).alias("run_id")))
+                self._insert_findings(findings)
             conn.execute("DELETE FROM quality_checks WHERE run_id = ?", [run])
             if checks:
                 frame = pl.DataFrame(
@@ -810,6 +818,18 @@ class WarehouseWriter(WarehouseReader):
             conn.execute("ROLLBACK")
             raise
         return int(errors), int(warnings)
+
+    def _insert_findings(self, findings: Sequence[Finding]) -> None:
+        """Add `findings` to `validation_issues` for this run, each with its file's current content hash
+        (joined here: a dict of every file's hash cost ~0.2 s at 100,000 files)."""
+        frame = _findings_frame(findings, {})
+        self.conn.register("_findings", frame.drop("content_hash").to_arrow())
+        try:
+            self.conn.execute(f"""INSERT INTO validation_issues BY NAME
+                                  SELECT f.*, h.content_hash, {self.run_id} AS run_id
+                                  FROM _findings f LEFT JOIN files h USING (source_path)""")
+        finally:
+            self.conn.unregister("_findings")
 
     def set_stage_seconds(self, stage_seconds: str) -> None:
         """Record the final per-stage timings (publishing ends after the runs row was written)."""
@@ -998,12 +1018,14 @@ def rebuild_derived(
     the same names).
     """
     counts: dict[str, int] = {}
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {schema.ANNUAL_BANDS_TABLE} AS {schema.ANNUAL_BANDS}")
     for name, (_, sql) in schema.DERIVED.items():
         sql = sql.replace("$outlier_min_bands", str(int(outlier_min_bands))).replace(
             "$outlier_z", repr(float(outlier_z))
         )
         conn.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         counts[name] = int(conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+    conn.execute(f"DROP TABLE {schema.ANNUAL_BANDS_TABLE}")
     return counts
 
 

@@ -30,14 +30,14 @@ if TYPE_CHECKING:
 PERCENTILES = ("p10_yen", "p25_yen", "p50_yen", "p75_yen", "p90_yen")
 
 
-def benchmark_section(warehouse: WarehouseReader) -> BenchmarkSection | None:
+def benchmark_section(warehouse: WarehouseReader, band_ends: Sequence[float]) -> BenchmarkSection | None:
     """The section's data, or None for a warehouse made before the enrich stage (no benchmark tables)."""
     if not warehouse.has_tables("salary_benchmarks", "article_salary_position"):
         return None
     return build_benchmark_section(
         warehouse.salary_benchmark_rows(),
         warehouse.salary_outlier_rows(MAX_OUTLIER_DOTS),
-        band_ends=warehouse.band_end_percentiles(),
+        band_ends=band_ends,
     )
 
 

@@ -82,7 +82,7 @@ def _extra_fields(text: object) -> Mapping[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def salary_section(warehouse: WarehouseReader) -> SalarySection:
+def salary_section(warehouse: WarehouseReader, band_ends: Sequence[float]) -> SalarySection:
     counts = warehouse.salary_band_counts()
     chart = warehouse.salary_chart(NO_CATEGORY, MAX_CATEGORIES, MAX_JOBS_PER_CATEGORY)
     return build_salary_section(
@@ -97,7 +97,7 @@ def salary_section(warehouse: WarehouseReader) -> SalarySection:
         bands_annual=counts["annual"],
         bands_other_basis=counts["other_basis"],
         bands_no_figure=counts["no_figure"],
-        band_ends=warehouse.band_end_percentiles(),
+        band_ends=band_ends,
     )
 
 

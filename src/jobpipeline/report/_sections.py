@@ -52,10 +52,11 @@ def report_data(source: WarehouseReader | duckdb.DuckDBPyConnection) -> ReportDa
     error_files, error_files_total = _error_files(warehouse)
     warnings, warnings_total = _warnings(warehouse)
     run, recent = _runs(warehouse)
+    band_ends = warehouse.band_end_percentiles()  # both charts' axis: one query, not one per chart
     return ReportData(
         generated_at=generated_at,
         headline=_headline(warehouse),
-        salary=salary_section(warehouse),
+        salary=salary_section(warehouse, band_ends),
         categories=_bar_chart(*warehouse.category_counts(NO_CATEGORY, MAX_BAR_ROWS), tone="cat", unit="記事"),
         severities=_severities(warehouse),
         finding_codes=_finding_codes(warehouse),
@@ -71,7 +72,7 @@ def report_data(source: WarehouseReader | duckdb.DuckDBPyConnection) -> ReportDa
         run=run,
         recent_runs=recent,
         quality=quality_section(warehouse),
-        benchmarks=benchmark_section(warehouse),
+        benchmarks=benchmark_section(warehouse, band_ends),
     )
 
 
