@@ -31,17 +31,87 @@ import contextvars
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
+
+import httpx
 
 from jobpipeline.orchestration.launch import prefect_api, warm_up
 
 Say = Callable[[str], None]
+R = TypeVar("R")
 OnRecord = Callable[[str, dict[str, Any]], None]
+
+
+BUSY_RETRY_DELAYS = (0.05,) * 20 + (0.25,) * 20
+"""Seconds between serve's attempts at a request its Prefect server answered 503 (about 6 s in all).
+
+The server answers 503 when its SQLite database was busy: creating a flow run reads and then writes
+in a deferred transaction, which SQLite fails at once ("database is locked") when another
+connection, such as the server's own services recording the previous run's events, wrote in
+between. Prefect's client then sleeps 2**attempt seconds (2 s, jittered) before asking again, and
+sleeps even with its retries set to 0: that was the ~2 s in a third of serve's saves (measured with
+benchmarks/default_route.py: 3 of 10 creates answered 503 in 0.04 s, then 1.8-2.2 s of sleep). The
+conflict ends with the other write, so serve asks again after 50 ms; after these, Prefect's own
+retries take over."""
+
+
+def retry_while(call: Callable[[], R], again: Callable[[R], bool], sleep: Callable[[float], None]) -> R:
+    """`call()`, called again after each delay of BUSY_RETRY_DELAYS while `again(result)`; the last result."""
+    result = call()
+    for delay in BUSY_RETRY_DELAYS:
+        if not again(result):
+            break
+        sleep(delay)
+        result = call()
+    return result
+
+
+class BusyRetryTransport(httpx.BaseTransport):
+    """An HTTP transport that asks again, within milliseconds, when the server answers 503."""
+
+    def __init__(self, inner: httpx.BaseTransport, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.inner = inner
+        self.sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        def send() -> httpx.Response:
+            return self.inner.handle_request(request)
+
+        def busy(response: httpx.Response) -> bool:
+            if response.status_code != 503:
+                return False
+            response.read()
+            response.close()
+            return True
+
+        return retry_while(send, busy, self.sleep)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _api_transport() -> BusyRetryTransport:
+    """The transport Prefect's client would make (TLS as Prefect's settings say), asking again on a 503."""
+    import ssl
+
+    from prefect.settings import (
+        PREFECT_API_ENABLE_HTTP2,
+        PREFECT_API_SSL_CERT_FILE,
+        PREFECT_API_TLS_INSECURE_SKIP_VERIFY,
+    )
+
+    # A transport of one's own replaces httpx's default one, with the TLS settings Prefect gives it.
+    cert_file = PREFECT_API_SSL_CERT_FILE.value()
+    context = ssl.create_default_context(cafile=cert_file) if cert_file else httpx.create_ssl_context()
+    if PREFECT_API_TLS_INSECURE_SKIP_VERIFY.value():
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return BusyRetryTransport(httpx.HTTPTransport(verify=context, http2=PREFECT_API_ENABLE_HTTP2.value()))
 
 
 class DirectRuns:
@@ -51,6 +121,8 @@ class DirectRuns:
         self.deployment_id: UUID | None = None
         self.submit: Callable[[Any], None] | None = None
         """Hands a flow run to serve's run thread (set while the poll loop runs)."""
+        self._client: Any = None
+        """One API client for every save (a new one cost 0.04-0.1 s a save); the watcher thread's only."""
 
     def create(self, paths: list[str]) -> str | None:
         """A flow run of serve's re-validation deployment for `paths`, run at once; its name, or None
@@ -59,21 +131,33 @@ class DirectRuns:
         It is created Pending and handed to the run thread here: waiting for the poll loop to find
         it Scheduled cost up to 2 s more in a third of the saves (measured by
         benchmarks/default_route.py). A serve that dies leaves it Pending, which the next serve marks
-        Crashed like any orphan."""
+        Crashed like any orphan. A busy server is asked again at once (BUSY_RETRY_DELAYS)."""
         submit = self.submit
         if self.deployment_id is None or submit is None:
             return None
-        from prefect import get_client
         from prefect.states import Pending
 
         from jobpipeline.orchestration.deployments import SAVED_TAG
 
-        with get_client(sync_client=True) as client:
-            flow_run = client.create_flow_run_from_deployment(
-                self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG], state=Pending()
-            )
+        self.open()
+        flow_run = self._client.create_flow_run_from_deployment(
+            self.deployment_id, parameters={"paths": paths}, tags=[SAVED_TAG], state=Pending()
+        )
         submit(flow_run)
         return str(flow_run.name)
+
+    def open(self) -> None:
+        """Open the API client, if it is not open yet (serve does before the first save can come)."""
+        if self._client is None:
+            from prefect import get_client
+
+            self._client = get_client(sync_client=True, httpx_settings={"transport": _api_transport()}).__enter__()
+
+    def close(self) -> None:
+        """Close the API client (once the watcher thread, its only user, has stopped)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.__exit__(None, None, None)
 
 
 def serve_deployments(
@@ -134,6 +218,8 @@ def serve_deployments(
             stop.set()
             if watcher is not None:
                 watcher.join(5)
+            if watcher is None or not watcher.is_alive():
+                direct.close()
 
 
 def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> str:
@@ -172,6 +258,7 @@ async def _serve(
                 names[deployment_id] = deployment.name
             for line in await crash_orphaned_runs(client, list(ids)):
                 say(line)
+            direct.open()  # before the watcher may use it: the first save need not wait for it
             # Only now may the watcher create runs: before, they would look like a dead serve's orphans.
             direct.deployment_id = next((i for i, flow in ids.items() if flow.name == REVALIDATE_FLOW), None)
             say(describe)
@@ -229,8 +316,9 @@ async def crash_orphaned_runs(client: Any, deployment_ids: list[UUID]) -> list[s
 
 
 EAGER_SECONDS = 3.0
-"""After serve's own watcher sends an event, poll every EAGER_POLL for this long: the trigger
-creates the run within ~0.1 s, and waiting out a whole poll interval would double the latency."""
+"""After serve's own watcher sends an event its trigger acts on (`on_saved` could not create the run
+itself), poll every EAGER_POLL for this long: the trigger creates the run within ~0.1 s, and waiting
+out a whole poll interval would double the latency."""
 EAGER_POLL = 0.05
 
 
@@ -252,17 +340,19 @@ async def _poll(
     from prefect.utilities.engine import propose_state
 
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobpipeline-run")
+    run_loop = RunLoop(contextvars.copy_context())
     running: set[UUID] = set()
     futures: list[Future[None]] = []
     eager_until = 0.0
 
     def submit(flow_run: Any) -> None:
         running.add(flow_run.id)
-        context = contextvars.copy_context()
         futures.append(
-            executor.submit(context.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running, on_record)
+            executor.submit(run_loop.run, _run_one, flows[flow_run.deployment_id], flow_run, say, running, on_record)
         )
 
+    # The run loop's clients open now, not on the first save's run.
+    futures.append(executor.submit(run_loop.run, _nothing))
     if direct is not None:
         direct.submit = submit
     try:
@@ -282,7 +372,10 @@ async def _poll(
     finally:
         if direct is not None:
             direct.submit = None
-        executor.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            future.cancel()
+        executor.submit(run_loop.close)
+        executor.shutdown(wait=True)
 
 
 async def _sleep(poll: float, wake: threading.Event, eager_until: float) -> float:
@@ -299,8 +392,51 @@ async def _sleep(poll: float, wake: threading.Event, eager_until: float) -> floa
     return eager_until
 
 
-def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID], on_record: OnRecord | None = None) -> None:
-    """Run one flow run in this thread's own event loop, and say how long each part took."""
+class RunLoop:
+    """The run thread's one event loop, with Prefect's API clients open on it for every run.
+
+    `asyncio.run` for each run made a new loop, and with it new async and sync API clients (a TLS
+    context, a connection, a CSRF request each) before the flow could start: measured ~0.07 s of a
+    bare flow run's 0.17 s. The runs execute in `context` (Prefect's settings, such as the API URL,
+    live in it), one at a time: the run thread is the only one that calls `run` and `close`."""
+
+    def __init__(self, context: contextvars.Context) -> None:
+        self.context = context
+        self._runner: asyncio.Runner | None = None
+        self._clients: contextlib.AsyncExitStack | None = None
+
+    def run(self, fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        # This very context, not a copy: the clients opened in the first run stay set for the next ones.
+        self._runner.run(self._with_clients(fn(*args)), context=self.context)
+
+    async def _with_clients(self, work: Coroutine[Any, Any, None]) -> None:
+        if self._clients is None:
+            from prefect.context import AsyncClientContext, SyncClientContext
+
+            clients = contextlib.AsyncExitStack()
+            await clients.enter_async_context(AsyncClientContext())
+            clients.enter_context(SyncClientContext())
+            self._clients = clients
+        await work
+
+    def close(self) -> None:
+        runner, clients, self._runner, self._clients = self._runner, self._clients, None, None
+        if runner is None:
+            return
+        with runner:
+            if clients is not None:
+                with contextlib.suppress(Exception):  # the server may be gone already
+                    runner.run(clients.aclose(), context=self.context)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID], on_record: OnRecord | None = None) -> None:
+    """Run one flow run (on the run thread's loop), and say how long each part took."""
     from prefect.flow_engine import run_flow_async
     from prefect.utilities.callables import get_call_parameters, parameters_to_args_kwargs
 
@@ -308,7 +444,7 @@ def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID], on_record: 
     args, kwargs = parameters_to_args_kwargs(flow.fn, flow_run.parameters)
     parameters = get_call_parameters(flow.fn, args, kwargs)
     try:
-        state = asyncio.run(run_flow_async(flow, flow_run=flow_run, parameters=parameters, return_type="state"))
+        state = await run_flow_async(flow, flow_run=flow_run, parameters=parameters, return_type="state")
     finally:
         running.discard(flow_run.id)
     due = (flow_run.expected_start_time or flow_run.created or datetime.now(UTC)).timestamp()
@@ -319,11 +455,39 @@ def _run_one(flow: Any, flow_run: Any, say: Say, running: set[UUID], on_record: 
     )
     if on_record is not None and state is not None and state.is_completed():
         with contextlib.suppress(Exception):  # a result that cannot be read is in the UI; serving goes on
-            record = state.result()
+            record = await state.aresult()
             if isinstance(record, dict):
                 on_record(flow.name, {**record, "parameters": dict(flow_run.parameters)})
     elif state is not None and state.is_failed():
         say(f"  {state.message or 'failed'}")
+
+
+Emit = Callable[[list[str], str], None]
+"""emit(paths, sender): send `jobpipeline.seeds.changed` for `paths` as `sender`."""
+
+
+def on_saved(paths: list[str], direct: DirectRuns, wake: threading.Event, say: Say, emit: Emit, sender: str) -> None:
+    """What serve does for a burst of saves in its own folder: create the re-validation run and hand
+    it to the run thread (`direct`), then emit the event for others, as `sender` (which serve's own
+    trigger ignores). Before serve's deployments are registered, or if the run could not be created,
+    the event goes out as `serve-starting`, which the trigger does act on, and the poll loop looks
+    for the trigger's run at once (`wake`).
+
+    A run serve hands over itself needs no such look: polling every 50 ms for 3 s after each save
+    took 10-27 API calls per re-validation, in serve's process and in the server, while both
+    worked on the run (on 2 shared cores)."""
+    name = None
+    try:
+        name = direct.create(paths)
+        say(f"changed: {', '.join(paths)}" + (f" (re-validating: run {name})" if name else ""))
+    except Exception as exc:  # keep watching: one failed call must not end the service
+        say(f"changed: {', '.join(paths)}, but its re-validation run could not be created: {exc}")
+    if name is None:
+        wake.set()
+    try:
+        emit(paths, sender if name else "serve-starting")
+    except Exception as exc:
+        say(f"  the jobpipeline.seeds.changed event could not be sent: {exc}")
 
 
 def _start_watcher(
@@ -335,26 +499,17 @@ def _start_watcher(
     direct: DirectRuns,
     sender: str,
 ) -> threading.Thread:
-    """Watch the served folder in a thread: for each burst of saves, create its re-validation run
-    and emit `jobpipeline.seeds.changed` (as `sender`) for anyone else who listens."""
+    """Watch the served folder in a thread: for each burst of saves, `on_saved`."""
     from jobpipeline.orchestration.events import emit_seeds_changed
     from jobpipeline.watching import watch_seeds
 
     ready = threading.Event()
 
+    def emit(paths: list[str], as_sender: str) -> None:
+        emit_seeds_changed(seeds, paths, flush=False, sender=as_sender)
+
     def on_change(paths: list[str], noticed: float) -> None:
-        name = None
-        try:
-            name = direct.create(paths)
-            wake.set()
-            say(f"changed: {', '.join(paths)}" + (f" (re-validating: run {name})" if name else ""))
-        except Exception as exc:  # keep watching: one failed call must not end the service
-            say(f"changed: {', '.join(paths)}, but its re-validation run could not be created: {exc}")
-        try:
-            # Before serve's deployments are registered no run was created: let the trigger take it.
-            emit_seeds_changed(seeds, paths, flush=False, sender=sender if name else "serve-starting")
-        except Exception as exc:
-            say(f"  the jobpipeline.seeds.changed event could not be sent: {exc}")
+        on_saved(paths, direct, wake, say, emit, sender)
 
     context = contextvars.copy_context()
     thread = threading.Thread(
