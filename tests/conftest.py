@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,15 @@ os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PREFECT_PROFILES_PATH", None)
-SESSION_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="jobpipeline-test-prefect-"))
+XDIST_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+"""Set in the worker processes of a parallel run (pytest-xdist), the same in all of them."""
+if XDIST_RUN:
+    # The workers of one run share a PREFECT_HOME, so the first to need the managed server starts it and the
+    # others reuse it (ensure_server serializes them); the controller stops it when the run ends.
+    SESSION_PREFECT_HOME = Path(tempfile.gettempdir()) / f"jobpipeline-test-prefect-{XDIST_RUN}"
+    SESSION_PREFECT_HOME.mkdir(exist_ok=True)
+else:
+    SESSION_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="jobpipeline-test-prefect-"))
 os.environ["PREFECT_HOME"] = str(SESSION_PREFECT_HOME)
 
 
@@ -38,6 +47,14 @@ def kept_environment() -> Iterator[None]:
         for key, value in saved.items():
             if os.environ.get(key) != value:
                 os.environ[key] = value
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` first, each group in its (random) order. With the suite spread over workers,
+    the long tests start while the short ones fill in around them; last, one worker would finish a
+    30-second test alone. Runs after pytest-randomly's shuffle, so the order within a group stays random."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -126,13 +143,16 @@ def write_seed(seeds_dir: Path) -> Callable[..., Path]:
 def prefect_home() -> Iterator[Path]:
     """The test session's PREFECT_HOME: its database, and the managed server's state."""
     yield SESSION_PREFECT_HOME
-    shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
+    if not XDIST_RUN:  # a parallel run's controller removes it (pytest_sessionfinish)
+        shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def managed_server(prefect_home: Path) -> Iterator[Any]:
-    """One real Prefect server for the whole session, started the way `jobpipeline run` starts it
-    (on a free port, so a developer's own server on 4200 is left alone), stopped at the end."""
+    """One real Prefect server for the whole run, started the way `jobpipeline run` starts it (on a free
+    port, so a developer's own server on 4200 is left alone), stopped at the end. In a parallel run the
+    workers share it: tests that register deployments or count the server's automations run on one
+    worker (SAME_WORKER), so they never see another test's."""
     from jobpipeline.orchestration.server import ensure_server, free_port, stop_server
 
     with pytest.MonkeyPatch.context() as environment:
@@ -146,7 +166,58 @@ def managed_server(prefect_home: Path) -> Iterator[Any]:
             from jobpipeline.orchestration.launch import flush_prefect
 
             flush_prefect()
-            stop_server(prefect_home)
+            if not XDIST_RUN:
+                stop_server(prefect_home)
+
+
+def _parallel_controller(config: pytest.Config) -> bool:
+    """True in the process that hands tests to pytest-xdist workers."""
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _parallel_controller(config) and not config.option.testrunuid:
+        # Chosen here, not by xdist, so that the controller knows the workers' PREFECT_HOME.
+        config.option.testrunuid = uuid.uuid4().hex
+
+
+SAME_WORKER = {
+    # They register deployments on the shared server or count its automations (serve, the work-pool route),
+    # or check that nothing serves (watch): run one after another, they never see each other's.
+    "tests/test_routes.py": "deployments",
+    "tests/test_serve.py": "deployments",
+    "tests/test_watch_in_process.py": "deployments",
+    # Their module fixtures build warehouses with several runs: built once, not once per worker.
+    "tests/test_report.py": "test_report.py",
+    "tests/test_hostile_input.py": "test_hostile_input.py",
+}
+"""Test files whose tests run on one worker in a parallel run, by the name of their group."""
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's scope scheduling with SAME_WORKER's groups as scopes and every other test a scope of its own.
+    (Not xdist's `xdist_group` marks: pytest-xdist 3.8 renames the test to group it, which pytest 9.2
+    ignores, so the marks group nothing.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SameWorkerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SAME_WORKER.get(nodeid.split("::", 1)[0], nodeid)
+
+    return SameWorkerScheduling(config, log)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller of a parallel run stops the workers' shared server once they have all finished."""
+    if not _parallel_controller(session.config):
+        return
+    shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)  # the controller's own, unused
+    from jobpipeline.orchestration.server import stop_server
+
+    home = Path(tempfile.gettempdir()) / f"jobpipeline-test-prefect-{session.config.option.testrunuid}"
+    if home.exists():
+        stop_server(home)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,8 @@ def test_ingest_flow_end_to_end(
     prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
 ) -> None:
     """The ingest flow loads the folder, records its flow run id, and leaves artifacts in Prefect."""
-    from prefect.artifacts import Artifact
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
 
     from jobpipeline.orchestration.flows import ingest_flow
     from jobpipeline.orchestration.launch import flow_result
@@ -39,8 +40,12 @@ def test_ingest_flow_end_to_end(
     assert (record["files_seen"], record["files_rejected"], record["articles_loaded"]) == (3, 1, 2)
     [(flow_run_id, trigger)] = rows(warehouse, "SELECT flow_run_id, trigger FROM runs")
     assert flow_run_id == str(state.state_details.flow_run_id) and trigger == "test"
-    counts = Artifact.get("jobpipeline-run-counts")
-    assert counts is not None and counts.flow_run_id == state.state_details.flow_run_id
+    # This run's artifact, not the key's latest: the server is shared with other tests' runs.
+    with get_client(sync_client=True) as client:
+        [counts] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["jobpipeline-run-counts"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])),
+        )
     table = {row["what"]: row["count"] for row in json.loads(str(counts.data))}
     assert (table["files seen"], table["rejected"], table["articles loaded"]) == (3, 1, 2)
 

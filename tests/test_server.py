@@ -55,13 +55,26 @@ def processes_with_home(home: Path) -> list[int]:
     return found
 
 
+def home_with_a_migrated_database(tmp_path: Path, prefect_home: Path) -> Path:
+    """A new PREFECT_HOME holding a consistent copy of the session server's database: the migrations of a
+    new database are a third of a server's first start (~4 s of CPU), and these tests are about processes."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    with (
+        contextlib.closing(sqlite3.connect(prefect_home / "prefect.db")) as source,
+        contextlib.closing(sqlite3.connect(home / "prefect.db")) as copy,
+    ):
+        source.backup(copy)
+    return home
+
+
 @pytest.mark.slow
 def test_lifecycle_one_server_for_concurrent_starts(
-    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path], managed_server: Any, prefect_home: Path
 ) -> None:
     """Two commands starting at once end with one server (on a free port when the preferred one is
     taken, which they say); a run reuses it and is recorded there; `server stop` leaves no process."""
-    home = tmp_path / "prefect-home"
+    home = home_with_a_migrated_database(tmp_path, prefect_home)
     env = {key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL",)}
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -164,11 +177,11 @@ def test_ephemeral_setting_starts_no_background_server(monkeypatch: pytest.Monke
 
 @pytest.mark.slow
 def test_ephemeral_run_records_and_leaves_nothing(
-    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path], managed_server: Any, prefect_home: Path
 ) -> None:
     """With JOBPIPELINE_PREFECT_SERVER=ephemeral a run is still a recorded flow run, its logs reach the
     temporary server before it stops (no "Error logging to API"), and no process is left behind."""
-    home = tmp_path / "prefect-home"
+    home = home_with_a_migrated_database(tmp_path, prefect_home)
     env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
     env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_PREFECT_SERVER": "ephemeral"})
     write_seed("a.txt", make_article("alpha"))
@@ -347,14 +360,7 @@ def test_run_whose_managed_server_dies_ends_in_one_line(
     """A managed server killed mid-run ends the run at once with exit 2 and one line naming the server,
     leaving no process behind and a warehouse the next run completes (before: the run went on for
     ~148 s of client retries and ended in ~10 KB of tracebacks). Slow: starts a server of its own."""
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    # A consistent copy of the session server's database: its migrations are most of a first start.
-    with (
-        contextlib.closing(sqlite3.connect(prefect_home / "prefect.db")) as source,
-        contextlib.closing(sqlite3.connect(home / "prefect.db")) as copy,
-    ):
-        source.backup(copy)
+    home = home_with_a_migrated_database(tmp_path, prefect_home)
     env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
     env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(server.free_port())})
     began = time.monotonic()
