@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, make_article
-from helpers import rows
+from helpers import rows, run_local
 
 pytestmark = pytest.mark.prefect
 
@@ -146,7 +146,7 @@ def test_watch_revalidates_a_saved_file(seeds_dir: Path, warehouse: Path, write_
     import threading
     import time
 
-    from helpers import run_local, spawn
+    from helpers import spawn
 
     write_seed("a.txt", make_article("alpha"))
     run_local(seeds_dir, warehouse)
@@ -307,3 +307,38 @@ def test_prefect_runner_ends_its_readers_once_every_batch_is_read(prefect_harnes
 
     assert read_then_work() == [40, 40]
     assert readers
+
+
+def test_a_manual_run_of_the_scheduled_enrich_deployment_records_manual(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """serve's enrich deployment names `schedule`; `prefect deployment run` of it is recorded `manual`
+    (before: `schedule`, the parameter, whatever created the run)."""
+    import uuid
+
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow_async
+
+    from jobpipeline.orchestration.flows import enrich_flow
+    from jobpipeline.orchestration.launch import flow_result
+
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    deployment = enrich_flow.to_deployment(
+        name=f"enrich-trigger-test-{uuid.uuid4().hex[:8]}",
+        parameters={"warehouse": str(warehouse), "trigger": "schedule"},
+    )
+
+    async def scenario() -> Any:
+        deployment_id = await deployment.aapply()
+        async with get_client() as client:
+            try:
+                manual = await client.create_flow_run_from_deployment(deployment_id)
+                return await run_flow_async(
+                    enrich_flow, flow_run=manual, parameters=manual.parameters, return_type="state"
+                )
+            finally:
+                await client.delete_deployment(deployment_id)
+
+    flow_result(asyncio.run(scenario()), "enrich")
+    assert rows(warehouse, "SELECT trigger FROM runs ORDER BY run_id DESC LIMIT 1") == [("manual",)]

@@ -173,7 +173,8 @@ async def enrich_flow(
     options = RunOptions(
         seeds=Path(DEFAULT_SEEDS),
         warehouse=Path(warehouse),
-        trigger=trigger,
+        # As for ingest: serve's scheduled deployment says `schedule`, a run of it by hand is `manual`.
+        trigger=_trigger_of_this_run(trigger),
         csv=csv,
         wait_seconds=wait_seconds,
         flow_run_id=str(flow_run.id) if flow_run.id else None,
