@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -175,10 +177,38 @@ def _parallel_controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
 
 
+_PRESTART: list[subprocess.Popen[bytes]] = []
+
+
+def _parallel_home(config: pytest.Config) -> Path:
+    return Path(tempfile.gettempdir()) / f"jobpipeline-test-prefect-{config.option.testrunuid}"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if _parallel_controller(config) and not config.option.testrunuid:
+    if not _parallel_controller(config):
+        return
+    if not config.option.testrunuid:
         # Chosen here, not by xdist, so that the controller knows the workers' PREFECT_HOME.
         config.option.testrunuid = uuid.uuid4().hex
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return  # some tests named: they may need no server at all
+    # The whole suite: start the workers' shared server now, in the background, with `jobpipeline server
+    # start` (which takes the same lock as the workers' ensure_server). It comes up while they start and
+    # collect, instead of every worker waiting ~10 s for it at its first test that needs it.
+    from jobpipeline.orchestration.server import free_port
+
+    home = _parallel_home(config)
+    home.mkdir(exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "JOBPIPELINE_SERVER_PORT": str(free_port()),
+            "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",  # as managed_server sets it
+        }
+    )
+    command = [sys.executable, "-m", "jobpipeline.cli", "server", "start"]
+    _PRESTART.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
 
 SAME_WORKER = {
@@ -187,11 +217,22 @@ SAME_WORKER = {
     "tests/test_routes.py": "deployments",
     "tests/test_serve.py": "deployments",
     "tests/test_watch_in_process.py": "deployments",
-    # Their module fixtures build warehouses with several runs: built once, not once per worker.
+    # Their module fixtures build warehouses or corpora (several runs, 80 articles): once, not once per worker.
     "tests/test_report.py": "test_report.py",
     "tests/test_hostile_input.py": "test_hostile_input.py",
+    "tests/test_signals.py": "test_signals.py",
+    "tests/test_enrichment.py": "test_enrichment.py",
+    "tests/test_synth.py": "test_synth.py",
+    "tests/test_warehouse_faults.py": "test_warehouse_faults.py",
 }
 """Test files whose tests run on one worker in a parallel run, by the name of their group."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the machine has cores, at most four. Much of the suite waits on
+    servers, subprocesses and debounce timers; a third worker on 2 cores filled that idle time (3:02
+    against 3:15 with two, measured on a quiet machine), and each worker adds a few seconds of imports."""
+    return min(4, (os.cpu_count() or 1) + 1)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -214,7 +255,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)  # the controller's own, unused
     from jobpipeline.orchestration.server import stop_server
 
-    home = Path(tempfile.gettempdir()) / f"jobpipeline-test-prefect-{session.config.option.testrunuid}"
+    for starting in _PRESTART:
+        starting.wait(120)
+    home = _parallel_home(session.config)
     if home.exists():
         stop_server(home)
         shutil.rmtree(home, ignore_errors=True)
