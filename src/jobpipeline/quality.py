@@ -27,7 +27,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -174,19 +174,27 @@ def level_inversions(bands: Bands) -> list[Finding]:
         .sort("slug", "rank", "ordinal")
     )
     return [
-        Finding(
-            source_path=band["source_path"],
-            line=band["line"],
-            slug=band["slug"],
-            severity="warning",
-            code="salary-level-inversion",
-            field=f"salary_bands[{band['ordinal']}]",
-            message=f"the {band['level']} band (midpoint {_man(band['midpoint_yen'])}) sits below "
-            f"the {band['below_level']} band (midpoint {_man(band['below'])}): "
-            "check the rows' order and figures",
+        _band_warning(
+            band,
+            "salary-level-inversion",
+            f"the {band['level']} band (midpoint {_man(band['midpoint_yen'])}) sits below "
+            f"the {band['below_level']} band (midpoint {_man(band['below'])}): check the rows' order and figures",
         )
         for band in inverted.iter_rows(named=True)
     ]
+
+
+def _band_warning(band: dict[str, Any], code: str, message: str) -> Finding:
+    """A warning about one salary band, from a row of a band frame."""
+    return Finding(
+        source_path=band["source_path"],
+        line=band["line"],
+        slug=band["slug"],
+        severity="warning",
+        code=code,
+        field=f"salary_bands[{band['ordinal']}]",
+        message=message,
+    )
 
 
 # -- salary-outlier -----------------------------------------------------------------------------------------
@@ -228,14 +236,10 @@ def salary_outliers(bands: Bands, threshold: float = 3.5, min_bands: int = 8) ->
         .filter(pl.col("z").abs() > threshold)
     )
     findings = [
-        Finding(
-            source_path=band["source_path"],
-            line=band["line"],
-            slug=band["slug"],
-            severity="warning",
-            code="salary-outlier",
-            field=f"salary_bands[{band['ordinal']}]",
-            message=f"midpoint {_man(band['midpoint_yen'])} is far from the {band['category'] or '(none)'} "
+        _band_warning(
+            band,
+            "salary-outlier",
+            f"midpoint {_man(band['midpoint_yen'])} is far from the {band['category'] or '(none)'} "
             f"{band['level'] or '(unknown level)'} median {_man(round(band['median']))} (robust z {band['z']:+.1f}, "
             f"{band['group_bands']} bands): check the figures and their unit",
         )
