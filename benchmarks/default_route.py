@@ -18,16 +18,15 @@ import argparse
 import fcntl
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import duckdb
+from _serve import running_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_d9b025f51903baf0.txt"
@@ -87,30 +86,9 @@ def serve_latencies(work: Path, env: dict[str, str], saves: int) -> tuple[list[f
     shutil.copy(SEED, target)
     warehouse = work / "serve-w" / "jobs.duckdb"
     subprocess.run(jobpipeline("run", "--seeds", str(seeds), "--warehouse", str(warehouse)), env=env, check=True)
-    serve = subprocess.Popen(
-        jobpipeline("serve", "--seeds", str(seeds), "--warehouse", str(warehouse), "--interval", "3600"),
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert serve.stdout is not None
-        for line in serve.stdout:
-            output.append(line.rstrip("\n"))
-            if "Ctrl-C stops" in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
     latencies = []
-    try:
-        if not ready.wait(120):
-            raise SystemExit("serve did not start:\n" + "\n".join(output))
+    serve_args = ["--seeds", str(seeds), "--warehouse", str(warehouse), "--interval", "3600"]
+    with running_serve(serve_args, env, ready_timeout=120) as output:
         time.sleep(2)  # the watcher is up; the first scheduled ingest has run
         original = target.read_text(encoding="utf-8")
         for i in range(saves):
@@ -135,13 +113,6 @@ def serve_latencies(work: Path, env: dict[str, str], saves: int) -> tuple[list[f
                 time.sleep(0.02)
             latencies.append(time.perf_counter() - saved)
             time.sleep(1.0)
-    finally:
-        os.killpg(serve.pid, signal.SIGINT)
-        try:
-            serve.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait(10)
     return latencies, output
 
 

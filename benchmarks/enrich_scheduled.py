@@ -15,19 +15,19 @@ recorded in `runs`. The corpus never changes between rounds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import duckdb
+from _serve import running_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_d9b025f51903baf0.txt"
@@ -78,7 +78,7 @@ def main() -> None:
     }
     env.pop("PREFECT_API_URL", None)
     seeds, warehouse = work / "seeds", work / "w" / "jobs.duckdb"
-    serve: subprocess.Popen[str] | None = None
+    stack = contextlib.ExitStack()  # serve, once started
     try:
         if args.n:
             subprocess.run(
@@ -94,38 +94,9 @@ def main() -> None:
             capture_output=True,
         )
         env["PREFECT_API_URL"] = api_url(env)
-        serve = subprocess.Popen(
-            jobpipeline(
-                "serve",
-                "--seeds",
-                str(seeds),
-                "--warehouse",
-                str(warehouse),
-                "--interval",
-                "3600",
-                "--poll",
-                str(args.poll),
-            ),
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        output: list[str] = []
-        ready = threading.Event()
-
-        def read() -> None:
-            assert serve is not None and serve.stdout is not None
-            for line in serve.stdout:
-                output.append(line.rstrip("\n"))
-                if "Ctrl-C stops" in line:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(180):
-            raise SystemExit("serve did not start:\n" + "\n".join(output))
+        serve_args = ["--seeds", str(seeds), "--warehouse", str(warehouse), "--interval", "3600"]
+        serve_args += ["--poll", str(args.poll)]
+        output = stack.enter_context(running_serve(serve_args, env))
         time.sleep(5)  # serve's first scheduled ingest (nothing changed) runs now
         os.environ.update({k: env[k] for k in ("PREFECT_HOME", "PREFECT_API_URL")})
         from prefect.deployments import run_deployment
@@ -159,13 +130,7 @@ def main() -> None:
             if line.startswith("jobpipeline-enrich run"):
                 print(f"  {line}")
     finally:
-        if serve is not None:
-            os.killpg(serve.pid, signal.SIGINT)
-            try:
-                serve.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(serve.pid, signal.SIGKILL)
-                serve.wait(10)
+        stack.close()
         subprocess.run(jobpipeline("server", "stop"), env=env, capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
 
