@@ -148,3 +148,23 @@ def test_prefect_logs_go_to_the_run_log_and_to_the_terminal_with_verbose(
     log = (prefect_home / "jobpipeline-runs.log").read_text(encoding="utf-8")
     assert "SeedsNotFoundError" in log and str(tmp_path / "nope") in log
     assert os.path.getsize(prefect_home / "jobpipeline-runs.log") > 0
+
+
+def test_prefect_internal_machinery_lines_stay_off_the_terminal(tmp_path: Path) -> None:
+    """`prefect._internal` does not propagate to Prefect's console handler: it has a stderr handler of
+    its own, so a run whose server died printed "Service 'EventsWorker' failed with 1 pending items"
+    under its one-line error. It follows the console level and goes to the run log like the rest."""
+    script = (
+        "import logging\n"
+        "from jobpipeline.orchestration.launch import quiet_prefect, log_runs_to_file\n"
+        "quiet_prefect()\n"
+        "log_runs_to_file()\n"
+        "logging.getLogger('prefect._internal.concurrency').error(\"Service 'EventsWorker' failed\")\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_LOGGING")}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    run = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert _lines(run.stderr) == []
+    log = (tmp_path / "home" / "jobpipeline-runs.log").read_text(encoding="utf-8")
+    assert "prefect._internal.concurrency Service 'EventsWorker' failed" in log

@@ -44,6 +44,9 @@ def quiet_prefect(console_level: str = QUIET) -> None:
     the events worker's "Still processing items" goodbye is not for users.
     """
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", console_level)
+    # `prefect._internal` does not propagate: it writes to stderr through its own `debug` handler (seen:
+    # "Service 'EventsWorker' failed with 1 pending items" under the one-line error of a server that died).
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL", console_level)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
@@ -150,6 +153,7 @@ def log_runs_to_file() -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s %(message)s"))
     handler.setLevel(logging.INFO)
     logging.getLogger("prefect").addHandler(handler)
+    logging.getLogger("prefect._internal").addHandler(handler)  # does not propagate to "prefect"
     return path
 
 
