@@ -195,10 +195,10 @@ class WarehouseReader:
     # -- datasets (publish writes the files; these produce them) ------------------------------------
     def export_dataset(self, dataset: schema.Dataset, file: Path) -> tuple[int, list[dict[str, str]]]:
         """Write `dataset` as zstd Parquet to `file`; returns its row count and columns (name, type)."""
-        self.conn.execute(f"COPY ({dataset.sql}) TO '{_sql_path(file)}' (FORMAT parquet, COMPRESSION zstd)")
+        # COPY answers with the number of rows it wrote: no second read of the file to count them.
+        (count,) = self.one(f"COPY ({dataset.sql}) TO '{_sql_path(file)}' (FORMAT parquet, COMPRESSION zstd)")
         described = self.rows(f"DESCRIBE {dataset.sql}")
-        count = self.one(f"SELECT count(*) FROM read_parquet('{_sql_path(file)}')")
-        return int(count[0]), [{"name": row[0], "type": row[1]} for row in described]
+        return int(count), [{"name": row[0], "type": row[1]} for row in described]
 
     def parquet_to_csv(self, parquet: Path, csv: Path) -> None:
         """Copy a Parquet file to CSV with a header (no BOM: publish adds it)."""
@@ -1023,8 +1023,8 @@ def rebuild_derived(
         sql = sql.replace("$outlier_min_bands", str(int(outlier_min_bands))).replace(
             "$outlier_z", repr(float(outlier_z))
         )
-        conn.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-        counts[name] = int(conn.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+        # CREATE TABLE AS answers with its row count.
+        counts[name] = int(conn.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}").fetchall()[0][0])
     conn.execute(f"DROP TABLE {schema.ANNUAL_BANDS_TABLE}")
     return counts
 
