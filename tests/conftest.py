@@ -249,8 +249,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The controller of a parallel run stops the workers' shared server once they have all finished."""
+    """The controller of a parallel run stops the workers' shared server once they have all finished. A run
+    in one process removes its PREFECT_HOME, used or not (`prefect_home`'s teardown runs only if a test used
+    it: 352 homes had piled up in /tmp from runs of a few test files)."""
     if not _parallel_controller(session.config):
+        if not XDIST_RUN:
+            shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
         return
     shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)  # the controller's own, unused
     from jobpipeline.orchestration.server import stop_server
