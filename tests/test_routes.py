@@ -208,6 +208,8 @@ def test_serve_beside_the_work_pool_route(
     route = work_pool_route
     before = kept(route.api_url)
     automations = automation_count(route.api_url)
+    began = time.monotonic()
+    seconds: dict[str, float] = {}
     write_seed("s.txt", make_article("served"))
     serve_warehouse = tmp_path / "serve" / "jobs.duckdb"
     serve = start(
@@ -228,6 +230,7 @@ def test_serve_beside_the_work_pool_route(
     )
     try:
         serve.wait(f"serving {SERVE_INGEST}", timeout=120)
+        seconds["serve started"] = time.monotonic() - began
         assert {SERVE_INGEST, SERVE_REVALIDATE} <= deployment_names(route.api_url)
         serve_ingest_id = deployment_id(route.api_url, f"jobpipeline-ingest/{SERVE_INGEST}")
         assert kept(route.api_url) == before
@@ -244,10 +247,17 @@ def test_serve_beside_the_work_pool_route(
             120,
             why=route.worker.text,
         )
+        seconds["work-pool run landed"] = time.monotonic() - began
         wait_for(serve_warehouse, "SELECT count(*) FROM runs WHERE trigger = 'schedule'", 60, why=serve.text)
+        seconds["scheduled serve run landed"] = time.monotonic() - began
         assert kept(route.api_url) == before
     finally:
         stop(serve)
+    seconds["serve stopped"] = time.monotonic() - began
+    print(
+        "serve beside the work pool, seconds since serve began: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items())
+    )
     assert serve.process.returncode == 0, serve.text()
 
     pool_run = flow_run(route.api_url, pool_run_id)
