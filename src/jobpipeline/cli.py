@@ -380,7 +380,7 @@ def run(
         raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
     from jobpipeline.interrupts import stop_on_signals
 
-    with stop_on_signals():
+    with stop_on_signals(settings.stop_grace_seconds):
         with error_boundary(), say_interrupted(warehouse):
             from jobpipeline.orchestration import routes
 
@@ -452,7 +452,7 @@ def enrich(
     options = RunOptions(seeds=settings.seeds, warehouse=warehouse, trigger="enrich", wait_seconds=wait, csv=csv)
     from jobpipeline.interrupts import stop_on_signals
 
-    with stop_on_signals(), error_boundary(), say_interrupted(warehouse):
+    with stop_on_signals(settings.stop_grace_seconds), error_boundary(), say_interrupted(warehouse):
         from jobpipeline.orchestration import routes
 
         r = routes.enrich(options, local=local, say=err.print)
@@ -493,7 +493,7 @@ def revalidate(
     from jobpipeline.discover import seed_relative
     from jobpipeline.interrupts import stop_on_signals
 
-    with stop_on_signals():
+    with stop_on_signals(settings.stop_grace_seconds):
         with error_boundary(), say_interrupted(warehouse):
             check_seeds_folder(seeds)
             relative = [seed_relative(seeds, p) for p in paths]

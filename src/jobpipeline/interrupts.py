@@ -9,6 +9,12 @@ A command that runs the pipeline (`run`, `revalidate`) handles both signals the 
   saying different things, so the signal is only remembered (`received`): the run finishes and the
   command then says that the run was committed.
 
+A stopped run has `grace` seconds (setting `stop_grace_seconds`) to unwind; past them a watchdog thread
+ends the process with the same one line and the threads' stacks in a file it names. Seen once in ~40 full
+suites: after SIGTERM on the Prefect route the main thread slept for good during the unwinding, with the
+readers gone and their forkserver waiting for the parent, so `jobpipeline run | tee log` never returned.
+The watchdog never fires once the commit has begun (that run finishes, as above).
+
 The Prefect route needs the handler too: `asyncio.run` replaces Python's SIGINT handler with one that
 cancels the flow's task at its next `await`, and the stages never await, so Ctrl-C used to wait for
 the whole run (committed and published) and then say "nothing was committed". asyncio leaves a
@@ -25,8 +31,11 @@ the resource tracker exit on their own once the parent and the readers are gone.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import signal
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,24 +50,51 @@ class _State:
     committing: int | None = None
     """The run whose commit has begun: signals are held from then on."""
     received: int | None = None
+    grace: float = 0.0
+    """Set by `stop_on_signals` (the setting `stop_grace_seconds`)."""
+    watchdog: threading.Thread | None = None
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _State.received is None:
         _State.received = signum
     if _State.committing is None:
+        if _State.watchdog is None:
+            _State.watchdog = threading.Thread(
+                target=_end_if_still_running, args=(signum, _State.grace), name="stop-watchdog", daemon=True
+            )
+            _State.watchdog.start()
         raise KeyboardInterrupt
 
 
+def _end_if_still_running(signum: int, grace: float) -> None:
+    """The stopped run's last resort: still running `grace` seconds after the signal, and no commit begun."""
+    threading.Event().wait(grace)
+    if _State.committing is not None or not _State.installed:
+        return  # committing (signals are held), or the block was left: the command ends by itself
+    fd, stacks = tempfile.mkstemp(prefix=f"jobpipeline-stopped-{os.getpid()}-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        faulthandler.dump_traceback(file=handle, all_threads=True)
+    name = signal.Signals(signum).name
+    os.write(
+        sys.stderr.fileno(),
+        f"interrupted ({name}): nothing was committed; the run did not stop within {grace:g} s of the signal, "
+        f"so it ends now (its threads' stacks: {stacks})\n".encode(),
+    )
+    os._exit(128 + signum)
+
+
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(grace: float) -> Iterator[None]:
     """Inside this block (main thread only), SIGINT and SIGTERM stop the run before its commit, or are
-    held until the run ends once the commit has begun (see the module docstring)."""
+    held until the run ends once the commit has begun (see the module docstring). A run stopped before
+    its commit that is still running `grace` seconds later is ended there."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
         return
     previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
     _State.installed, _State.committing, _State.received = True, None, None
+    _State.grace, _State.watchdog = grace, None
     try:
         yield
     finally:

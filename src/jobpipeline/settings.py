@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     lock_wait_seconds: float = Field(
         LOCK_WAIT_SECONDS, ge=0, description="Seconds a run waits for another run's writer lock (`--wait`)."
     )
+    stop_grace_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="Seconds a run stopped by SIGINT or SIGTERM before its commit has to clean up (remove its "
+        "copy, end its readers, tell Prefect); past them the process ends at once.",
+    )
     prefect_server: Literal["managed", "ephemeral"] = Field(
         "managed",
         description="With no Prefect API configured: `managed` starts (or reuses) a background Prefect server "
