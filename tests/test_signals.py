@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -144,6 +145,14 @@ def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
         pytest.fail(f"stdout/stderr still open after the run: held by {left}")
 
 
+def with_stacks(err: str) -> str:
+    """The run's stderr, and the threads' stacks its stop watchdog left when the run did not stop in time."""
+    found = re.search(r"its threads' stacks: (\S+)\)", err)
+    if not found or not Path(found.group(1)).exists():
+        return err
+    return f"{err}\n{Path(found.group(1)).read_text(encoding='utf-8')}"
+
+
 def last_run(warehouse: Path) -> int:
     return int(rows(warehouse, "SELECT max(run_id) FROM runs")[0][0])
 
@@ -166,7 +175,7 @@ def test_signal_before_commit_stops_the_run_and_its_readers(
     name = signal.Signals(signum).name
     assert err.strip().splitlines()[-1] == (
         f"interrupted ({name}): nothing was committed; the warehouse is as it was at run 1"
-    ), err
+    ), with_stacks(err)
     assert "Traceback" not in err, err
     assert last_run(case.warehouse) == 1
     assert rows(case.warehouse, "SELECT count(*) FROM articles") == [(1,)]
