@@ -37,6 +37,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -50,36 +51,39 @@ class _State:
     committing: int | None = None
     """The run whose commit has begun: signals are held from then on."""
     received: int | None = None
-    grace: float = 0.0
-    """Set by `stop_on_signals` (the setting `stop_grace_seconds`)."""
-    watchdog: threading.Thread | None = None
+    stopped_at: float | None = None
+    """When a signal stopped the run (monotonic clock); read by the block's watchdog."""
+    block = 0
+    """Counts `stop_on_signals` blocks: a watchdog acts only in its own."""
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _State.received is None:
         _State.received = signum
     if _State.committing is None:
-        if _State.watchdog is None:
-            _State.watchdog = threading.Thread(
-                target=_end_if_still_running, args=(signum, _State.grace), name="stop-watchdog", daemon=True
-            )
-            _State.watchdog.start()
+        if _State.stopped_at is None:
+            _State.stopped_at = time.monotonic()  # no lock taken in a handler: the watchdog polls
         raise KeyboardInterrupt
 
 
-def _end_if_still_running(signum: int, grace: float) -> None:
-    """The stopped run's last resort: still running `grace` seconds after the signal, and no commit begun."""
-    threading.Event().wait(grace)
-    if _State.committing is not None or not _State.installed:
-        return  # committing (signals are held), or the block was left: the command ends by itself
+def _watchdog(block: int, grace: float) -> None:
+    """The stopped run's last resort: still in its block `grace` seconds after the signal, no commit begun."""
+    while _State.block == block:
+        stopped_at = _State.stopped_at
+        if stopped_at is not None and _State.committing is None and time.monotonic() - stopped_at >= grace:
+            _end_now(grace)
+        time.sleep(0.25)
+
+
+def _end_now(grace: float) -> None:
     fd, stacks = tempfile.mkstemp(prefix=f"jobpipeline-stopped-{os.getpid()}-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         faulthandler.dump_traceback(file=handle, all_threads=True)
-    name = signal.Signals(signum).name
+    signum = _State.received or signal.SIGTERM
     os.write(
         sys.stderr.fileno(),
-        f"interrupted ({name}): nothing was committed; the run did not stop within {grace:g} s of the signal, "
-        f"so it ends now (its threads' stacks: {stacks})\n".encode(),
+        f"interrupted ({signal.Signals(signum).name}): nothing was committed; the run did not stop within "
+        f"{grace:g} s of the signal, so it ends now (its threads' stacks: {stacks})\n".encode(),
     )
     os._exit(128 + signum)
 
@@ -88,19 +92,21 @@ def _end_if_still_running(signum: int, grace: float) -> None:
 def stop_on_signals(grace: float) -> Iterator[None]:
     """Inside this block (main thread only), SIGINT and SIGTERM stop the run before its commit, or are
     held until the run ends once the commit has begun (see the module docstring). A run stopped before
-    its commit that is still running `grace` seconds later is ended there."""
+    its commit that is still in this block `grace` seconds later is ended there."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
         return
     previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
-    _State.installed, _State.committing, _State.received = True, None, None
-    _State.grace, _State.watchdog = grace, None
+    _State.installed, _State.committing, _State.received, _State.stopped_at = True, None, None, None
+    _State.block += 1
+    threading.Thread(target=_watchdog, args=(_State.block, grace), name="stop-watchdog", daemon=True).start()
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         _State.installed, _State.committing = False, None
+        _State.block += 1  # its watchdog returns
 
 
 @contextmanager
