@@ -25,6 +25,7 @@ from jobpipeline.errors import (
     JobpipelineError,
     JSONConstantError,
     QueryError,
+    RunDidNotStop,
     RunInterrupted,
     SeedFileNotFoundError,
     SeedsNotFoundError,
@@ -61,6 +62,7 @@ INSTANCES: list[JobpipelineError] = [
     FlowFailedError("ingest", "WarehouseBusyError: warehouse busy"),
     ServerError("prefect server did not answer on http://127.0.0.1:1/api within 90 s"),
     RunInterrupted(15, True, 7),
+    RunDidNotStop(2, 20.0, "/tmp/jobpipeline-stopped-1-x.txt"),
 ]
 
 

@@ -230,6 +230,21 @@ class RunInterrupted(JobpipelineError):
         return 128 + self.signum
 
 
+class RunDidNotStop(RunInterrupted):
+    """A run stopped before its commit that was still unwinding `grace` seconds after the signal: the
+    process ends there (jobpipeline.interrupts); `stacks` names the file with its threads' stacks."""
+
+    def __init__(self, signum: int, grace: float, stacks: str) -> None:
+        super().__init__(signum, committed=False, run_id=None)
+        name = signal.Signals(signum).name
+        self.args = (
+            f"interrupted ({name}): nothing was committed; the run did not stop within {grace:g} s of the "
+            f"signal, so it ends now (its threads' stacks: {stacks})",
+        )
+        self.grace = grace
+        self.stacks = stacks
+
+
 class ServerError(JobpipelineError):
     """The Prefect server could not be started, or does not answer."""
 

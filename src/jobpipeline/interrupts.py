@@ -76,16 +76,14 @@ def _watchdog(block: int, grace: float) -> None:
 
 
 def _end_now(grace: float) -> None:
+    from jobpipeline.errors import RunDidNotStop
+
     fd, stacks = tempfile.mkstemp(prefix=f"jobpipeline-stopped-{os.getpid()}-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         faulthandler.dump_traceback(file=handle, all_threads=True)
-    signum = _State.received or signal.SIGTERM
-    os.write(
-        sys.stderr.fileno(),
-        f"interrupted ({signal.Signals(signum).name}): nothing was committed; the run did not stop within "
-        f"{grace:g} s of the signal, so it ends now (its threads' stacks: {stacks})\n".encode(),
-    )
-    os._exit(128 + signum)
+    error = RunDidNotStop(_State.received or signal.SIGTERM, grace, stacks)
+    os.write(sys.stderr.fileno(), f"{error}\n".encode())
+    os._exit(error.exit_code)
 
 
 @contextmanager
