@@ -144,9 +144,7 @@ def write_seed(seeds_dir: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def prefect_home() -> Iterator[Path]:
     """The test session's PREFECT_HOME: its database, and the managed server's state."""
-    yield SESSION_PREFECT_HOME
-    if not XDIST_RUN:  # a parallel run's controller removes it (pytest_sessionfinish)
-        shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
+    yield SESSION_PREFECT_HOME  # removed by pytest_sessionfinish
 
 
 @pytest.fixture(scope="session")
@@ -252,11 +250,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller of a parallel run stops the workers' shared server once they have all finished. A run
     in one process removes its PREFECT_HOME, used or not (`prefect_home`'s teardown runs only if a test used
     it: 352 homes had piled up in /tmp from runs of a few test files)."""
+    if not XDIST_RUN:  # a worker's home is the run's shared one: the controller removes that below
+        shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
     if not _parallel_controller(session.config):
-        if not XDIST_RUN:
-            shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
         return
-    shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)  # the controller's own, unused
     from jobpipeline.orchestration.server import stop_server
 
     for starting in _PRESTART:
