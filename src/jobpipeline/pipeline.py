@@ -275,7 +275,9 @@ def roll_forward_if_free(warehouse: Path) -> int | None:
 
 def _copy(run: _Run) -> None:
     run.writer_scope = run.scope.enter_context(ExitStack())
-    run.writer = run.writer_scope.enter_context(open_writer(run.options.warehouse))
+    # An enrichment lists no folder: the warehouse's own count of files decides alone.
+    files = len(run.discovery.files) if hasattr(run, "discovery") else 0
+    run.writer = run.writer_scope.enter_context(open_writer(run.options.warehouse, files))
 
 
 def _read(run: _Run) -> None:
