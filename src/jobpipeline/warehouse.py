@@ -57,9 +57,9 @@ def connect_config(temp_directory: Path | None = None) -> dict[str, Any]:
 SINGLE_THREAD_BELOW = 2_000
 """Files under which a load runs DuckDB on one thread. DuckDB splits work by row group (122,880 rows);
 the widest table (`sections`) has ~44 rows an article, so below ~2,800 articles every table is one row
-group and a second thread has nothing to take: it only costs. Measured on 2 cores: an everyday run of
-one changed file in 11 used 15-25% less CPU and was no slower; 2,000 synthetic articles loaded as fast
-(docs/benchmarks.md)."""
+group and a second thread has nothing to take: it only costs. On 2 cores (benchmarks/writer_threads.py):
+a run that sees one edited file uses ~15% less CPU and ~8% less time (12 or 200 articles), and a first
+load of 1,999 articles is as fast (the writer's stages 1.13 s against 1.16 s)."""
 
 
 def writer_threads(files: int) -> int | None:
