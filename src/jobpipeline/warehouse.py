@@ -1006,10 +1006,12 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
         _drop_legacy_views(conn)
         conn.execute(schema.ddl())
         _add_missing_columns(conn)
-        threads = writer_threads(max(files, _count(conn, "files")))
+        writer = WarehouseWriter(conn, path)
+        (known,) = writer.one("SELECT count(*) FROM files")
+        threads = writer_threads(max(files, known))
         if threads is not None:
             conn.execute(f"SET threads = {threads}")
-        yield WarehouseWriter(conn, path)
+        yield writer
         conn.execute("CHECKPOINT")
         conn.close()
         if staging.with_name(staging.name + ".wal").exists():
@@ -1028,11 +1030,6 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
                 conn.close()
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-
-
-def _count(conn: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
-    return int(row[0]) if row else 0
 
 
 def rebuild_derived(
