@@ -4,11 +4,13 @@ commands (serve, watch, a worker) in their own process group, and call the sessi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -195,3 +197,71 @@ def need_tmpfs() -> None:
     refusal = tmpfs_refusal()
     if refusal is not None:
         lacking(refusal)
+
+
+def processes_with_home(home: Path) -> list[int]:
+    """Pids of live processes whose environment names this PREFECT_HOME."""
+    found = []
+    marker = f"PREFECT_HOME={home}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ.split(b"\0") and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def home_with_a_migrated_database(tmp_path: Path, prefect_home: Path) -> Path:
+    """A new PREFECT_HOME holding a consistent copy of the session server's database: the migrations of a
+    new database are a third of a server's first start (~4 s of CPU), and these tests are about processes."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    with (
+        contextlib.closing(sqlite3.connect(prefect_home / "prefect.db")) as source,
+        contextlib.closing(sqlite3.connect(home / "prefect.db")) as copy,
+    ):
+        source.backup(copy)
+    return home
+
+
+def wait_for(warehouse: Path, sql: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if warehouse.exists() and rows(warehouse, sql)[0][0]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not true before the deadline: {sql}")
+
+
+def start_serve(
+    seeds: Path, warehouse: Path, env: dict[str, str], *options: str
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """`jobpipeline serve OPTIONS` in a process group of its own, its output collected."""
+    command = [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds), "--warehouse", str(warehouse)]
+    process = subprocess.Popen(
+        [*command, *options],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    return process, lines
+
+
+def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)

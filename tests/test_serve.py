@@ -3,11 +3,9 @@ re-validated through the event trigger, and a server left as serve found it."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,17 +13,9 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import rows
+from helpers import rows, start_serve, stop_serve, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(warehouse: Path, sql: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if warehouse.exists() and rows(warehouse, sql)[0][0]:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not true before the deadline: {sql}")
 
 
 def deployment_names(api_url: str) -> set[str]:
@@ -56,36 +46,6 @@ def created_by(api_url: str, flow_run_id: str) -> str | None:
 
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         return asyncio.run(read())
-
-
-def start_serve(
-    seeds: Path, warehouse: Path, env: dict[str, str], *options: str
-) -> tuple[subprocess.Popen[str], list[str]]:
-    """`jobpipeline serve OPTIONS` in a process group of its own, its output collected."""
-    command = [sys.executable, "-m", "jobpipeline.cli", "serve", "--seeds", str(seeds), "--warehouse", str(warehouse)]
-    process = subprocess.Popen(
-        [*command, *options],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    assert process.stdout is not None
-    threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
-    return process, lines
-
-
-def stop_serve(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 def test_serve_schedules_watches_and_cleans_up(

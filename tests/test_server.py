@@ -9,7 +9,6 @@ import shlex
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import cli, rows, run_local
+from helpers import cli, home_with_a_migrated_database, processes_with_home, rows, run_local
 from typer.testing import CliRunner
 
 from jobpipeline.cli import app
@@ -36,36 +35,6 @@ def jobpipeline(*args: str, env: dict[str, str], timeout: float = 120) -> subpro
         text=True,
         timeout=timeout,
     )
-
-
-def processes_with_home(home: Path) -> list[int]:
-    """Pids of live processes whose environment names this PREFECT_HOME."""
-    found = []
-    marker = f"PREFECT_HOME={home}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker in environ.split(b"\0") and state != "Z":
-            found.append(int(entry))
-    return found
-
-
-def home_with_a_migrated_database(tmp_path: Path, prefect_home: Path) -> Path:
-    """A new PREFECT_HOME holding a consistent copy of the session server's database: the migrations of a
-    new database are a third of a server's first start (~4 s of CPU), and these tests are about processes."""
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    with (
-        contextlib.closing(sqlite3.connect(prefect_home / "prefect.db")) as source,
-        contextlib.closing(sqlite3.connect(home / "prefect.db")) as copy,
-    ):
-        source.backup(copy)
-    return home
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ the poll interval. This server runs the flow runs its deployments receive *in it
 where Prefect and the pipeline are already imported, so a run costs what the work costs:
 
 1. register serve's two deployments (names of their own, so the work-pool deployments of
-   prefect.yaml are never overwritten);
+   prefect.yaml are never overwritten) and have the server schedule their runs at once;
 2. mark the runs a previous serve left Running or Pending (it was killed) Crashed, which frees
    the ingest's concurrency slot at once instead of after Prefect's 300 s lease;
 3. poll the API for their scheduled runs (every `poll` seconds; polling also marks the
@@ -256,6 +256,7 @@ async def _serve(
                 deployment_id = await deployment.aapply()
                 ids[deployment_id] = flow
                 names[deployment_id] = deployment.name
+                await schedule_now(client, deployment_id)
             for line in await crash_orphaned_runs(client, list(ids)):
                 say(line)
             direct.open()  # before the watcher may use it: the first save need not wait for it
@@ -274,6 +275,17 @@ async def _serve(
                     removed.append(names[deployment_id])
             if removed:
                 say(f"removed the deployments {' and '.join(removed)} and their triggers from the Prefect server")
+
+
+async def schedule_now(client: Any, deployment_id: UUID) -> None:
+    """Have the server create the deployment's scheduled runs now, as its scheduler would.
+
+    Prefect's recent-deployments scheduler looks only at deployments updated in the last 6 s (its 5 s
+    loop and one more): on a busy server a loop that starts late misses a deployment serve just
+    registered, and its first run waits for the main scheduler, every 60 s (seen: a serve test's first
+    scheduled run 55 s late). Idempotent (the server keys scheduled runs by deployment and time); a
+    deployment without a schedule gets no runs."""
+    await client.request("POST", "/deployments/{id}/schedule", path_params={"id": deployment_id}, json={})
 
 
 async def crash_orphaned_runs(client: Any, deployment_ids: list[UUID]) -> list[str]:
