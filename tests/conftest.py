@@ -155,19 +155,18 @@ def managed_server(prefect_home: Path) -> Iterator[Any]:
     worker (SAME_WORKER), so they never see another test's."""
     from jobpipeline.orchestration.server import ensure_server, free_port, stop_server
 
-    with pytest.MonkeyPatch.context() as environment:
-        # Interval schedules of new deployments are planned within a second, not the default ten.
-        environment.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS", "1")
-        server, _ = ensure_server(prefect_home, lambda line: None, port=free_port())
-        try:
-            yield server
-        finally:
-            # Deliver what the session's flow runs still queue before their server goes away.
-            from jobpipeline.orchestration.launch import flush_prefect
+    # The server as a user's: serve schedules its own deployments' runs (serving.schedule_now), so no
+    # test depends on how soon the server's scheduler notices a new deployment.
+    server, _ = ensure_server(prefect_home, lambda line: None, port=free_port())
+    try:
+        yield server
+    finally:
+        # Deliver what the session's flow runs still queue before their server goes away.
+        from jobpipeline.orchestration.launch import flush_prefect
 
-            flush_prefect()
-            if not XDIST_RUN:
-                stop_server(prefect_home)
+        flush_prefect()
+        if not XDIST_RUN:
+            stop_server(prefect_home)
 
 
 def _parallel_controller(config: pytest.Config) -> bool:
@@ -202,7 +201,6 @@ def pytest_configure(config: pytest.Config) -> None:
         {
             "PREFECT_HOME": str(home),
             "JOBPIPELINE_SERVER_PORT": str(free_port()),
-            "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",  # as managed_server sets it
         }
     )
     command = [sys.executable, "-m", "jobpipeline.cli", "server", "start"]
