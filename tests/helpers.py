@@ -134,16 +134,16 @@ def stop(output: Output) -> None:
 
 
 def api(api_url: str, call: Callable[[Any], Any]) -> Any:
-    """`await call(client)` against `api_url`."""
-    from prefect import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    """`await call(client)` against `api_url`, with a client made for that URL. (Not `get_client` under
+    `temporary_settings`: that rebuilds Prefect's settings, ~0.2 s of CPU a call, and the tests that wait
+    on a deployment or a flow run call this several times a second.)"""
+    from prefect.client.orchestration import PrefectClient
 
     async def go() -> Any:
-        async with get_client() as client:
+        async with PrefectClient(api_url) as client:
             return await call(client)
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        return asyncio.run(go())
+    return asyncio.run(go())
 
 
 def deployment_names(api_url: str) -> set[str]:
@@ -229,12 +229,25 @@ def home_with_a_migrated_database(tmp_path: Path, prefect_home: Path) -> Path:
     return home
 
 
-def wait_for(warehouse: Path, sql: str, deadline: float) -> None:
+def wait_for(warehouse: Path, sql: str, timeout: float, *, why: Callable[[], str] = str) -> float:
+    """Until `sql`'s first value is truthy in the warehouse; when it was (wall clock). An AssertionError
+    after `timeout` seconds, with `why()` (e.g. the output of the process waited for).
+
+    Queried only when the file changed: a run commits by renaming a new file into place, and opening
+    DuckDB costs ~20 ms of CPU, which a poll every 0.05 s took from the very processes being waited for."""
+    deadline = time.monotonic() + timeout
+    seen: tuple[int, ...] | None = None
     while time.monotonic() < deadline:
-        if warehouse.exists() and rows(warehouse, sql)[0][0]:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not true before the deadline: {sql}")
+        try:
+            stat = warehouse.stat()
+        except FileNotFoundError:
+            stat = None
+        if stat is not None and (key := (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)) != seen:
+            seen = key
+            if rows(warehouse, sql)[0][0]:
+                return time.time()
+        time.sleep(0.05)
+    raise AssertionError(f"not true within {timeout:.0f} s: {sql}\n{why()}")
 
 
 def start_serve(

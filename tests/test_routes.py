@@ -20,7 +20,7 @@ from uuid import UUID
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import Output, api, deployment_names, route_line, rows, run_local, start, stop
+from helpers import Output, api, deployment_names, route_line, rows, run_local, start, stop, wait_for
 
 from jobpipeline.orchestration.deployments import (
     INGEST_DEPLOYMENT,
@@ -99,16 +99,6 @@ def automation_count(api_url: str) -> int:
         return len(await client.read_automations())
 
     return int(api(api_url, count))
-
-
-def wait_for(warehouse: Path, sql: str, timeout: float, *, why: Callable[[], str] = str) -> float:
-    """Poll the warehouse until `sql` returns a truthy first value; when it did (wall clock)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if warehouse.exists() and rows(warehouse, sql)[0][0]:
-            return time.time()
-        time.sleep(0.05)
-    raise AssertionError(f"not true within {timeout:.0f} s: {sql}\n{why()}")
 
 
 @dataclass(frozen=True)
