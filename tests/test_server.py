@@ -18,7 +18,16 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import cli, home_with_a_migrated_database, processes_with_home, rows, run_local
+from helpers import (
+    cli,
+    home_with_a_migrated_database,
+    processes_with_home,
+    rows,
+    run_local,
+    start_serve,
+    stop_serve,
+    wait_for,
+)
 from typer.testing import CliRunner
 
 from jobpipeline.cli import app
@@ -42,14 +51,26 @@ def test_lifecycle_one_server_for_concurrent_starts(
     tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path], managed_server: Any, prefect_home: Path
 ) -> None:
     """Two commands starting at once end with one server (on a free port when the preferred one is
-    taken, which they say); a run reuses it and is recorded there; `server stop` leaves no process."""
+    taken, which they say); a run reuses it and is recorded there; serve's first scheduled ingest comes
+    within its interval even though the server's scheduler is off here; `server stop` leaves no process.
+
+    The scheduler is off because serve must not depend on how soon it notices a new deployment: on a busy
+    server its recent-deployments loop can start too late and leave the first run to the main loop, every
+    60 s (seen: a first run 55 s late; before serve scheduled its own runs, none came at all here). One
+    server of its own for both (a setting of the server's; ~6 s of CPU each)."""
     home = home_with_a_migrated_database(tmp_path, prefect_home)
     env = {key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL",)}
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         wanted = taken.getsockname()[1]
-        env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(wanted)})
+        env.update(
+            {
+                "PREFECT_HOME": str(home),
+                "JOBPIPELINE_SERVER_PORT": str(wanted),
+                "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+            }
+        )
         starts = [
             subprocess.Popen(
                 [sys.executable, "-m", "jobpipeline.cli", "server", "start"],
@@ -84,6 +105,20 @@ def test_lifecycle_one_server_for_concurrent_starts(
         assert json.loads(run.stdout)["articles_loaded"] == 1
         [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs")
         assert flow_run_id
+
+        served = tmp_path / "served" / "jobs.duckdb"
+        serve, lines = start_serve(seeds_dir, served, env, "--interval", "2", "--no-watch")
+        try:
+            deadline = time.monotonic() + 60
+            while not any("serving" in line for line in lines):
+                assert time.monotonic() < deadline and serve.poll() is None, "".join(lines)
+                time.sleep(0.1)
+            began = time.monotonic()
+            wait_for(served, "SELECT count(*) FROM runs WHERE trigger = 'schedule'", 20, why=lambda: "".join(lines))
+            print(f"first scheduled run {time.monotonic() - began:.1f} s after serve said it serves (interval 2 s)")
+        finally:
+            stop_serve(serve)
+        assert serve.returncode == 0, "".join(lines)
     finally:
         stop = jobpipeline("server", "stop", env=env)
     assert stop.returncode == 0 and "stopped the Prefect server" in stop.stdout, stop.stdout + stop.stderr
