@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import struct
+import sys
+import time
+from dataclasses import dataclass
 from multiprocessing.context import ForkServerContext
+from pathlib import Path
 
 from jobpipeline.pipeline import LocalRunner, RunOptions, ingest
 
@@ -48,3 +53,37 @@ def start_paused_at(point: str, flag: str, options: RunOptions) -> multiprocessi
     child = _context().Process(target=_run_paused, args=(point, flag, options))
     child.start()
     return child
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A read batch as the runners count it (by `items`): enough of them go to a process pool."""
+
+    marker: str
+    index: int
+    items: tuple[int, ...] = tuple(range(32))
+
+
+def half_written_result(batch: Batch) -> int:
+    """Batch 0 is read at once. Batch 1 waits for `<marker>.go`, then leaves the first bytes of a result in
+    the pool's result pipe, touches `marker` and hangs.
+
+    What a reader ended mid-write leaves (its lifeline ends it with `os._exit` wherever it is, also while it
+    sends a finished batch): the pool's manager thread reads the message's length and then waits for bytes
+    that never come, and the parent holds the pipe's write end too, so no EOF ends that wait. No future of
+    that pool completes after it: neither a batch's result nor BrokenProcessPool."""
+    if batch.index == 0:
+        return 0
+    go = Path(batch.marker + ".go")
+    deadline = time.monotonic() + 60
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    frame = sys._getframe()
+    while frame.f_code.co_name != "_process_worker":  # concurrent.futures.process: the reader's main loop
+        assert frame.f_back is not None, "not called in a process pool's worker"
+        frame = frame.f_back
+    result_queue = frame.f_locals["result_queue"]
+    os.write(result_queue._writer.fileno(), struct.pack("!i", 1 << 20) + b"half a batch")
+    Path(batch.marker).touch()
+    time.sleep(120)
+    return batch.index

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import ROOT
@@ -78,3 +79,69 @@ def test_a_run_whose_commit_began_is_never_cut_short() -> None:
         process.kill()
         process.wait()
     assert (process.returncode, out, err) == (0, "finished\n", "")
+
+
+HALF_WRITTEN = """
+import sys, time
+from pathlib import Path
+
+from prefect import flow
+
+from fault_child import Batch, half_written_result
+from jobpipeline.cli import _exit
+from jobpipeline.orchestration.runner import PrefectRunner
+
+marker = Path(sys.argv[1])
+
+
+@flow
+def reading() -> None:
+    with PrefectRunner(2) as runner:
+        for _ in runner.map("read", half_written_result, [Batch(str(marker), 0), Batch(str(marker), 1)]):
+            Path(f"{marker}.go").touch()
+            while not marker.exists():  # batch 1's reader has written half its result
+                time.sleep(0.02)
+            raise KeyboardInterrupt  # a Ctrl-C while the run handles batch 0, as in faults.checkpoint
+
+
+try:
+    reading()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+_exit(0)  # the CLI's way out: atexit handlers, then no interpreter teardown
+"""
+
+
+@pytest.mark.slow
+def test_an_interrupted_prefect_read_whose_pool_is_stuck_still_unwinds(managed_server: Any, tmp_path: Path) -> None:
+    """A run on the Prefect route interrupted while its readers' results are half written ends at once.
+
+    Each read batch is a Prefect task waiting in a thread for its batch's future; on the way out of the
+    interrupted flow Prefect's task runner joins those threads. A reader ended mid-write leaves its pool's
+    manager thread waiting for the rest of the message for good (fault_child.half_written_result), so no
+    future completes: the threads waited for ever, the run's stop watchdog ended it 20 s after the signal
+    with its stacks and "did not stop", and the resource tracker's leak warning came after that last line
+    (tests/test_signals.py, about one suite in ten)."""
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": managed_server.api_url,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", HALF_WRITTEN, str(tmp_path / "written")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, err = process.communicate()
+        pytest.fail(f"the interrupted flow never ended: {out}{err[-2000:]}")
+    assert process.returncode == 0, err
+    assert out == "interrupted\n", out + err
+    assert "leaked" not in err, err

@@ -10,10 +10,11 @@ A command that runs the pipeline (`run`, `revalidate`) handles both signals the 
   command then says that the run was committed.
 
 A stopped run has `grace` seconds (setting `stop_grace_seconds`) to unwind; past them a watchdog thread
-ends the process with the same one line and the threads' stacks in a file it names. Seen once in ~40 full
-suites: after SIGTERM on the Prefect route the main thread slept for good during the unwinding, with the
-readers gone and their forkserver waiting for the parent, so `jobpipeline run | tee log` never returned.
-The watchdog never fires once the commit has begun (that run finishes, as above).
+ends the process with the same one line and the threads' stacks in a file it names. Its stacks found the
+one hang seen so far (about one suite in ten, on the Prefect route): Prefect's task runner joined a read
+batch's thread that waited for good on a pool whose reader had been ended mid-write
+(orchestration/runner.py's `_call_in_pool` now looks for the stop). The watchdog stays as the last
+resort; it never fires once the commit has begun (that run finishes, as above).
 
 The Prefect route needs the handler too: `asyncio.run` replaces Python's SIGINT handler with one that
 cancels the flow's task at its next `await`, and the stages never await, so Ctrl-C used to wait for

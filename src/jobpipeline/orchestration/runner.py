@@ -8,6 +8,7 @@ files. Only transient errors (a busy warehouse) are retried; bad input never is.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import queue
@@ -42,6 +43,10 @@ def is_transient(task_: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+STOP_CHECK_SECONDS = 0.2
+"""How often a batch task waiting on its reader looks whether the run stopped the pool."""
+
+
 def _call_in_pool(pool: ReaderPool | None, fn: Callable[[B], R], item: B, sink: queue.SimpleQueue[R]) -> None:
     # The batch goes to `sink`, not back through Prefect: measured at 10,000 articles, returning
     # it as the task's result kept every batch alive until the flow ended (~1 GB instead of ~0.5).
@@ -49,7 +54,15 @@ def _call_in_pool(pool: ReaderPool | None, fn: Callable[[B], R], item: B, sink: 
         sink.put(fn(item))
         return
     try:
-        sink.put(pool.submit(fn, item).result())
+        future = pool.submit(fn, item)
+        # Not one unbounded wait: once an interrupted run stops the pool, this future may never complete. A
+        # reader ended mid-write leaves half a result in the pool's pipe, its manager thread waits for the
+        # rest for good, and Prefect's task runner joins this thread before the flow can end (the run hung
+        # until its stop watchdog; tests/test_interrupts.py).
+        while not pool.stopped:
+            with contextlib.suppress(TimeoutError):
+                sink.put(future.result(timeout=STOP_CHECK_SECONDS))
+                return
     except Exception:
         if pool.stopped:
             return  # the run was interrupted and stopped its readers: not a failure of this batch to log
