@@ -145,3 +145,64 @@ def test_an_interrupted_prefect_read_whose_pool_is_stuck_still_unwinds(managed_s
     assert process.returncode == 0, err
     assert out == "interrupted\n", out + err
     assert "leaked" not in err, err
+
+
+SIGNALLED_IN_DUCKDB = """
+import os, signal, sys, time
+
+from jobpipeline import warehouse
+from jobpipeline.cli import main
+
+
+class SignalledStream:
+    '''An Arrow table that DuckDB reads by calling back into Python, and a SIGTERM arriving during that call.'''
+
+    def __init__(self, table):
+        self.table = table
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(2)  # the run's handler raises KeyboardInterrupt here, inside DuckDB's call
+        return self.table.__arrow_c_stream__(requested_schema)
+
+
+class SignalledFrame:
+    def __init__(self, frame):
+        self.frame = frame
+
+    def to_arrow(self):
+        return SignalledStream(self.frame.to_arrow())
+
+
+stage = warehouse.WarehouseWriter._insert_frame
+warehouse.WarehouseWriter._insert_frame = lambda self, table, frame: stage(self, table, SignalledFrame(frame))
+sys.argv = ["jobpipeline", "run", "--local", "--seeds", sys.argv[1], "--warehouse", sys.argv[2]]
+main()
+"""
+
+
+def test_a_signal_that_duckdb_turns_into_its_own_error_still_says_interrupted(tmp_path: Path) -> None:
+    """SIGTERM while DuckDB reads a batch's rows through Python: DuckDB reports the KeyboardInterrupt raised
+    in its call as its own error ("Invalid Input Error: reading the schema of the object registered as
+    '_frame' failed: KeyboardInterrupt"). The run still ends as an interrupted one: exit 143 and the line that
+    says nothing was committed (before: "error: ... load failed: Invalid Input Error ..." and exit 2; seen with
+    a real `kill` to a run's group mid-read)."""
+    from conftest import make_article
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALLED_IN_DUCKDB, str(seeds), str(warehouse)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1:] == ["interrupted (SIGTERM): nothing was committed; the warehouse is as it was before the run"], (
+        done.stderr
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert not warehouse.exists()

@@ -136,8 +136,13 @@ def say_interrupted(warehouse: Path) -> Iterator[None]:
     except BaseException as exc:
         signum = interrupts.received()
         # KeyboardInterrupt from our handler; or Prefect's TerminationSignal, raised where its own handler
-        # (installed for a flow run's length) still runs; never a plain error or an exit.
-        if signum is None or isinstance(exc, (Exception, SystemExit, GeneratorExit)):
+        # (installed for a flow run's length) still runs; never an exit.
+        if signum is None or isinstance(exc, (SystemExit, GeneratorExit)):
+            raise
+        # An error after the signal stopped the run is the stop's own doing: the handler's KeyboardInterrupt
+        # raised inside a call DuckDB made into Python comes back as DuckDB's error ("... failed:
+        # KeyboardInterrupt"). Once a commit has begun the signal is only held, so an error then is real.
+        if isinstance(exc, Exception) and interrupts.committing() is not None:
             raise
         from jobpipeline.warehouse import last_run_id
 
