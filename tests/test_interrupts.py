@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_article
 from helpers import ROOT
 
 STUCK = """
@@ -181,20 +183,18 @@ main()
 """
 
 
-def test_a_signal_that_duckdb_turns_into_its_own_error_still_says_interrupted(tmp_path: Path) -> None:
+def test_a_signal_that_duckdb_turns_into_its_own_error_still_says_interrupted(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
     """SIGTERM while DuckDB reads a batch's rows through Python: DuckDB reports the KeyboardInterrupt raised
     in its call as its own error ("Invalid Input Error: reading the schema of the object registered as
     '_frame' failed: KeyboardInterrupt"). The run still ends as an interrupted one: exit 143 and the line that
     says nothing was committed (before: "error: ... load failed: Invalid Input Error ..." and exit 2; seen with
     a real `kill` to a run's group mid-read)."""
-    from conftest import make_article
-
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     done = subprocess.run(
-        [sys.executable, "-c", SIGNALLED_IN_DUCKDB, str(seeds), str(warehouse)],
+        [sys.executable, "-c", SIGNALLED_IN_DUCKDB, str(seeds_dir), str(warehouse)],
         cwd=ROOT,
         capture_output=True,
         text=True,
