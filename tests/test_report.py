@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -53,6 +53,7 @@ from jobpipeline.report import (
     write_report,
 )
 from jobpipeline.report._axis import quantile
+from jobpipeline.report._render import template_environment
 from jobpipeline.schema import ddl
 from jobpipeline.warehouse import WarehouseReader, rebuild_derived
 
@@ -412,6 +413,77 @@ def test_write_report_replaces_the_file_atomically(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8").startswith("<!doctype html>")
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def _report_templates(env: Any) -> list[str]:
+    return env.list_templates(filter_func=lambda name: name.startswith("report"))
+
+
+def test_a_later_process_loads_the_compiled_templates_instead_of_compiling_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first environment compiles each of the page's templates once and keeps it in the cache folder; a
+    new environment on that folder (a later command) renders the same page without compiling any."""
+    data = ReportData(generated_at="2026-01-01 09:00:00 JST")
+    first = template_environment(str(tmp_path))
+    templates = _report_templates(first)
+    assert "report.html.j2" in templates and "report/salary.html.j2" in templates
+    for name in templates:
+        first.get_template(name)
+    assert len(list(tmp_path.iterdir())) == len(templates)
+    expected = render_report(data)
+
+    later = template_environment(str(tmp_path))
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled a template that the cache holds")
+
+    monkeypatch.setattr(later, "compile", no_compiling)
+    monkeypatch.setattr("jobpipeline.report._render._environment", lambda: later)
+    assert render_report(data) == expected
+
+
+def _corrupt_entries(folder: Path) -> None:
+    for entry in folder.iterdir():
+        entry.write_bytes(entry.read_bytes()[:40] + b"\x00garbage")
+
+
+def _emptied_entries(folder: Path) -> None:
+    for entry in folder.iterdir():
+        entry.write_bytes(b"")
+
+
+def _folder_replaced_by_a_file(folder: Path) -> None:
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+
+
+def _folder_removed(folder: Path) -> None:
+    shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_corrupt_entries, _emptied_entries, _folder_replaced_by_a_file, _folder_removed],
+    ids=["corrupt-entries", "empty-entries", "folder-is-a-file", "folder-gone"],
+)
+def test_a_damaged_template_cache_is_compiled_around(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[Path], None]
+) -> None:
+    """The cache is only ever a shortcut: entries that cannot be read, or a folder that cannot be written,
+    give the same page as no cache at all, and the run goes on."""
+    data = ReportData(generated_at="2026-01-01 09:00:00 JST")
+    expected = render_report(data)
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    warm = template_environment(str(folder))
+    for name in _report_templates(warm):
+        warm.get_template(name)
+    damage(folder)
+
+    damaged = template_environment(str(folder))
+    monkeypatch.setattr("jobpipeline.report._render._environment", lambda: damaged)
+    assert render_report(data) == expected
 
 
 # ------------------------------------------------------------------------------------------ a real warehouse
