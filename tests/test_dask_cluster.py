@@ -201,3 +201,29 @@ def test_local_cluster_dashboard_listens_on_this_machine_only() -> None:
         http = cluster.scheduler.http_server
         hosts = {sock.getsockname()[0] for sock in http._sockets.values()}
     assert hosts == {"127.0.0.1"}
+
+
+def test_a_local_cluster_run_prints_only_its_own_lines_when_the_dashboard_port_is_taken(
+    managed_server: Any, default_route_env: dict[str, str], write_seed: Callable[..., Path], seeds_dir: Path
+) -> None:
+    """`run --dask local` while 8787 is taken (another run's cluster, a notebook's): Dask moves the dashboard
+    to a free port and warns about it with Python's warning machinery, which put four lines of
+    `distributed/node.py:195: UserWarning: Port 8787 is already in use ...` on the terminal above the run's
+    own. The run's stderr is its progress and its lines, nothing else."""
+    import socket
+
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = seeds_dir.parent / "wh" / "jobs.duckdb"
+    env = {**default_route_env, "JOBPIPELINE_DASK_WORKERS": "1"}
+    command = [sys.executable, "-m", "jobpipeline.cli", "run", "--dask", "local", "--seeds", str(seeds_dir)]
+    command += ["--warehouse", str(warehouse)]
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        except OSError:
+            pass  # something already holds it: the case itself
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "loaded 1 article" in result.stdout, result.stdout
+    assert "Warning" not in result.stderr and "8787" not in result.stderr, result.stderr

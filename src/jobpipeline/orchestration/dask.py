@@ -8,6 +8,7 @@ server of its own (~10 s each, and its task runs would never reach the flow's UI
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,11 +39,11 @@ def batch_task_runner(dask: str | None = None) -> Iterator[Any]:
             "Dask read batches need prefect-dask: uv sync --extra dask (or pip install 'jobpipeline[dask]')"
         ) from None
     address = dask if dask is not None else settings.dask_address
-    runner = (
-        DaskTaskRunner(address=address)
-        if address and address != LOCAL_CLUSTER
-        else DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(settings.dask_workers))
-    )
+    if address and address != LOCAL_CLUSTER:
+        runner = DaskTaskRunner(address=address)
+    else:
+        _quiet_dashboard_moves()
+        runner = DaskTaskRunner(cluster_kwargs=local_cluster_kwargs(settings.dask_workers))
     with runner:
         _report_to_this_server(runner)
         yield runner
@@ -52,6 +53,16 @@ def local_cluster_kwargs(workers: int) -> dict[str, Any]:
     """A local cluster for one run. Its dashboard listens on this machine only: Dask's default
     (":8787") serves it on every interface, to anyone on the network, for as long as the run lasts."""
     return {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": LOCAL_DASHBOARD}
+
+
+def _quiet_dashboard_moves() -> None:
+    """When 8787 is taken (another run's cluster, a notebook's), Dask serves the dashboard on a free port
+    and says so with a UserWarning: four lines of `distributed/node.py` on the terminal, above the run's
+    own. The new address is in the run's log (prefect-dask logs the dashboard link), so the terminal is
+    spared. Process-wide and only this message: every other warning of Dask's still shows."""
+    warnings.filterwarnings(
+        "ignore", message=r"Port \d+ is already in use", category=UserWarning, module=r"distributed\."
+    )
 
 
 def _report_to_this_server(runner: Any) -> None:
