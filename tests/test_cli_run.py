@@ -414,16 +414,26 @@ def test_any_file_name(seeds_dir: Path, warehouse: Path, write_seed: Callable[..
     assert one.stdout.count("\n") == 2, one.stdout  # the finding and the summary
 
 
-def test_revalidate_a_missing_file_is_one_line_exit_2(
-    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("nope.txt", "no such file in the seeds folder"),
+        # A folder is there, not missing: it said "no such file", which sends a person looking for a typo.
+        ("2025", "is a folder: name the files to re-validate"),
+    ],
+)
+def test_revalidate_a_path_that_is_not_a_seed_file_is_one_line_exit_2(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], given: str, said: str
 ) -> None:
-    """`revalidate seeds/nope.txt` names the path and exits 2 instead of reporting a re-validation."""
+    """`revalidate seeds/nope.txt` or `revalidate seeds/2025` (a folder) names the path, says which it is and
+    exits 2 instead of reporting a re-validation."""
     write_seed("a.txt", make_article("alpha"))
-    nope = str(seeds_dir / "nope.txt")
-    result = cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), nope)
+    write_seed("2025/b.txt", make_article("beta"))
+    path = str(seeds_dir / given)
+    result = cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), path)
     assert result.exit_code == 2, result.output
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
-    assert nope in result.stderr and "no such file" in result.stderr
+    assert path in result.stderr and said in result.stderr, result.stderr
     assert not warehouse.exists()
 
 

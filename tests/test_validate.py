@@ -12,6 +12,7 @@ import pytest
 from conftest import make_article
 from helpers import cli
 
+from jobpipeline.discover import named_by
 from jobpipeline.models import Finding
 from jobpipeline.read import read_article
 from jobpipeline.validate import ERROR_CODES, WARNING_CODES, CorpusEntry, check_corpus, suggest_slug
@@ -208,6 +209,48 @@ def test_validate_named_files_against_the_whole_folder(seeds_dir: Path, write_se
     assert lines[-1].startswith("1 file checked: 1 error,")
     result = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "c.txt"))
     assert result.exit_code == 0 and "related-dangling" in result.stdout and "nobody" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("path", "names", "expected"),
+    [
+        ("a.txt", {"a.txt"}, "a.txt"),
+        ("a.txt", {"b.txt"}, None),
+        ("2025/a.txt", {"2025"}, "2025"),
+        ("2025/04/a.txt", {"2025"}, "2025"),
+        ("2025/04/a.txt", {"2025", "2025/04"}, "2025/04"),  # the nearest folder names it
+        ("2025/04/a.txt", {"2025/04/a.txt", "2025"}, "2025/04/a.txt"),  # the file itself first
+        ("20251/a.txt", {"2025"}, None),  # a folder is a whole path segment, not a prefix of the name
+        ("2025.txt", {"2025"}, None),
+        ("a.txt", {"."}, "."),  # `validate seeds`: the seeds folder itself
+        ("2025/a.txt", {"."}, "."),
+        ("2025/a.txt", set(), None),
+    ],
+)
+def test_named_by_selects_a_file_by_its_name_or_a_folder_above_it(
+    path: str, names: set[str], expected: str | None
+) -> None:
+    assert named_by(path, frozenset(names)) == expected
+
+
+def test_validate_a_folder_checks_the_files_under_it_against_the_whole_folder(
+    seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`validate seeds/2025` checks every seed file under 2025/ (it said "no such seed file"), still against
+    the whole folder's slugs; a folder with no seed file under it is named as before."""
+    write_seed("0-first.txt", make_article("alpha", related=["nobody"]))  # sorts first: it keeps `alpha`
+    write_seed("2025/b.txt", make_article("beta", related=["nobody"]))
+    write_seed("2025/04/c.txt", make_article("alpha"))
+    write_seed("empty/notes.csv", "not a seed")
+    result = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "2025"))
+    assert result.exit_code == 1, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("2 files checked: 1 error, 1 warning"), lines
+    assert all(line.startswith(f"{seeds_dir.as_posix()}/2025/") for line in lines[:-1]), lines
+    assert any("2025/04/c.txt" in line and "slug-duplicate" in line and "0-first.txt" in line for line in lines), lines
+    assert any("2025/b.txt" in line and "related-dangling" in line for line in lines), lines
+    empty = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "empty"))
+    assert empty.exit_code == 1 and "empty: error[file-unreadable] no such seed file" in empty.stdout, empty.stdout
 
 
 def test_pre_commit_hook_definition() -> None:

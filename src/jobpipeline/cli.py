@@ -200,12 +200,15 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
 def validate(
     files: Annotated[
         list[str] | None,
-        typer.Argument(help="Only these seed files (the rest of the folder is still read for slugs and links)."),
+        typer.Argument(
+            help="Only these seed files, or every file under these folders (the rest of the seeds folder is "
+            "still read for slugs and links)."
+        ),
     ] = None,
     seeds: SeedsOption = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or github.")] = "text",
 ) -> None:
-    """Check every seed file (or just FILES) and print one line per finding; writes nothing.
+    """Check every seed file (or just FILES, files or folders) and print one line per finding; writes nothing.
 
     Each finding is `path:line: severity[code] field: message` (the codes: docs/findings.md), then a
     summary; `--format github` prints workflow annotations. Exit 1 when any file has an error.
@@ -485,8 +488,8 @@ def revalidate(
     """Re-read only PATHS (always hashed, whatever their size and mtime), re-check corpus-wide references,
     update the warehouse and the report.
 
-    Each path must be a file in the seeds folder (exit 2 otherwise); `jobpipeline run` is what drops
-    the articles of deleted files.
+    Each path must be a file in the seeds folder (exit 2 otherwise: for a folder, `jobpipeline run`
+    reads what changed in it); `jobpipeline run` is what drops the articles of deleted files.
 
     Example: jobpipeline revalidate seeds/000_d9b025f51903baf0.txt
     """
@@ -507,7 +510,8 @@ def revalidate(
                 if Path(path).is_absolute() or not (seeds / path).is_file():
                     from jobpipeline.errors import SeedFileNotFoundError
 
-                    raise SeedFileNotFoundError(given, str(seeds))
+                    folder = not Path(path).is_absolute() and (seeds / path).is_dir()
+                    raise SeedFileNotFoundError(given, str(seeds), is_folder=folder)
             from jobpipeline.orchestration import routes
             from jobpipeline.pipeline import RunOptions
 

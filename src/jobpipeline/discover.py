@@ -105,6 +105,20 @@ def seed_relative(seeds: Path, path: str) -> str:
         return shown_name(candidate.as_posix().removeprefix("./"))
 
 
+def named_by(path: str, names: frozenset[str]) -> str | None:
+    """Which of `names` (seeds-relative, as `seed_relative` gives them) selects the seeds-relative `path`:
+    the path itself, the nearest folder above it (`validate seeds/2025` names every file under 2025/), or
+    `.` (the seeds folder itself); None when none does. One set lookup per folder level of `path`."""
+    if path in names:
+        return path
+    parts = path.split("/")
+    for depth in range(len(parts) - 1, 0, -1):
+        folder = "/".join(parts[:depth])
+        if folder in names:
+            return folder
+    return "." if "." in names else None
+
+
 def shown_name(path: str) -> str:
     """`path` as findings name it: bytes that are not UTF-8 escaped (`latin1_\\xe9\\xff.txt`), so a
     name given on the command line or by a file watcher matches its `file-name-not-utf8` finding."""

@@ -47,15 +47,24 @@ class SeedsNotFoundError(JobpipelineError):
 
 
 class SeedFileNotFoundError(JobpipelineError):
-    """A file named on the command line (`revalidate PATH`) that is not in the seeds folder."""
+    """A file named on the command line (`revalidate PATH`) that is not in the seeds folder, or is a folder
+    there (`revalidate seeds/2025`): say which, the fixes differ."""
 
-    def __init__(self, path: str, seeds: str) -> None:
-        super().__init__(
-            f"{path}: no such file in the seeds folder {seeds} - check the path (relative to the current folder, "
-            "or to --seeds); `jobpipeline run` drops the articles of deleted files"
-        )
+    def __init__(self, path: str, seeds: str, *, is_folder: bool = False) -> None:
+        if is_folder:
+            message = (
+                f"{path} is a folder: name the files to re-validate (`jobpipeline revalidate {path}/*.txt`), "
+                "or `jobpipeline run` for the whole seeds folder"
+            )
+        else:
+            message = (
+                f"{path}: no such file in the seeds folder {seeds} - check the path (relative to the current "
+                "folder, or to --seeds); `jobpipeline run` drops the articles of deleted files"
+            )
+        super().__init__(message)
         self.path = path
         self.seeds = seeds
+        self.is_folder = is_folder
 
 
 class SeedsUnreadableError(JobpipelineError):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
-from jobpipeline.discover import Discovery, discover_seeds
+from jobpipeline.discover import Discovery, discover_seeds, named_by
 from jobpipeline.enrichment import EnrichResult, enrich_warehouse
 from jobpipeline.errors import SeedsNotFoundError, WarehouseBusyError, WarehouseMissingError
 from jobpipeline.faults import checkpoint
@@ -652,8 +652,9 @@ def validate_seeds(
 ) -> ValidationReport:
     """Read and check every file without touching any warehouse (what `jobpipeline validate` does).
 
-    With `only`, just those files are read in full and reported on; the rest of the folder is
-    read for slugs and links alone, so corpus-wide checks still see everything.
+    With `only` (files, or folders for every file under them), just those files are read in full and
+    reported on; the rest of the folder is read for slugs and links alone, so corpus-wide checks still
+    see everything.
     """
     from jobpipeline.batches import read_corpus_entries
     from jobpipeline.validate import CorpusEntry
@@ -661,12 +662,13 @@ def validate_seeds(
     if not seeds.is_dir():
         raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file())
     discovery = discover_seeds(seeds)
-    selected = [f for f in discovery.files if only is None or f.path in only]
+    by = {f.path: named_by(f.path, only) for f in discovery.files} if only is not None else {}
+    selected = [f for f in discovery.files if only is None or by[f.path] is not None]
     items = [ReadItem(f.path, None) for f in selected]
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
-    findings = [f for f in discovery.findings if only is None or f.source_path in only]
+    findings = [f for f in discovery.findings if only is None or named_by(f.source_path, only) is not None]
     # A path discovery already has a finding for (a name that is not UTF-8, a skipped link) is not missing.
-    missing = sorted((only or frozenset()) - {f.path for f in discovery.files} - {f.source_path for f in findings})
+    missing = sorted((only or frozenset()) - set(by.values()) - {f.source_path for f in findings})
     findings.extend(
         Finding(
             source_path=path,
@@ -678,7 +680,7 @@ def validate_seeds(
     )
     entries: list[CorpusEntry] = []
     if only is not None:
-        others = [ReadItem(f.path, None) for f in discovery.files if f.path not in only]
+        others = [ReadItem(f.path, None) for f in discovery.files if by[f.path] is None]
         for part in runner.map(
             "scan", read_corpus_entries, [ReadTask(str(seeds), batch) for batch in chunks(others, BATCH_SIZE * 4)]
         ):
@@ -694,6 +696,6 @@ def validate_seeds(
         done += len(batch.files)
         if progress:
             progress("read", done, len(items))
-    findings.extend(f for f in check_corpus(entries).findings if only is None or f.source_path in only)
+    findings.extend(f for f in check_corpus(entries).findings if only is None or by.get(f.source_path) is not None)
     findings.sort(key=lambda f: (f.source_path, f.line or 0, f.severity, f.code))
     return ValidationReport(files_seen=len(selected), findings=findings)
