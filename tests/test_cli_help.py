@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from conftest import make_article
 from helpers import cli
 from typer.core import TyperGroup, TyperOption
 
@@ -74,3 +76,37 @@ def test_every_command_help_shows_its_defaults_and_an_example(path: tuple[str, .
 def test_every_command_is_checked() -> None:
     """The walk finds the commands the README's tour and docs/cli.md name (a typo'd walk checks nothing)."""
     assert {"run", "validate", "query", "watch", "serve", "server start"} <= {" ".join(p) for p in leaf_commands()}
+
+
+# What each command with a `--format` needs besides it to get that far (its required arguments).
+FORMAT_COMMANDS = {
+    ("run",): ["--local"],
+    ("enrich",): ["--local"],
+    ("validate",): [],
+    ("query",): ["SELECT 1"],
+    ("salary",): ["450〜700"],
+}
+
+
+def test_every_format_option_is_checked() -> None:
+    """FORMAT_COMMANDS is every command with a --format option (a new one joins the test below)."""
+    have_format = {path for path in leaf_commands() if any("--format" in p.opts for p in command_of(path).params)}
+    assert have_format == set(FORMAT_COMMANDS)
+
+
+@pytest.mark.parametrize("path", list(FORMAT_COMMANDS), ids=" ".join)
+def test_an_unknown_format_is_a_usage_error_before_any_work(
+    path: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--format jsn` exits 2 naming the choices, and nothing is run: `run` and `enrich` took any value,
+    loaded and published the whole folder, then printed text to a script that parses JSON."""
+    seeds, warehouse = tmp_path / "seeds", tmp_path / "wh" / "jobs.duckdb"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    monkeypatch.setenv("JOBPIPELINE_SEEDS", str(seeds))
+    monkeypatch.setenv("JOBPIPELINE_WAREHOUSE", str(warehouse))
+    result = cli(*path, *FORMAT_COMMANDS[path], "--format", "jsn")
+    assert result.exit_code == 2, result.output
+    assert "--format" in result.output and "use " in result.output and " or " in result.output, result.output
+    assert result.stdout == ""
+    assert not warehouse.parent.exists()

@@ -196,6 +196,15 @@ def progress_bar(enabled: bool) -> Iterator[Any]:
         yield update
 
 
+def one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
+    """`value` when it is one of `allowed`; else click's usage error (exit 2) before any work is done: a
+    typo'd `--format jsn` used to run the whole load and print text to a script that parses JSON."""
+    if value not in allowed:
+        choices = ", ".join(allowed[:-1]) + f" or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+        raise typer.BadParameter(f"use {choices}", param_hint=option)
+    return value
+
+
 @app.command()
 def validate(
     files: Annotated[
@@ -220,8 +229,7 @@ def validate(
 
     from jobpipeline.pipeline import LocalRunner, validate_seeds
 
-    if output_format not in ("text", "json", "github"):
-        raise typer.BadParameter("use text, json or github", param_hint="--format")
+    one_of(output_format, ("text", "json", "github"), "--format")
     with error_boundary():
         check_seeds_folder(seeds)
         with progress_bar(output_format == "text" and err.is_terminal) as update:
@@ -303,11 +311,9 @@ def salary(
     """
     from jobpipeline.salary import explain_salary, explanation_text
 
-    if basis not in (None, "annual", "monthly", "hourly", "daily"):
-        raise typer.BadParameter("use annual, monthly, hourly or daily", param_hint="--basis")
-    fmt = output_format or ("text" if explain else "json")
-    if fmt not in ("json", "text"):
-        raise typer.BadParameter("use json or text", param_hint="--format")
+    if basis is not None:
+        one_of(basis, ("annual", "monthly", "hourly", "daily"), "--basis")
+    fmt = one_of(output_format or ("text" if explain else "json"), ("json", "text"), "--format")
     lines = texts if texts else [line.rstrip("\n") for line in sys.stdin]
     for text in lines:
         ex = explain_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
@@ -375,6 +381,7 @@ def run(
 
     Example: jobpipeline run --seeds seeds --warehouse warehouse/jobs.duckdb
     """
+    one_of(output_format, ("text", "json"), "--format")
     settings = _settings()
     seeds = seeds or settings.seeds
     warehouse = warehouse or settings.warehouse
@@ -451,6 +458,7 @@ def enrich(
 
     Example: jobpipeline enrich --local
     """
+    one_of(output_format, ("text", "json"), "--format")
     settings = _settings()
     warehouse = warehouse or settings.warehouse
     wait = settings.lock_wait_seconds if wait is None else wait
@@ -937,8 +945,7 @@ def query(
 
     from jobpipeline.warehouse import run_query
 
-    if output_format not in ("table", "csv", "json", "markdown"):
-        raise typer.BadParameter("use table, csv, json or markdown", param_hint="--format")
+    one_of(output_format, ("table", "csv", "json", "markdown"), "--format")
     if not sql.strip():
         raise typer.BadParameter('the SQL is empty: e.g. jobpipeline query "SELECT * FROM runs"', param_hint="SQL")
     from jobpipeline.publish import published_behind
