@@ -366,6 +366,17 @@ def test_each_run_publishes_a_report(
     target = tmp_path / "mine.html"
     result = cli("report", "--warehouse", str(warehouse), "--out", str(target))
     assert result.exit_code == 0 and target.read_text(encoding="utf-8").lower().startswith("<!doctype html>")
+    # published/ removed by hand (or never written by an older version): the warehouse is there, and the
+    # error says what to do instead of "does not exist yet: run `jobpipeline run` first".
+    shutil.rmtree(warehouse.parent / ".published")
+    published.unlink()
+    result = cli("report", "--warehouse", str(warehouse))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"error: warehouse {warehouse}: no report is published beside it (published/report.html): run "
+        "`jobpipeline run` to publish one, or `jobpipeline report --out report.html` to write one from the "
+        "warehouse now"
+    ]
 
 
 def test_any_file_name(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:

@@ -202,10 +202,15 @@ def test_rename_window_is_reported_by_query_and_closed_by_the_next_run(two_state
     committed = last_run(state_of(warehouse))
     result = cli("query", "--warehouse", str(warehouse), "--format", "csv", "SELECT max(run_id) AS run FROM runs")
     assert result.exit_code == 0 and result.stdout == f"run\n{committed}\n"
-    assert result.stderr.strip().splitlines() == [
+    note = (
         f"note: published/ shows run {committed - 1} but the warehouse is at run {committed} (a run was stopped "
         f"between its commit and its publish): run `jobpipeline run` to publish run {committed}"
-    ]
+    )
+    assert result.stderr.strip().splitlines() == [note]
+    # `report` names the published page, which is run N-1's: it says so too (it said nothing).
+    result = cli("report", "--warehouse", str(warehouse))
+    assert result.exit_code == 0 and "published/report.html" in result.stdout
+    assert result.stderr.strip().splitlines() == [note]
     assert run_killed_at("after-copy", RunOptions(seeds=seeds, warehouse=warehouse)) == -9
     assert published_state(warehouse) == two_states.new_published
     assert state_of(warehouse) == two_states.new

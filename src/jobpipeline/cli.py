@@ -904,9 +904,17 @@ def report(
         if output is None:
             page = published_path(warehouse) / REPORT_FILE
             if not page.exists():
-                from jobpipeline.errors import WarehouseMissingError
+                from jobpipeline.errors import WarehouseError, WarehouseMissingError
 
-                raise WarehouseMissingError(str(warehouse))
+                if not warehouse.exists():
+                    raise WarehouseMissingError(str(warehouse))
+                # The warehouse is there: saying it "does not exist yet" sent people to look for the wrong file.
+                raise WarehouseError(
+                    str(warehouse),
+                    f"no report is published beside it ({page.parent.name}/{REPORT_FILE}): run `jobpipeline run` "
+                    "to publish one, or `jobpipeline report --out report.html` to write one from the warehouse now",
+                )
+            say_if_published_lags(warehouse)
         else:
             from jobpipeline.report import write_report
             from jobpipeline.warehouse import open_read_only
@@ -948,11 +956,8 @@ def query(
     one_of(output_format, ("table", "csv", "json", "markdown"), "--format")
     if not sql.strip():
         raise typer.BadParameter('the SQL is empty: e.g. jobpipeline query "SELECT * FROM runs"', param_hint="SQL")
-    from jobpipeline.publish import published_behind
-
     with error_boundary():
         frame = run_query(warehouse, sql)
-        behind = published_behind(warehouse)
     if output_format == "csv":
         sys.stdout.write(frame.write_csv())
     elif output_format == "json":
@@ -970,6 +975,15 @@ def query(
             out.print(plural(frame.height, "row"))
         else:  # an empty table of many columns is a wall of wrapped headers
             out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
+    say_if_published_lags(warehouse)
+
+
+def say_if_published_lags(warehouse: Path) -> None:
+    """A note on stderr when `published/` shows an older run than the warehouse (a run stopped between
+    its commit and its publish): what `query` answers and what the published files say differ."""
+    from jobpipeline.publish import published_behind
+
+    behind = published_behind(warehouse)
     if behind is not None:
         committed, live = behind
         shows = f"shows run {live}" if live is not None else "has no datasets yet"
