@@ -431,15 +431,20 @@ def test_any_file_name(seeds_dir: Path, warehouse: Path, write_seed: Callable[..
         ("nope.txt", "no such file in the seeds folder"),
         # A folder is there, not missing: it said "no such file", which sends a person looking for a typo.
         ("2025", "is a folder: name the files to re-validate"),
+        # It said "re-validated 1 file ... 0 changed" for a file no run ever reads.
+        ("notes.csv", "is not a seed file (seed files are *.txt or *.md"),
+        (".ipynb_checkpoints/b-checkpoint.txt", "is not a seed file"),
     ],
 )
 def test_revalidate_a_path_that_is_not_a_seed_file_is_one_line_exit_2(
     seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], given: str, said: str
 ) -> None:
-    """`revalidate seeds/nope.txt` or `revalidate seeds/2025` (a folder) names the path, says which it is and
-    exits 2 instead of reporting a re-validation."""
+    """`revalidate seeds/nope.txt`, `revalidate seeds/2025` (a folder) or `revalidate seeds/notes.csv` names
+    the path, says which it is and exits 2 instead of reporting a re-validation."""
     write_seed("a.txt", make_article("alpha"))
     write_seed("2025/b.txt", make_article("beta"))
+    write_seed("notes.csv", "slug,title\n")
+    write_seed(".ipynb_checkpoints/b-checkpoint.txt", make_article("beta"))
     path = str(seeds_dir / given)
     result = cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), path)
     assert result.exit_code == 2, result.output

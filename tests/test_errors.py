@@ -44,7 +44,7 @@ PACKAGE = Path(errors.__file__).parent
 INSTANCES: list[JobpipelineError] = [
     JobpipelineError("something went wrong: do this"),
     SeedsNotFoundError("/no/such/seeds", is_file=True),
-    SeedFileNotFoundError("seeds/2025", "seeds", is_folder=True),
+    SeedFileNotFoundError("seeds/2025", "seeds", kind="folder"),
     SeedsUnreachableError("300 of 600 files", "a/b.txt", "cannot read the file (No such file or directory)"),
     SeedsUnreadableError("/mnt/share/seeds", "Permission denied"),
     ConfigurationError("JOBPIPELINE_TASK_RUNNER='x' is not known: use local or dask"),

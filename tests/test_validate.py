@@ -12,7 +12,8 @@ import pytest
 from conftest import make_article
 from helpers import cli
 
-from jobpipeline.discover import named_by
+from jobpipeline.discover import is_seed_path, named_by
+from jobpipeline.watching import seed_paths
 from jobpipeline.models import Finding
 from jobpipeline.read import read_article
 from jobpipeline.validate import ERROR_CODES, WARNING_CODES, CorpusEntry, check_corpus, suggest_slug
@@ -231,6 +232,44 @@ def test_named_by_selects_a_file_by_its_name_or_a_folder_above_it(
     path: str, names: set[str], expected: str | None
 ) -> None:
     assert named_by(path, frozenset(names)) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "seed"),
+    [
+        ("a.txt", True),
+        ("a.md", True),
+        ("2025/04/a.txt", True),
+        ("a.csv", False),
+        ("a.txt~", False),  # an editor's backup
+        ("#a.txt#", False),  # Emacs's autosave
+        (".a.txt.swp", False),  # vim's swap file
+        (".#a.txt", False),  # Emacs's lock link
+        ("._a.txt", False),  # macOS's AppleDouble file on a shared drive
+        (".draft.txt", False),
+        (".ipynb_checkpoints/a-checkpoint.txt", False),  # JupyterLab's copy of every saved file
+        ("2025/.git/a.txt", False),
+        ("a.b/c.txt", True),  # a dot inside a name is not a hidden name
+    ],
+)
+def test_is_seed_path_and_the_watcher_agree(path: str, seed: bool, tmp_path: Path) -> None:
+    """What a run lists and what watch reacts to are the same files: `*.txt`/`*.md`, nothing hidden (the
+    watcher passed over hidden files but not files in hidden folders; discovery read both)."""
+    assert is_seed_path(path) is seed
+    assert seed_paths([(None, str(tmp_path / path))], tmp_path) == ([path] if seed else [])
+
+
+def test_hidden_files_and_folders_are_not_seeds(seeds_dir: Path, write_seed: Callable[..., Path]) -> None:
+    """JupyterLab keeps a copy of every saved article in .ipynb_checkpoints/: read, the copy sorted first and
+    took the slug, and the real article was rejected as its duplicate. Emacs's lock link warned on every
+    edit. Hidden files and folders are passed over, as MkDocs and Hugo do."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed(".ipynb_checkpoints/a-checkpoint.txt", make_article("alpha"))
+    write_seed(".a.txt.swp", "vim's swap")
+    (seeds_dir / ".#a.txt").symlink_to("user@host.1234:1700000000")  # Emacs's lock: a dangling link
+    result = cli("validate", "--seeds", str(seeds_dir))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == "1 file checked: 0 errors, 0 warnings, 0 files rejected"
 
 
 def test_validate_a_folder_checks_the_files_under_it_against_the_whole_folder(

@@ -506,7 +506,7 @@ def revalidate(
     warehouse = warehouse or settings.warehouse
     wait = settings.lock_wait_seconds if wait is None else wait
 
-    from jobpipeline.discover import seed_relative
+    from jobpipeline.discover import seed_file_problem, seed_relative
     from jobpipeline.interrupts import stop_on_signals
 
     with stop_on_signals(settings.stop_grace_seconds):
@@ -514,12 +514,11 @@ def revalidate(
             check_seeds_folder(seeds)
             relative = [seed_relative(seeds, p) for p in paths]
             for given, path in zip(paths, relative, strict=True):
-                # Re-validating a name that is not there used to report success and change nothing.
-                if Path(path).is_absolute() or not (seeds / path).is_file():
+                kind = seed_file_problem(seeds, path)
+                if kind is not None:
                     from jobpipeline.errors import SeedFileNotFoundError
 
-                    folder = not Path(path).is_absolute() and (seeds / path).is_dir()
-                    raise SeedFileNotFoundError(given, str(seeds), is_folder=folder)
+                    raise SeedFileNotFoundError(given, str(seeds), kind=kind)
             from jobpipeline.orchestration import routes
             from jobpipeline.pipeline import RunOptions
 

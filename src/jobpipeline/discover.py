@@ -12,6 +12,20 @@ from jobpipeline.models import Finding
 SEED_SUFFIXES = (".txt", ".md")
 
 
+def hidden(name: str) -> bool:
+    """A file or folder whose name begins with a dot is not content, as MkDocs and Hugo treat it: tools and
+    editors keep their own there (.git, .ipynb_checkpoints with JupyterLab's copy of every saved article,
+    vim's .a.txt.swp, Emacs's .#a.txt lock link, macOS's ._a.txt on shared drives). Read, a checkpoint copy
+    sorted first and took the real article's slug, which was rejected as its duplicate."""
+    return name.startswith(".")
+
+
+def is_seed_path(relative: str) -> bool:
+    """Whether the seeds-relative POSIX `relative` names a seed file: `*.txt` or `*.md`, nothing hidden."""
+    parts = relative.split("/")
+    return parts[-1].endswith(SEED_SUFFIXES) and not any(hidden(part) for part in parts)
+
+
 @dataclass(frozen=True, order=True)
 class SeedFile:
     """A seed file as discovery saw it (path relative to the seeds folder, POSIX style)."""
@@ -30,7 +44,8 @@ class Discovery:
 
 
 def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
-    """Every `*.txt` and `*.md` under `root`, recursively, in path order.
+    """Every `*.txt` and `*.md` under `root`, recursively, in path order; hidden files and folders (a name
+    beginning with a dot) are passed over without a word, like the other files that are not seeds.
 
     Symbolic links are skipped (with a warning) unless `follow_symlinks`: a link can point outside
     the seeds folder or into a loop. A subfolder that cannot be listed (permissions, an unmounted
@@ -59,6 +74,8 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
             findings.append(folder_unreadable_finding(relative, exc))
             return
         for entry in entries:
+            if hidden(entry.name):
+                continue
             path = Path(entry.path)
             relative = _relative(root, path)
             bad_name = name_not_utf8(relative)
@@ -103,6 +120,19 @@ def seed_relative(seeds: Path, path: str) -> str:
         return shown_name(absolute.relative_to(seeds.resolve()).as_posix())
     except ValueError:
         return shown_name(candidate.as_posix().removeprefix("./"))
+
+
+def seed_file_problem(seeds: Path, relative: str) -> str | None:
+    """Why the seeds-relative `relative` cannot be re-validated (SeedFileNotFoundError's kind), or None.
+    (Re-validating a name that is not there used to report success and change nothing.)"""
+    if Path(relative).is_absolute():
+        return "missing"  # outside the seeds folder
+    target = seeds / relative
+    if target.is_dir():
+        return "folder"
+    if not target.is_file():
+        return "missing"
+    return None if is_seed_path(relative) else "not-seed"
 
 
 def named_by(path: str, names: frozenset[str]) -> str | None:

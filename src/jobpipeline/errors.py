@@ -47,14 +47,20 @@ class SeedsNotFoundError(JobpipelineError):
 
 
 class SeedFileNotFoundError(JobpipelineError):
-    """A file named on the command line (`revalidate PATH`) that is not in the seeds folder, or is a folder
-    there (`revalidate seeds/2025`): say which, the fixes differ."""
+    """A path named on the command line (`revalidate PATH`) that is not a seed file of the seeds folder:
+    `kind` says why, the fixes differ: missing, a folder (`revalidate seeds/2025`), or a file that is not
+    a seed (`notes.csv`, a hidden `.draft.txt`)."""
 
-    def __init__(self, path: str, seeds: str, *, is_folder: bool = False) -> None:
-        if is_folder:
+    def __init__(self, path: str, seeds: str, *, kind: str = "missing") -> None:
+        if kind == "folder":
             message = (
                 f"{path} is a folder: name the files to re-validate (`jobpipeline revalidate {path}/*.txt`), "
                 "or `jobpipeline run` for the whole seeds folder"
+            )
+        elif kind == "not-seed":
+            message = (
+                f"{path} is not a seed file (seed files are *.txt or *.md, and names beginning with a dot are "
+                "passed over): name a seed file"
             )
         else:
             message = (
@@ -64,7 +70,7 @@ class SeedFileNotFoundError(JobpipelineError):
         super().__init__(message)
         self.path = path
         self.seeds = seeds
-        self.is_folder = is_folder
+        self.kind = kind
 
 
 class SeedsUnreadableError(JobpipelineError):

@@ -674,7 +674,8 @@ def validate_seeds(
             source_path=path,
             severity="error",
             code="file-unreadable",
-            message="no such seed file (*.txt or *.md) in the seeds folder: check the path",
+            message="no such seed file (*.txt or *.md; names beginning with a dot are passed over) in the seeds "
+            "folder: check the path",
         )
         for path in missing
     )

@@ -11,21 +11,21 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from threading import Event
 
-from jobpipeline.discover import SEED_SUFFIXES, shown_name
+from jobpipeline.discover import is_seed_path, shown_name
 
 
 def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
-    """Relative POSIX paths of changed seed files (`*.txt`, `*.md`) under `root`, sorted, unique."""
+    """Relative POSIX paths of changed seed files (`*.txt`, `*.md`, nothing hidden: what discovery
+    lists) under `root`, sorted, unique."""
     resolved = root.resolve()
     paths: set[str] = set()
     for _, raw in changes:
-        path = Path(raw)
-        if not path.name.endswith(SEED_SUFFIXES) or path.name.startswith("."):
-            continue
         try:
-            paths.add(shown_name(path.resolve().relative_to(resolved).as_posix()))
+            relative = Path(raw).resolve().relative_to(resolved).as_posix()
         except ValueError:
             continue
+        if is_seed_path(relative):
+            paths.add(shown_name(relative))
     return sorted(paths)
 
 
