@@ -13,10 +13,10 @@ from conftest import make_article
 from helpers import cli
 
 from jobpipeline.discover import is_seed_path, named_by
-from jobpipeline.watching import seed_paths
 from jobpipeline.models import Finding
 from jobpipeline.read import read_article
 from jobpipeline.validate import ERROR_CODES, WARNING_CODES, CorpusEntry, check_corpus, suggest_slug
+from jobpipeline.watching import seed_paths
 
 
 def warning_codes(text: str) -> list[str]:
