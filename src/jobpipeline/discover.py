@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobpipeline.errors import SeedsUnreadableError
+from jobpipeline.errors import SeedFileProblem, SeedsUnreadableError
 from jobpipeline.models import Finding
 
 SEED_SUFFIXES = (".txt", ".md")
@@ -122,7 +122,7 @@ def seed_relative(seeds: Path, path: str) -> str:
         return shown_name(candidate.as_posix().removeprefix("./"))
 
 
-def seed_file_problem(seeds: Path, relative: str) -> str | None:
+def seed_file_problem(seeds: Path, relative: str) -> SeedFileProblem | None:
     """Why the seeds-relative `relative` cannot be re-validated (SeedFileNotFoundError's kind), or None.
     (Re-validating a name that is not there used to report success and change nothing.)"""
     if Path(relative).is_absolute():

@@ -13,7 +13,10 @@ instead and never calls the constructor again.
 from __future__ import annotations
 
 import signal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+SeedFileProblem = Literal["missing", "folder", "not-seed"]
+"""Why a path named on the command line is not a seed file (SeedFileNotFoundError's `kind`)."""
 
 
 def _restore(cls: type[JobpipelineError], args: tuple[Any, ...], state: dict[str, Any]) -> JobpipelineError:
@@ -51,7 +54,7 @@ class SeedFileNotFoundError(JobpipelineError):
     `kind` says why, the fixes differ: missing, a folder (`revalidate seeds/2025`), or a file that is not
     a seed (`notes.csv`, a hidden `.draft.txt`)."""
 
-    def __init__(self, path: str, seeds: str, *, kind: str = "missing") -> None:
+    def __init__(self, path: str, seeds: str, *, kind: SeedFileProblem = "missing") -> None:
         if kind == "folder":
             message = (
                 f"{path} is a folder: name the files to re-validate (`jobpipeline revalidate {path}/*.txt`), "
