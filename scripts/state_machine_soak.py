@@ -60,7 +60,8 @@ def main() -> int:
     print(
         f"\n{figures.sequences} sequences, {figures.steps} steps in {elapsed / 60:.1f} min: "
         f"{figures.runs} full runs, {figures.revalidations} re-validations, {figures.kills} killed runs "
-        f"({figures.kills_committed} of them had committed)"
+        f"({figures.kills_committed} of them had committed), {figures.refused_empty} runs over an emptied "
+        "folder refused"
     )
     if failure:
         print("\nFAILED (sequence counts include hypothesis's shrinking attempts):\n" + failure)

@@ -541,6 +541,35 @@ def run_without_permission_override(*args: str, env: dict[str, str] | None = Non
     )
 
 
+def test_an_emptied_seeds_folder_deletes_nothing_without_allow_empty(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """The seeds folder lists no seed file (an unmounted share's empty mount point, a wrong checkout, a sync
+    under way): the run said "removed 2", exit 0, and published empty datasets. Now it stops in one line
+    and commits nothing; `--allow-empty` deletes every article, and the failed corpus check is printed."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("sub/b.txt", make_article("beta"))
+    run_local(seeds_dir, warehouse)
+    shutil.rmtree(seeds_dir)
+    seeds_dir.mkdir()  # the mount point, with nothing mounted on it
+    result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line == (
+        f"error: seeds folder {seeds_dir} lists no seed file (*.txt or *.md) but the warehouse has 2 files from "
+        "it: if it is a mount, check that it is mounted (or the branch, or the sync); to delete every article, "
+        "run again with --allow-empty; nothing was committed"
+    )
+    assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
+    published = warehouse.parent / "published" / "articles.parquet"
+    assert rows(warehouse, f"SELECT count(*) FROM read_parquet('{published}')") == [(2,)]
+    result = cli("run", "--local", "--allow-empty", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert result.exit_code == 0, result.output
+    assert "loaded 0 articles, removed 2" in result.stdout
+    assert "  FAIL article-count-drop: 0 articles (was 2: 100.0% fewer)" in result.stdout.splitlines()
+    assert rows(warehouse, f"SELECT count(*) FROM read_parquet('{published}')") == [(0,)]
+
+
 def test_unlistable_subfolder_is_not_a_deletion(
     seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
 ) -> None:

@@ -50,6 +50,31 @@ def test_ingest_flow_end_to_end(
     assert (table["files seen"], table["rejected"], table["articles loaded"]) == (3, 1, 2)
 
 
+def test_ingest_flow_over_an_emptied_folder_stops_unless_allowed(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """An unmounted share shows as its empty mount point: the ingest flow stops in one line and commits
+    nothing (it deleted every article and published empty datasets); `allow_empty` lets it delete them."""
+    from jobpipeline.errors import SeedsEmptyError
+    from jobpipeline.orchestration.flows import ingest_flow
+    from jobpipeline.orchestration.launch import flow_result
+
+    write_seed("a.txt", make_article("alpha"))
+    flow_result(asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True)), "ingest")
+    (seeds_dir / "a.txt").unlink()
+    state = asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True))
+    with pytest.raises(SeedsEmptyError) as failed:
+        flow_result(state, "ingest")
+    assert "lists no seed file" in str(failed.value) and "the warehouse has 1 file from it" in str(failed.value)
+    assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
+    assert rows(warehouse, "SELECT count(*) FROM articles") == [(1,)]
+    state = asyncio.run(
+        ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), allow_empty=True, return_state=True)
+    )
+    assert flow_result(state, "ingest")["articles_removed"] == 1
+    assert rows(warehouse, "SELECT count(*) FROM articles") == [(0,)]
+
+
 def test_revalidate_flow_reads_only_the_changed_file(
     prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
 ) -> None:

@@ -18,6 +18,7 @@ from jobpipeline.load_plan import (
     kept_findings,
     plan_changes,
     plan_load,
+    refuses_empty_listing,
     run_counts,
     run_row,
     run_status,
@@ -197,6 +198,20 @@ def test_plan_hashes_files_whose_size_and_mtime_cannot_be_trusted(
     )
     assert (plan.suspect == ["a"]) is hashed, plan
     assert plan.deleted == [] and plan.new == []
+
+
+@pytest.mark.parametrize(
+    ("listed", "unlisted", "known", "allow_empty", "refused"),
+    [
+        (0, 0, 30, False, True),  # an unmounted share's empty mount point, a wrong checkout: stop
+        (0, 0, 30, True, False),  # `--allow-empty`: the person means it
+        (0, 0, 0, False, False),  # a first run over an empty folder deletes nothing
+        (1, 0, 30, False, False),  # deleting 29 of 30 is ordinary (the article-count-drop check says so)
+        (0, 1, 30, False, False),  # a folder it could not list: its files are kept, not deleted
+    ],
+)
+def test_refuses_empty_listing(listed: int, unlisted: int, known: int, allow_empty: bool, refused: bool) -> None:
+    assert refuses_empty_listing(listed, unlisted, known, allow_empty=allow_empty) is refused
 
 
 def test_racy_is_mtime_not_safely_older_than_the_read() -> None:

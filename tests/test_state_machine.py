@@ -44,6 +44,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from jobpipeline.errors import SeedsEmptyError
 from jobpipeline.faults import POINTS
 from jobpipeline.pipeline import LocalRunner, RunOptions, ingest
 from jobpipeline.validate import SLUG_PATTERN
@@ -306,6 +307,7 @@ class Figures:
     queued_runs: int = 0
     kept_mtime_edits: int = 0
     racy_saves: int = 0
+    refused_empty: int = 0
 
 
 FIGURES = Figures()
@@ -403,13 +405,14 @@ class WarehouseMachine(RuleBasedStateMachine):
         self.disk[target] = self.disk.pop(source)
 
     # -- runs --------------------------------------------------------------------------------------------
-    def options(self, only: frozenset[str] | None) -> RunOptions:
+    def options(self, only: frozenset[str] | None, allow_empty: bool = False) -> RunOptions:
         return RunOptions(
             seeds=self.seeds,
             warehouse=self.warehouse,
             trigger="revalidate" if only else "cli",
             only_paths=only,
             workers=1,
+            allow_empty=allow_empty,
         )
 
     def last_run(self) -> int | None:
@@ -420,24 +423,45 @@ class WarehouseMachine(RuleBasedStateMachine):
     @rule(
         paths=st.none() | st.lists(st.sampled_from(PATHS), min_size=1, max_size=3, unique=True),
         kill_at=st.none() | st.sampled_from(POINTS),
+        allow_empty=st.booleans(),
     )
-    def run(self, paths: list[str] | None, kill_at: str | None) -> None:
+    def run(self, paths: list[str] | None, kill_at: str | None, allow_empty: bool = False) -> None:
         """A full run, or a re-validation of given paths (existing, deleted or never seen); either one
-        possibly SIGKILLed at a fault point, which leaves the warehouse in the old state or the new one."""
+        possibly SIGKILLed at a fault point, which leaves the warehouse in the old state or the new one.
+        A full run over an emptied folder while the warehouse knows files stops and commits nothing,
+        unless `allow_empty` (load_plan.refuses_empty_listing)."""
         self.step()
         only = None if paths is None else frozenset(paths)
         if only is None:
             FIGURES.runs += 1
         else:
             FIGURES.revalidations += 1
+        refused = only is None and not self.disk and bool(self.model.view) and not allow_empty
+        options = self.options(only, allow_empty)
         if kill_at is None:
-            ingest(self.options(only), LocalRunner(workers=1))
+            if refused:
+                FIGURES.refused_empty += 1
+                before = self.last_run()
+                with pytest.raises(SeedsEmptyError):
+                    ingest(options, LocalRunner(workers=1))
+                assert self.last_run() == before
+                self.published_lag = False  # the roll-forward comes before the listing
+                self.published_model = self.model
+                return
+            ingest(options, LocalRunner(workers=1))
             self.model = self.published_model = self.model.after_run(self.disk, only)
             self.published_lag = False
             return
         FIGURES.kills += 1
         before = self.last_run()
-        code = run_killed_at(kill_at, self.options(only))
+        code = run_killed_at(kill_at, options)
+        if refused:  # killed before the listing (-9), or stopped by it (the child's uncaught error: 1)
+            assert code in (-9, 1), f"the refused run killed at {kill_at} ended with {code}"
+            assert self.last_run() == before
+            if kill_at != "after-lock":
+                self.published_lag = False
+                self.published_model = self.model
+            return
         assert code in (-9, 0), f"the run killed at {kill_at} ended with {code}"
         if kill_at != "after-lock":
             # Past the lock a run first rolls `published` forward to the committed run (roll-forward).
@@ -456,7 +480,10 @@ class WarehouseMachine(RuleBasedStateMachine):
     # -- queued runs and edits the size+mtime fast path cannot see (issue 16) ----------------------------
     # Once per sequence: two runs and a child process make it ~1 s a step, and hypothesis picked it for a
     # third of all steps (8 sequences: 9-13 s without the issue-16 rules, 43 s with it unbounded, 17 s capped).
-    @precondition(lambda self: self.warehouse.exists() and not getattr(self, "queued_once", False))
+    # Two files at least: each of the two runs then lists one (an emptied folder is `run`'s case above).
+    @precondition(
+        lambda self: self.warehouse.exists() and len(self.disk) >= 2 and not getattr(self, "queued_once", False)
+    )
     @rule(
         path=st.sampled_from(PATHS),
         slug=st.none() | st.sampled_from(SLUGS),

@@ -358,6 +358,14 @@ def run(
             "or a copy that kept mtimes).",
         ),
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Let a seeds folder with no seed file delete every article (without it such a run stops: "
+            "an unmounted share looks like an empty folder).",
+        ),
+    ] = False,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")] = False,
     dask: Annotated[
         str | None,
@@ -389,7 +397,9 @@ def run(
 
     from jobpipeline.pipeline import RunOptions
 
-    options = RunOptions(seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv, verify=verify)
+    options = RunOptions(
+        seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv, verify=verify, allow_empty=allow_empty
+    )
     show_progress = output_format == "text" and err.is_terminal
     if local and dask:
         raise typer.BadParameter("--dask runs read batches as Prefect tasks: drop --local", param_hint="--dask")
@@ -407,6 +417,13 @@ def run(
             print_summary(record)
         interrupted_after_commit(record.run_id)
     raise typer.Exit(1 if strict and record.files_rejected else 0)
+
+
+def _print_failed_checks(failed: list[str]) -> None:
+    """The corpus checks that failed (quality_checks), one line each: a run that emptied the articles
+    table recorded `article-count-drop` as failed and said nothing on the terminal."""
+    for line in failed:
+        out.print(f"  FAIL {line}")
 
 
 def print_summary(record: RunRecord) -> None:
@@ -435,6 +452,7 @@ def print_summary(record: RunRecord) -> None:
             "\"SELECT * FROM validation_issues WHERE severity = 'error'\""
         )
     out.print(f"findings: {plural(r.errors, 'error')}, {plural(r.warnings, 'warning')}")
+    _print_failed_checks(r.quality_failed)
     published = Path(r.warehouse).parent / "published"
     out.print(f"published {plural(len(r.datasets), 'dataset')} to {one_line(str(published))}: {', '.join(r.datasets)}")
     out.print(f"report: {one_line(str(published / 'report.html'))} (jobpipeline report --open)")
@@ -480,8 +498,7 @@ def enrich(
         out.print(f"  {code}: {count}")
     checks = r.quality_checks
     out.print(f"corpus checks: {checks['pass']} pass, {checks['warn']} warn, {checks['fail']} fail")
-    for line in r.quality_failed:
-        out.print(f"  FAIL {line}")
+    _print_failed_checks(r.quality_failed)
     out.print(f"published to {Path(r.warehouse).parent / 'published'}")
 
 
@@ -691,8 +708,7 @@ def _print_served_run(flow_name: str, data: dict[str, Any]) -> None:
     enrichment's failed corpus checks."""
     if flow_name == "jobpipeline-enrich":
         enriched = EnrichRecord.from_dict({k: v for k, v in data.items() if k != "parameters"})
-        for line in enriched.quality_failed:
-            out.print(f"  FAIL {line}")
+        _print_failed_checks(enriched.quality_failed)
         return
     record = RunRecord.from_dict(data)
     if flow_name == "jobpipeline-revalidate":
@@ -708,6 +724,7 @@ def _print_served_run(flow_name: str, data: dict[str, Any]) -> None:
             out.print(f"  {line}")
         if len(record.changed_findings) > len(shown):
             out.print(f"  ... and {len(record.changed_findings) - len(shown)} more in the validation_issues table")
+        _print_failed_checks(record.quality_failed)
 
 
 SERVED_FINDINGS_SHOWN = 50

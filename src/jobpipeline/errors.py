@@ -76,6 +76,20 @@ class SeedFileNotFoundError(JobpipelineError):
         self.kind = kind
 
 
+class SeedsEmptyError(JobpipelineError):
+    """A whole-folder run found no seed file where the warehouse knows some (load_plan.refuses_empty_listing)."""
+
+    def __init__(self, path: str, known: int) -> None:
+        super().__init__(
+            f"seeds folder {path} lists no seed file (*.txt or *.md) but the warehouse has {known} "
+            f"{'file' if known == 1 else 'files'} from it: "
+            "if it is a mount, check that it is mounted (or the branch, or the sync); to delete every article, "
+            "run again with --allow-empty; nothing was committed"
+        )
+        self.path = path
+        self.known = known
+
+
 class SeedsUnreadableError(JobpipelineError):
     """The seeds folder exists but cannot be listed: no run can tell a deleted file from an unseen one."""
 

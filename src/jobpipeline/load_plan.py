@@ -17,6 +17,9 @@ rule here has a table-driven test in tests/test_load_plan.py.
 - **Last known good**: a slug whose file now fails to read (and does not claim another slug) keeps
   its rows with `is_current` false; when the unchanged file reads again it is restored.
 - **Deletions**: a slug nobody owns any more and that is not kept leaves the current tables.
+- **An empty listing** (`refuses_empty_listing`): a whole-folder run that lists no seed file while the
+  warehouse knows files from it stops instead of deleting them all, unless told the folder is empty
+  on purpose.
 """
 
 from __future__ import annotations
@@ -75,6 +78,17 @@ class ChangePlan:
     @property
     def to_read(self) -> list[str]:
         return sorted(self.new + self.suspect)
+
+
+def refuses_empty_listing(listed: int, unlisted: int, known: int, *, allow_empty: bool) -> bool:
+    """Whether a whole-folder run must stop before deleting everything: the folder lists no seed file
+    (and no folder it could not list), the warehouse knows files from it, and no `allow_empty`.
+
+    An unmounted share shows as its empty mount point, a checkout of the wrong branch or a sync still
+    under way as an empty folder: committed, the run removed every article and published empty
+    datasets (the history kept them, but every reader saw none until the folder came back). Deleting
+    some files is ordinary; deleting all of them at once is asked for explicitly (`--allow-empty`)."""
+    return listed == 0 and unlisted == 0 and known > 0 and not allow_empty
 
 
 def plan_changes(

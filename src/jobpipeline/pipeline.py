@@ -27,7 +27,7 @@ from typing import Any, Protocol, TypeVar
 from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, discover_seeds, named_by
 from jobpipeline.enrichment import EnrichResult, enrich_warehouse
-from jobpipeline.errors import SeedsNotFoundError, WarehouseBusyError, WarehouseMissingError
+from jobpipeline.errors import SeedsEmptyError, SeedsNotFoundError, WarehouseBusyError, WarehouseMissingError
 from jobpipeline.faults import checkpoint
 from jobpipeline.interrupts import hold, reader_started
 from jobpipeline.load_plan import (
@@ -40,6 +40,7 @@ from jobpipeline.load_plan import (
     decide,
     plan_changes,
     plan_load,
+    refuses_empty_listing,
     run_counts,
     run_row,
 )
@@ -176,6 +177,8 @@ class RunOptions:
     only_paths: frozenset[str] | None = None
     verify: bool = False
     """Hash every file, whatever its size and mtime say (`run --verify`)."""
+    allow_empty: bool = False
+    """A folder that lists no seed file may delete every article (`run --allow-empty`)."""
     wait_seconds: float = 0.0
     csv: bool = False
     workers: int | None = None
@@ -284,6 +287,10 @@ def _read(run: _Run) -> None:
     """Read new and changed files, then decide ownership (reading files that newly own a slug)."""
     only = run.options.only_paths
     run.known = run.writer.known_files()
+    if only is None and refuses_empty_listing(
+        len(run.discovery.files), len(run.discovery.unlisted), len(run.known), allow_empty=run.options.allow_empty
+    ):
+        raise SeedsEmptyError(str(run.options.seeds), len(run.known))
     run.plan = plan_changes(
         run.discovery.files,
         run.known,

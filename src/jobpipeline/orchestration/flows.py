@@ -79,11 +79,13 @@ async def ingest_flow(
     workers: int | None = None,
     dask: str | None = None,
     verify: bool = False,
+    allow_empty: bool = False,
 ) -> dict[str, Any]:
     """Discover, read (in parallel), validate, load and publish the whole seeds folder.
 
     `dask`: read batches on the Dask scheduler at this address (`local` starts a local cluster);
     None follows the `task_runner` setting. `verify`: hash every file, whatever its size and mtime.
+    `allow_empty`: a folder with no seed file may delete every article (else the run stops).
     """
     return await _run(
         RunOptions(
@@ -94,6 +96,7 @@ async def ingest_flow(
             wait_seconds=wait_seconds,
             workers=workers,
             verify=verify,
+            allow_empty=allow_empty,
         ),
         dask,
     )

@@ -236,6 +236,7 @@ def run_ingest_flow(
                 workers=options.workers,
                 dask=dask,
                 verify=options.verify,
+                allow_empty=options.allow_empty,
                 return_state=True,
             )
 
