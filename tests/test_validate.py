@@ -304,6 +304,13 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["language"] == "python" and hook["pass_filenames"] is True
     assert re.search(hook["files"], "seeds/000_x.txt") and not re.search(hook["files"], "src/cli.py")
 
+    # pre-commit passes a file when `files` matches and `exclude` does not: the hook sees what discovery lists.
+    def passed(path: str) -> bool:
+        return bool(re.search(hook["files"], path)) and not re.search(hook["exclude"], path)
+
+    for path in ("seeds/000_x.txt", "seeds/a.b/c.md", "seeds/.ipynb_checkpoints/a-checkpoint.txt", ".draft.md"):
+        assert passed(path) is is_seed_path(path.removeprefix("seeds/")), path
+
 
 @pytest.mark.parametrize(
     ("path", "message", "line"),
