@@ -189,26 +189,14 @@ async def _read_batch_task_runs(api_url: str, flow_run_id: str) -> list[str]:
                 await asyncio.sleep(0.2)
 
 
-def test_local_cluster_dashboard_listens_on_this_machine_only() -> None:
-    """A `--dask local` run's cluster serves its dashboard on 127.0.0.1, not on every interface."""
-    from distributed import LocalCluster
-
-    from jobpipeline.orchestration.dask import local_cluster_kwargs
-
-    # The run's own kwargs on a real cluster; no worker processes (the dashboard is the scheduler's).
-    kwargs = {**local_cluster_kwargs(1), "n_workers": 0, "processes": False}
-    with LocalCluster(**kwargs) as cluster:
-        http = cluster.scheduler.http_server
-        hosts = {sock.getsockname()[0] for sock in http._sockets.values()}
-    assert hosts == {"127.0.0.1"}
-
-
-def test_a_local_cluster_whose_dashboard_port_is_taken_warns_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`run --dask local` while 8787 is taken (another run's cluster, a notebook's): Dask moves the dashboard
-    to a free port and warns with Python's warning machinery, which put four lines of
-    `distributed/node.py:195: UserWarning: Port 8787 is already in use ...` on the terminal above the run's
-    own. The run's task runner, as `run --dask local` makes it, on a real local cluster: no such warning
-    (the link is in the run log, from prefect-dask)."""
+def test_a_local_cluster_listens_on_this_machine_only_and_warns_nothing_when_its_port_is_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run's task runner, as `run --dask local` makes it, on a real local cluster: its dashboard listens
+    on 127.0.0.1 (Dask's default serves it on every interface). And while 8787 is taken (another run's
+    cluster, a notebook's) Dask moves it to a free port and warns with Python's warning machinery, which put
+    four lines of `distributed/node.py:195: UserWarning: Port 8787 is already in use ...` on the terminal
+    above the run's own: no such warning (the link is in the run log, from prefect-dask)."""
     import socket
     import warnings
 
@@ -223,5 +211,8 @@ def test_a_local_cluster_whose_dashboard_port_is_taken_warns_nothing(monkeypatch
             pass  # something already holds it: the case itself
         with warnings.catch_warnings(record=True) as seen, batch_task_runner("local") as runner:
             assert runner is not None and runner.client.dashboard_link
+            http = runner.client.cluster.scheduler.http_server
+            hosts = {sock.getsockname()[0] for sock in http._sockets.values()}
+    assert hosts == {"127.0.0.1"}
     said = [str(w.message) for w in seen if "already in use" in str(w.message)]
     assert said == []
