@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from threading import Event
 
-from jobpipeline.discover import is_seed_path, shown_name
+from jobpipeline.discover import SEED_SUFFIXES, is_seed_path, shown_name
 
 
 def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
@@ -20,8 +20,11 @@ def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
     resolved = root.resolve()
     paths: set[str] = set()
     for _, raw in changes:
+        path = Path(raw)
+        if not path.name.endswith(SEED_SUFFIXES):
+            continue  # most events (a checkout's .git/objects, editors' temp files): no resolve for them
         try:
-            relative = Path(raw).resolve().relative_to(resolved).as_posix()
+            relative = path.resolve().relative_to(resolved).as_posix()
         except ValueError:
             continue
         if is_seed_path(relative):
