@@ -168,3 +168,42 @@ def test_prefect_internal_machinery_lines_stay_off_the_terminal(tmp_path: Path) 
     assert _lines(run.stderr) == []
     log = (tmp_path / "home" / "jobpipeline-runs.log").read_text(encoding="utf-8")
     assert "prefect._internal.concurrency Service 'EventsWorker' failed" in log
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_run_with_stdout_or_stderr_closed_loads_and_exits_0(closed: int, seeds_dir: Path, tmp_path: Path) -> None:
+    """`jobpipeline run >&-` (or `2>&-`, as some cron and service setups start commands): the run loaded,
+    then the exit raised AttributeError on the missing stream, printed a traceback and exited 1 (with
+    stderr closed: exit 1 and no word). The closed number now holds /dev/null, so no file the run opens
+    (its lock, the warehouse's copy) can take it and receive what is written to "standard output"."""
+    (seeds_dir / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "run",
+            "--local",
+            "--seeds",
+            str(seeds_dir),
+            "--warehouse",
+            str(warehouse),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE if closed == 2 else None,
+        stderr=subprocess.PIPE if closed == 1 else None,
+        preexec_fn=lambda: os.close(closed),  # the child is not threaded yet: safe here
+        text=True,
+        timeout=120,
+    )
+    said = run.stderr if closed == 1 else run.stdout
+    assert run.returncode == 0, said
+    assert "Traceback" not in said
+    if closed == 2:
+        assert "loaded 1 article" in said
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("SELECT slug FROM articles").fetchall() == [("alpha",)]
+    assert (tmp_path / "w.duckdb.lock").read_text() == ""  # released, and nothing else written into it

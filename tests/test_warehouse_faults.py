@@ -380,3 +380,38 @@ def test_disk_full_at_commit_says_no_space_not_rollback(
         assert "rollback" not in line.lower() and "invalidated" not in line, line
         assert state_of(warehouse) == before
         assert not [p.name for p in disk.iterdir() if ".next" in p.name]  # the failed copy is cleaned up
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        # DuckDB's own words named `<warehouse>.next`, a copy the user never made, and nothing to do.
+        (lambda path: path.write_text("id,slug\n1,a\n"), "the file is not a DuckDB database: pass --warehouse"),
+        (lambda path: path.touch(), "the file is empty (0 bytes): pass --warehouse"),
+        # It said "cannot prepare the load: [Errno 21] Is a directory".
+        (lambda path: path.mkdir(), "it is a folder: pass --warehouse the DuckDB file itself"),
+    ],
+    ids=["not-duckdb", "empty", "folder"],
+)
+@pytest.mark.parametrize("command", ["run", "query", "tables"])
+def test_a_warehouse_path_that_is_not_a_duckdb_file_is_one_line_naming_it(
+    command: str, make: Callable[[Path], object], said: str, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A wrong --warehouse (a CSV, an empty file, a folder) is one line that names the path given, says what
+    is there and what to do; the file is left as it was and no copy is left beside it."""
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "w.duckdb"
+    make(warehouse)
+    before = warehouse.read_bytes() if warehouse.is_file() else None
+    args = {
+        "run": ["run", "--local", "--seeds", str(tmp_path / "seeds")],
+        "query": ["query", "SELECT 1"],
+        "tables": ["tables"],
+    }[command]
+    result = cli(*args, "--warehouse", str(warehouse))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert f"warehouse {warehouse}: " in result.stderr and said in result.stderr, result.stderr
+    assert ".next" not in result.stderr
+    assert (warehouse.read_bytes() if warehouse.is_file() else None) == before
+    assert not [path.name for path in tmp_path.iterdir() if ".next" in path.name]

@@ -1050,7 +1050,28 @@ def _wants_prefect_logs(argv: list[str]) -> bool:
     return bool({"--verbose", "--debug"} & set(options))
 
 
+def _open_standard_streams() -> None:
+    """Put /dev/null on any of file descriptors 0-2 that is closed (`jobpipeline run >&-`, some cron and
+    service setups), as daemons do.
+
+    Python leaves `sys.stdout` None then, and the next file opened takes the free number: the writer
+    lock or the warehouse's copy would become "standard output" for this process and every child it
+    starts, and a stray write there (a reader's traceback, a signal's message) would land in it.
+    """
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "r" if fd == 0 else "w", encoding="utf-8", closefd=False))  # noqa: SIM115
+
+
 def main() -> None:
+    _open_standard_streams()
     from jobpipeline.orchestration.launch import QUIET, quiet_prefect
 
     # Prefect reads its settings at import: set them first. Every command, serve too, prints what

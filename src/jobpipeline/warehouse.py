@@ -87,7 +87,7 @@ def open_read_only(path: Path, *, exports: bool = False) -> duckdb.DuckDBPyConne
     try:
         return duckdb.connect(str(path), read_only=True, config={} if exports else READER_CONFIG)
     except duckdb.IOException as exc:
-        raise WarehouseError(str(path), _explain_io_error(exc)) from None
+        raise WarehouseError(str(path), _explain_open_error(exc, path)) from None
 
 
 def run_query(path: Path, sql: str) -> pl.DataFrame:
@@ -168,11 +168,29 @@ def frame_of(conn: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     return frame
 
 
-def _explain_io_error(exc: duckdb.Error) -> str:
+def _explain_open_error(exc: BaseException, path: Path) -> str:
+    """DuckDB's or the OS's refusal to open the warehouse `path`, as what it means and what to do.
+
+    The writer opens a copy (`<path>.next`): DuckDB's own text would name the copy, which the user never made."""
     text = str(exc)
+    if path.is_dir():
+        return "it is a folder: pass --warehouse the DuckDB file itself (e.g. warehouse/jobs.duckdb)"
+    if "not a valid DuckDB database" in text:
+        what = "empty (0 bytes)" if _size(path) == 0 else "not a DuckDB database"
+        return (
+            f"the file is {what}: pass --warehouse the warehouse's DuckDB file, or move this file away "
+            "(`jobpipeline run` then builds a new warehouse there)"
+        )
     if "lock" in text.lower():
         return "another program holds it open for writing (a `duckdb` shell or a notebook?): close it and try again"
-    return text.splitlines()[0]
+    return _one_line(exc)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _band_unchanged(staged: str, history: str) -> str:
@@ -1000,7 +1018,7 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
         conn = duckdb.connect(str(staging), config=connect_config(path.with_name(path.name + ".tmp")))
     except (OSError, duckdb.Error) as exc:
         staging.unlink(missing_ok=True)
-        raise WarehouseError(str(path), f"cannot prepare the load: {_one_line(exc)}") from None
+        raise WarehouseError(str(path), f"cannot prepare the load: {_explain_open_error(exc, path)}") from None
     committed = False
     try:
         _drop_legacy_views(conn)
