@@ -16,7 +16,7 @@ from jobpipeline.discover import is_seed_path, named_by
 from jobpipeline.models import Finding
 from jobpipeline.read import read_article
 from jobpipeline.validate import ERROR_CODES, WARNING_CODES, CorpusEntry, check_corpus, suggest_slug
-from jobpipeline.watching import seed_paths
+from jobpipeline.watching import seed_paths, watch_seeds
 
 
 def warning_codes(text: str) -> list[str]:
@@ -340,3 +340,48 @@ def test_github_annotation_escapes_data_and_properties() -> None:
     assert _github_annotation(finding) == (
         "::error file=s/x%0A%3A%3Aerror%3A%3Ae%2Cv%25l.txt,line=2,title=c::f: 50%25%0D%0A::x"
     )
+
+
+def test_watch_follows_its_path_when_the_folder_is_moved_deleted_or_replaced(tmp_path: Path) -> None:
+    """`mv seeds seeds.old`, `rm -rf seeds` and a fresh checkout: the watch went on following the old
+    folder, said nothing, and no save in the new folder was ever re-validated (or a save in the moved one
+    was re-validated at a path that was gone). Now it says the folder went, waits, says when one is there
+    again, hands every seed file in it over, and watches the new folder."""
+    import threading
+    import time
+
+    root = tmp_path / "seeds"
+    root.mkdir()
+    (root / "a.txt").write_text("one", encoding="utf-8")
+    said: list[object] = []
+    ready, stop = threading.Event(), threading.Event()
+    watcher = threading.Thread(
+        target=watch_seeds,
+        args=(root, lambda paths, noticed: said.append(paths)),
+        kwargs={"debounce_ms": 50, "stop": stop, "on_ready": ready.set, "on_folder": said.append},
+        daemon=True,
+    )
+    watcher.start()
+
+    def until(expected: list[object]) -> None:
+        deadline = time.monotonic() + 20
+        while said != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert said == expected
+
+    try:
+        assert ready.wait(20)
+        root.rename(tmp_path / "seeds.old")
+        until([False])
+        (tmp_path / "seeds.old" / "a.txt").write_text("saved in the old folder", encoding="utf-8")
+        time.sleep(0.5)  # not this watch's folder any more: nothing to re-validate
+        root.mkdir()
+        (root / "b.txt").write_text("two", encoding="utf-8")
+        (root / "notes.csv").write_text("not a seed", encoding="utf-8")
+        until([False, True, ["b.txt"]])
+        (root / "b.txt").write_text("saved in the new folder", encoding="utf-8")
+        until([False, True, ["b.txt"], ["b.txt"]])
+    finally:
+        stop.set()
+        watcher.join(20)
+    assert not watcher.is_alive()

@@ -591,7 +591,7 @@ def watch(
     import time
     from contextlib import ExitStack
 
-    from jobpipeline.watching import watch_seeds
+    from jobpipeline.watching import folder_note, watch_seeds
 
     stop_on_sigterm()
     with ExitStack() as stack:
@@ -644,6 +644,7 @@ def watch(
                 on_change,
                 debounce_ms=debounce_ms,
                 on_ready=lambda: out.print(f"watching {one_line(str(seeds))} ({route.description}); Ctrl-C stops"),
+                on_folder=lambda there: out.print(folder_note(seeds, there)),
             )
         except KeyboardInterrupt:
             out.print("stopped watching")

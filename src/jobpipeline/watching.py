@@ -9,9 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISDIR
 from threading import Event
 
-from jobpipeline.discover import SEED_SUFFIXES, is_seed_path, shown_name
+from jobpipeline.discover import SEED_SUFFIXES, discover_seeds, is_seed_path, shown_name
+from jobpipeline.errors import JobpipelineError
+from jobpipeline.models import one_line
 
 
 def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
@@ -32,6 +35,42 @@ def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
     return sorted(paths)
 
 
+FolderIdentity = tuple[int, int]
+"""(device, inode) of the watched folder: a folder moved away keeps it, a new one at the path has another."""
+
+COME_BACK_POLL_SECONDS = 0.25
+"""How often a watch whose folder is gone looks for a folder at its path again."""
+
+
+def folder_identity(root: Path) -> FolderIdentity | None:
+    """The folder at `root` now (through a symlink, as the watch sees it); None: no folder there."""
+    try:
+        stat = root.stat()
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if S_ISDIR(stat.st_mode) else None
+
+
+def all_seed_paths(root: Path) -> list[str]:
+    """Every seed file's relative path under `root` now, as discovery lists them (shown names)."""
+    try:
+        discovery = discover_seeds(root)
+    except (OSError, JobpipelineError):
+        return []
+    return [shown_name(seed.path) for seed in discovery.files]
+
+
+def folder_note(root: Path, there: bool) -> str:
+    """What a watch says when its folder goes (`there` False) or a folder is at its path again."""
+    name = one_line(shown_name(str(root)))
+    if there:
+        return f"seeds folder {name} is there again: watching it, re-validating every seed file in it"
+    return (
+        f"seeds folder {name} was moved, deleted or replaced: waiting for a folder there "
+        "(the warehouse keeps its articles)"
+    )
+
+
 def watch_seeds(
     root: Path,
     on_change: Callable[[list[str], float], None],
@@ -39,25 +78,56 @@ def watch_seeds(
     debounce_ms: int = 400,
     stop: Event | None = None,
     on_ready: Callable[[], None] | None = None,
+    on_folder: Callable[[bool], None] | None = None,
 ) -> None:
     """Call `on_change(paths, first_seen)` for each burst of saves until `stop` is set (or Ctrl-C).
 
     `first_seen` is the monotonic time the burst was first noticed, so callers can report the
     seconds from a save to its findings.
+
+    The watch follows a folder, not a path: moved away (`mv seeds seeds.old`), deleted, or replaced by
+    a new one (`rm -rf seeds` and a fresh checkout or unzip), it would go on watching the old folder
+    and say nothing while saves went to the new one. So the folder at `root` is checked at every tick:
+    when it is not the one watched, `on_folder(False)` is called and the watch waits for a folder at
+    `root`; when there is one, `on_folder(True)`, every seed file in it goes to `on_change` (what
+    changed meanwhile is unknown), and the watch goes on there.
     """
     from watchfiles import watch
 
     ready = False
-    # An empty yield after the timeout means the watcher is running: only then say "watching", or a
-    # save made right after that line could go unseen.
-    for changes in watch(root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=200, yield_on_timeout=True):
-        if not ready:
-            ready = True
-            if on_ready is not None:
-                on_ready()
-        if not changes:
-            continue
-        noticed = time.monotonic()
-        paths = seed_paths(changes, root)
-        if paths:
-            on_change(paths, noticed)
+    watched = folder_identity(root)
+    list_all = False  # the folder is new to this watch: what changed in it meanwhile is unknown
+    while True:
+        if watched is None:
+            if on_folder is not None:
+                on_folder(False)
+            while watched is None:
+                if stop is not None and stop.wait(COME_BACK_POLL_SECONDS):
+                    return
+                if stop is None:
+                    time.sleep(COME_BACK_POLL_SECONDS)
+                watched = folder_identity(root)
+            if on_folder is not None:
+                on_folder(True)
+            list_all = True
+        # An empty yield after the timeout means the watcher is running: only then say "watching" (or list a
+        # new folder), or a save made just before the watcher started could go unseen.
+        for changes in watch(
+            root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=200, yield_on_timeout=True
+        ):
+            if not ready:
+                ready = True
+                if on_ready is not None:
+                    on_ready()
+            if folder_identity(root) != watched:
+                watched = None  # these changes (if any) were made in the old folder
+                break
+            noticed = time.monotonic()
+            paths = seed_paths(changes, root)
+            if list_all:
+                list_all = False
+                paths = sorted(set(paths) | set(all_seed_paths(root)))
+            if paths:
+                on_change(paths, noticed)
+        else:
+            return  # stopped

@@ -513,7 +513,7 @@ def _start_watcher(
 ) -> threading.Thread:
     """Watch the served folder in a thread: for each burst of saves, `on_saved`."""
     from jobpipeline.orchestration.events import emit_seeds_changed
-    from jobpipeline.watching import watch_seeds
+    from jobpipeline.watching import folder_note, watch_seeds
 
     ready = threading.Event()
 
@@ -523,11 +523,14 @@ def _start_watcher(
     def on_change(paths: list[str], noticed: float) -> None:
         on_saved(paths, direct, wake, say, emit, sender)
 
+    def on_folder(there: bool) -> None:
+        say(folder_note(seeds, there))
+
     context = contextvars.copy_context()
     thread = threading.Thread(
         target=context.run,
         args=(watch_seeds, seeds, on_change),
-        kwargs={"debounce_ms": debounce_ms, "stop": stop, "on_ready": ready.set},
+        kwargs={"debounce_ms": debounce_ms, "stop": stop, "on_ready": ready.set, "on_folder": on_folder},
         name="jobpipeline-watch",
         daemon=True,
     )
