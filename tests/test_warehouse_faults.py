@@ -415,3 +415,45 @@ def test_a_warehouse_path_that_is_not_a_duckdb_file_is_one_line_naming_it(
     assert ".next" not in result.stderr
     assert (warehouse.read_bytes() if warehouse.is_file() else None) == before
     assert not [path.name for path in tmp_path.iterdir() if ".next" in path.name]
+
+
+def test_two_warehouses_in_one_folder_do_not_overwrite_each_others_datasets(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`published/` belongs to the folder: a `test.duckdb` beside `jobs.duckdb` replaced jobs.duckdb's
+    datasets, report and version folders, and `query` on jobs.duckdb then took test.duckdb's run for its
+    own. A run of the second warehouse is refused in one line, nothing committed; `report` and `dataset()`
+    on a warehouse whose neighbour published say whose the files are; a renamed warehouse takes over."""
+    from jobpipeline import dataset
+    from jobpipeline.errors import WarehouseError
+
+    write_seed("a.txt", make_article("alpha"))
+    folder = tmp_path / "wh"
+    jobs = folder / "jobs.duckdb"
+    run_local(seeds_dir, jobs)
+    manifest = folder / "published" / "manifest.json"
+    before = manifest.read_bytes()
+
+    second = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(folder / "test.duckdb"))
+    assert second.exit_code == 2, second.output
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert "holds the datasets of jobs.duckdb, another warehouse in the same folder" in second.stderr
+    assert f"--warehouse {(folder / 'test' / 'test.duckdb').as_posix()}" in second.stderr
+    assert not (folder / "test.duckdb").exists() and manifest.read_bytes() == before
+
+    # A warehouse that shares the folder already (from before this check): its readers are told.
+    elsewhere = tmp_path / "other" / "test.duckdb"
+    run_local(seeds_dir, elsewhere)
+    shutil.copyfile(elsewhere, folder / "test.duckdb")
+    report = cli("report", "--warehouse", str(folder / "test.duckdb"))
+    assert report.exit_code == 2 and "is the report of jobs.duckdb" in report.stderr, report.output
+    with pytest.raises(WarehouseError, match="holds the datasets of jobs.duckdb"):
+        dataset("articles", folder / "test.duckdb")
+    query = cli("query", "--warehouse", str(folder / "test.duckdb"), "SELECT count(*) FROM articles")
+    assert query.exit_code == 0 and "note:" not in query.stderr, query.output
+    (folder / "test.duckdb").unlink()
+
+    # `mv jobs.duckdb prod.duckdb`: the datasets were the same warehouse's, and its runs go on publishing.
+    jobs.rename(folder / "prod.duckdb")
+    assert run_local(seeds_dir, folder / "prod.duckdb")["run_id"] == 2
+    assert json.loads(manifest.read_text(encoding="utf-8"))["warehouse"] == "prod.duckdb"

@@ -915,7 +915,7 @@ def report(
     settings = _settings()
     warehouse = warehouse or settings.warehouse
 
-    from jobpipeline.publish import REPORT_FILE, published_path
+    from jobpipeline.publish import REPORT_FILE, other_publisher, published_path
 
     with error_boundary():
         if output is None:
@@ -930,6 +930,15 @@ def report(
                     str(warehouse),
                     f"no report is published beside it ({page.parent.name}/{REPORT_FILE}): run `jobpipeline run` "
                     "to publish one, or `jobpipeline report --out report.html` to write one from the warehouse now",
+                )
+            other = other_publisher(warehouse)
+            if other is not None:
+                from jobpipeline.errors import WarehouseError
+
+                raise WarehouseError(
+                    str(warehouse),
+                    f"{page.parent.name}/{REPORT_FILE} beside it is the report of {other}, another warehouse in "
+                    "the same folder: `jobpipeline report --out report.html` writes this warehouse's",
                 )
             say_if_published_lags(warehouse)
         else:

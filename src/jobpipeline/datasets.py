@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jobpipeline.errors import DatasetNotFoundError
+from jobpipeline.errors import DatasetNotFoundError, WarehouseError
 from jobpipeline.settings import get_settings
 
 if TYPE_CHECKING:
@@ -23,14 +23,21 @@ if TYPE_CHECKING:
 def _version(warehouse: Path | str | None) -> tuple[Path, dict[str, Any]]:
     """The published version folder (the link resolved once) and its manifest."""
     # Imported here: `import jobpipeline` stays free of DuckDB and the report's templates.
-    from jobpipeline.publish import published_path
+    from jobpipeline.publish import published_by_other, published_path
 
-    link = published_path(Path(warehouse) if warehouse is not None else get_settings().warehouse)
+    path = Path(warehouse) if warehouse is not None else get_settings().warehouse
+    link = published_path(path)
     version = link.resolve()
     try:
         manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise DatasetNotFoundError("manifest.json", str(link), []) from None
+    owner = manifest.get("warehouse") if isinstance(manifest.get("warehouse"), str) else None
+    other = published_by_other(path.name, owner, owner is not None and (path.parent / owner).exists())
+    if other is not None:
+        raise WarehouseError(
+            str(path), f"published/ beside it holds the datasets of {other}, another warehouse in the same folder"
+        )
     return version, manifest
 
 

@@ -146,6 +146,20 @@ class WarehouseBusyError(WarehouseError):
         self.waited = waited
 
 
+class PublishedSharedError(WarehouseError):
+    """`published/` beside this warehouse holds another warehouse file's datasets (`publish.published_by_other`)."""
+
+    def __init__(self, path: str, owner: str, suggestion: str) -> None:
+        super().__init__(
+            path,
+            f"published/ beside it holds the datasets of {owner}, another warehouse in the same folder, and a "
+            f"run would overwrite them: give each warehouse a folder of its own (e.g. --warehouse {suggestion}); "
+            "nothing was committed",
+        )
+        self.owner = owner
+        self.suggestion = suggestion
+
+
 class WarehouseMissingError(WarehouseError):
     def __init__(self, path: str) -> None:
         super().__init__(path, "does not exist yet: run `jobpipeline run` first")

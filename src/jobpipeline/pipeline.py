@@ -47,6 +47,7 @@ from jobpipeline.load_plan import (
 from jobpipeline.models import Finding
 from jobpipeline.publish import (
     catch_up,
+    check_published_owner,
     go_live,
     live_run,
     published_behind,
@@ -243,7 +244,8 @@ def _roll_forward(run: _Run) -> None:
 def roll_forward(warehouse: Path, *, csv: bool = False) -> int | None:
     """Make `published` show the warehouse's last committed run, if a run was stopped between its commit
     and its publish (`publish.catch_up`); returns the run made live (None: it already was).
-    The caller holds the WriterLock."""
+    The caller holds the WriterLock. Refuses (PublishedSharedError) when `published/` is another warehouse's."""
+    check_published_owner(warehouse)
     if published_behind(warehouse) is None:
         # Up to date, and usually from two stats (`published` swapped after the warehouse's last
         # write), not a connection: opening the warehouse to ask cost 0.03-0.13 s of each of serve's

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from jobpipeline.errors import PublishedSharedError
 from jobpipeline.schema import DATASETS, Dataset
 from jobpipeline.warehouse import WarehouseReader, last_run_id
 
@@ -41,9 +42,13 @@ __all__ = [
     "CatchUp",
     "Dataset",
     "catch_up",
+    "check_published_owner",
     "go_live",
     "live_run",
+    "other_publisher",
     "published_behind",
+    "published_by_other",
+    "published_owner",
     "published_path",
     "stage_datasets",
     "staged_runs",
@@ -66,6 +71,48 @@ def catch_up(committed: int | None, live: int | None, staged: set[int]) -> Catch
     if committed is None or (live is not None and live >= committed):
         return "up-to-date"
     return "go-live" if committed in staged else "republish"
+
+
+def published_by_other(this: str, owner: str | None, owner_exists: bool) -> str | None:
+    """The other warehouse file whose datasets `published/` holds, if a run of `this` must not replace them.
+
+    `published/` and `.published/` belong to the folder, so two warehouse files in one folder (a
+    `jobs.duckdb` and a `test.duckdb`) overwrote each other's datasets, version folders and report, and
+    `query` then took the other's run for its own. The manifest names the file that published; a file by
+    that name that is gone (the warehouse was renamed) leaves them to this one.
+
+    >>> published_by_other("test.duckdb", "jobs.duckdb", owner_exists=True)
+    'jobs.duckdb'
+    >>> published_by_other("jobs.duckdb", "old.duckdb", owner_exists=False) is None
+    True
+    """
+    if owner is None or owner == this or not owner_exists:
+        return None
+    return owner
+
+
+def published_owner(warehouse: Path) -> str | None:
+    """The warehouse file named by the live manifest (None: nothing published, or a manifest that cannot be read)."""
+    try:
+        manifest = json.loads((published_path(warehouse) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    owner = manifest.get("warehouse") if isinstance(manifest, dict) else None
+    return owner if isinstance(owner, str) and owner else None
+
+
+def other_publisher(warehouse: Path) -> str | None:
+    """The other warehouse file (in the same folder) whose datasets `published/` holds; None: this one's or none."""
+    owner = published_owner(warehouse)
+    return published_by_other(warehouse.name, owner, owner is not None and (warehouse.parent / owner).exists())
+
+
+def check_published_owner(warehouse: Path) -> None:
+    """Raise PublishedSharedError when `published/` holds another warehouse file's datasets."""
+    other = other_publisher(warehouse)
+    if other is not None:
+        suggestion = (warehouse.parent / warehouse.stem / warehouse.name).as_posix()
+        raise PublishedSharedError(str(warehouse), other, suggestion)
 
 
 def version_path(warehouse: Path, run_id: int) -> Path:
@@ -95,6 +142,8 @@ def published_behind(warehouse: Path) -> tuple[int, int | None] | None:
     live = live_run(warehouse)
     if committed is None or catch_up(committed, live, set()) == "up-to-date":
         return None
+    if other_publisher(warehouse) is not None:
+        return None  # another warehouse's datasets: no lag of this one's to speak of (`report` says whose)
     return committed, live
 
 
