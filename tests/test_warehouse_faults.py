@@ -447,7 +447,7 @@ def test_two_warehouses_in_one_folder_do_not_overwrite_each_others_datasets(
     shutil.copyfile(elsewhere, folder / "test.duckdb")
     report = cli("report", "--warehouse", str(folder / "test.duckdb"))
     assert report.exit_code == 2 and "is the report of jobs.duckdb" in report.stderr, report.output
-    with pytest.raises(WarehouseError, match="holds the datasets of jobs.duckdb"):
+    with pytest.raises(WarehouseError, match=r"holds the datasets of jobs\.duckdb"):
         dataset("articles", folder / "test.duckdb")
     query = cli("query", "--warehouse", str(folder / "test.duckdb"), "SELECT count(*) FROM articles")
     assert query.exit_code == 0 and "note:" not in query.stderr, query.output
