@@ -499,6 +499,31 @@ def test_query_with_no_rows_says_so(small_warehouse: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("rows", "extra", "drawn", "last"),
+    [
+        (40, [], 40, "40 rows"),
+        (1_000, [], 40, "1000 rows (the first 40 shown: --max-rows 0 shows all, --format csv writes every row)"),
+        (1_000, ["--max-rows", "5"], 5, "1000 rows (the first 5 shown: --max-rows 0 shows all, --format csv"),
+        (1_000, ["--max-rows", "0"], 1_000, "1000 rows"),
+    ],
+)
+def test_query_draws_a_screenful_as_a_table_and_says_how_many_there_are(
+    small_warehouse: Path, rows: int, extra: list[str], drawn: int, last: str
+) -> None:
+    """`query "SELECT * FROM salary_bands"` on a large warehouse drew every row as a terminal table: 100,000
+    rows took 19 s and 300 MB before the first line showed. The table shows the first 40 (`--max-rows`)
+    and says how many there are; csv, json and markdown write every row."""
+    sql = f"SELECT range AS i FROM range({rows})"
+    result = cli("query", "--warehouse", str(small_warehouse), sql, *extra)
+    assert result.exit_code == 0, result.output
+    numbers = [line for line in result.stdout.splitlines() if line.strip("│ ").isdigit()]
+    assert len(numbers) == drawn
+    assert result.stdout.splitlines()[-1].startswith(last)
+    csv = cli("query", "--warehouse", str(small_warehouse), sql, "--format", "csv", *extra)
+    assert len(csv.stdout.splitlines()) == rows + 1
+
+
+@pytest.mark.parametrize(
     ("n", "word", "expected"),
     [(0, "file", "0 files"), (1, "file", "1 file"), (2, "file", "2 files"), (1, "row", "1 row"), (3, "row", "3 rows")],
 )

@@ -964,11 +964,24 @@ def report(
             err.print(f"no web browser found to open the report (set BROWSER to one): open {page.absolute()} yourself")
 
 
+QUERY_TABLE_ROWS = 40
+"""Rows `query` draws as a table by default: a terminal table of 100,000 rows took 19 s and 300 MB to draw
+(csv: 0.8 s for 3 million), and nobody reads past a screenful (the duckdb shell shows 40 too)."""
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
     warehouse: WarehouseOption = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows",
+            min=0,
+            help="Rows the table format shows at most (0: all); csv, json and markdown write every row.",
+        ),
+    ] = QUERY_TABLE_ROWS,
 ) -> None:
     """Query the warehouse read-only; answers from the last committed run even while one is loading.
 
@@ -994,11 +1007,18 @@ def query(
         table = Table(show_lines=False)
         for name in frame.columns:
             table.add_column(name, overflow="fold")
-        for row in frame.iter_rows():
+        shown = frame.head(max_rows) if max_rows else frame
+        for row in shown.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
         if frame.height:
             out.print(table)
-            out.print(plural(frame.height, "row"))
+            if shown.height < frame.height:
+                out.print(
+                    f"{plural(frame.height, 'row')} (the first {shown.height} shown: --max-rows 0 shows all, "
+                    "--format csv writes every row)"
+                )
+            else:
+                out.print(plural(frame.height, "row"))
         else:  # an empty table of many columns is a wall of wrapped headers
             out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
     say_if_published_lags(warehouse)
