@@ -457,3 +457,24 @@ def test_two_warehouses_in_one_folder_do_not_overwrite_each_others_datasets(
     jobs.rename(folder / "prod.duckdb")
     assert run_local(seeds_dir, folder / "prod.duckdb")["run_id"] == 2
     assert json.loads(manifest.read_text(encoding="utf-8"))["warehouse"] == "prod.duckdb"
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o660, 0o444])
+def test_a_run_keeps_the_warehouse_files_permissions_and_group(
+    mode: int, tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """Each run replaces the warehouse with a copy (one rename), and the copy was created as the umask says:
+    a warehouse made private (`chmod 600`, `640`) became readable by everyone (0644) and left its group
+    after the next run. The copy now takes the live file's mode and group (a read-only `444` warehouse is
+    still replaced, as before)."""
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    os.chmod(warehouse, mode)
+    group = warehouse.stat().st_gid if os.geteuid() else 4321  # root may give it any group
+    os.chown(warehouse, -1, group)
+    write_seed("a.txt", make_article("alpha", title="edited"))
+    assert run_local(seeds_dir, warehouse)["files_changed"] == 1
+    assert oct(warehouse.stat().st_mode & 0o7777) == oct(mode)
+    assert warehouse.stat().st_gid == group
+    assert rows(warehouse, "SELECT title FROM articles") == [("edited",)]

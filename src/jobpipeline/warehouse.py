@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -1012,9 +1013,12 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
     staging = next_path(path)
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a killed run's copy: the lock says nobody else owns it
+    live: os.stat_result | None = None
     try:
         if path.exists():
+            live = path.stat()
             shutil.copyfile(path, staging)
+            _access_like(live, staging, writable=True)
         conn = duckdb.connect(str(staging), config=connect_config(path.with_name(path.name + ".tmp")))
     except (OSError, duckdb.Error) as exc:
         staging.unlink(missing_ok=True)
@@ -1034,6 +1038,8 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
         conn.close()
         if staging.with_name(staging.name + ".wal").exists():
             raise WarehouseError(str(path), "DuckDB left a WAL after checkpoint; refusing to publish a partial file")
+        if live is not None:
+            _access_like(live, staging)
         _fsync(staging)
         os.replace(staging, path)
         _fsync(path.parent)
@@ -1091,6 +1097,21 @@ def _add_missing_columns(conn: duckdb.DuckDBPyConnection) -> None:
         for column in spec.columns:
             if (spec.name, column.name) not in present:
                 conn.execute(f"ALTER TABLE {spec.name} ADD COLUMN {column.name} {column.type}")
+
+
+def _access_like(live: os.stat_result, copy: Path, *, writable: bool = False) -> None:
+    """Give the copy that replaces the warehouse the live file's permissions and group.
+
+    A rename replaces the file, not just its bytes: a warehouse made private (`chmod 600`) or shared with a
+    group came back 0644 in the runner's group after every run. The copy gets the mode from the start (no
+    window where the new data is readable by more people), with the owner's write bit while it is loaded
+    (a `chmod 444` warehouse is still replaced by a run, as before). The group is kept where the runner may
+    set it (a member of that group)."""
+    mode = stat.S_IMODE(live.st_mode) | (stat.S_IRUSR | stat.S_IWUSR if writable else 0)
+    os.chmod(copy, mode)
+    if copy.stat().st_gid != live.st_gid:
+        with contextlib.suppress(OSError):
+            os.chown(copy, -1, live.st_gid)
 
 
 def _fsync(path: Path) -> None:
