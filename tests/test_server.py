@@ -24,6 +24,7 @@ from helpers import (
     processes_with_home,
     rows,
     run_local,
+    start,
     start_serve,
     stop_serve,
     wait_for,
@@ -358,12 +359,14 @@ def test_unwritable_prefect_home_is_one_line_naming_it(tmp_path: Path, seeds_dir
 
 
 @pytest.mark.slow
-def test_run_whose_managed_server_dies_ends_in_one_line(
+def test_run_serve_and_watch_whose_managed_server_dies_end_in_one_line(
     tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path], managed_server: Any, prefect_home: Path
 ) -> None:
     """A managed server killed mid-run ends the run at once with exit 2 and one line naming the server,
     leaving no process behind and a warehouse the next run completes (before: the run went on for
-    ~148 s of client retries and ended in ~10 KB of tracebacks). Slow: starts a server of its own."""
+    ~148 s of client retries and ended in ~10 KB of tracebacks). serve and watch end the same way: they
+    went on without a word, and each save or scheduled run waited out a minute of retries (a server
+    stopped with `jobpipeline server stop` did the same). Slow: starts a server of its own."""
     home = home_with_a_migrated_database(tmp_path, prefect_home)
     # A user's environment: no API URL, and not the suite's console level (the run's stderr is the subject).
     env = {
@@ -390,27 +393,58 @@ def test_run_whose_managed_server_dies_ends_in_one_line(
         text=True,
         start_new_session=True,
     )
+    # serve on a folder of its own (its scheduled ingest would only queue on the paused run's lock), and a
+    # watch on a third one: it emits to serve's re-validation deployment.
+    served, watched = tmp_path / "served", tmp_path / "watched"
+    served.mkdir()
+    watched.mkdir()
+    serve, serve_lines = start_serve(served, tmp_path / "served-wh" / "jobs.duckdb", env)
+    watch = start(
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "watch",
+            "--seeds",
+            str(watched),
+            "--warehouse",
+            str(tmp_path / "w2"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 120
-        while not Path(str(pause) + ".reached").exists():
-            assert time.monotonic() < deadline and run.poll() is None, run.communicate()
+        while not Path(str(pause) + ".reached").exists() or not any("Ctrl-C stops" in x for x in serve_lines):
+            assert time.monotonic() < deadline and run.poll() is None and serve.poll() is None, serve_lines
             time.sleep(0.1)
-        print(f"run paused mid-load: {time.monotonic() - began:.1f} s")
+        watch.wait("Ctrl-C stops", timeout=60)
+        print(f"run paused mid-load, serve and watch ready: {time.monotonic() - began:.1f} s")
         os.killpg(state.pid, signal.SIGKILL)  # the server and everything it started
         killed = time.monotonic()
         # A bound on correctness, not speed: Prefect's own retries alone take ~148 s.
         _, stderr = run.communicate(timeout=60)
-        print(f"server killed -> run exited: {time.monotonic() - killed:.1f} s")
+        serve.wait(60)
+        watch.process.wait(60)
+        print(f"server killed -> run, serve and watch exited: {time.monotonic() - killed:.1f} s")
     finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait(10)
+        for process in (run, serve, watch.process):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
         jobpipeline("server", "stop", env=env)
     assert run.returncode == 2, stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
     [line] = lines
     assert f"the managed Prefect server (pid {state.pid}) exited during the run" in line, line
+    assert serve.returncode == 2, serve_lines
+    assert (
+        f"the managed Prefect server (pid {state.pid}) exited while serve was running, so serve stops here"
+        in (serve_lines[-1])
+    ), serve_lines
+    assert watch.process.returncode == 2, watch.text()
+    assert "exited while watch was running, so watch stops here" in watch.text().strip().splitlines()[-1]
     assert processes_with_home(home) == []
     again = run_local(seeds_dir, warehouse)
     assert again["articles_loaded"] == 1

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from jobpipeline.errors import FlowFailedError, JobpipelineError
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 
+Command = Literal["run", "serve", "watch"]
+"""A command that runs flows against the managed server, as the watchdog's line names it."""
 
 RUN_LOG = "jobpipeline-runs.log"
 """Prefect's log lines of this machine's command-line runs, under PREFECT_HOME (rotated at 5 MB)."""
@@ -56,12 +58,12 @@ def quiet_prefect(console_level: str = QUIET) -> None:
 
 
 @contextmanager
-def prefect_api(say: Say, *, watchdog: bool = False) -> Iterator[Api]:
+def prefect_api(say: Say, *, watchdog: Command | None = None) -> Iterator[Api]:
     """Find (or start) the Prefect API and point Prefect's client at it for the block.
 
     While a new server starts, this process imports and warms what its flow runs need. With
-    `watchdog` (a one-off run), a managed server that exits or stops answering ends the command
-    at once with one line (see `abandon_run`)."""
+    `watchdog` (the command: a one-off run, or serve and watch, which live on), a managed server that
+    exits or stops answering ends the command at once with one line (see `abandon_run`)."""
     quiet_prefect()
     from jobpipeline.orchestration.server import resolve_api
 
@@ -79,8 +81,8 @@ def prefect_api(say: Say, *, watchdog: bool = False) -> Iterator[Api]:
     os.environ["PREFECT_API_URL"] = api.url
     try:
         with temporary_settings(updates={PREFECT_API_URL: api.url}), ExitStack() as stack:
-            if watchdog:
-                stack.enter_context(_server_watchdog(api.url, say))
+            if watchdog is not None:
+                stack.enter_context(_server_watchdog(api.url, say, watchdog))
             yield api
     finally:
         if previous is None:
@@ -90,7 +92,7 @@ def prefect_api(say: Say, *, watchdog: bool = False) -> Iterator[Api]:
 
 
 @contextmanager
-def _server_watchdog(api_url: str, say: Say) -> Iterator[None]:
+def _server_watchdog(api_url: str, say: Say, command: Command) -> Iterator[None]:
     from jobpipeline.orchestration.server import check_process, prefect_home, read_state, watch_server
 
     server = read_state(prefect_home())
@@ -98,7 +100,8 @@ def _server_watchdog(api_url: str, say: Say) -> Iterator[None]:
         yield
         return
     stop = threading.Event()
-    watcher = watch_server(server, functools.partial(abandon_run, say, server.log), stop)
+    during = "during the run" if command == "run" else f"while {command} was running"
+    watcher = watch_server(server, functools.partial(abandon_run, say, server.log, command), stop, during=during)
     try:
         yield
     finally:
@@ -106,8 +109,13 @@ def _server_watchdog(api_url: str, say: Say) -> Iterator[None]:
         watcher.join(5)
 
 
-def abandon_run(say: Say, log: str, why: str) -> None:
+def abandon_run(say: Say, log: str, command: Command, why: str) -> None:
     """End this command now (exit 2, one line): its managed server is gone.
+
+    serve and watch end too: left alone, they went on without a word while every save and every
+    scheduled run waited out a minute of the client's retries (a server stopped with `jobpipeline
+    server stop`, or killed); ended, a supervisor or the person at the terminal starts them again,
+    and they start a server.
 
     Without a server the run cannot record its states, and Prefect's client would retry every
     call for about a minute before the run ends in pages of tracebacks. Stopping here is what a
@@ -118,10 +126,17 @@ def abandon_run(say: Say, log: str, why: str) -> None:
     import multiprocessing
     import sys
 
-    say(
-        f"error: {why}, so this run stops here (the warehouse holds its previous state or this run's; "
-        f"the next run completes it) - see {log}, then run again (the next command starts a new server)"
-    )
+    if command == "run":
+        say(
+            f"error: {why}, so this run stops here (the warehouse holds its previous state or this run's; "
+            f"the next run completes it) - see {log}, then run again (the next command starts a new server)"
+        )
+    else:
+        say(
+            f"error: {why}, so {command} stops here (the warehouse holds its previous state or its last run's; "
+            f"the next run completes it) - see {log}, then start `jobpipeline {command}` again (it starts a new "
+            "server)"
+        )
     for child in multiprocessing.active_children():
         child.terminate()
     for child in multiprocessing.active_children():

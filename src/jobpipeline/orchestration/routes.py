@@ -40,7 +40,7 @@ def ingest(
         return RunRecord.from_dict(run_stages(options, LocalRunner(), progress=progress, on_wait=say).record())
     from jobpipeline.orchestration.launch import prefect_api, run_ingest_flow
 
-    with prefect_api(say, watchdog=True):
+    with prefect_api(say, watchdog="run"):
         return RunRecord.from_dict(run_ingest_flow(options, progress=progress, dask=dask, on_wait=say))
 
 
@@ -53,7 +53,7 @@ def enrich(options: RunOptions, *, local: bool, say: Say) -> EnrichRecord:
         return EnrichRecord.from_dict(enrich_stages(options, LocalRunner(), on_wait=say).record())
     from jobpipeline.orchestration.launch import prefect_api, run_enrich_flow
 
-    with prefect_api(say, watchdog=True):
+    with prefect_api(say, watchdog="run"):
         return EnrichRecord.from_dict(run_enrich_flow(options, on_wait=say))
 
 
@@ -76,7 +76,7 @@ def watch_route(seeds: Path, *, local: bool, stack: ExitStack, say: Say) -> Watc
     from jobpipeline.orchestration.events import served_revalidation
     from jobpipeline.orchestration.launch import FlowSession, prefect_api, warm_up
 
-    api = stack.enter_context(prefect_api(say))
+    api = stack.enter_context(prefect_api(say, watchdog="watch"))
     served = served_revalidation() if api.url else None
     if served is not None and served.watches(seeds):
         return WatchRoute(

@@ -385,18 +385,20 @@ server that exited is lost at the first check; Prefect's client alone would retr
 (5 retries, exponential back-off) and a run made ~148 s of them before it ended in tracebacks."""
 
 
-def watch_server(server: ManagedServer, on_lost: Callable[[str], None], stop: threading.Event) -> threading.Thread:
+def watch_server(
+    server: ManagedServer, on_lost: Callable[[str], None], stop: threading.Event, *, during: str = "during the run"
+) -> threading.Thread:
     """Check `server` every WATCH_INTERVAL until `stop` is set; call `on_lost(why)` once if it is gone."""
 
     def watch() -> None:
         misses = 0
         while not stop.wait(WATCH_INTERVAL):
             if check_process(server) != "ours":
-                on_lost(f"the managed Prefect server (pid {server.pid}) exited during the run")
+                on_lost(f"the managed Prefect server (pid {server.pid}) exited {during}")
                 return
             misses = 0 if is_healthy(server.api_url, timeout=2.0) else misses + 1
             if misses >= UNANSWERED_CHECKS:
-                on_lost(f"the managed Prefect server at {server.api_url} stopped answering during the run")
+                on_lost(f"the managed Prefect server at {server.api_url} stopped answering {during}")
                 return
 
     thread = threading.Thread(target=watch, name="jobpipeline-server-watchdog", daemon=True)

@@ -175,7 +175,7 @@ def serve_deployments(
 ) -> None:
     """Serve both deployments (and, with `watch`, re-validate saves) until interrupted; `on_record`
     gets each finished run's flow name and record (the CLI prints findings as `watch` does)."""
-    with prefect_api(say) as api:
+    with prefect_api(say, watchdog="serve") as api:
         if api.url is None:
             from jobpipeline.errors import ConfigurationError
 
