@@ -207,3 +207,35 @@ def test_a_run_with_stdout_or_stderr_closed_loads_and_exits_0(closed: int, seeds
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         assert conn.execute("SELECT slug FROM articles").fetchall() == [("alpha",)]
     assert (tmp_path / "w.duckdb.lock").read_text() == ""  # released, and nothing else written into it
+
+
+@pytest.mark.parametrize("output_format", ["table", "csv"])
+def test_a_terminal_that_cannot_show_japanese_gets_escapes_not_a_traceback(output_format: str, tmp_path: Path) -> None:
+    """With an ASCII (or latin-1, or EUC-JP) terminal, the first title that did not fit raised
+    UnicodeEncodeError after the query had run: a traceback and exit 1 instead of the answer. Such
+    characters are written as escapes there now."""
+    import duckdb
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jobpipeline.cli",
+            "query",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            output_format,
+            "SELECT '【MLOps】年収' AS title",
+        ],
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "\\u3010MLOps\\u3011\\u5e74\\u53ce" in run.stdout

@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 validation errors (validate) or rejected files with --strict
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -1098,6 +1099,12 @@ def _open_standard_streams() -> None:
                 os.close(null)
         if getattr(sys, name) is None:
             setattr(sys, name, open(fd, "r" if fd == 0 else "w", encoding="utf-8", closefd=False))  # noqa: SIM115
+    # A terminal whose encoding cannot hold every character (PYTHONIOENCODING=ascii, a latin-1 or EUC-JP
+    # locale) raised UnicodeEncodeError at the first title that did not fit, after the work was done:
+    # a traceback instead of the answer. Such a character is written as `\u3010` there instead.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
 
 
 def main() -> None:
