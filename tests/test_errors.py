@@ -33,6 +33,7 @@ from jobpipeline.errors import (
     SeedsNotFoundError,
     SeedsUnreachableError,
     SeedsUnreadableError,
+    ServeBusyError,
     ServerError,
     WarehouseBusyError,
     WarehouseError,
@@ -65,6 +66,7 @@ INSTANCES: list[JobpipelineError] = [
     YAMLGraphError(5, "a YAML alias (`*name`) refers to a value that contains it: remove the alias"),
     FlowFailedError("ingest", "WarehouseBusyError: warehouse busy"),
     ServerError("prefect server did not answer on http://127.0.0.1:1/api within 90 s"),
+    ServeBusyError("/home/u/.prefect", "pid 4242 since 2026-12-06T10:00:00+00:00, seeds /srv/seeds"),
     RunInterrupted(15, True, 7),
     RunDidNotStop(2, 20.0, "/tmp/jobpipeline-stopped-1-x.txt"),
 ]

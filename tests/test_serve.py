@@ -83,6 +83,31 @@ def test_serve_schedules_watches_and_cleans_up(
             timeout=60,
         )
         assert second.returncode == 0 and "already watches" in second.stdout, second.stdout + second.stderr
+        # A second serve (another terminal, another folder) is refused: it took over serve's deployments
+        # (their names are fixed), and deleted them when it stopped, leaving this one serving nothing.
+        other = tmp_path / "other-seeds"
+        other.mkdir()
+        third = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jobpipeline.cli",
+                "serve",
+                "--seeds",
+                str(other),
+                "--warehouse",
+                str(tmp_path / "o"),
+            ],
+            cwd=ROOT,
+            env=default_route_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert third.returncode == 2, third.stdout + third.stderr
+        assert f"another `jobpipeline serve` (pid {serve.pid} since " in third.stderr, third.stderr
+        assert f"seeds {seeds_dir}) serves on this Prefect server" in third.stderr, third.stderr
+        assert "serving" not in third.stdout and len(third.stderr.strip().splitlines()) == 1, third.stderr
         # Seconds later (the watch above took them): the event serve emitted did not re-validate again.
         assert rows(warehouse, "SELECT count(*) FROM runs WHERE trigger = 'event'") == [(1,)]
         print(f"save to re-validated warehouse under serve: {latency:.2f} s")

@@ -298,6 +298,19 @@ class ServerError(JobpipelineError):
         super().__init__(message)
 
 
+class ServeBusyError(JobpipelineError):
+    """Another `jobpipeline serve` serves on this PREFECT_HOME's Prefect server (`serving.serve_lock`)."""
+
+    def __init__(self, home: str, holder: str) -> None:
+        super().__init__(
+            f"another `jobpipeline serve` ({holder}) serves on this Prefect server (PREFECT_HOME {home}): serve's "
+            "deployments have fixed names, so a second one would take them over and delete them when it stops; "
+            "stop that one first (Ctrl-C in its terminal), or give this one a PREFECT_HOME of its own"
+        )
+        self.home = home
+        self.holder = holder
+
+
 __all__ = [
     "ArticleError",
     "ConfigurationError",
@@ -307,11 +320,13 @@ __all__ = [
     "FrontMatterError",
     "JSONConstantError",
     "JobpipelineError",
+    "PublishedSharedError",
     "QueryError",
     "RunInterrupted",
     "SeedsNotFoundError",
     "SeedsUnreachableError",
     "SeedsUnreadableError",
+    "ServeBusyError",
     "ServerError",
     "WarehouseBusyError",
     "WarehouseError",

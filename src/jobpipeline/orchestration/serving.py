@@ -28,10 +28,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import fcntl
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,7 +176,9 @@ def serve_deployments(
 ) -> None:
     """Serve both deployments (and, with `watch`, re-validate saves) until interrupted; `on_record`
     gets each finished run's flow name and record (the CLI prints findings as `watch` does)."""
-    with prefect_api(say, watchdog="serve") as api:
+    from jobpipeline.orchestration.server import prefect_home
+
+    with prefect_api(say, watchdog="serve") as api, serve_lock(prefect_home(), seeds):
         if api.url is None:
             from jobpipeline.errors import ConfigurationError
 
@@ -220,6 +223,45 @@ def serve_deployments(
                 watcher.join(5)
             if watcher is None or not watcher.is_alive():
                 direct.close()
+
+
+SERVE_LOCK = "jobpipeline-serve.lock"
+"""Under PREFECT_HOME: held by the one `serve` of that home's server for as long as it runs."""
+
+
+@contextlib.contextmanager
+def serve_lock(home: Path, seeds: Path) -> Iterator[None]:
+    """Hold PREFECT_HOME's serve lock for the block, or raise ServeBusyError naming the serve that holds it.
+
+    Serve's deployments have fixed names: a second serve on the same server took them over (another
+    seeds folder's ingest included), and when it stopped it deleted them, leaving the first one serving
+    nothing ("Deployment not found" at its next save). The operating system releases the lock when its
+    holder exits however it exits (kill -9 included), so a restarted serve is never kept out by a dead one."""
+    from jobpipeline.errors import ServeBusyError
+
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle = open(home / SERVE_LOCK, "a+", encoding="utf-8")  # noqa: SIM115  (closed below)
+    except OSError:
+        yield  # an unwritable PREFECT_HOME fails on its own, with its own message
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise ServeBusyError(str(home), handle.read().strip() or "pid unknown") from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}, seeds {seeds.absolute()}")
+            handle.flush()
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                handle.seek(0)
+                handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _describe(cron: str, timezone: str, interval: float | None, watch: bool) -> str:
