@@ -254,7 +254,9 @@ def serve_lock(home: Path, seeds: Path) -> Iterator[None]:
         try:
             handle.seek(0)
             handle.truncate()
-            handle.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}, seeds {seeds.absolute()}")
+            handle.write(
+                f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}, seeds {seeds.absolute()}"
+            )
             handle.flush()
             yield
         finally:
