@@ -291,12 +291,26 @@ def test_a_save_reaches_validation_issues_through_the_worker(work_pool_route: Wo
             120,
             why=lambda: watch.text() + route.worker.text(),
         )
+        assert rows(route.warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [
+            ("related-dangling",)
+        ]
+        # Nothing serves the deployment any more (paused in the UI; a serve that stopped deletes its own):
+        # the next save is re-validated here, not "emitted" to nobody.
+        revalidate_id = deployment_id(route.api_url, REVALIDATE)
+        api(route.api_url, lambda client: client.pause_deployment(revalidate_id))
+        try:
+            again = time.time()
+            (route.project / "seeds" / "a.txt").write_text(make_article("alpha", related=["later"]), encoding="utf-8")
+            watch.wait("nothing serves the re-validation deployment any more", after=again, timeout=60)
+            wait_for(route.warehouse, "SELECT count(*) FROM runs WHERE trigger = 'revalidate'", 60, why=watch.text)
+        finally:
+            api(route.api_url, lambda client: client.resume_deployment(revalidate_id))
     finally:
         stop(watch)
     [(flow_run_id,)] = rows(route.warehouse, "SELECT flow_run_id FROM runs WHERE trigger = 'event'")
     run_ = flow_run(route.api_url, flow_run_id)
     assert (run_.state.type.value, run_.deployment_id) == ("COMPLETED", deployment_id(route.api_url, REVALIDATE))
-    assert rows(route.warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%from_event%'") == [
+    assert rows(route.warehouse, "SELECT code FROM validation_issues WHERE message LIKE '%`later`%'") == [
         ("related-dangling",)
     ]
 

@@ -67,6 +67,8 @@ class WatchRoute:
     description: str
     session: Any = None
     """The watch session's FlowSession (kind `flow`)."""
+    stack: ExitStack | None = None
+    """Where a FlowSession opened later (an `emit` route whose server stopped serving) stays open."""
 
 
 def watch_route(seeds: Path, *, local: bool, stack: ExitStack, say: Say) -> WatchRoute:
@@ -86,7 +88,9 @@ def watch_route(seeds: Path, *, local: bool, stack: ExitStack, say: Say) -> Watc
         )
     if served is not None:
         return WatchRoute(
-            "emit", f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served.name} re-validates"
+            "emit",
+            f"emitting jobpipeline.seeds.changed to {api.url}: deployment {served.name} re-validates",
+            stack=stack,
         )
     warm_up()
     return WatchRoute(
@@ -96,14 +100,30 @@ def watch_route(seeds: Path, *, local: bool, stack: ExitStack, say: Say) -> Watc
     )
 
 
+def _revalidate_here_from_now_on(route: WatchRoute) -> None:
+    """Turn an `emit` route into a `flow` route (flow runs in this process), for the rest of the watch."""
+    from jobpipeline.orchestration.launch import FlowSession, warm_up
+
+    assert route.stack is not None
+    warm_up()
+    route.session = route.stack.enter_context(FlowSession())
+    route.kind = "flow"
+    route.description = "re-validating by flow runs in this process"
+
+
 def revalidate_saved(
     route: WatchRoute, options: RunOptions, *, say: Say, on_findings: FindingsReady | None = None
 ) -> RunRecord | str:
     """Handle one burst of saves on `route`: the re-validation's record, or the id of the event emitted."""
     if route.kind == "emit":
-        from jobpipeline.orchestration.events import emit_seeds_changed
+        from jobpipeline.orchestration.events import emit_seeds_changed, served_revalidation
 
-        return emit_seeds_changed(options.seeds, sorted(options.only_paths or ()))
+        if served_revalidation() is not None:
+            return emit_seeds_changed(options.seeds, sorted(options.only_paths or ()))
+        # The serve (or worker) that was there when watch started has stopped: an event now would reach
+        # nobody, and watch said "emitted" for a save nothing re-validated.
+        _revalidate_here_from_now_on(route)
+        say(f"nothing serves the re-validation deployment any more: {route.description} from now on")
     if route.kind == "local":
         from jobpipeline.pipeline import LocalRunner
         from jobpipeline.pipeline import ingest as run_stages
