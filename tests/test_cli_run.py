@@ -734,3 +734,32 @@ def test_warehouse_without_read_ns_gets_the_column_and_hashes_once(
     assert (summary["files_changed"], summary["files_unchanged"]) == (0, 1)
     [(read_ns,)] = rows(warehouse, "SELECT read_ns FROM files")
     assert read_ns is not None and read_ns > SAVED_LONG_AGO
+
+
+def test_a_seeds_folder_ignore_file_keeps_readmes_and_drafts_out_of_every_command(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """With `README.md` and `drafts/` in the seeds folder's `.jobpipelineignore`: run loads the article only
+    (the README was an error on every run, the draft took part in slug checks); the pre-commit hook, which
+    names every changed file, passes over the README; `revalidate README.md` says it is ignored; a pattern
+    that is not valid is one line naming the file and line, nothing read."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("README.md", "# How to write an article\n")
+    write_seed("drafts/d.txt", make_article("alpha", title="a draft that reuses the slug"))
+    write_seed(".jobpipelineignore", "README.md\ndrafts/\n")
+    summary = run_local(seeds_dir, warehouse)
+    assert (summary["files_seen"], summary["files_rejected"], summary["articles_loaded"]) == (1, 0, 1)
+    assert rows(warehouse, "SELECT count(*) FROM validation_issues WHERE severity = 'error'") == [(0,)]
+
+    hook = cli("validate", "--seeds", str(seeds_dir), str(seeds_dir / "README.md"), str(seeds_dir / "a.txt"))
+    assert hook.exit_code == 0, hook.output
+    assert "README" not in hook.output and "1 file checked" in hook.stdout
+
+    named = cli("revalidate", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), "README.md")
+    assert named.exit_code == 2 and "README.md is ignored by the seeds folder's .jobpipelineignore" in named.stderr
+
+    write_seed(".jobpipelineignore", "README.md\n[z-a].md\n")
+    bad = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert bad.exit_code == 2, bad.output
+    assert len(bad.stderr.strip().splitlines()) == 1 and ".jobpipelineignore:2: bad character range z-a" in bad.stderr
+    assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]

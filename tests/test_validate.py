@@ -385,3 +385,34 @@ def test_watch_follows_its_path_when_the_folder_is_moved_deleted_or_replaced(tmp
         stop.set()
         watcher.join(20)
     assert not watcher.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "seed"),
+    [
+        ("", "README.md", True),  # no ignore file: every *.md is an article
+        ("README.md", "README.md", False),
+        ("README.md", "2025/README.md", False),  # a name without a slash matches at any depth, as in git
+        ("/README.md", "2025/README.md", True),  # anchored to the seeds folder
+        ("drafts/", "drafts/a.txt", False),
+        ("drafts/", "2025/drafts/b/a.txt", False),
+        ("_*.md", "_template.md", False),
+        ("_*.md\n!_index.md", "_index.md", True),  # a negation brings one back
+        ("*.md\n# a comment\n", "a.txt", True),
+    ],
+)
+def test_the_seeds_folders_ignore_file_leaves_out_what_is_not_an_article(
+    patterns: str, path: str, seed: bool, tmp_path: Path
+) -> None:
+    """`.jobpipelineignore` in the seeds folder, in .gitignore's syntax: a README, drafts, templates are not
+    articles (a README.md was read and rejected as `frontmatter-missing` on every run). Discovery and the
+    watcher agree on it."""
+    from jobpipeline.discover import discover_seeds, load_ignore
+
+    if patterns:
+        (tmp_path / ".jobpipelineignore").write_text(patterns, encoding="utf-8")
+    (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / path).write_text("x", encoding="utf-8")
+    assert is_seed_path(path, load_ignore(tmp_path)) is seed
+    assert [f.path for f in discover_seeds(tmp_path).files] == ([path] if seed else [])
+    assert seed_paths([(None, str(tmp_path / path))], tmp_path) == ([path] if seed else [])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from jobpipeline.errors import SeedFileProblem, SeedsUnreadableError
+from jobpipeline.errors import ConfigurationError, SeedFileProblem, SeedsUnreadableError
 from jobpipeline.models import Finding
 
 SEED_SUFFIXES = (".txt", ".md")
@@ -20,10 +22,58 @@ def hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def is_seed_path(relative: str) -> bool:
-    """Whether the seeds-relative POSIX `relative` names a seed file: `*.txt` or `*.md`, nothing hidden."""
+IGNORE_FILE = ".jobpipelineignore"
+"""In the seeds folder: files and folders that are not articles (a README, drafts, templates), in
+.gitignore's syntax. Without it a `README.md` was read as an article on every run, and rejected
+(`frontmatter-missing`), and nothing told it from a broken article."""
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """The patterns of a seeds folder's IGNORE_FILE (none: nothing is ignored)."""
+
+    spec: Any = None
+    """A `pathspec.GitIgnoreSpec` (pathspec: git's own matching rules, `**`, `!` and folder patterns)."""
+
+    def ignores(self, relative: str, *, folder: bool = False) -> bool:
+        """Whether the seeds-relative POSIX `relative` (a folder if `folder`) is ignored."""
+        return self.spec is not None and bool(self.spec.match_file(relative + "/" if folder else relative))
+
+
+NOTHING_IGNORED = Ignore()
+
+
+def load_ignore(root: Path) -> Ignore:
+    """The ignore rules of the seeds folder `root` (NOTHING_IGNORED without an IGNORE_FILE).
+
+    A file that cannot be read or holds a pattern that is not valid raises ConfigurationError (one line,
+    naming the file and the line): reading on regardless would load what the person meant to leave out."""
+    path = root / IGNORE_FILE
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        return NOTHING_IGNORED
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8"
+        raise ConfigurationError(f"{path} cannot be read ({reason}): fix it or remove it") from None
+    import pathspec
+
+    for number, line in enumerate(lines, 1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except (ValueError, re.error) as exc:
+            why = exc.msg if isinstance(exc, re.error) else str(exc)  # not the position in pathspec's regex
+            raise ConfigurationError(f"{path}:{number}: {why} (.gitignore syntax): fix the pattern") from None
+    return Ignore(pathspec.GitIgnoreSpec.from_lines(lines))
+
+
+def is_seed_path(relative: str, ignore: Ignore = NOTHING_IGNORED) -> bool:
+    """Whether the seeds-relative POSIX `relative` names a seed file: `*.txt` or `*.md`, nothing hidden,
+    nothing the seeds folder's IGNORE_FILE leaves out."""
     parts = relative.split("/")
-    return parts[-1].endswith(SEED_SUFFIXES) and not any(hidden(part) for part in parts)
+    return (
+        parts[-1].endswith(SEED_SUFFIXES) and not any(hidden(part) for part in parts) and not ignore.ignores(relative)
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -41,6 +91,8 @@ class Discovery:
     findings: list[Finding]
     unlisted: list[str] = field(default_factory=list)
     """Folders (seeds-relative, POSIX) that could not be listed: what was under them is unknown, not gone."""
+    ignore: Ignore = NOTHING_IGNORED
+    """The folder's ignore rules, as discovery applied them."""
 
 
 def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
@@ -54,6 +106,7 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
     """
     if not root.is_dir():
         raise FileNotFoundError(f"seeds folder {root} does not exist or is not a folder")
+    ignore = load_ignore(root)
     files: list[SeedFile] = []
     findings: list[Finding] = []
     unlisted: list[str] = []
@@ -78,6 +131,8 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
                 continue
             path = Path(entry.path)
             relative = _relative(root, path)
+            if ignore.spec is not None and ignore.ignores(relative, folder=_points_to_folder(entry)):
+                continue
             bad_name = name_not_utf8(relative)
             if bad_name is not None:
                 if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
@@ -105,7 +160,7 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
 
     walk(root)
     files.sort()
-    return Discovery(files=files, findings=findings, unlisted=sorted(unlisted))
+    return Discovery(files=files, findings=findings, unlisted=sorted(unlisted), ignore=ignore)
 
 
 def seed_relative(seeds: Path, path: str) -> str:
@@ -132,7 +187,9 @@ def seed_file_problem(seeds: Path, relative: str) -> SeedFileProblem | None:
         return "folder"
     if not target.is_file():
         return "missing"
-    return None if is_seed_path(relative) else "not-seed"
+    if not is_seed_path(relative):
+        return "not-seed"
+    return "ignored" if load_ignore(seeds).ignores(relative) else None
 
 
 def named_by(path: str, names: frozenset[str]) -> str | None:

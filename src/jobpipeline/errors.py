@@ -15,7 +15,7 @@ from __future__ import annotations
 import signal
 from typing import Any, ClassVar, Literal
 
-SeedFileProblem = Literal["missing", "folder", "not-seed"]
+SeedFileProblem = Literal["missing", "folder", "not-seed", "ignored"]
 """Why a path named on the command line is not a seed file (SeedFileNotFoundError's `kind`)."""
 
 
@@ -60,6 +60,8 @@ class SeedFileNotFoundError(JobpipelineError):
                 f"{path} is a folder: name the files to re-validate (`jobpipeline revalidate {path}/*.txt`), "
                 "or `jobpipeline run` for the whole seeds folder"
             )
+        elif kind == "ignored":
+            message = f"{path} is ignored by the seeds folder's .jobpipelineignore: it is not an article"
         elif kind == "not-seed":
             message = (
                 f"{path} is not a seed file (seed files are *.txt or *.md, and names beginning with a dot are "

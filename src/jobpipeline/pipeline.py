@@ -676,8 +676,10 @@ def validate_seeds(
     items = [ReadItem(f.path, None) for f in selected]
     tasks = [ReadTask(str(seeds), batch) for batch in chunks(items, batch_size(len(items)))]
     findings = [f for f in discovery.findings if only is None or named_by(f.source_path, only) is not None]
-    # A path discovery already has a finding for (a name that is not UTF-8, a skipped link) is not missing.
-    missing = sorted((only or frozenset()) - set(by.values()) - {f.source_path for f in findings})
+    # A path discovery already has a finding for (a name that is not UTF-8, a skipped link) is not missing;
+    # one the folder's .jobpipelineignore leaves out is no article (the pre-commit hook names every file).
+    named = {path for path in only or frozenset() if not discovery.ignore.ignores(path)}
+    missing = sorted(named - set(by.values()) - {f.source_path for f in findings})
     findings.extend(
         Finding(
             source_path=path,

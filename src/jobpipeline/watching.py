@@ -12,7 +12,7 @@ from pathlib import Path
 from stat import S_ISDIR
 from threading import Event
 
-from jobpipeline.discover import SEED_SUFFIXES, discover_seeds, is_seed_path, shown_name
+from jobpipeline.discover import NOTHING_IGNORED, SEED_SUFFIXES, discover_seeds, is_seed_path, load_ignore, shown_name
 from jobpipeline.errors import JobpipelineError
 from jobpipeline.models import one_line
 
@@ -21,6 +21,10 @@ def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
     """Relative POSIX paths of changed seed files (`*.txt`, `*.md`, nothing hidden: what discovery
     lists) under `root`, sorted, unique."""
     resolved = root.resolve()
+    try:
+        ignore = load_ignore(root)
+    except JobpipelineError:
+        ignore = NOTHING_IGNORED  # the re-validation itself says what is wrong with the file
     paths: set[str] = set()
     for _, raw in changes:
         path = Path(raw)
@@ -30,7 +34,7 @@ def seed_paths(changes: Iterable[tuple[object, str]], root: Path) -> list[str]:
             relative = path.resolve().relative_to(resolved).as_posix()
         except ValueError:
             continue
-        if is_seed_path(relative):
+        if is_seed_path(relative, ignore):
             paths.add(shown_name(relative))
     return sorted(paths)
 
