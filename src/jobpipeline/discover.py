@@ -106,13 +106,14 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
     """
     if not root.is_dir():
         raise FileNotFoundError(f"seeds folder {root} does not exist or is not a folder")
-    ignore = load_ignore(root)
+    ignore = NOTHING_IGNORED  # read once the folder itself could be listed (else: SeedsUnreadableError)
     files: list[SeedFile] = []
     findings: list[Finding] = []
     unlisted: list[str] = []
     visited: set[tuple[int, int]] = set()
 
     def walk(directory: Path) -> None:
+        nonlocal ignore
         try:
             stat = directory.stat()
             if (stat.st_dev, stat.st_ino) in visited:
@@ -126,6 +127,8 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
             unlisted.append(relative)
             findings.append(folder_unreadable_finding(relative, exc))
             return
+        if directory == root:
+            ignore = load_ignore(root)
         for entry in entries:
             if hidden(entry.name):
                 continue
