@@ -523,6 +523,23 @@ def test_query_draws_a_screenful_as_a_table_and_says_how_many_there_are(
     assert len(csv.stdout.splitlines()) == rows + 1
 
 
+def test_ctrl_c_during_a_long_query_says_interrupted_not_internal_error(small_warehouse: Path) -> None:
+    """DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted"), which `query` printed as
+    "internal error ... report it". It is the person's Ctrl-C: one word, exit 130."""
+    import signal
+    import threading
+
+    long_sql = "SELECT count(*) FROM range(1000000000000) WHERE range % 7 = 3"  # hours of work
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        result = cli("query", "--warehouse", str(small_warehouse), long_sql)
+    finally:
+        timer.cancel()
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip() == "interrupted" and result.stdout == ""
+
+
 @pytest.mark.parametrize(
     ("n", "word", "expected"),
     [(0, "file", "0 files"), (1, "file", "1 file"), (2, "file", "2 files"), (1, "row", "1 row"), (3, "row", "3 rows")],

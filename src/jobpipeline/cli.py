@@ -997,7 +997,11 @@ def query(
     if not sql.strip():
         raise typer.BadParameter('the SQL is empty: e.g. jobpipeline query "SELECT * FROM runs"', param_hint="SQL")
     with error_boundary():
-        frame = run_query(warehouse, sql)
+        try:
+            frame = run_query(warehouse, sql)
+        except KeyboardInterrupt:  # Ctrl-C: a query writes nothing, so no word about commits
+            err.print("[yellow]interrupted[/yellow]", markup=True)
+            raise typer.Exit(130) from None
     if output_format == "csv":
         sys.stdout.write(frame.write_csv())
     elif output_format == "json":

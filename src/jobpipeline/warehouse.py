@@ -96,6 +96,14 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
     conn = open_read_only(path)
     try:
         return frame_of(conn, sql)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:
+        # Ctrl-C while DuckDB computes: it stops the query and raises RuntimeError("Query interrupted"),
+        # which read as an internal error ("report it"). It is the person's Ctrl-C.
+        if "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
     except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
         if isinstance(exc, duckdb.InvalidInputException) and "configuration has been locked" not in str(exc):
             message = _one_line(exc)
