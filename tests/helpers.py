@@ -34,6 +34,18 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Any:
     return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
 
 
+def jobpipeline(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `jobpipeline ARGS` as a real process from the project folder; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "jobpipeline.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_local(seeds: Path, warehouse: Path, *extra: str) -> dict[str, Any]:
     """`jobpipeline run --local --format json` in-process; the parsed summary."""
     result = cli("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json", *extra)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
-from helpers import api, deployment_names, rows, start_serve, stop_serve, wait_for
+from helpers import api, deployment_names, jobpipeline, rows, start_serve, stop_serve, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -87,23 +87,7 @@ def test_serve_schedules_watches_and_cleans_up(
         # (their names are fixed), and deleted them when it stopped, leaving this one serving nothing.
         other = tmp_path / "other-seeds"
         other.mkdir()
-        third = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "jobpipeline.cli",
-                "serve",
-                "--seeds",
-                str(other),
-                "--warehouse",
-                str(tmp_path / "o"),
-            ],
-            cwd=ROOT,
-            env=default_route_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        third = jobpipeline("serve", "--seeds", str(other), "--warehouse", str(tmp_path / "o"), env=default_route_env)
         assert third.returncode == 2, third.stdout + third.stderr
         assert f"another `jobpipeline serve` (pid {serve.pid} since " in third.stderr, third.stderr
         assert f"seeds {seeds_dir}) serves on this Prefect server" in third.stderr, third.stderr

@@ -21,6 +21,7 @@ from conftest import ROOT, make_article
 from helpers import (
     cli,
     home_with_a_migrated_database,
+    jobpipeline,
     processes_with_home,
     rows,
     run_local,
@@ -34,17 +35,6 @@ from typer.testing import CliRunner
 from jobpipeline.cli import app
 from jobpipeline.errors import ServerError
 from jobpipeline.orchestration import server
-
-
-def jobpipeline(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jobpipeline.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.mark.slow
@@ -399,20 +389,8 @@ def test_run_serve_and_watch_whose_managed_server_dies_end_in_one_line(
     served.mkdir()
     watched.mkdir()
     serve, serve_lines = start_serve(served, tmp_path / "served-wh" / "jobs.duckdb", env)
-    watch = start(
-        [
-            sys.executable,
-            "-m",
-            "jobpipeline.cli",
-            "watch",
-            "--seeds",
-            str(watched),
-            "--warehouse",
-            str(tmp_path / "w2"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    args = ["watch", "--seeds", str(watched), "--warehouse", str(tmp_path / "w2")]
+    watch = start([sys.executable, "-m", "jobpipeline.cli", *args], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 120
         while not Path(str(pause) + ".reached").exists() or not any("Ctrl-C stops" in x for x in serve_lines):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_article
-from helpers import ROOT
+from helpers import ROOT, jobpipeline
 
 pytestmark = pytest.mark.slow
 
@@ -23,17 +23,6 @@ def _user_env(default_route_env: dict[str, str]) -> dict[str, str]:
     env = dict(default_route_env)
     env.pop("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", None)
     return env
-
-
-def _jobpipeline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jobpipeline.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _lines(stderr: str) -> list[str]:
@@ -100,8 +89,8 @@ def test_error_cases_print_the_same_lines_on_both_routes(
     warehouse.parent.mkdir()
     args = case(tmp_path, seeds, warehouse, lock_holder)
     env = _user_env(default_route_env)
-    prefect = _jobpipeline(env, "run", *args)
-    local = _jobpipeline(env, "run", "--local", *args)
+    prefect = jobpipeline("run", *args, env=env)
+    local = jobpipeline("run", "--local", *args, env=env)
     assert (prefect.returncode, local.returncode) == (2, 2), prefect.stderr + local.stderr
     assert _lines(prefect.stderr) == _lines(local.stderr), prefect.stderr
     assert 1 <= len(_lines(prefect.stderr)) <= 2, prefect.stderr
@@ -121,8 +110,8 @@ def test_lock_wait_is_said_at_once_and_bounded_by_wait(
     warehouse = tmp_path / "jobs.duckdb"
     lock_holder(warehouse, 20)
     started = time.monotonic()
-    result = _jobpipeline(
-        _user_env(default_route_env), "run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--wait", "1"
+    result = jobpipeline(
+        "run", "--seeds", str(seeds), "--warehouse", str(warehouse), "--wait", "1", env=_user_env(default_route_env)
     )
     # A run that reached the lock more than 19 s late (a starved machine) found it free: nothing to check.
     if time.monotonic() - started < 19:
@@ -142,7 +131,7 @@ def test_prefect_logs_go_to_the_run_log_and_to_the_terminal_with_verbose(
     terminal only with --verbose."""
     args = ["run", "--seeds", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
     env = _user_env(default_route_env)
-    verbose = _jobpipeline(env, "--verbose", *args)
+    verbose = jobpipeline("--verbose", *args, env=env)
     assert verbose.returncode == 2
     assert "Traceback" in verbose.stderr and "Flow run" in verbose.stderr
     log = (prefect_home / "jobpipeline-runs.log").read_text(encoding="utf-8")
@@ -178,18 +167,9 @@ def test_a_run_with_stdout_or_stderr_closed_loads_and_exits_0(closed: int, seeds
     (its lock, the warehouse's copy) can take it and receive what is written to "standard output"."""
     (seeds_dir / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
     warehouse = tmp_path / "w.duckdb"
+    args = ["run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse)]
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jobpipeline.cli",
-            "run",
-            "--local",
-            "--seeds",
-            str(seeds_dir),
-            "--warehouse",
-            str(warehouse),
-        ],
+        [sys.executable, "-m", "jobpipeline.cli", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE if closed == 2 else None,
         stderr=subprocess.PIPE if closed == 1 else None,
@@ -218,23 +198,9 @@ def test_a_terminal_that_cannot_show_japanese_gets_escapes_not_a_traceback(outpu
 
     warehouse = tmp_path / "w.duckdb"
     duckdb.connect(str(warehouse)).close()
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jobpipeline.cli",
-            "query",
-            "--warehouse",
-            str(warehouse),
-            "--format",
-            output_format,
-            "SELECT '【MLOps】年収' AS title",
-        ],
-        env={**os.environ, "PYTHONIOENCODING": "ascii"},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    run = jobpipeline(
+        "query", "--warehouse", str(warehouse), "--format", output_format, "SELECT '【MLOps】年収'", env=env
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
