@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def _version(warehouse: Path | str | None) -> tuple[Path, dict[str, Any]]:
     """The published version folder (the link resolved once) and its manifest."""
     # Imported here: `import jobpipeline` stays free of DuckDB and the report's templates.
-    from jobpipeline.publish import published_by_other, published_path
+    from jobpipeline.publish import other_publisher, published_path
 
     path = Path(warehouse) if warehouse is not None else get_settings().warehouse
     link = published_path(path)
@@ -32,8 +32,7 @@ def _version(warehouse: Path | str | None) -> tuple[Path, dict[str, Any]]:
         manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise DatasetNotFoundError("manifest.json", str(link), []) from None
-    owner = manifest.get("warehouse") if isinstance(manifest.get("warehouse"), str) else None
-    other = published_by_other(path.name, owner, owner is not None and (path.parent / owner).exists())
+    other = other_publisher(path)
     if other is not None:
         raise WarehouseError(
             str(path), f"published/ beside it holds the datasets of {other}, another warehouse in the same folder"
