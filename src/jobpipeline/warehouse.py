@@ -1116,9 +1116,11 @@ def _access_like(live: os.stat_result, copy: Path, *, writable: bool = False) ->
     (a `chmod 444` warehouse is still replaced by a run, as before). The group is kept where the runner may
     set it (a member of that group)."""
     mode = stat.S_IMODE(live.st_mode) | (stat.S_IRUSR | stat.S_IWUSR if writable else 0)
-    os.chmod(copy, mode)
-    if copy.stat().st_gid != live.st_gid:
-        with contextlib.suppress(OSError):
+    # A filesystem that cannot keep modes or groups (some SMB and FAT mounts refuse chmod) has none to lose.
+    with contextlib.suppress(OSError):
+        os.chmod(copy, mode)
+    with contextlib.suppress(OSError):
+        if copy.stat().st_gid != live.st_gid:
             os.chown(copy, -1, live.st_gid)
 
 
