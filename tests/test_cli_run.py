@@ -324,6 +324,12 @@ def test_query_reaches_no_file_but_the_warehouse(
     assert result.stdout == "n\n3\n"
     result = cli("report", "--warehouse", str(warehouse), "--out", str(tmp_path / "page.html"))
     assert result.exit_code == 0 and (tmp_path / "page.html").stat().st_size > 0
+    # `--out reports/`, a folder: the page goes in it, as cp would put it (it was an internal error).
+    (tmp_path / "reports").mkdir()
+    result = cli("report", "--warehouse", str(warehouse), "--out", str(tmp_path / "reports"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "report.html").stat().st_size > 0
+    assert str(tmp_path / "reports" / "report.html") in result.stdout
 
 
 def test_warehouse_opens_with_duckdb_1x_storage(

@@ -899,7 +899,7 @@ def report(
         Path | None,
         typer.Option(
             "--out",
-            help="Write the page here instead of using the one the last run published.",
+            help="Write the page here (a folder: report.html in it) instead of using the one the last run published.",
             show_default="the published report.html",
         ),
     ] = None,
@@ -946,6 +946,8 @@ def report(
             from jobpipeline.report import write_report
             from jobpipeline.warehouse import open_read_only
 
+            if output.is_dir():  # `--out reports/`: as cp does, the file goes in it (it was an internal error)
+                output = output / REPORT_FILE
             conn = open_read_only(warehouse)
             try:
                 page = write_report(conn, output)
