@@ -330,6 +330,15 @@ def test_query_reaches_no_file_but_the_warehouse(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "reports" / "report.html").stat().st_size > 0
     assert str(tmp_path / "reports" / "report.html") in result.stdout
+    # `--out /dev/stdout > page.html` (/dev/stdout is a link to /proc/self/fd/1): written through, never
+    # replaced. The rename replaced the /dev/stdout link itself (as root), and the redirection got nothing.
+    (tmp_path / "page.html").unlink()
+    os.symlink(tmp_path / "page.html", tmp_path / "link.html")
+    result = cli("report", "--warehouse", str(warehouse), "--out", str(tmp_path / "link.html"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and f"report: {tmp_path / 'link.html'}" in result.stderr
+    assert (tmp_path / "link.html").is_symlink()
+    assert (tmp_path / "page.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
 
 
 def test_warehouse_opens_with_duckdb_1x_storage(

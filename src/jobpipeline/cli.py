@@ -953,7 +953,8 @@ def report(
                 page = write_report(conn, output)
             finally:
                 conn.close()
-    out.print(f"report: {page.absolute()}")
+    # On stderr when the page went to a stream (`--out /dev/stdout > page.html`): not into the page.
+    (out if page.is_file() and not page.is_symlink() else err).print(f"report: {page.absolute()}")
     if open_page:
         import webbrowser
 

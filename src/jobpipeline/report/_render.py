@@ -128,6 +128,13 @@ def write_report(source: WarehouseReader | duckdb.DuckDBPyConnection, path: Path
     """Query, render and write the report to `path` atomically (a temporary file renamed over it)."""
     html = render_report(report_data(source))
     path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # `--out /dev/stdout` (a link to the process's fd 1), a pipe, a device: a stream to write into, not a
+        # file to replace. A rename would replace the link or the node itself where that is allowed (root),
+        # and the shell's redirection would never see the page. A link to a page elsewhere is written through.
+        with open(path, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(html)
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
