@@ -110,3 +110,50 @@ def test_an_unknown_format_is_a_usage_error_before_any_work(
     assert "--format" in result.output and "use " in result.output and " or " in result.output, result.output
     assert result.stdout == ""
     assert not warehouse.parent.exists()
+
+
+REQUIRED_ARGUMENTS = {("query",): ["SELECT 1"], ("revalidate",): ["a.txt"]}
+
+
+def path_options() -> Iterator[tuple[tuple[str, ...], str]]:
+    """(command, option) for every --seeds and --warehouse option of the CLI."""
+    for path in leaf_commands():
+        for param in command_of(path).params:
+            for option in set(param.opts) & {"--seeds", "--warehouse"}:
+                yield path, option
+
+
+@pytest.mark.parametrize(("path", "option"), list(path_options()), ids=lambda value: " ".join(value))
+def test_an_empty_path_option_is_a_usage_error(
+    path: tuple[str, ...], option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--seeds "$SEEDS"` with SEEDS unset is `--seeds ''`, which was the current folder: `run` read the
+    whole project (README, docs, CHANGELOG) as articles. An empty path is a usage error, nothing run."""
+    monkeypatch.chdir(tmp_path)
+    # Were the empty value taken again, serve and watch would fail at once on this address, not start a server.
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    result = cli(*path, option, "", *REQUIRED_ARGUMENTS.get(path, []))
+    assert result.exit_code == 2, result.output
+    assert option in result.output and "is empty" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("variable", ["JOBPIPELINE_SEEDS", "JOBPIPELINE_WAREHOUSE"])
+def test_an_empty_path_variable_is_one_line(variable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`JOBPIPELINE_SEEDS=` (an empty line in a service file) was the current folder too."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, "")
+    result = cli("run", "--local")
+    assert result.exit_code == 2, result.output
+    assert f"{variable}='': is empty: set a path or unset the variable" in result.stderr, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "option"), [(("watch",), "--debounce-ms"), (("serve",), "--debounce-ms"), (("run",), "--wait")]
+)
+def test_a_negative_duration_is_a_usage_error(path: tuple[str, ...], option: str) -> None:
+    """`watch --debounce-ms -5` ended in OverflowError; `run --wait -1` was taken as no wait."""
+    result = cli(*path, option, "-5")
+    said = " ".join(line.strip("│ ") for line in result.output.splitlines())  # the error box, unwrapped
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in said and "greater than or equal to 0" in said

@@ -38,15 +38,30 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 # Defaults that come from settings go in `show_default`: written into the help text as
 # `[default: …]`, rich read them as a style tag and dropped them (`Seeds folder .`).
+def _given_path(text: str) -> Path:
+    """A path option's value; an empty one is a usage error. `--seeds "$SEEDS"` with SEEDS unset gave
+    Path(""), the current folder: a run read the whole project as articles and dropped the real ones."""
+    if not text.strip():
+        raise typer.BadParameter("is empty (an unset shell variable?): name the path, or leave the option out")
+    return Path(text)
+
+
 SeedsOption = Annotated[
     Path | None,
-    typer.Option("--seeds", metavar="DIR", help="Seeds folder.", show_default="JOBPIPELINE_SEEDS, else seeds/"),
+    typer.Option(
+        "--seeds",
+        metavar="DIR",
+        parser=_given_path,
+        help="Seeds folder.",
+        show_default="JOBPIPELINE_SEEDS, else seeds/",
+    ),
 ]
 WarehouseOption = Annotated[
     Path | None,
     typer.Option(
         "--warehouse",
         metavar="FILE",
+        parser=_given_path,
         help="DuckDB file.",
         show_default="JOBPIPELINE_WAREHOUSE, else warehouse/jobs.duckdb",
     ),
@@ -56,6 +71,7 @@ WaitOption = Annotated[
     typer.Option(
         "--wait",
         metavar="SECONDS",
+        min=0,
         help="Seconds to wait for another run's lock.",
         show_default="JOBPIPELINE_LOCK_WAIT_SECONDS, else 600",
     ),
@@ -572,7 +588,9 @@ def _print_revalidation(record: RunRecord, paths: list[str], *, findings: bool =
 def watch(
     seeds: SeedsOption = None,
     warehouse: WarehouseOption = None,
-    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")] = 400,
+    debounce_ms: Annotated[
+        int, typer.Option("--debounce-ms", min=0, help="Quiet time that ends a burst of saves.")
+    ] = 400,
     local: Annotated[bool, typer.Option("--local", help="Re-validate without Prefect.")] = False,
 ) -> None:
     """Watch the seeds folder and re-validate changed files within a second of a save.
@@ -670,7 +688,9 @@ def serve(
             "--watch/--no-watch", help="Also watch the seeds folder and send jobpipeline.seeds.changed for each save."
         ),
     ] = True,
-    debounce_ms: Annotated[int, typer.Option("--debounce-ms", help="Quiet time that ends a burst of saves.")] = 400,
+    debounce_ms: Annotated[
+        int, typer.Option("--debounce-ms", min=0, help="Quiet time that ends a burst of saves.")
+    ] = 400,
 ) -> None:
     """Serve the scheduled ingest and the event-triggered re-validation on this machine, and watch
     the seeds folder so that every save is re-validated.

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCK_WAIT_SECONDS = 600.0
@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     pause_at: str | None = Field(None, description="Test hook: pause the run at this fault point.")
     pause_file: str | None = Field(None, description="Test hook: `<file>.reached` / `<file>.release` for pause_at.")
 
+    @field_validator("seeds", "warehouse", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        # JOBPIPELINE_SEEDS="" (an empty variable in a service file) is Path(""), the current folder.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: set a path or unset the variable")
+        return value
+
 
 def get_settings() -> Settings:
     """The settings as the environment has them now (built again whenever a JOBPIPELINE_ variable changed)."""
@@ -89,7 +97,8 @@ def _settings_for(environment: tuple[tuple[str, str], ...]) -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"JOBPIPELINE_{'_'.join(str(part) for part in error['loc']).upper()}={error.get('input')!r}: {error['msg']}"
+            f"JOBPIPELINE_{'_'.join(str(part) for part in error['loc']).upper()}={error.get('input')!r}: "
+            f"{error['msg'].removeprefix('Value error, ')}"
             for error in exc.errors()
         )
         raise ConfigurationError(f"{problems} (see docs/settings.md)") from None
