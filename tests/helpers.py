@@ -46,6 +46,20 @@ def jobpipeline(*args: str, env: dict[str, str], timeout: float = 120) -> subpro
     )
 
 
+def python(
+    code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -c CODE ARGS` as a real process from the project folder; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_local(seeds: Path, warehouse: Path, *extra: str) -> dict[str, Any]:
     """`jobpipeline run --local --format json` in-process; the parsed summary."""
     result = cli("run", "--local", "--seeds", str(seeds), "--warehouse", str(warehouse), "--format", "json", *extra)

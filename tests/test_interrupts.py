@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import make_article
-from helpers import ROOT
+from helpers import ROOT, python
 
 STUCK = """
 import sys, time
@@ -193,13 +193,7 @@ def test_a_signal_that_duckdb_turns_into_its_own_error_still_says_interrupted(
     a real `kill` to a run's group mid-read)."""
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
-    done = subprocess.run(
-        [sys.executable, "-c", SIGNALLED_IN_DUCKDB, str(seeds_dir), str(warehouse)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = python(SIGNALLED_IN_DUCKDB, str(seeds_dir), str(warehouse))
     lines = done.stderr.strip().splitlines()
     assert lines[-1:] == ["interrupted (SIGTERM): nothing was committed; the warehouse is as it was before the run"], (
         done.stderr

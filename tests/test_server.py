@@ -23,6 +23,7 @@ from helpers import (
     home_with_a_migrated_database,
     jobpipeline,
     processes_with_home,
+    python,
     rows,
     run_local,
     start,
@@ -141,13 +142,7 @@ for args in (["query", "--warehouse", wh, "SELECT 1"], ["tables", "--warehouse",
     assert "prefect" not in sys.modules, args
 print("ok")
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(warehouse), str(seeds_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = python(code, str(warehouse), str(seeds_dir))
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
 
 

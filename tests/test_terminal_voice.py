@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_article
-from helpers import ROOT, jobpipeline
+from helpers import ROOT, jobpipeline, python
 
 pytestmark = pytest.mark.slow
 
@@ -152,7 +152,7 @@ def test_prefect_internal_machinery_lines_stay_off_the_terminal(tmp_path: Path) 
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_LOGGING")}
     env["PREFECT_HOME"] = str(tmp_path / "home")
-    run = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    run = python(script, env=env)
     assert run.returncode == 0, run.stderr
     assert _lines(run.stderr) == []
     log = (tmp_path / "home" / "jobpipeline-runs.log").read_text(encoding="utf-8")
