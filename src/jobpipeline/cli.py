@@ -540,15 +540,16 @@ def revalidate(
     warehouse = warehouse or settings.warehouse
     wait = settings.lock_wait_seconds if wait is None else wait
 
-    from jobpipeline.discover import seed_file_problem, seed_relative
+    from jobpipeline.discover import load_ignore, seed_file_problem, seed_relative
     from jobpipeline.interrupts import stop_on_signals
 
     with stop_on_signals(settings.stop_grace_seconds):
         with error_boundary(), say_interrupted(warehouse):
             check_seeds_folder(seeds)
             relative = [seed_relative(seeds, p) for p in paths]
+            ignore = load_ignore(seeds)  # once, not once per named file
             for given, path in zip(paths, relative, strict=True):
-                kind = seed_file_problem(seeds, path)
+                kind = seed_file_problem(seeds, path, ignore)
                 if kind is not None:
                     from jobpipeline.errors import SeedFileNotFoundError
 

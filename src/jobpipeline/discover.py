@@ -58,13 +58,17 @@ def load_ignore(root: Path) -> Ignore:
         raise ConfigurationError(f"{path} cannot be read ({reason}): fix it or remove it") from None
     import pathspec
 
-    for number, line in enumerate(lines, 1):
+    try:
+        return Ignore(pathspec.GitIgnoreSpec.from_lines(lines))
+    except (ValueError, re.error):
+        pass
+    for number, line in enumerate(lines, 1):  # which line: compiled one by one only when the whole file fails
         try:
             pathspec.GitIgnoreSpec.from_lines([line])
         except (ValueError, re.error) as exc:
             why = exc.msg if isinstance(exc, re.error) else str(exc)  # not the position in pathspec's regex
             raise ConfigurationError(f"{path}:{number}: {why} (.gitignore syntax): fix the pattern") from None
-    return Ignore(pathspec.GitIgnoreSpec.from_lines(lines))
+    raise ConfigurationError(f"{path}: the patterns cannot be read together (.gitignore syntax): fix them")
 
 
 def is_seed_path(relative: str, ignore: Ignore = NOTHING_IGNORED) -> bool:
@@ -180,7 +184,7 @@ def seed_relative(seeds: Path, path: str) -> str:
         return shown_name(candidate.as_posix().removeprefix("./"))
 
 
-def seed_file_problem(seeds: Path, relative: str) -> SeedFileProblem | None:
+def seed_file_problem(seeds: Path, relative: str, ignore: Ignore | None = None) -> SeedFileProblem | None:
     """Why the seeds-relative `relative` cannot be re-validated (SeedFileNotFoundError's kind), or None.
     (Re-validating a name that is not there used to report success and change nothing.)"""
     if Path(relative).is_absolute():
@@ -192,7 +196,7 @@ def seed_file_problem(seeds: Path, relative: str) -> SeedFileProblem | None:
         return "missing"
     if not is_seed_path(relative):
         return "not-seed"
-    return "ignored" if load_ignore(seeds).ignores(relative) else None
+    return "ignored" if (ignore if ignore is not None else load_ignore(seeds)).ignores(relative) else None
 
 
 def named_by(path: str, names: frozenset[str]) -> str | None:
