@@ -77,7 +77,7 @@ def _name(param: Any) -> str:
 
 
 def _section(title: str, command: Any) -> list[str]:
-    text = (command.help or "").strip()
+    text = (command.help or "").replace("\\[", "[").strip()  # the CLI escapes `[` for rich
     prose = [line for line in text.splitlines() if not line.strip().startswith("Example:")]
     examples = [line.strip().removeprefix("Example:").strip() for line in text.splitlines() if "Example:" in line]
     lines = [f"## `{title}`", "", "\n".join(prose).strip(), ""]

@@ -157,3 +157,24 @@ def test_a_negative_duration_is_a_usage_error(path: tuple[str, ...], option: str
     result = cli(*path, option, "-5")
     said = " ".join(line.strip("│ ") for line in result.output.splitlines())  # the error box, unwrapped
     assert result.exit_code == 2 and f"Invalid value for '{option}'" in said and "greater than or equal to 0" in said
+
+
+@pytest.mark.parametrize("path", list(leaf_commands()), ids=" ".join)
+def test_help_prose_wraps_at_the_terminal_not_at_the_source_line(path: tuple[str, ...]) -> None:
+    """Each paragraph of a command's description reads as one run of text at a wide terminal, and the
+    commands list shows each command's first sentence unbroken. Typer 0.29 kept the docstring's own line
+    breaks: at any width `run --help` read "(started once and left" / "running for later commands)"."""
+    command = command_of(path)
+    result = cli(*path, "--help", env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    shown = " ".join(line.strip(" │") for line in result.output.splitlines())
+    described = (command.help or "").replace("\\[", "[")  # escaped for rich, shown unescaped
+    for paragraph in described.split("\n\n"):
+        for line in paragraph.splitlines():  # one line each: an `Example:` line stands apart
+            assert " ".join(line.split()) in " ".join(shown.split()), (line, result.output)
+        assert len(paragraph.splitlines()) == 1 or all(
+            line.startswith("Example:") for line in paragraph.splitlines()
+        ), paragraph
+    parent = cli(*path[:-1], "--help", env={"COLUMNS": "400"})
+    first = described.split("\n\n")[0]
+    assert any(first[:60] in line for line in parent.output.splitlines()), parent.output

@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 validation errors (validate) or rejected files with --strict
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -1107,6 +1108,33 @@ def _wants_prefect_logs(argv: list[str]) -> bool:
     """`jobpipeline [--verbose|--debug] COMMAND ...`: Prefect's log lines on the terminal too."""
     options = argv[: next((i for i, a in enumerate(argv) if not a.startswith("-")), len(argv))]
     return bool({"--verbose", "--debug"} & set(options))
+
+
+def help_prose(doc: str) -> str:
+    r"""A command's docstring as `--help` shows it: each paragraph one line, which rich wraps to the
+    terminal; `Example:` lines stay lines of their own. Typer 0.29 keeps the source's line breaks, so
+    help wrapped at 100 columns in the source broke mid-sentence at every terminal width.
+
+    >>> help_prose("Read the seeds,\n    then load.\n\n    Example: a\n    Example: b\n")
+    'Read the seeds, then load.\n\nExample: a\nExample: b'
+    """
+    paragraphs = []
+    for paragraph in inspect.cleandoc(doc).split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            if lines and not line.startswith("Example:"):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+# Escaped: rich reads help as markup, and `severity[code]` lost its `[code]` as a style tag.
+for _group in (app, server_app):
+    for _command in _group.registered_commands:
+        _doc = _command.help or (_command.callback.__doc__ if _command.callback else "") or ""
+        _command.help = escape(help_prose(_doc))
 
 
 def _open_standard_streams() -> None:
