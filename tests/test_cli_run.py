@@ -291,6 +291,28 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
     assert result.exit_code == 2 and "jobpipeline run" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        ("SELECT * FROM article", 'Did you mean "articles"?'),
+        ("SELECT slg FROM articles", 'Candidate bindings: "slug"'),
+        ("SELEC 1", 'syntax error at or near "SELEC"'),
+    ],
+)
+def test_bad_sql_keeps_duckdbs_suggestion_on_its_one_line(tmp_path: Path, sql: str, said: str) -> None:
+    """A typo in a table or column name gets DuckDB's own suggestion on the error's one line: only the
+    first line was kept, so `FROM article` said the table does not exist but not that `articles` does."""
+    import duckdb
+
+    warehouse = tmp_path / "jobs.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("CREATE TABLE articles (slug VARCHAR)")
+    result = cli("query", "--warehouse", str(warehouse), sql)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert said in line and "jobpipeline tables" in line, line
+
+
 def test_query_reaches_no_file_but_the_warehouse(
     seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], tmp_path: Path
 ) -> None:

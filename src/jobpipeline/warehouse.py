@@ -112,7 +112,7 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
             f"{_one_line(exc)} (query reads the warehouse only: no other files, databases, extensions or settings)"
         ) from None
     except duckdb.Error as exc:
-        message = _one_line(exc)
+        message = _sql_error(exc)
         raise QueryError(f"{message} ({query_hint(message)})") from None
     finally:
         conn.close()
@@ -1141,3 +1141,14 @@ def _disk_full_hint(exc: BaseException) -> str:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+SQL_SUGGESTIONS = ("Did you mean", "Candidate bindings:")
+"""DuckDB's own advice on lines after an SQL error's first (a misspelt table or column): kept."""
+
+
+def _sql_error(exc: BaseException) -> str:
+    """An SQL error on one line with DuckDB's suggestion, if any (`Did you mean "articles"?`)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    advice = [line for line in lines[1:] if line.startswith(SQL_SUGGESTIONS)]
+    return " ".join([_one_line(exc), *advice])
