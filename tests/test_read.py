@@ -180,3 +180,34 @@ def test_salary_table_has_a_character_budget() -> None:
     assert all(band.min_yen == 10_000 for band in bands[:10])
     assert [[w.code for w in band.warnings] for band in bands[10:]] == [["salary-cell-too-long"]] * 2
     assert bands[10].min_yen is None and "past 20,000 characters" in bands[10].warnings[0].message
+
+
+def _front(related_block: str) -> str:
+    """A JSON front matter whose `related_jobs` is written as given (line 2 of the file onwards)."""
+    return (
+        '---json\n{\n  "slug": "alpha",\n  "title": "alpha の年収",\n  "related_jobs": '
+        + related_block
+        + ',\n  "category": "ai-data"\n}\n---\n本文\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("related_block", "expected"),
+    [
+        # one item per line: lines 5, 6, 7 (the key is on line 5)
+        ('[\n    "beta",\n    "gamma"\n  ]', (6, 7)),
+        # several on the key's line, then one per line: a finding on the second named the slug's line 3
+        ('["Beta ", "alpha",\n    "gamma",\n    "delta"\n  ]', (5, 5, 6, 7)),
+        # an item that is part of another and of the title: its own line, not the first substring hit
+        ('[\n    "alpha_lead",\n    "alpha"\n  ]', (6, 7)),
+        ('["a", "b", "a"]', (5, 5, 5)),
+    ],
+)
+def test_related_items_get_their_own_line(related_block: str, expected: tuple[int, ...]) -> None:
+    """Each `related_jobs` item's finding names the line that item is on. The search for the text found
+    `"alpha"` in the slug's line, and gave up (no line) for every item after it."""
+    from jobpipeline.front_matter import list_item_lines, split_front_matter
+
+    split = split_front_matter(_front(related_block))
+    items = tuple(split.data["related_jobs"])
+    assert list_item_lines(split.block_text, split.block_line, "related_jobs", items) == expected

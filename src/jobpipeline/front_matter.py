@@ -234,7 +234,11 @@ def field_lines(block: str, block_line: int, fence: str) -> dict[str, int]:
 
 
 def list_item_lines(block: str, block_line: int, key: str, items: tuple[str, ...]) -> tuple[int | None, ...]:
-    """File line of each string item of list field `key`, searching from the key's line onwards."""
+    """File line of each string item of list field `key`: where the JSON puts it, else (YAML) by
+    searching for its text from the key's line onwards."""
+    found = _json_string_items(block, key)
+    if found is not None and tuple(value for value, _ in found) == items:
+        return tuple(block_line + block.count("\n", 0, start) for _, start in found)
     lines = block.split("\n")
     start = next((i for i, line in enumerate(lines) if re.match(rf'^\s*"?{re.escape(key)}"?\s*:', line)), None)
     if start is None:
@@ -251,6 +255,45 @@ def list_item_lines(block: str, block_line: int, key: str, items: tuple[str, ...
         if hit is not None:
             cursor = hit if lines[hit].count(item) > 1 else hit + 1
     return tuple(result)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_string_items(block: str, key: str) -> list[tuple[str, int]] | None:
+    """(value, offset) of each string in the top-level JSON object's `key` array, in order; None when the
+    block is not such an object. A text search put two items of one line on different lines and matched
+    an item inside another field (`"alpha"` in the slug's line)."""
+    decoder = json.JSONDecoder()
+
+    def skip(pos: int, separator: str = "") -> int:
+        pos = _JSON_SPACE.match(block, pos).end()  # type: ignore[union-attr]
+        if separator and block.startswith(separator, pos):
+            pos = _JSON_SPACE.match(block, pos + 1).end()  # type: ignore[union-attr]
+        return pos
+
+    try:
+        pos = skip(0)
+        if not block.startswith("{", pos):
+            return None
+        pos = skip(pos + 1)
+        while not block.startswith("}", pos):
+            name, pos = decoder.raw_decode(block, pos)
+            pos = skip(pos, ":")
+            if name == key and block.startswith("[", pos):
+                items: list[tuple[str, int]] = []
+                pos = skip(pos + 1)
+                while not block.startswith("]", pos):
+                    value, end = decoder.raw_decode(block, pos)
+                    if isinstance(value, str):
+                        items.append((value, pos))
+                    pos = skip(end, ",")
+                return items
+            _, pos = decoder.raw_decode(block, pos)
+            pos = skip(pos, ",")
+    except (ValueError, IndexError):
+        return None
+    return None
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
