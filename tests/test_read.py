@@ -211,3 +211,16 @@ def test_related_items_get_their_own_line(related_block: str, expected: tuple[in
     split = split_front_matter(_front(related_block))
     items = tuple(split.data["related_jobs"])
     assert list_item_lines(split.block_text, split.block_line, "related_jobs", items) == expected
+
+
+def test_a_missing_closing_fence_says_where_the_object_ends() -> None:
+    """An article whose `---` after the JSON was lost (its body has a `---` rule further down) said
+    "Extra data ...: check commas, quotes and brackets", and nothing about the fence."""
+    article = make_article("alpha", body_extra="\n---\n\n## 続き\n")
+    text = article.replace("}\n---\n", "}\n", 1)
+    result = read_article(text.encode(), "seeds/x.txt")
+    [finding] = [f for f in result.findings if f.code == "frontmatter-invalid-json"]
+    closes = text.split("\n").index("}") + 1
+    assert finding.line is not None and finding.line > closes
+    assert f"the object ends on line {closes}" in finding.message and "add a line `---` after it" in finding.message
+    assert "check commas" not in finding.message

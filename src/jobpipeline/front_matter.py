@@ -176,6 +176,15 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
                 if previous is not None:
                     line = block_line + previous - 1
                     hint = f"add a comma at the end of line {line}"
+            elif exc.msg == "Extra data":
+                # The object is whole and text follows: mostly the `---` after it is missing, so the block
+                # ran on into the body (up to a `---` rule there).
+                ends = block_line + block.count("\n", 0, len(block[: exc.pos].rstrip()))
+                closed_by = block_line + block.count("\n") + 1
+                hint = (
+                    f"the object ends on line {ends}: if the front matter ends there, add a line `---` after it "
+                    f"(the front matter now runs to the `---` on line {closed_by}); otherwise remove what follows"
+                )
             raise FrontMatterError(
                 "frontmatter-invalid-json",
                 line,
