@@ -478,3 +478,30 @@ def test_a_run_keeps_the_warehouse_files_permissions_and_group(
     assert oct(warehouse.stat().st_mode & 0o7777) == oct(mode)
     assert warehouse.stat().st_gid == group
     assert rows(warehouse, "SELECT title FROM articles") == [("edited",)]
+
+
+def test_a_warehouse_that_is_a_link_is_loaded_where_the_link_points(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`warehouse/jobs.duckdb -> /data/jobs.duckdb` (the warehouse on a bigger disk): the run's copy was
+    renamed over the link, so the link became a new file, the target stayed at the old run for good, and a
+    run through the target took another lock than a run through the link. Every command follows the link:
+    the target is loaded, its folder holds the lock and the published datasets, the link stays a link."""
+    write_seed("a.txt", make_article("alpha"))
+    data = tmp_path / "data" / "jobs.duckdb"
+    run_local(seeds_dir, data)
+    link = tmp_path / "warehouse" / "jobs.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(data)
+    write_seed("a.txt", make_article("alpha", title="edited"))
+    assert run_local(seeds_dir, link)["files_changed"] == 1
+    assert link.is_symlink() and link.resolve() == data
+    assert rows(data, "SELECT title FROM articles") == [("edited",)]
+    assert sorted(p.name for p in link.parent.iterdir()) == ["jobs.duckdb"]  # no lock, copy or datasets here
+    query = cli("query", "--warehouse", str(link), "--format", "csv", "SELECT max(run_id) AS n FROM runs")
+    assert query.stdout == "n\n2\n", query.output
+    report = cli("report", "--warehouse", str(link))
+    assert str(data.parent / "published" / "report.html") in report.output, report.output
+    from jobpipeline.datasets import dataset
+
+    assert dataset("articles", link).collect()["title"].to_list() == ["edited"]

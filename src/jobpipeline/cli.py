@@ -25,6 +25,7 @@ from rich.table import Table
 from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 from jobpipeline.models import one_line
 from jobpipeline.records import EnrichRecord, RunRecord
+from jobpipeline.settings import warehouse_file
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -410,7 +411,7 @@ def run(
     one_of(output_format, ("text", "json"), "--format")
     settings = _settings()
     seeds = seeds or settings.seeds
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
     wait = settings.lock_wait_seconds if wait is None else wait
 
     from jobpipeline.pipeline import RunOptions
@@ -496,7 +497,7 @@ def enrich(
     """
     one_of(output_format, ("text", "json"), "--format")
     settings = _settings()
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
     wait = settings.lock_wait_seconds if wait is None else wait
 
     from jobpipeline.pipeline import RunOptions
@@ -538,7 +539,7 @@ def revalidate(
     """
     settings = _settings()
     seeds = seeds or settings.seeds
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
     wait = settings.lock_wait_seconds if wait is None else wait
 
     from jobpipeline.discover import load_ignore, seed_file_problem, seed_relative
@@ -607,7 +608,7 @@ def watch(
     """
     settings = _settings()
     seeds = seeds or settings.seeds
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
 
     import time
     from contextlib import ExitStack
@@ -706,7 +707,7 @@ def serve(
     """
     settings = _settings()
     seeds = seeds or settings.seeds
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
 
     from jobpipeline.orchestration.serving import serve_deployments
 
@@ -936,7 +937,7 @@ def report(
     Example: jobpipeline report --open
     """
     settings = _settings()
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
 
     from jobpipeline.publish import REPORT_FILE, other_publisher, published_path
 
@@ -1014,7 +1015,7 @@ def query(
     Example: jobpipeline query "SELECT category, level, median_midpoint_yen FROM salary_by_category_level"
     """
     settings = _settings()
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
 
     from jobpipeline.warehouse import run_query
 
@@ -1084,7 +1085,7 @@ def tables(warehouse: WarehouseOption = None) -> None:
     Example: jobpipeline tables
     """
     settings = _settings()
-    warehouse = warehouse or settings.warehouse
+    warehouse = warehouse_file(warehouse or settings.warehouse)
 
     from jobpipeline import schema
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobpipeline.errors import DatasetNotFoundError, WarehouseError
-from jobpipeline.settings import get_settings
+from jobpipeline.settings import get_settings, warehouse_file
 
 if TYPE_CHECKING:
     import polars as pl
@@ -25,7 +25,7 @@ def _version(warehouse: Path | str | None) -> tuple[Path, dict[str, Any]]:
     # Imported here: `import jobpipeline` stays free of DuckDB and the report's templates.
     from jobpipeline.publish import other_publisher, published_path
 
-    path = Path(warehouse) if warehouse is not None else get_settings().warehouse
+    path = warehouse_file(Path(warehouse) if warehouse is not None else get_settings().warehouse)
     link = published_path(path)
     version = link.resolve()
     try:

@@ -55,7 +55,7 @@ from jobpipeline.publish import (
     staged_runs,
     version_path,
 )
-from jobpipeline.settings import get_settings
+from jobpipeline.settings import get_settings, warehouse_file
 from jobpipeline.validate import check_corpus
 from jobpipeline.warehouse import WarehouseWriter, WriterLock, committed_reader, last_run_id, open_writer
 from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
@@ -186,6 +186,9 @@ class RunOptions:
     flow_run_id: str | None = None
     now: datetime | None = None
     """The enrichment's "now" (aware; None: the clock): what date-dependent checks compare with."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "warehouse", warehouse_file(self.warehouse))  # a link: its target
 
 
 # -- the stages --------------------------------------------------------------------------------------------

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         return value
 
 
+def warehouse_file(path: Path) -> Path:
+    """The file a warehouse path names: a symbolic link (`warehouse/jobs.duckdb -> /data/jobs.duckdb`) is
+    followed. A run writes its copy, lock and published datasets beside the warehouse and renames the copy
+    over it: beside a link, the rename replaced the link with a new file, the target stayed at the old run
+    for good, and runs through the link and through the target took different locks."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def get_settings() -> Settings:
     """The settings as the environment has them now (built again whenever a JOBPIPELINE_ variable changed)."""
     key = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("JOBPIPELINE_")))
