@@ -155,6 +155,70 @@ def test_configured_server_that_does_not_answer_is_one_line(tmp_path: Path, seed
     assert not (tmp_path / "w.duckdb").exists()
 
 
+@pytest.mark.parametrize(
+    ("health", "authorized", "sent", "said"),
+    [
+        (None, None, None, "does not answer: start it, or unset PREFECT_API_URL"),
+        (200, 200, None, None),
+        (200, 200, "PREFECT_API_KEY", None),
+        (200, 404, None, None),  # no /admin/version there (Prefect Cloud): the health check decides
+        (200, 401, None, "asks for credentials (HTTP 401): set PREFECT_API_AUTH_STRING"),
+        (401, None, None, "asks for credentials (HTTP 401)"),  # Prefect Cloud without PREFECT_API_KEY
+        (403, None, "PREFECT_API_KEY", "refuses the credentials in PREFECT_API_KEY (HTTP 403): check them"),
+        (200, 401, "PREFECT_API_AUTH_STRING", "refuses the credentials in PREFECT_API_AUTH_STRING (HTTP 401)"),
+        (404, None, None, "answers HTTP 404 at http://h:4200/api/health: PREFECT_API_URL must be the API's address"),
+    ],
+)
+def test_what_is_wrong_with_a_configured_api(
+    health: int | None, authorized: int | None, sent: str | None, said: str | None
+) -> None:
+    """One line per way a configured server can fail a command before any work, each saying what to do."""
+    problem = server.api_problem("http://h:4200/api", health, authorized, sent)
+    assert (problem is None) if said is None else (problem is not None and said in problem), problem
+
+
+@pytest.mark.slow
+def test_a_server_that_wants_credentials_gets_them_or_one_line(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path], managed_server: Any, prefect_home: Path
+) -> None:
+    """A Prefect server started with PREFECT_SERVER_API_AUTH_STRING answers its health check to anyone: a
+    run without PREFECT_API_AUTH_STRING passed the check and ended in "internal error:
+    PrefectHTTPStatusError: Client error '401 Unauthorized' ... report it". It is one line saying which
+    setting to set, before any work; with the setting the run is recorded there."""
+    home = home_with_a_migrated_database(tmp_path, prefect_home)
+    port = server.free_port()
+    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={**env, "PREFECT_SERVER_API_AUTH_STRING": "admin:s3cret"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        api = f"http://127.0.0.1:{port}/api"
+        deadline = time.monotonic() + 60
+        while not server.is_healthy(api):
+            assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        write_seed("a.txt", make_article("alpha"))
+        warehouse = tmp_path / "wh" / "jobs.duckdb"
+        args = ("run", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+        refused = jobpipeline(*args, env={**env, "PREFECT_API_URL": api})
+        assert refused.returncode == 2, refused.stderr
+        [line] = refused.stderr.strip().splitlines()
+        assert "asks for credentials (HTTP 401): set PREFECT_API_AUTH_STRING" in line, line
+        assert not warehouse.exists()
+        run = jobpipeline(*args, env={**env, "PREFECT_API_URL": api, "PREFECT_API_AUTH_STRING": "admin:s3cret"})
+        assert run.returncode == 0, run.stderr
+        [(flow_run_id,)] = rows(warehouse, "SELECT flow_run_id FROM runs")
+        assert flow_run_id
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+
+
 def test_ephemeral_setting_starts_no_background_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """JOBPIPELINE_PREFECT_SERVER=ephemeral leaves the API to Prefect's temporary in-process server."""
     from prefect.settings import PREFECT_API_URL, temporary_settings

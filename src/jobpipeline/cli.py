@@ -819,7 +819,9 @@ def server_status() -> None:
 
     quiet_prefect()
     with error_boundary():
+        from jobpipeline.errors import ServerError
         from jobpipeline.orchestration.server import (
+            check_configured_api,
             check_process,
             configured_api_url,
             is_healthy,
@@ -832,11 +834,14 @@ def server_status() -> None:
         home = prefect_home()
         state = read_state(home)
     if configured:
-        healthy = is_healthy(configured)
-        out.print(f"configured by Prefect's settings: {configured} ({'answering' if healthy else 'NOT answering'})")
-        if healthy:
-            out.print(f"PREFECT_API_URL={configured}")
-        raise typer.Exit(0 if healthy else 1)
+        try:
+            check_configured_api(configured)
+        except ServerError as exc:
+            out.print(f"configured by Prefect's settings: {configured}: NOT usable: {exc}")
+            raise typer.Exit(1) from None
+        out.print(f"configured by Prefect's settings: {configured} (answering)")
+        out.print(f"PREFECT_API_URL={configured}")
+        raise typer.Exit(0)
     if state is None:
         out.print(f"no managed Prefect server (PREFECT_HOME {home}); the next run starts one")
         raise typer.Exit(1)

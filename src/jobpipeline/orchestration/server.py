@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -139,18 +140,84 @@ def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
         return False
 
 
+def http_status(url: str, headers: dict[str, str], timeout: float) -> int | None:
+    """The HTTP status a GET of `url` answers with; None when nothing answers."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except (OSError, ValueError):
+        return None
+
+
+def api_credentials() -> tuple[str | None, dict[str, str]]:
+    """Which setting holds the credentials Prefect's client sends, and its Authorization header (as the
+    client builds it: PREFECT_API_AUTH_STRING as Basic, else PREFECT_API_KEY as Bearer)."""
+    import base64
+
+    from prefect.settings import get_current_settings
+
+    api = get_current_settings().api
+    if api.auth_string is not None:
+        token = base64.b64encode(api.auth_string.get_secret_value().encode("utf-8")).decode("ascii")
+        return "PREFECT_API_AUTH_STRING", {"Authorization": f"Basic {token}"}
+    if api.key is not None:
+        return "PREFECT_API_KEY", {"Authorization": f"Bearer {api.key.get_secret_value()}"}
+    return None, {}
+
+
+def api_problem(url: str, health: int | None, authorized: int | None, sent: str | None) -> str | None:
+    """What is wrong with the configured API at `url`, from the statuses of its health check and of a
+    request that needs credentials (None: nothing answered), `sent` naming the setting whose credentials
+    went with them; None when nothing is. A server started with PREFECT_SERVER_API_AUTH_STRING answers
+    its health check to anyone, so only the second request finds missing credentials: they were an
+    "internal error ... report it" from inside Prefect's client.
+
+    >>> api_problem("http://h/api", 200, 200, None) is None
+    True
+    >>> print(api_problem("http://h/api", 200, 401, "PREFECT_API_AUTH_STRING"))
+    the Prefect server at http://h/api (...) refuses the credentials in PREFECT_API_AUTH_STRING (HTTP 401): check them
+    """
+    where = f"the Prefect server at {url} (from Prefect's settings)"
+    if health is None:
+        return (
+            f"{where} does not answer: start it, or unset PREFECT_API_URL (`prefect config unset PREFECT_API_URL`) "
+            "to let jobpipeline run its own"
+        )
+    refused = next((code for code in (health, authorized) if code in (401, 403)), None)
+    if refused is not None:
+        if sent is not None:
+            return f"{where} refuses the credentials in {sent} (HTTP {refused}): check them"
+        return (
+            f"{where} asks for credentials (HTTP {refused}): set PREFECT_API_AUTH_STRING to its `user:password` "
+            "(a server started with PREFECT_SERVER_API_AUTH_STRING), or PREFECT_API_KEY for Prefect Cloud"
+        )
+    if health != 200:
+        return (
+            f"{where} answers HTTP {health} at {url}/health: PREFECT_API_URL must be the API's address, "
+            "ending in /api (e.g. http://127.0.0.1:4200/api)"
+        )
+    return None
+
+
+def check_configured_api(url: str, timeout: float = 3.0) -> None:
+    """Raise ServerError with what to do when the configured API does not answer or refuses this user."""
+    sent, headers = api_credentials()
+    health = http_status(url + "/health", headers, timeout)
+    authorized = http_status(url + "/admin/version", headers, timeout) if health == 200 else None
+    problem = api_problem(url, health, authorized, sent)
+    if problem is not None:
+        raise ServerError(problem)
+
+
 def resolve_api(say: Say, *, meanwhile: Callable[[], None] | None = None) -> Api:
     """The API this command uses: a configured one (checked to answer), else the managed server
     (reused, or started), else, when the setting asks for it, Prefect's temporary one.
     `meanwhile` runs while a new server starts (the caller's own warm-up overlaps its ~8 s)."""
     url = configured_api_url()
     if url:
-        if not is_healthy(url, timeout=3.0):
-            raise ServerError(
-                f"the Prefect server at {url} (from Prefect's settings) does not answer: start it, "
-                "or unset PREFECT_API_URL (`prefect config unset PREFECT_API_URL`) to let jobpipeline "
-                "run its own"
-            )
+        check_configured_api(url)
         return Api(url, "configured")
     if get_settings().prefect_server == "ephemeral":
         return Api(None, "ephemeral")
@@ -166,8 +233,7 @@ def answering_api_url() -> str:
     one); raises ServerError otherwise. Starts nothing."""
     url = configured_api_url()
     if url:
-        if not is_healthy(url, timeout=3.0):
-            raise ServerError(f"the Prefect server at {url} (from Prefect's settings) does not answer")
+        check_configured_api(url)
         return url
     running = running_server(prefect_home())
     if running is None:
