@@ -1,5 +1,5 @@
 """SIGINT and SIGTERM to a real `jobpipeline run` process (its pid, or its whole process group), on both
-routes: through Prefect (the default) and `--local`.
+routes: through Prefect (the default) and `--local`; and SIGHUP, from a terminal that goes away.
 
 Paused before the commit (reading, with the reader pool busy), a signal stops the run: exit 130 or 143,
 the warehouse still at the previous run, no `.next` copy, and no process of the run left behind (the
@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, make_article
@@ -220,3 +222,81 @@ def test_readers_exit_when_the_run_is_killed(case: Case) -> None:
     assert process.returncode == -signal.SIGKILL
     assert session_processes(process.pid) == []
     assert last_run(case.warehouse) == 1
+
+
+def start_on_a_terminal(case: Case, route: tuple[list[str], dict[str, str]], point: str) -> tuple[Any, int]:
+    """`jobpipeline run` whose controlling terminal is a new pseudo-terminal (as in an ssh session), paused at
+    `point`; returns the process and the terminal's master end (closing it hangs the terminal up)."""
+    import fcntl
+    import pty
+    import termios
+
+    master, terminal = pty.openpty()
+    extra, env = route
+    env = {**env, "JOBPIPELINE_PAUSE_AT": point, "JOBPIPELINE_PAUSE_FILE": str(case.flag)}
+    command = [sys.executable, "-m", "jobpipeline.cli", "run", *extra, "--seeds", str(case.seeds)]
+    process = subprocess.Popen(
+        [*command, "--warehouse", str(case.warehouse)],
+        env=env,
+        cwd=ROOT,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(terminal)
+    reached = Path(f"{case.flag}.reached")
+    deadline = time.monotonic() + 120
+    while not reached.exists():
+        with contextlib.suppress(OSError):
+            if select.select([master], [], [], 0.05)[0]:
+                os.read(master, 65536)  # what the run prints, so it never blocks on a full terminal
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_session(process)
+            pytest.fail(f"the run never reached {point} (exit {process.returncode})")
+    return process, master
+
+
+def test_a_closed_terminal_stops_the_run_like_sigterm(case: Case, default_route_env: dict[str, str]) -> None:
+    """The terminal of a run goes away (its window closed, the ssh connection lost): SIGHUP. It killed the run
+    where it stood, leaving its `.next` copy (as large as the warehouse) until the next run and its flow run
+    Running in Prefect; now the run stops as on SIGTERM (exit 129, run 1 kept, no copy, no process left)."""
+    process, master = start_on_a_terminal(case, ([], default_route_env), "after-read-batch")
+    try:
+        os.close(master)  # hang up
+        process.wait(90)
+    finally:
+        stop_session(process)
+    assert process.returncode == 128 + signal.SIGHUP
+    assert last_run(case.warehouse) == 1
+    assert not list(case.warehouse.parent.glob("*.next*"))
+    assert session_processes(process.pid) == []
+
+
+def test_a_run_under_nohup_goes_on_when_its_terminal_closes(case: Case) -> None:
+    """`nohup jobpipeline run &` ignores SIGHUP, and so does the run: it commits when its terminal closes."""
+    command = [sys.executable, "-m", "jobpipeline.cli", "run", "--local", "--seeds", str(case.seeds)]
+    process = subprocess.Popen(
+        [*command, "--warehouse", str(case.warehouse)],
+        env={**os.environ, "JOBPIPELINE_PAUSE_AT": "after-read-batch", "JOBPIPELINE_PAUSE_FILE": str(case.flag)},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not Path(f"{case.flag}.reached").exists():
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGHUP)
+        Path(f"{case.flag}.release").touch()
+        out, err = finish(process)
+    finally:
+        stop_session(process)
+    assert process.returncode == 0, err
+    assert out.startswith("run 2:"), out
+    assert last_run(case.warehouse) == 2

@@ -14,6 +14,7 @@ import sys
 from multiprocessing import spawn
 
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
+signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal: the run decides
 
 _spawn_main = spawn._main
 

@@ -182,14 +182,20 @@ def interrupted_after_commit(run_id: int) -> None:
 
 
 def stop_on_sigterm() -> None:
-    """Treat SIGTERM like Ctrl-C, so long-running commands stop the Prefect server they started
-    (a temporary or local one) instead of leaving it running as an orphan."""
+    """Treat SIGTERM, and SIGHUP unless ignored (`nohup`), like Ctrl-C, so long-running commands clean up
+    (serve removes its deployments) instead of dying where they stand when stopped or their terminal closes."""
     import signal
 
+    from jobpipeline.interrupts import leave_the_terminal
+
     def interrupt(signum: int, frame: Any) -> None:
+        if signum == signal.SIGHUP:
+            leave_the_terminal()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, interrupt)
 
 
 @contextmanager

@@ -1,6 +1,7 @@
-"""SIGINT and SIGTERM during a run, and reader processes that never outlive the process that started them.
+"""SIGINT, SIGTERM and SIGHUP during a run, and reader processes that never outlive the process that started them.
 
-A command that runs the pipeline (`run`, `revalidate`) handles both signals the same way, on either route:
+A command that runs the pipeline (`run`, `revalidate`) handles them the same way, on either route (SIGHUP,
+a terminal that went away, also puts /dev/null in place of the terminal for what is left to print):
 
 - before the commit, a signal interrupts the run at once: KeyboardInterrupt is raised in the main thread
   wherever it is (a stage, Prefect's engine, a wait for a read batch), the stack unwinds, the uncommitted
@@ -44,7 +45,28 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from types import FrameType
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""What stops a run. SIGHUP: its terminal went away (a closed window, a lost ssh connection), which killed
+the run where it stood; a SIGHUP ignored when the block begins (`nohup`) stays ignored."""
+
+
+def _handled(signum: int) -> bool:
+    return signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN
+
+
+def leave_the_terminal() -> None:
+    """Put /dev/null on standard streams that are terminals (character devices): after a hang-up every
+    write to one fails, and the stopped command still has its last lines to say. Files and pipes stay."""
+    import stat
+
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in (0, 1, 2):
+            with contextlib.suppress(OSError):
+                if stat.S_ISCHR(os.fstat(fd).st_mode):
+                    os.dup2(null, fd)
+    finally:
+        os.close(null)
 
 
 class _State:
@@ -59,6 +81,8 @@ class _State:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if signum == signal.SIGHUP:
+        leave_the_terminal()
     if _State.received is None:
         _State.received = signum
     if _State.committing is None:
@@ -95,7 +119,7 @@ def stop_on_signals(grace: float) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
         return
-    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
+    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS if _handled(signum)}
     _State.installed, _State.committing, _State.received, _State.stopped_at = True, None, None, None
     _State.block += 1
     threading.Thread(target=_watchdog, args=(_State.block, grace), name="stop-watchdog", daemon=True).start()
@@ -117,7 +141,7 @@ def reclaimed() -> Iterator[None]:
     if not _State.installed or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS}
+    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS if _handled(signum)}
     try:
         yield
     finally:

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     stop_grace_seconds: float = Field(
         20.0,
         gt=0,
-        description="Seconds a run stopped by SIGINT or SIGTERM before its commit has to clean up (remove its "
+        description="Seconds a run stopped by SIGINT, SIGTERM or SIGHUP before its commit has to clean up (remove its "
         "copy, end its readers, tell Prefect); past them the process ends at once.",
     )
     prefect_server: Literal["managed", "ephemeral"] = Field(
