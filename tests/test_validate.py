@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_article
@@ -416,3 +417,59 @@ def test_the_seeds_folders_ignore_file_leaves_out_what_is_not_an_article(
     assert is_seed_path(path, load_ignore(tmp_path)) is seed
     assert [f.path for f in discover_seeds(tmp_path).files] == ([path] if seed else [])
     assert seed_paths([(None, str(tmp_path / path))], tmp_path) == ([path] if seed else [])
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        OSError('OS file watch limit reached. about ["/s/d40"] (Error { kind: MaxFilesWatch, paths: ["/s/d40"] })'),
+        RuntimeError("Error creating recommended watcher: Too many open files (os error 24)"),
+    ],
+    ids=["max_user_watches", "max_user_instances"],
+)
+def test_watch_polls_when_the_system_refuses_more_inotify_watches(
+    refusal: Exception, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seeds tree with more folders than the system's inotify limits allow (fs.inotify.max_user_watches,
+    max_user_instances: editors and other watchers share them) ended `watch` in a 40-line traceback, and
+    serve's watcher thread died while serve went on as if it watched. The watch now says which limit, polls
+    the folder instead, and a save is still re-validated. (Lowering the limit itself would change it for
+    every process on the machine, the suite's other watchers included: the refusal is raised here instead.)"""
+    import threading
+    import time
+
+    import watchfiles
+
+    real_watch = watchfiles.watch
+
+    def limited_watch(*args: Any, **kwargs: Any) -> Any:  # a generator, as watchfiles.watch: it raises at start
+        if not kwargs.get("force_polling"):
+            raise refusal
+        yield from real_watch(*args, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", limited_watch)
+    root = tmp_path / "seeds"
+    root.mkdir()
+    said: list[object] = []
+    ready, stop = threading.Event(), threading.Event()
+    watcher = threading.Thread(
+        target=watch_seeds,
+        args=(root, lambda paths, noticed: said.append(paths)),
+        kwargs={"debounce_ms": 50, "stop": stop, "on_ready": ready.set, "on_polling": said.append},
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        assert ready.wait(20)
+        [note] = said
+        limit = "max_user_watches" if isinstance(refusal, OSError) else "max_user_instances"
+        assert isinstance(note, str) and f"fs.inotify.{limit}" in note and "polling" in note, note
+        (root / "a.txt").write_text("saved", encoding="utf-8")
+        deadline = time.monotonic() + 20
+        while said[1:] != [["a.txt"]] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert said[1:] == [["a.txt"]]
+    finally:
+        stop.set()
+        watcher.join(20)
+    assert not watcher.is_alive()

@@ -673,6 +673,7 @@ def watch(
                 debounce_ms=debounce_ms,
                 on_ready=lambda: out.print(f"watching {one_line(str(seeds))} ({route.description}); Ctrl-C stops"),
                 on_folder=lambda there: out.print(folder_note(seeds, there)),
+                on_polling=out.print,
             )
         except KeyboardInterrupt:
             out.print("stopped watching")

@@ -75,6 +75,31 @@ def folder_note(root: Path, there: bool) -> str:
     )
 
 
+POLL_DELAY_MS = 300
+"""How often a watch the system refused inotify watches looks at the folder's files (a save is still
+seen within about a second, with the debounce)."""
+
+
+def polling_note(refusal: BaseException) -> str:
+    """What a watch says when the system refuses it inotify watches, and what raises the limit.
+
+    >>> polling_note(RuntimeError("Error creating recommended watcher: Too many open files (os error 24)"))[:60]
+    'the system allows no more inotify instances (fs.inotify.max_'
+    """
+    text = str(refusal)
+    if "Too many open files" in text:
+        what, setting, value = "no more inotify instances", "fs.inotify.max_user_instances", "1024"
+    elif "watch limit" in text or "No space left on device" in text:
+        what, setting, value = "no more inotify watches", "fs.inotify.max_user_watches", "524288"
+    else:
+        what, setting, value = f"no file-system notifications ({one_line(text)[:120]})", "", ""
+    raise_it = f"; for notice at once raise the limit: `sudo sysctl {setting}={value}`" if setting else ""
+    return (
+        f"the system allows {what} ({setting or 'inotify'}): polling the seeds folder every {POLL_DELAY_MS} ms "
+        f"instead{raise_it}"
+    )
+
+
 def watch_seeds(
     root: Path,
     on_change: Callable[[list[str], float], None],
@@ -83,6 +108,7 @@ def watch_seeds(
     stop: Event | None = None,
     on_ready: Callable[[], None] | None = None,
     on_folder: Callable[[bool], None] | None = None,
+    on_polling: Callable[[str], None] | None = None,
 ) -> None:
     """Call `on_change(paths, first_seen)` for each burst of saves until `stop` is set (or Ctrl-C).
 
@@ -95,10 +121,14 @@ def watch_seeds(
     when it is not the one watched, `on_folder(False)` is called and the watch waits for a folder at
     `root`; when there is one, `on_folder(True)`, every seed file in it goes to `on_change` (what
     changed meanwhile is unknown), and the watch goes on there.
+
+    When the system refuses inotify (a tree with more folders than fs.inotify.max_user_watches allows, or
+    no inotify instance left), `on_polling(note)` is called and the watch polls the folder instead.
     """
-    from watchfiles import watch
+    import watchfiles
 
     ready = False
+    polling = False
     watched = folder_identity(root)
     list_all = False  # the folder is new to this watch: what changed in it meanwhile is unknown
     while True:
@@ -116,9 +146,35 @@ def watch_seeds(
             list_all = True
         # An empty yield after the timeout means the watcher is running: only then say "watching" (or list a
         # new folder), or a save made just before the watcher started could go unseen.
-        for changes in watch(
-            root, debounce=debounce_ms, step=50, stop_event=stop, rust_timeout=200, yield_on_timeout=True
-        ):
+        bursts = watchfiles.watch(
+            root,
+            debounce=debounce_ms,
+            step=50,
+            stop_event=stop,
+            rust_timeout=200,
+            yield_on_timeout=True,
+            force_polling=polling or None,
+            poll_delay_ms=POLL_DELAY_MS,
+        )
+        while True:
+            try:
+                changes = next(bursts)
+            except StopIteration:
+                return  # stopped
+            except FileNotFoundError:
+                watched = None  # gone between the look and the watcher's start
+                break
+            except (OSError, RuntimeError) as exc:  # RuntimeError: watchfiles' own, for inotify_init's EMFILE
+                if folder_identity(root) != watched:
+                    watched = None
+                    break
+                if polling:
+                    raise
+                polling = True
+                if on_polling is not None:
+                    on_polling(polling_note(exc))
+                list_all = ready  # refused mid-watch: what changed while it switched is unknown
+                break
             if not ready:
                 ready = True
                 if on_ready is not None:
@@ -133,5 +189,3 @@ def watch_seeds(
                 paths = sorted(set(paths) | set(all_seed_paths(root)))
             if paths:
                 on_change(paths, noticed)
-        else:
-            return  # stopped

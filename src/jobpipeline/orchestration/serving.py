@@ -574,7 +574,13 @@ def _start_watcher(
     thread = threading.Thread(
         target=context.run,
         args=(watch_seeds, seeds, on_change),
-        kwargs={"debounce_ms": debounce_ms, "stop": stop, "on_ready": ready.set, "on_folder": on_folder},
+        kwargs={
+            "debounce_ms": debounce_ms,
+            "stop": stop,
+            "on_ready": ready.set,
+            "on_folder": on_folder,
+            "on_polling": say,
+        },
         name="jobpipeline-watch",
         daemon=True,
     )
