@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import duckdb
 import pytest
 from conftest import make_article
 from fault_child import run_killed_at
-from helpers import cli, read_line, rows, run_local, spawn
+from helpers import cli, python, read_line, rows, run_local, spawn
 
 from jobpipeline import schema
 from jobpipeline.faults import POINTS
@@ -505,3 +506,64 @@ def test_a_warehouse_that_is_a_link_is_loaded_where_the_link_points(
     from jobpipeline.datasets import dataset
 
     assert dataset("articles", link).collect()["title"].to_list() == ["edited"]
+
+
+def test_a_wal_another_program_left_is_folded_in_not_replayed_on_the_next_run(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """Another program wrote to the warehouse (a `duckdb` shell's CREATE TABLE) and died before its
+    checkpoint: its changes sit in `jobs.duckdb.wal`, which DuckDB replays onto whatever file has that name.
+    The run copied the file without the WAL and renamed the copy into place with the old WAL beside it,
+    so every later open replayed one generation's log onto another. The run now folds the WAL into its
+    copy (the other program's table is kept) and no WAL is left beside the new file."""
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    died = python(
+        "import duckdb, os, sys\n"
+        "conn = duckdb.connect(sys.argv[1])\n"
+        "conn.execute(\"CREATE TABLE my_notes AS SELECT 'keep me' AS note\")\n"
+        "os._exit(0)  # no checkpoint: the change is in the WAL only\n",
+        str(warehouse),
+    )
+    assert died.returncode == 0, died.stderr
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    assert wal.exists()
+    write_seed("a.txt", make_article("alpha", title="edited"))
+    assert run_local(seeds_dir, warehouse)["files_changed"] == 1
+    assert not wal.exists()
+    assert rows(warehouse, "SELECT note FROM my_notes") == [("keep me",)]
+    assert rows(warehouse, "SELECT title FROM articles") == [("edited",)]
+
+
+def test_a_run_refuses_a_warehouse_another_program_holds_open_for_writing(
+    tmp_path: Path, seeds_dir: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A `duckdb` shell or a notebook with the warehouse open for writing: the run copied the file from under
+    it (mid-checkpoint, a torn copy) and whatever it wrote afterwards was lost. The run stops before any work
+    with the line `query` gives in that case, and the warehouse is as it was."""
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "wh" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
+            str(warehouse),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        write_seed("a.txt", make_article("alpha", title="edited"))
+        result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    finally:
+        holder.communicate("", timeout=30)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert "another program holds it open for writing" in line, line
+    assert rows(warehouse, "SELECT max(run_id) FROM runs") == [(1,)]
+    assert rows(warehouse, "SELECT title FROM articles") == [("alphaの年収・将来性は？",)]

@@ -1019,14 +1019,19 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
     `writer_threads`. The caller must hold the `WriterLock`. On any exception the live file is untouched.
     """
     staging = next_path(path)
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+    for leftover in (staging, _wal(staging)):
         leftover.unlink(missing_ok=True)  # a killed run's copy: the lock says nobody else owns it
     live: os.stat_result | None = None
     try:
         if path.exists():
+            _refuse_another_writer(path)
             live = path.stat()
             shutil.copyfile(path, staging)
             _access_like(live, staging, writable=True)
+            if _wal(path).exists():
+                # Another program's writes that never reached the file (it died before its checkpoint):
+                # DuckDB replays them onto the copy here, and the checkpoint below writes them in.
+                shutil.copyfile(_wal(path), _wal(staging))
         conn = duckdb.connect(str(staging), config=connect_config(path.with_name(path.name + ".tmp")))
     except (OSError, duckdb.Error) as exc:
         staging.unlink(missing_ok=True)
@@ -1044,11 +1049,14 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
         yield writer
         conn.execute("CHECKPOINT")
         conn.close()
-        if staging.with_name(staging.name + ".wal").exists():
+        if _wal(staging).exists():
             raise WarehouseError(str(path), "DuckDB left a WAL after checkpoint; refusing to publish a partial file")
         if live is not None:
             _access_like(live, staging)
         _fsync(staging)
+        # The live file's WAL (folded into the copy above) must not outlive it: DuckDB would replay one
+        # generation's log onto the next at every open.
+        _wal(path).unlink(missing_ok=True)
         os.replace(staging, path)
         _fsync(path.parent)
         committed = True
@@ -1061,7 +1069,22 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
             with contextlib.suppress(Exception):
                 conn.close()
             staging.unlink(missing_ok=True)
-            staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+            _wal(staging).unlink(missing_ok=True)
+
+
+def _wal(database: Path) -> Path:
+    """DuckDB's write-ahead log of `database`: the same name with `.wal` appended."""
+    return database.with_name(database.name + ".wal")
+
+
+def _refuse_another_writer(path: Path) -> None:
+    """Raise WarehouseError when another program holds the live file open for writing (a `duckdb` shell, a
+    notebook): the copy would be taken from under it, torn if it checkpoints meanwhile, and what it writes
+    afterwards would be lost at the rename. A read-only open is refused exactly then."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as exc:
+        raise WarehouseError(str(path), _explain_open_error(exc, path)) from None
 
 
 def rebuild_derived(
