@@ -838,3 +838,24 @@ def test_a_seeds_folder_ignore_file_keeps_readmes_and_drafts_out_of_every_comman
     assert bad.exit_code == 2, bad.output
     assert len(bad.stderr.strip().splitlines()) == 1 and ".jobpipelineignore:2: bad character range z-a" in bad.stderr
     assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
+
+
+def test_from_a_subfolder_of_the_project_the_error_says_where_seeds_and_warehouse_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cd docs && jobpipeline run` (or query): the default paths are relative to the current folder, and the
+    errors said `seeds folder seeds does not exist` and, for query, `run jobpipeline run first`, which from
+    there fails the same way. They now name the folder above where both are."""
+    project = tmp_path / "project"
+    (project / "seeds").mkdir(parents=True)
+    (project / "seeds" / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    run_local(project / "seeds", project / "warehouse" / "jobs.duckdb")
+    (project / "docs" / "api").mkdir(parents=True)
+    monkeypatch.chdir(project / "docs" / "api")
+    for args in (["run", "--local"], ["validate"], ["query", "SELECT 1"], ["report"]):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        [line] = result.stderr.strip().splitlines()
+        assert f"run from {project}" in line, (args, line)
+    result = cli("query", "--warehouse", "elsewhere/jobs.duckdb", "SELECT 1")  # nothing above: no hint
+    assert result.exit_code == 2 and "run from" not in result.stderr, result.stderr

@@ -54,7 +54,7 @@ INSTANCES: list[JobpipelineError] = [
     ConfigurationError("JOBPIPELINE_TASK_RUNNER='x' is not known: use local or dask"),
     WarehouseError("/wh/jobs.duckdb", "the folder is read-only: pass --warehouse PATH"),
     WarehouseBusyError("/wh/jobs.duckdb", "pid 4242 on host", 612.5),
-    WarehouseMissingError("/wh/jobs.duckdb"),
+    WarehouseMissingError("/wh/jobs.duckdb", above="/home/u/project"),
     PublishedSharedError("/wh/test.duckdb", "jobs.duckdb", "/wh/test/test.duckdb"),
     QueryError("Catalog Error: Table with name nope does not exist!"),
     DatasetNotFoundError("nope", "/wh/published", ["articles", "salary_bands"]),

@@ -25,7 +25,7 @@ from rich.table import Table
 from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 from jobpipeline.models import one_line
 from jobpipeline.records import EnrichRecord, RunRecord
-from jobpipeline.settings import warehouse_file
+from jobpipeline.settings import found_above, warehouse_file
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -90,7 +90,7 @@ def check_seeds_folder(seeds: Path) -> None:
     from jobpipeline.errors import SeedsNotFoundError
 
     if not seeds.is_dir():
-        raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file())
+        raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file(), above=found_above(seeds))
 
 
 def _settings() -> Any:
@@ -960,7 +960,7 @@ def report(
                 from jobpipeline.errors import WarehouseError, WarehouseMissingError
 
                 if not warehouse.exists():
-                    raise WarehouseMissingError(str(warehouse))
+                    raise WarehouseMissingError(str(warehouse), above=found_above(warehouse))
                 # The warehouse is there: saying it "does not exist yet" sent people to look for the wrong file.
                 raise WarehouseError(
                     str(warehouse),

@@ -42,11 +42,19 @@ class JobpipelineError(Exception):
 class SeedsNotFoundError(JobpipelineError):
     """The seeds folder is missing, or is a file (`--seeds seeds/a.txt`): say which, the fixes differ."""
 
-    def __init__(self, path: str, *, is_file: bool = False) -> None:
+    def __init__(self, path: str, *, is_file: bool = False, above: str | None = None) -> None:
         problem = "is a file, not a folder" if is_file else "does not exist"
-        super().__init__(f"seeds folder {path} {problem}: pass --seeds DIR or set JOBPIPELINE_SEEDS")
+        above = None if is_file else above
+        fix = (
+            f"run from {above}, which has it, or pass --seeds DIR"
+            if above
+            else "pass --seeds DIR or set JOBPIPELINE_SEEDS"
+        )
+        super().__init__(f"seeds folder {path} {problem}: {fix}")
         self.path = path
         self.is_file = is_file
+        self.above = above
+        """A folder above the current one that has `path` (the command was run from a subfolder)."""
 
 
 class SeedFileNotFoundError(JobpipelineError):
@@ -163,8 +171,13 @@ class PublishedSharedError(WarehouseError):
 
 
 class WarehouseMissingError(WarehouseError):
-    def __init__(self, path: str) -> None:
-        super().__init__(path, "does not exist yet: run `jobpipeline run` first")
+    def __init__(self, path: str, *, above: str | None = None) -> None:
+        if above:
+            super().__init__(path, f"does not exist here: run from {above}, which has it, or pass --warehouse FILE")
+        else:
+            super().__init__(path, "does not exist yet: run `jobpipeline run` first")
+        self.above = above
+        """A folder above the current one that has `path` (the command was run from a subfolder)."""
 
 
 class QueryError(JobpipelineError):

@@ -55,7 +55,7 @@ from jobpipeline.publish import (
     staged_runs,
     version_path,
 )
-from jobpipeline.settings import get_settings, warehouse_file
+from jobpipeline.settings import found_above, get_settings, warehouse_file
 from jobpipeline.validate import check_corpus
 from jobpipeline.warehouse import WarehouseWriter, WriterLock, committed_reader, last_run_id, open_writer
 from jobpipeline.windowing import SERIAL_BELOW, runs_serially, window_size, windowed
@@ -226,7 +226,8 @@ def _seeds(run: _Run) -> None:
     """Fail at once on a missing seeds folder, before waiting for the lock (a stat, no listing)."""
     run.seeds = run.options.seeds.resolve()
     if not run.seeds.is_dir():
-        raise SeedsNotFoundError(str(run.options.seeds), is_file=run.seeds.is_file())
+        seeds = run.options.seeds
+        raise SeedsNotFoundError(str(seeds), is_file=run.seeds.is_file(), above=found_above(seeds))
 
 
 def _discover(run: _Run) -> None:
@@ -505,7 +506,7 @@ STATUSES = ("pass", "warn", "fail")
 
 def _require_warehouse(run: _Run) -> None:
     if not run.options.warehouse.exists():
-        raise WarehouseMissingError(str(run.options.warehouse))
+        raise WarehouseMissingError(str(run.options.warehouse), above=found_above(run.options.warehouse))
 
 
 def _enrich_only(run: _Run) -> None:
@@ -672,7 +673,7 @@ def validate_seeds(
     from jobpipeline.validate import CorpusEntry
 
     if not seeds.is_dir():
-        raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file())
+        raise SeedsNotFoundError(str(seeds), is_file=seeds.is_file(), above=found_above(seeds))
     discovery = discover_seeds(seeds)
     by = {f.path: named_by(f.path, only) for f in discovery.files} if only is not None else {}
     selected = [f for f in discovery.files if only is None or by[f.path] is not None]

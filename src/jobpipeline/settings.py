@@ -90,6 +90,18 @@ def warehouse_file(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def found_above(path: Path, here: Path | None = None) -> str | None:
+    """The nearest folder above `here` (the current folder) that has the relative `path`: a command run
+    from a subfolder of the project (`cd docs`) looks for `seeds/` and `warehouse/jobs.duckdb` there."""
+    if path.is_absolute():
+        return None
+    try:
+        start = (here or Path.cwd()).resolve()
+    except OSError:  # the current folder was deleted
+        return None
+    return next((str(folder) for folder in start.parents if (folder / path).exists()), None)
+
+
 def get_settings() -> Settings:
     """The settings as the environment has them now (built again whenever a JOBPIPELINE_ variable changed)."""
     key = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("JOBPIPELINE_")))

@@ -35,6 +35,7 @@ from jobpipeline.models import Finding
 from jobpipeline.quality import CODES as ENRICHMENT_CODES
 from jobpipeline.quality import STAMP_COLUMNS, CorpusStats, QualityCheck
 from jobpipeline.rows import Batch
+from jobpipeline.settings import found_above
 
 STORAGE_COMPATIBILITY = "v1.0.0"
 """DuckDB 2.x writes files 1.x cannot open unless told to; most users' `duckdb` CLI is 1.x."""
@@ -84,7 +85,7 @@ def open_read_only(path: Path, *, exports: bool = False) -> duckdb.DuckDBPyConne
 
     `exports`: may write files (`COPY ... TO`), for re-publishing the datasets; never for `query`."""
     if not path.exists():
-        raise WarehouseMissingError(str(path))
+        raise WarehouseMissingError(str(path), above=found_above(path))
     try:
         return duckdb.connect(str(path), read_only=True, config={} if exports else READER_CONFIG)
     except duckdb.IOException as exc:
