@@ -178,3 +178,29 @@ def test_help_prose_wraps_at_the_terminal_not_at_the_source_line(path: tuple[str
     parent = cli(*path[:-1], "--help", env={"COLUMNS": "400"})
     first = described.split("\n\n")[0]
     assert any(first[:60] in line for line in parent.output.splitlines()), parent.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--cron", "*/30 * * *"], 'Invalid cron string: "*/30 * * *"'),
+        (["--cron", "61 * * * *"], "Invalid cron string"),
+        (["--timezone", "Asia/Tokio"], 'Invalid timezone: "Asia/Tokio"'),
+        (["--interval", "0"], "must be more than 0"),
+        (["--interval", "-5"], "must be more than 0"),
+        (["--poll", "0"], "must be more than 0"),
+    ],
+)
+def test_a_schedule_serve_cannot_keep_is_a_usage_error_before_any_work(
+    args: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron string with four fields or a misspelt time zone started the managed server, then ended in
+    "internal error: ... report it"; `--interval 0` was taken as no interval (the cron default served
+    instead) and `--poll 0` served in a busy loop. Each is a usage error naming the option, before any work."""
+    monkeypatch.chdir(tmp_path)
+    # Were the value taken, serve would fail at once on this address instead of starting a server.
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    result = cli("serve", *args)
+    assert result.exit_code == 2, result.output
+    assert args[0] in result.output and said in " ".join(result.output.replace("│", " ").split()), result.output
+    assert list(tmp_path.iterdir()) == []

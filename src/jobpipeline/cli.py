@@ -48,6 +48,38 @@ def _given_path(text: str) -> Path:
     return Path(text)
 
 
+def _more_than_zero(value: float | None) -> float | None:
+    """Seconds that must be more than 0: `serve --interval 0` was taken as no interval (the cron default
+    served instead), `--poll 0` polled in a busy loop."""
+    if value is not None and value <= 0:
+        raise typer.BadParameter(f"must be more than 0 seconds (got {value:g})")
+    return value
+
+
+def _schedule_problem(*, cron: str = "0 0 * * *", timezone: str = "UTC") -> None:
+    """A usage error when Prefect's schedule would refuse `cron` or `timezone` (after starting a server, as
+    an internal error to report)."""
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError as exc:
+        raise typer.BadParameter(
+            "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        ) from None
+
+
+def _cron(value: str) -> str:
+    _schedule_problem(cron=value)  # the time zone is checked on its own
+    return value
+
+
+def _timezone(value: str) -> str:
+    _schedule_problem(timezone=value)
+    return value
+
+
 SeedsOption = Annotated[
     Path | None,
     typer.Option(
@@ -683,14 +715,26 @@ def watch(
 def serve(
     seeds: SeedsOption = None,
     warehouse: WarehouseOption = None,
-    cron: Annotated[str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).")] = "*/30 * * * *",
-    timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule.")] = "Asia/Tokyo",
+    cron: Annotated[
+        str, typer.Option("--cron", help="Ingest schedule (cron, in --timezone).", callback=_cron)
+    ] = "*/30 * * * *",
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Time zone of the cron schedule.", callback=_timezone)
+    ] = "Asia/Tokyo",
     interval: Annotated[
         float | None,
-        typer.Option("--interval", help="Ingest every N seconds instead of cron.", show_default="off: --cron"),
+        typer.Option(
+            "--interval",
+            help="Ingest every N seconds instead of cron.",
+            show_default="off: --cron",
+            callback=_more_than_zero,
+        ),
     ] = None,
     poll: Annotated[
-        float, typer.Option("--poll", help="Seconds between checks for scheduled or triggered runs.")
+        float,
+        typer.Option(
+            "--poll", help="Seconds between checks for scheduled or triggered runs.", callback=_more_than_zero
+        ),
     ] = 0.5,
     watch_folder: Annotated[
         bool,
