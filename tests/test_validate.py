@@ -473,3 +473,38 @@ def test_watch_polls_when_the_system_refuses_more_inotify_watches(
         stop.set()
         watcher.join(20)
     assert not watcher.is_alive()
+
+
+@pytest.mark.parametrize(
+    ("name", "warned", "rename"),
+    [
+        ("a.txt", False, None),
+        ("a.md", False, None),
+        ("A.TXT", True, "A.txt"),  # saved by Windows tools
+        ("a.Md", True, "a.md"),
+        ("a.markdown", True, "a.md"),
+        ("a.text", True, "a.txt"),
+        ("a.csv", False, None),  # not an article's name: passed over without a word, as before
+        ("a.txt.bak", False, None),
+    ],
+)
+def test_a_file_named_almost_like_a_seed_gets_a_warning(
+    name: str, warned: bool, rename: str | None, tmp_path: Path
+) -> None:
+    """Seed files end in .txt or .md: a folder of `.TXT` or `.markdown` articles loaded nothing, and said
+    "0 files seen" and nothing else. Such a file is still not read, with a warning that says how to rename it
+    (or list it in .jobpipelineignore, which silences it)."""
+    from jobpipeline.discover import discover_seeds
+
+    (tmp_path / "2025").mkdir()
+    (tmp_path / "2025" / name).write_text(make_article("alpha"), encoding="utf-8")
+    discovery = discover_seeds(tmp_path)
+    found = [(f.severity, f.code, f.source_path) for f in discovery.findings]
+    if warned:
+        assert found == [("warning", "file-suffix-not-seed", f"2025/{name}")]
+        assert f"`2025/{rename}`" in discovery.findings[0].message, discovery.findings[0].message
+        (tmp_path / ".jobpipelineignore").write_text(name, encoding="utf-8")
+        assert discover_seeds(tmp_path).findings == []
+    else:
+        assert found == []
+    assert [f.path for f in discovery.files] == ([f"2025/{name}"] if name.endswith((".txt", ".md")) else [])

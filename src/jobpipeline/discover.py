@@ -12,6 +12,8 @@ from jobpipeline.errors import ConfigurationError, SeedFileProblem, SeedsUnreada
 from jobpipeline.models import Finding
 
 SEED_SUFFIXES = (".txt", ".md")
+NEAR_SEED_SUFFIXES = {".txt": ".txt", ".md": ".md", ".markdown": ".md", ".mdown": ".md", ".mkd": ".md", ".text": ".txt"}
+"""Suffixes (any case) of files that look like articles but are not read, and the seed suffix to rename to."""
 
 
 def hidden(name: str) -> bool:
@@ -162,6 +164,10 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
                 elif entry.is_file() and entry.name.endswith(SEED_SUFFIXES):
                     stat = entry.stat()
                     files.append(SeedFile(relative, stat.st_size, stat.st_mtime_ns))
+                elif entry.is_file():
+                    near = near_seed_finding(relative)
+                    if near is not None:
+                        findings.append(near)
             except OSError as exc:
                 findings.append(unreadable_finding(relative, exc))
 
@@ -252,6 +258,28 @@ def name_not_utf8(relative: str) -> Finding | None:
             "rename it with UTF-8 characters",
         )
     return None
+
+
+def near_seed_finding(relative: str) -> Finding | None:
+    """A warning for a file named like an article that is not read (`A.TXT`, `a.markdown`): a folder of
+    them loaded nothing and said only "0 files seen". None for any other name.
+
+    >>> near_seed_finding("2025/A.TXT").message.split("; ")[1]
+    'rename it `2025/A.txt`, or list it in .jobpipelineignore'
+    >>> near_seed_finding("2025/A.csv") is None
+    True
+    """
+    stem, dot, suffix = relative.rpartition(".")
+    seed_suffix = NEAR_SEED_SUFFIXES.get(f".{suffix.lower()}") if dot and stem else None
+    if seed_suffix is None or relative.endswith(SEED_SUFFIXES):
+        return None
+    return Finding(
+        source_path=relative,
+        severity="warning",
+        code="file-suffix-not-seed",
+        message=f"named like an article but not read: seed files end in .txt or .md; rename it `{stem}{seed_suffix}`, "
+        "or list it in .jobpipelineignore",
+    )
 
 
 def unreadable_finding(path: str, exc: OSError) -> Finding:

@@ -53,6 +53,7 @@ WARNING_CODES: dict[str, str] = {
     "years-min-gt-max": "a row label's years are written larger first (`5-3年`); read in order",
     "image-path-unexpected": "thumbnail/hero_image do not follow /static/img/<slug>[_hero].<ext>",
     "file-symlink-skipped": "a symbolic link in the seeds folder was not followed",
+    "file-suffix-not-seed": "a file named like an article (`.TXT`, `.markdown`) is not read",
     "kept-last-known-good": "the file no longer reads; the article's previous version is kept",
     # Found by the enrich stage over the warehouse (jobpipeline.quality), not when a file is read.
     **ENRICHMENT_CODES,
