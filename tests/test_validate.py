@@ -508,3 +508,25 @@ def test_a_file_named_almost_like_a_seed_gets_a_warning(
     else:
         assert found == []
     assert [f.path for f in discovery.files] == ([f"2025/{name}"] if name.endswith((".txt", ".md")) else [])
+
+
+def test_named_files_outside_the_seeds_folder_are_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-commit hook names every staged *.txt and *.md of the repository: a commit touching the
+    repository's README.md failed with `seeds/README.md: error[file-unreadable] no such seed file` (a path
+    that is not there). A named file that exists outside the seeds folder is not a seed: it is passed over
+    and said so, and only the seeds named are reported on."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    (tmp_path / "README.md").write_text("# the site's articles\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("notes\n", encoding="utf-8")
+    result = cli("validate", "--seeds", "seeds", "README.md", "docs/notes.txt", "seeds/a.txt")
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.stdout.replace("0 errors", ""), result.stdout
+    assert "1 file checked" in result.stdout
+    assert "passed over 2 files outside the seeds folder seeds: README.md, docs/notes.txt" in result.output
+    only_outside = cli("validate", "--seeds", "seeds", "README.md")
+    assert only_outside.exit_code == 0, only_outside.output
+    missing = cli("validate", "--seeds", "seeds", "b.txt")  # not there at all: still an error, as before
+    assert missing.exit_code == 1 and "no such seed file" in missing.stdout, missing.output

@@ -289,9 +289,18 @@ def validate(
     one_of(output_format, ("text", "json", "github"), "--format")
     with error_boundary():
         check_seeds_folder(seeds)
-        with progress_bar(output_format == "text" and err.is_terminal) as update:
-            from jobpipeline.discover import seed_relative
+        from jobpipeline.discover import outside_seeds, seed_relative
 
+        outside = [f for f in files or [] if outside_seeds(seeds, f)]
+        if outside:
+            err.print(
+                f"passed over {plural(len(outside), 'file')} outside the seeds folder {one_line(str(seeds))}: "
+                + ", ".join(one_line(f) for f in outside)
+            )
+            files = [f for f in files or [] if f not in outside]
+            if not files:
+                raise typer.Exit(0)
+        with progress_bar(output_format == "text" and err.is_terminal) as update:
             only = frozenset(seed_relative(seeds, f) for f in files) if files else None
             report = validate_seeds(seeds, LocalRunner(), progress=update, only=only)
     for finding in report.findings:

@@ -190,6 +190,20 @@ def seed_relative(seeds: Path, path: str) -> str:
         return shown_name(candidate.as_posix().removeprefix("./"))
 
 
+def outside_seeds(seeds: Path, path: str) -> bool:
+    """`path` (relative to the working directory, or absolute) names a file or folder that exists outside the
+    seeds folder: not a seed, whatever its name (the pre-commit hook names every *.md of the repository)."""
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
+    if not absolute.exists():
+        return False  # maybe seeds-relative (`a.txt`, as events carry them): seed_relative decides
+    try:
+        absolute.resolve().relative_to(seeds.resolve())
+    except ValueError:
+        return True
+    return False
+
+
 def seed_file_problem(seeds: Path, relative: str, ignore: Ignore | None = None) -> SeedFileProblem | None:
     """Why the seeds-relative `relative` cannot be re-validated (SeedFileNotFoundError's kind), or None.
     (Re-validating a name that is not there used to report success and change nothing.)"""
