@@ -5,7 +5,10 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -348,44 +351,49 @@ def test_watch_follows_its_path_when_the_folder_is_moved_deleted_or_replaced(tmp
     folder, said nothing, and no save in the new folder was ever re-validated (or a save in the moved one
     was re-validated at a path that was gone). Now it says the folder went, waits, says when one is there
     again, hands every seed file in it over, and watches the new folder."""
-    import threading
-    import time
-
     root = tmp_path / "seeds"
     root.mkdir()
     (root / "a.txt").write_text("one", encoding="utf-8")
     said: list[object] = []
-    ready, stop = threading.Event(), threading.Event()
-    watcher = threading.Thread(
-        target=watch_seeds,
-        args=(root, lambda paths, noticed: said.append(paths)),
-        kwargs={"debounce_ms": 50, "stop": stop, "on_ready": ready.set, "on_folder": said.append},
-        daemon=True,
-    )
-    watcher.start()
-
-    def until(expected: list[object]) -> None:
-        deadline = time.monotonic() + 20
-        while said != expected and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert said == expected
-
-    try:
-        assert ready.wait(20)
+    with watching(root, said, "on_folder"):
         root.rename(tmp_path / "seeds.old")
-        until([False])
+        until(said, [False])
         (tmp_path / "seeds.old" / "a.txt").write_text("saved in the old folder", encoding="utf-8")
         time.sleep(0.5)  # not this watch's folder any more: nothing to re-validate
         root.mkdir()
         (root / "b.txt").write_text("two", encoding="utf-8")
         (root / "notes.csv").write_text("not a seed", encoding="utf-8")
-        until([False, True, ["b.txt"]])
+        until(said, [False, True, ["b.txt"]])
         (root / "b.txt").write_text("saved in the new folder", encoding="utf-8")
-        until([False, True, ["b.txt"], ["b.txt"]])
+        until(said, [False, True, ["b.txt"], ["b.txt"]])
+
+
+@contextmanager
+def watching(root: Path, said: list[object], *notes: str) -> Iterator[None]:
+    """`watch_seeds` on `root` in a thread, ready when the block begins: each burst's paths go to `said`, and so
+    do the arguments of the callbacks named in `notes` (`on_folder`, `on_polling`). Stopped when it ends."""
+    ready, stop = threading.Event(), threading.Event()
+    watcher = threading.Thread(
+        target=watch_seeds,
+        args=(root, lambda paths, noticed: said.append(paths)),
+        kwargs={"debounce_ms": 50, "stop": stop, "on_ready": ready.set, **dict.fromkeys(notes, said.append)},
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        assert ready.wait(20)
+        yield
     finally:
         stop.set()
         watcher.join(20)
     assert not watcher.is_alive()
+
+
+def until(said: list[object], expected: list[object]) -> None:
+    deadline = time.monotonic() + 20
+    while said != expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert said == expected
 
 
 @pytest.mark.parametrize(
@@ -435,9 +443,6 @@ def test_watch_polls_when_the_system_refuses_more_inotify_watches(
     serve's watcher thread died while serve went on as if it watched. The watch now says which limit, polls
     the folder instead, and a save is still re-validated. (Lowering the limit itself would change it for
     every process on the machine, the suite's other watchers included: the refusal is raised here instead.)"""
-    import threading
-    import time
-
     import watchfiles
 
     real_watch = watchfiles.watch
@@ -451,28 +456,12 @@ def test_watch_polls_when_the_system_refuses_more_inotify_watches(
     root = tmp_path / "seeds"
     root.mkdir()
     said: list[object] = []
-    ready, stop = threading.Event(), threading.Event()
-    watcher = threading.Thread(
-        target=watch_seeds,
-        args=(root, lambda paths, noticed: said.append(paths)),
-        kwargs={"debounce_ms": 50, "stop": stop, "on_ready": ready.set, "on_polling": said.append},
-        daemon=True,
-    )
-    watcher.start()
-    try:
-        assert ready.wait(20)
+    with watching(root, said, "on_polling"):
         [note] = said
         limit = "max_user_watches" if isinstance(refusal, OSError) else "max_user_instances"
         assert isinstance(note, str) and f"fs.inotify.{limit}" in note and "polling" in note, note
         (root / "a.txt").write_text("saved", encoding="utf-8")
-        deadline = time.monotonic() + 20
-        while said[1:] != [["a.txt"]] and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert said[1:] == [["a.txt"]]
-    finally:
-        stop.set()
-        watcher.join(20)
-    assert not watcher.is_alive()
+        until(said, [note, ["a.txt"]])
 
 
 @pytest.mark.parametrize(
