@@ -1081,11 +1081,8 @@ def _wal(database: Path) -> Path:
 def _refuse_another_writer(path: Path) -> None:
     """Raise WarehouseError when another program holds the live file open for writing (a `duckdb` shell, a
     notebook): the copy would be taken from under it, torn if it checkpoints meanwhile, and what it writes
-    afterwards would be lost at the rename. A read-only open is refused exactly then."""
-    try:
-        duckdb.connect(str(path), read_only=True).close()
-    except duckdb.Error as exc:
-        raise WarehouseError(str(path), _explain_open_error(exc, path)) from None
+    afterwards would be lost at the rename. A read-only open (as `query`'s) is refused exactly then."""
+    open_read_only(path).close()
 
 
 def rebuild_derived(
