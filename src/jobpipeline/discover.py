@@ -182,26 +182,25 @@ def seed_relative(seeds: Path, path: str) -> str:
     Accepts a path relative to the working directory (`seeds/a.txt`), an absolute one, or one
     already relative to the seeds folder (`a.txt`, as events carry them).
     """
+    inside = _within(seeds, path)
+    return shown_name(inside if inside is not None else Path(path).as_posix().removeprefix("./"))
+
+
+def _within(seeds: Path, path: str) -> str | None:
+    """`path` (relative to the working directory, or absolute) relative to the seeds folder, if it is in it."""
     candidate = Path(path)
     absolute = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
     try:
-        return shown_name(absolute.relative_to(seeds.resolve()).as_posix())
+        return absolute.relative_to(seeds.resolve()).as_posix()
     except ValueError:
-        return shown_name(candidate.as_posix().removeprefix("./"))
+        return None
 
 
 def outside_seeds(seeds: Path, path: str) -> bool:
     """`path` (relative to the working directory, or absolute) names a file or folder that exists outside the
     seeds folder: not a seed, whatever its name (the pre-commit hook names every *.md of the repository)."""
-    candidate = Path(path)
-    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
-    if not absolute.exists():
-        return False  # maybe seeds-relative (`a.txt`, as events carry them): seed_relative decides
-    try:
-        absolute.resolve().relative_to(seeds.resolve())
-    except ValueError:
-        return True
-    return False
+    # A name not found from here may be seeds-relative (`a.txt`, as events carry them): seed_relative decides.
+    return Path(path).exists() and _within(seeds, path) is None
 
 
 def seed_file_problem(seeds: Path, relative: str, ignore: Ignore | None = None) -> SeedFileProblem | None:

@@ -133,11 +133,7 @@ def configured_api_url() -> str | None:
 
 
 def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
-    try:
-        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=timeout) as response:
-            return bool(response.status == 200)
-    except (OSError, ValueError):
-        return False
+    return http_status(api_url.rstrip("/") + "/health", {}, timeout) == 200
 
 
 def http_status(url: str, headers: dict[str, str], timeout: float) -> int | None:
