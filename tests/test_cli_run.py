@@ -859,3 +859,43 @@ def test_from_a_subfolder_of_the_project_the_error_says_where_seeds_and_warehous
         assert f"run from {project}" in line, (args, line)
     result = cli("query", "--warehouse", "elsewhere/jobs.duckdb", "SELECT 1")  # nothing above: no hint
     assert result.exit_code == 2 and "run from" not in result.stderr, result.stderr
+
+
+def _strict_json(text: str) -> Any:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("sql", "rows_"),
+    [
+        # `now() - max(finished_at)`, "how long ago was the last run": an INTERVAL, which polars cannot import
+        ("SELECT INTERVAL 3 DAY AS ago", [{"ago": "3 days"}]),
+        ("SELECT [INTERVAL 1 HOUR] AS ago", [{"ago": "['01:00:00']"}]),
+        # `SELECT a.*, b.* FROM ... JOIN ...`: the shared columns come twice
+        ("SELECT a.*, b.* FROM articles a JOIN articles b USING (slug)", [{"slug": "alpha", "slug_1": "alpha"}]),
+        ("SELECT 1 AS n, 2 AS n, 3 AS n_1", [{"n": 1, "n_2": 2, "n_1": 3}]),
+        ("SELECT union_value(k := 1) AS u", [{"u": "1"}]),
+        # JSON has no NaN or Infinity: strict parsers (jq) refused the whole output
+        (
+            "SELECT 'nan'::DOUBLE AS x, '-inf'::DOUBLE AS y, 1.5::DOUBLE AS z",
+            [{"x": "NaN", "y": "-Infinity", "z": 1.5}],
+        ),
+    ],
+)
+def test_query_answers_any_result_duckdb_gives(tmp_path: Path, sql: str, rows_: list[dict[str, Any]]) -> None:
+    """Results polars could not take were internal errors ("report it"): an INTERVAL column (`now() - max(...)`),
+    a UNION, and two columns of one name (`SELECT a.*, b.*` over a join). They are shown (intervals as DuckDB
+    writes them, a repeated name with a suffix), and `--format json` is JSON a strict parser reads."""
+    import duckdb
+
+    warehouse = tmp_path / "jobs.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("CREATE TABLE articles AS SELECT 'alpha' AS slug")
+    for output in ("json", "table", "csv"):
+        result = cli("query", "--warehouse", str(warehouse), "--format", output, sql)
+        assert result.exit_code == 0, (output, result.output)
+    result = cli("query", "--warehouse", str(warehouse), "--format", "json", sql)
+    assert _strict_json(result.stdout) == rows_

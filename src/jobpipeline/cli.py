@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -1096,7 +1097,7 @@ def query(
     if output_format == "csv":
         sys.stdout.write(frame.write_csv())
     elif output_format == "json":
-        print(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=2))
+        print(json.dumps(_json_safe(frame.to_dicts()), ensure_ascii=False, default=str, indent=2))
     elif output_format == "markdown":
         print(_markdown(frame))
     else:
@@ -1133,6 +1134,18 @@ def say_if_published_lags(warehouse: Path) -> None:
             f"note: published/ {shows} but the warehouse is at run {committed} (a run was stopped between its "
             f"commit and its publish): run `jobpipeline run` to publish run {committed}"
         )
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with floats JSON cannot hold (NaN, Infinity) as strings: json.dumps writes them bare, and
+    strict parsers (jq) then refuse the whole output."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _markdown(frame: Any) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import stat
 import time
@@ -168,14 +169,55 @@ def warm_engine() -> None:
     duckdb.connect(":memory:").close()
 
 
+AS_TEXT = re.compile(r"\b(INTERVAL|UNION|BIT)\b")
+"""Column types polars cannot take from Arrow (INTERVAL, UNION) or takes wrongly (BIT, as bytes): read as
+DuckDB writes them. `now() - max(finished_at)` is an INTERVAL."""
+
+
 def frame_of(conn: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
-    """The result of `sql` as a polars frame (empty for statements that return nothing)."""
+    """The result of `sql` as a polars frame (empty for statements that return nothing). Types polars cannot
+    take come as DuckDB's text, and a repeated column name (`SELECT a.*, b.*` over a join) gets a suffix
+    (`slug`, `slug_1`): polars refused both, and `query` said "internal error"."""
     relation = conn.sql(sql)
     if relation is None:
         return pl.DataFrame()
+    names = unique_names(relation.columns)
+    as_text = [bool(AS_TEXT.search(str(kind))) for kind in relation.types]
+    if names != relation.columns or any(as_text):
+        relation = relation.project(
+            ", ".join(
+                f"{f'CAST(#{i} AS VARCHAR)' if text else f'#{i}'} AS {_quoted(name)}"
+                for i, (name, text) in enumerate(zip(names, as_text, strict=True), start=1)
+            )
+        )
     frame = pl.from_arrow(relation.to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """`names` with each repeat suffixed `_1`, `_2`, ... (a suffix another column already has is skipped).
+
+    >>> unique_names(["slug", "title", "slug", "slug_1"])
+    ['slug', 'title', 'slug_2', 'slug_1']
+    """
+    taken = set(names)
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        if name in seen:
+            n = 1
+            while f"{name}_{n}" in taken:
+                n += 1
+            taken.add(f"{name}_{n}")
+            name = f"{name}_{n}"
+        seen.add(name)
+        result.append(name)
+    return result
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _explain_open_error(exc: BaseException, path: Path) -> str:
