@@ -293,8 +293,16 @@ SALARY_BAND_HISTORY = TableSpec(
         _SLUG,
         _ORDINAL,
         *(c for c in SALARY_BANDS.columns if c.name in BAND_VALUE_COLUMNS),
-        _c("source_path", "VARCHAR", "Seed file of this version."),
-        _c("content_hash", "VARCHAR", "sha256 of the file version."),
+        _c(
+            "source_path",
+            "VARCHAR",
+            "Seed file this version was first read from (a rename alone opens no new version).",
+        ),
+        _c(
+            "content_hash",
+            "VARCHAR",
+            "sha256 of the file that introduced this version (later edits elsewhere in it keep the row).",
+        ),
         _c("valid_from", "INTEGER", "Run that introduced this version."),
         _c("valid_to", "INTEGER", "Run that replaced or removed it (NULL: still current)."),
     ),
