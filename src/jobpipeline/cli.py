@@ -219,7 +219,7 @@ def stop_on_sigterm() -> None:
     (serve removes its deployments) instead of dying where they stand when stopped or their terminal closes."""
     import signal
 
-    from jobpipeline.interrupts import leave_the_terminal
+    from jobpipeline.interrupts import handled, leave_the_terminal
 
     def interrupt(signum: int, frame: Any) -> None:
         if signum == signal.SIGHUP:
@@ -227,7 +227,7 @@ def stop_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+    if handled(signal.SIGHUP):
         signal.signal(signal.SIGHUP, interrupt)
 
 

@@ -50,7 +50,9 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 the run where it stood; a SIGHUP ignored when the block begins (`nohup`) stays ignored."""
 
 
-def _handled(signum: int) -> bool:
+def handled(signum: int) -> bool:
+    """Whether a command takes `signum` over: every one of SIGNALS, except a SIGHUP ignored from the start
+    (`nohup`)."""
     return signum != signal.SIGHUP or signal.getsignal(signum) is not signal.SIG_IGN
 
 
@@ -119,7 +121,7 @@ def stop_on_signals(grace: float) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
         yield
         return
-    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS if _handled(signum)}
+    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS if handled(signum)}
     _State.installed, _State.committing, _State.received, _State.stopped_at = True, None, None, None
     _State.block += 1
     threading.Thread(target=_watchdog, args=(_State.block, grace), name="stop-watchdog", daemon=True).start()
@@ -141,7 +143,7 @@ def reclaimed() -> Iterator[None]:
     if not _State.installed or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS if _handled(signum)}
+    previous = {signum: signal.signal(signum, _on_signal) for signum in SIGNALS if handled(signum)}
     try:
         yield
     finally:
