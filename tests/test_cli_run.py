@@ -25,7 +25,10 @@ def warehouse(tmp_path: Path) -> Path:
 @pytest.fixture(params=["prefect", "local"])
 def run(request: pytest.FixtureRequest) -> Callable[..., dict[str, Any]]:
     """`jobpipeline run --format json` as a user types it (through Prefect, on the session's real
-    server), and with --local: the main scenarios must hold on both routes."""
+    server), and with --local: scenarios where the route carries something (a first load's batches through
+    the Prefect runner, flags into flow parameters, last known good in the flow's summary) hold on both.
+    Edits, deletions, reruns and duplicate slugs are decided by the same plain functions on either route
+    (test_load_plan.py's tables): they run once, locally, which keeps ~10 s of CPU off a 2-core suite."""
     if request.param == "local":
         return run_local
     request.getfixturevalue("prefect_harness")
@@ -70,13 +73,11 @@ def test_first_load(
     assert rows(warehouse, "SELECT files_seen, files_changed, status FROM runs") == [(3, 3, "ok")]
 
 
-def test_no_change_rerun_loads_nothing(
-    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
-) -> None:
+def test_no_change_rerun_loads_nothing(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
     """A second run with no change rewrites no article row and says so."""
     three_articles(write_seed)
-    run(seeds_dir, warehouse)
-    summary = run(seeds_dir, warehouse)
+    run_local(seeds_dir, warehouse)
+    summary = run_local(seeds_dir, warehouse)
     assert summary["nothing_changed"] and summary["articles_loaded"] == 0
     assert summary["files_unchanged"] == 3
     assert rows(warehouse, "SELECT DISTINCT run_id FROM salary_bands") == [(1,)]
@@ -94,14 +95,12 @@ def test_touch_without_change_is_unchanged(seeds_dir: Path, warehouse: Path, wri
     assert rows(warehouse, "SELECT mtime_ns FROM files") == [(1,)]
 
 
-def test_edit_one_file(
-    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
-) -> None:
+def test_edit_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
     """Editing one file rewrites only its rows and records the band's new version in history."""
     three_articles(write_seed)
-    run(seeds_dir, warehouse)
+    run_local(seeds_dir, warehouse)
     write_seed("b.md", make_article("beta", related=["alpha"], salary=[("ジュニア (0-3年)", "500〜800")]))
-    summary = run(seeds_dir, warehouse)
+    summary = run_local(seeds_dir, warehouse)
     assert (summary["files_changed"], summary["articles_loaded"]) == (1, 1)
     assert rows(warehouse, "SELECT slug, run_id FROM salary_bands WHERE run_id = 2") == [("beta", 2)]
     assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE slug <> 'beta' AND run_id = 1") == [(6,)]
@@ -113,14 +112,12 @@ def test_edit_one_file(
     assert history == [(0, 4_500_000, 1, 2), (1, 7_000_000, 1, 2), (2, 11_000_000, 1, 2), (0, 5_000_000, 2, None)]
 
 
-def test_delete_one_file(
-    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
-) -> None:
+def test_delete_one_file(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
     """A deleted file's article leaves the current tables; its history stays, closed."""
     three_articles(write_seed)
-    run(seeds_dir, warehouse)
+    run_local(seeds_dir, warehouse)
     (seeds_dir / "sub" / "c.txt").unlink()
-    summary = run(seeds_dir, warehouse)
+    summary = run_local(seeds_dir, warehouse)
     assert (summary["files_deleted"], summary["articles_removed"]) == (1, 1)
     assert rows(warehouse, "SELECT count(*) FROM articles WHERE slug = 'gamma'") == [(0,)]
     assert rows(warehouse, "SELECT count(*) FROM tools WHERE slug = 'gamma'") == [(0,)]
@@ -193,14 +190,12 @@ def test_broken_first_seen_file_loads_nothing(
     assert result.exit_code == 1
 
 
-def test_duplicate_slugs(
-    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], run: Callable[..., dict[str, Any]]
-) -> None:
+def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]) -> None:
     """The earlier path keeps a duplicated slug; the later file is rejected naming it; deleting the
     winner hands the slug to the other file."""
     write_seed("a.txt", make_article("alpha", title="first"))
     write_seed("z.txt", make_article("alpha", title="second"))
-    summary = run(seeds_dir, warehouse)
+    summary = run_local(seeds_dir, warehouse)
     assert summary["files_rejected"] == 1
     assert rows(warehouse, "SELECT title, source_path FROM articles") == [("first", "a.txt")]
     [(message,)] = rows(warehouse, "SELECT message FROM validation_issues WHERE code = 'slug-duplicate'")
@@ -210,7 +205,7 @@ def test_duplicate_slugs(
         ("z.txt", "duplicate"),
     ]
     (seeds_dir / "a.txt").unlink()
-    run(seeds_dir, warehouse)
+    run_local(seeds_dir, warehouse)
     assert rows(warehouse, "SELECT title, source_path FROM articles") == [("second", "z.txt")]
     assert rows(warehouse, "SELECT count(*) FROM validation_issues WHERE code = 'slug-duplicate'") == [(0,)]
 
