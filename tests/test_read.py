@@ -224,3 +224,25 @@ def test_a_missing_closing_fence_says_where_the_object_ends() -> None:
     assert finding.line is not None and finding.line > closes
     assert f"the object ends on line {closes}" in finding.message and "add a line `---` after it" in finding.message
     assert "check commas" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        pytest.param("長い説明の\n続き", "a string holds a line break as is: write it as \\n", id="line-break"),
+        pytest.param("長い説明の\r\n続き", "a string holds a line break as is: write it as \\n", id="crlf"),
+        pytest.param("a\tb", "a string holds a tab as is: write it as \\t", id="tab"),
+        pytest.param("a\x1b[31mb", "the control character \\x1b as is: write it as \\u001b", id="escape"),
+    ],
+)
+def test_a_raw_control_character_in_a_json_string_says_how_to_write_it(typed: str, said: str) -> None:
+    """A meta_description wrapped by hand (a line break inside the quotes) said "Invalid control character at
+    at line 6 ...: check commas, quotes and brackets": json's message doubled, and a hint that sent the
+    writer looking for punctuation. It names the character and how JSON writes it, on the string's line."""
+    text = make_article("alpha").replace('"meta_description": "', '"meta_description": "' + typed, 1)
+    assert typed in text
+    result = read_article(text.encode(), "seeds/x.txt")
+    [finding] = [f for f in result.findings if f.code == "frontmatter-invalid-json"]
+    lines = text.split("\n")
+    assert finding.line == next(n for n, line in enumerate(lines, 1) if "meta_description" in line)
+    assert said in finding.message and "at at" not in finding.message and "check commas" not in finding.message

@@ -185,10 +185,14 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
                     f"the object ends on line {ends}: if the front matter ends there, add a line `---` after it "
                     f"(the front matter now runs to the `---` on line {closed_by}); otherwise remove what follows"
                 )
+            elif exc.msg.startswith("Invalid control character"):
+                hint = _raw_control_hint(exc.doc[exc.pos : exc.pos + 1])
             raise FrontMatterError(
                 "frontmatter-invalid-json",
                 line,
-                f"the JSON front matter does not parse ({exc.msg} at line {block_line + exc.lineno - 1} column "
+                # json's message for a raw control character ends in " at" itself ("... character at").
+                f"the JSON front matter does not parse ({exc.msg.removesuffix(' at')} at line "
+                f"{block_line + exc.lineno - 1} column "
                 f"{exc.colno}): {hint}",
             ) from None
         except RecursionError:
@@ -497,6 +501,24 @@ def _check_values(data: Any, fence: str, block_line: int) -> None:
                 stack.append(item)
         elif isinstance(value, list | tuple | set | frozenset):
             stack.extend(value)
+
+
+def _raw_control_hint(char: str) -> str:
+    """What to do about a control character typed as is inside a JSON string: mostly a line break (a long
+    meta_description wrapped by hand, or by an editor), which JSON strings cannot hold.
+
+    >>> print(_raw_control_hint(chr(10)))
+    a string holds a line break as is: write it as \\n inside the quotes, or join the lines
+    >>> print(_raw_control_hint(chr(27)))
+    a string holds the control character \\x1b as is: write it as \\u001b inside the quotes, or remove it
+    """
+    if char in ("\n", "\r"):
+        return "a string holds a line break as is: write it as \\n inside the quotes, or join the lines"
+    if char == "\t":
+        return "a string holds a tab as is: write it as \\t inside the quotes, or use spaces"
+    shown = char.encode("unicode_escape").decode("ascii")
+    escaped = f"\\u{ord(char or chr(0)):04x}"
+    return f"a string holds the control character {shown} as is: write it as {escaped} inside the quotes, or remove it"
 
 
 def _one_line(exc: BaseException) -> str:
