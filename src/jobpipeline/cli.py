@@ -21,7 +21,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 from jobpipeline.models import one_line
@@ -1066,7 +1065,13 @@ QUERY_TABLE_ROWS = 40
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
     warehouse: WarehouseOption = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, csv, json or markdown.")] = "table",
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table (one line a row, fitted to the terminal; whole when piped), csv, json or markdown.",
+        ),
+    ] = "table",
     max_rows: Annotated[
         int,
         typer.Option(
@@ -1101,21 +1106,21 @@ def query(
     elif output_format == "markdown":
         print(_markdown(frame))
     else:
-        table = Table(show_lines=False)
-        for name in frame.columns:
-            table.add_column(name, overflow="fold")
+        from jobpipeline.query_table import draw
+
         shown = frame.head(max_rows) if max_rows else frame
-        for row in shown.iter_rows():
-            table.add_row(*("" if v is None else str(v) for v in row))
         if frame.height:
-            out.print(table)
+            table, across, left_out = draw(
+                frame.columns, list(shown.iter_rows()), out.width if out.is_terminal else None
+            )
+            # Not a terminal: as wide as the table, so a pipe or a file gets every character unwrapped (print's
+            # own width= can only narrow the console).
+            wide = out if out.is_terminal else Console(highlight=False, markup=False, width=max(out.width, across))
+            wide.print(table)
+            counted = plural(frame.height, "row")
             if shown.height < frame.height:
-                out.print(
-                    f"{plural(frame.height, 'row')} (the first {shown.height} shown: --max-rows 0 shows all, "
-                    "--format csv writes every row)"
-                )
-            else:
-                out.print(plural(frame.height, "row"))
+                counted += f" (the first {shown.height} shown: --max-rows 0 shows all, --format csv writes every row)"
+            out.print(counted + (f"; {left_out}" if left_out else ""))
         else:  # an empty table of many columns is a wall of wrapped headers
             out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
     say_if_published_lags(warehouse)
@@ -1148,10 +1153,16 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _markdown_cell(text: str) -> str:
+    """A value in one markdown table cell: line breaks as spaces, other control characters escaped (the
+    text is the seeds': ESC printed raw drives the reader's terminal), `|` escaped."""
+    return one_line(" ".join(text.splitlines())).replace("|", "\\|")
+
+
 def _markdown(frame: Any) -> str:
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     for row in frame.iter_rows():
-        cells = ("" if v is None else str(v).replace("|", "\\|").replace("\n", " ") for v in row)
+        cells = ("" if v is None else _markdown_cell(str(v)) for v in row)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
