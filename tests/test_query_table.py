@@ -130,5 +130,8 @@ def test_a_piped_result_is_whole_and_shows_control_characters_escaped(seed_wareh
     for note, line in zip(notes, lines[3:6], strict=True):
         assert note.replace("\x1b", "\\x1b").replace("\x07", "\\x07") in line
     assert lines[-1] == "3 rows"
+    # Line breaks drive nothing: a value keeps its lines (an EXPLAIN plan stays a drawing).
+    plan = cli("query", "--warehouse", str(seed_warehouse), "EXPLAIN SELECT * FROM articles").stdout
+    assert "\\n" not in plan and any(line.startswith("│ ") and "Seq Scan" in line for line in plan.splitlines()), plan
     markdown = cli("query", "--warehouse", str(seed_warehouse), "SELECT note FROM salary_bands", "--format", "markdown")
     assert "\x1b" not in markdown.stdout and "\\x1b]0;PWNED" in markdown.stdout

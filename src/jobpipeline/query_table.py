@@ -2,11 +2,11 @@
 
 rich shares the width out among the columns and folds what does not fit, so `SELECT * FROM salary_bands`
 (18 columns) on an 80-column terminal came out one letter wide, a cell a column of characters, three rows
-some sixty lines. Here every column keeps one line: wide values are cut with `…`, and when even the
-narrowest cut does not fit, the middle columns give way to a `…` column and the last line says which
-went (DuckDB's duckbox does the same). Output that is not a terminal (a pipe, a file) keeps every column
-and every character. The values are the seeds' own text, so control characters are shown escaped: a note
-holding ESC or OSC sequences must not drive the reader's terminal.
+some sixty lines. Here a value keeps one line (or its own lines, when it has line breaks): wide values are
+cut with `…`, and when even the narrowest cut does not fit, the middle columns give way to a `…` column and
+the last line says which went (DuckDB's duckbox does the same). Output that is not a terminal (a pipe, a
+file) keeps every column and every character. The values are the seeds' own text, so control characters
+are shown escaped: a note holding ESC or OSC sequences must not drive the reader's terminal.
 """
 
 from __future__ import annotations
@@ -121,8 +121,20 @@ def _outside_in(count: int) -> list[int]:
 
 
 def cell_text(value: Any) -> str:
-    """A value as the table shows it: NULL empty, control characters escaped (one line per row)."""
-    return "" if value is None else one_line(str(value))
+    """A value as the table shows it: NULL empty, control characters escaped but for line breaks, which
+    the cell keeps (an EXPLAIN plan, a multi-line note; they drive nothing).
+
+    >>> cell_text("a\\r\\nb\\x1b[2J"), cell_text(None)
+    ('a\\nb\\\\x1b[2J', '')
+    """
+    if value is None:
+        return ""
+    return "\n".join(one_line(line) for line in str(value).replace("\r\n", "\n").split("\n"))
+
+
+def text_width(text: str) -> int:
+    """Terminal cells the widest line of `text` takes (CJK characters take two)."""
+    return max(cell_len(line) for line in text.split("\n"))
 
 
 def draw(columns: Sequence[str], rows: Sequence[Sequence[Any]], room: int | None) -> tuple[Table, int, str | None]:
@@ -131,7 +143,7 @@ def draw(columns: Sequence[str], rows: Sequence[Sequence[Any]], room: int | None
     texts = [[cell_text(value) for value in row] for row in rows]
     headers = [cell_text(name) for name in columns]
     natural = [
-        max([cell_len(headers[index]), *(cell_len(row[index]) for row in texts)]) for index in range(len(headers))
+        max([text_width(headers[index]), *(text_width(row[index]) for row in texts)]) for index in range(len(headers))
     ]
     fit = fit_columns(natural, room)
     table = Table(show_lines=False)
