@@ -383,26 +383,70 @@ def test_disk_full_at_commit_says_no_space_not_rollback(
         assert not [p.name for p in disk.iterdir() if ".next" in p.name]  # the failed copy is cleaned up
 
 
+def _sqlite_file(path: Path, real: Path) -> None:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE runs (run_id INTEGER)")
+        conn.commit()
+
+
+def _damaged_warehouse(path: Path, real: Path) -> None:
+    """A real warehouse with 8 bytes of its first block (the catalog's) overwritten: its checksum fails."""
+    shutil.copyfile(real, path)
+    with path.open("r+b") as file:
+        file.seek(12_288)
+        file.write(b"\xff" * 8)
+
+
+def _truncated_warehouse(path: Path, real: Path) -> None:
+    """A real warehouse cut short (a partial copy or download)."""
+    shutil.copyfile(real, path)
+    os.truncate(path, 600_000)
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    seeds = tmp_path_factory.mktemp("seeds")
+    (seeds / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path_factory.mktemp("wh") / "jobs.duckdb"
+    run_local(seeds, warehouse)
+    return warehouse
+
+
 @pytest.mark.parametrize(
     ("make", "said"),
     [
         # DuckDB's own words named `<warehouse>.next`, a copy the user never made, and nothing to do.
-        (lambda path: path.write_text("id,slug\n1,a\n"), "the file is not a DuckDB database: pass --warehouse"),
-        (lambda path: path.touch(), "the file is empty (0 bytes): pass --warehouse"),
+        (lambda path, _: path.write_text("id,slug\n1,a\n"), "the file is not a DuckDB database: pass --warehouse"),
+        (lambda path, _: path.touch(), "the file is empty (0 bytes): pass --warehouse"),
         # It said "cannot prepare the load: [Errno 21] Is a directory".
-        (lambda path: path.mkdir(), "it is a folder: pass --warehouse the DuckDB file itself"),
+        (lambda path, _: path.mkdir(), "it is a folder: pass --warehouse the DuckDB file itself"),
+        # Prefect's prefect.db, say: "internal error: PermissionException: ... Loading external extensions is
+        # disabled ... report it" (DuckDB wanted its sqlite extension to attach it).
+        (_sqlite_file, "the file is a SQLite database: pass --warehouse"),
+        # A bad disk, a partial copy, an overwritten block: "internal error: Error: Corrupt database file ...
+        # report it", or DuckDB's "Could not read enough bytes" and nothing to do.
+        (_damaged_warehouse, "the file is damaged (DuckDB: Corrupt database file: "),
+        (_truncated_warehouse, "the file is damaged (DuckDB: IO Error: Could not read enough bytes"),
     ],
-    ids=["not-duckdb", "empty", "folder"],
+    ids=["not-duckdb", "empty", "folder", "sqlite", "damaged-block", "truncated"],
 )
 @pytest.mark.parametrize("command", ["run", "query", "tables"])
 def test_a_warehouse_path_that_is_not_a_duckdb_file_is_one_line_naming_it(
-    command: str, make: Callable[[Path], object], said: str, tmp_path: Path, write_seed: Callable[..., Path]
+    command: str,
+    make: Callable[[Path, Path], object],
+    said: str,
+    tmp_path: Path,
+    write_seed: Callable[..., Path],
+    real_warehouse: Path,
 ) -> None:
-    """A wrong --warehouse (a CSV, an empty file, a folder) is one line that names the path given, says what
-    is there and what to do; the file is left as it was and no copy is left beside it."""
+    """A wrong --warehouse (a CSV, an empty file, a folder, a SQLite file) or a damaged one is one line that
+    names the path given, says what is there and what to do; the file is left as it was and no copy is left
+    beside it."""
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "w.duckdb"
-    make(warehouse)
+    make(warehouse, real_warehouse)
     before = warehouse.read_bytes() if warehouse.is_file() else None
     args = {
         "run": ["run", "--local", "--seeds", str(tmp_path / "seeds")],

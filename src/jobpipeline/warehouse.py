@@ -89,7 +89,7 @@ def open_read_only(path: Path, *, exports: bool = False) -> duckdb.DuckDBPyConne
         raise WarehouseMissingError(str(path), above=found_above(path))
     try:
         return duckdb.connect(str(path), read_only=True, config={} if exports else READER_CONFIG)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:  # IOException mostly; a SQLite file is a PermissionException (see below)
         raise WarehouseError(str(path), _explain_open_error(exc, path)) from None
 
 
@@ -114,6 +114,8 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
             f"{_one_line(exc)} (query reads the warehouse only: no other files, databases, extensions or settings)"
         ) from None
     except duckdb.Error as exc:
+        if damaged(exc):
+            raise WarehouseError(str(path), damage_hint(exc)) from None
         message = _sql_error(exc)
         raise QueryError(f"{message} ({query_hint(message)})") from None
     finally:
@@ -159,6 +161,10 @@ def committed_reader(path: Path) -> Iterator[WarehouseReader]:
     conn = open_read_only(path, exports=True)
     try:
         yield WarehouseReader(conn)
+    except duckdb.Error as exc:
+        if damaged(exc):
+            raise WarehouseError(str(path), damage_hint(exc)) from None
+        raise
     finally:
         conn.close()
 
@@ -227,15 +233,49 @@ def _explain_open_error(exc: BaseException, path: Path) -> str:
     text = str(exc)
     if path.is_dir():
         return "it is a folder: pass --warehouse the DuckDB file itself (e.g. warehouse/jobs.duckdb)"
-    if "not a valid DuckDB database" in text:
-        what = "empty (0 bytes)" if _size(path) == 0 else "not a DuckDB database"
+    sqlite = _starts_with(path, SQLITE_HEADER)
+    if "not a valid DuckDB database" in text or sqlite:
+        # DuckDB takes a SQLite file (Prefect's prefect.db, say) for one to attach through its sqlite
+        # extension, which readers may not load: "Permission Error: Loading external extensions is disabled".
+        what = "empty (0 bytes)" if _size(path) == 0 else "a SQLite database" if sqlite else "not a DuckDB database"
         return (
             f"the file is {what}: pass --warehouse the warehouse's DuckDB file, or move this file away "
             "(`jobpipeline run` then builds a new warehouse there)"
         )
+    if damaged(exc):
+        return damage_hint(exc)
     if "lock" in text.lower():
         return "another program holds it open for writing (a `duckdb` shell or a notebook?): close it and try again"
     return _one_line(exc)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+DAMAGE_SIGNS = ("Corrupt database file", "Could not read enough bytes", "checksum")
+"""How DuckDB words a file whose blocks fail their checksums or end early (truncated, overwritten, a bad
+disk, a partial copy)."""
+
+
+def damaged(exc: BaseException) -> bool:
+    """True when DuckDB refused the warehouse because the file itself is damaged."""
+    return any(sign in str(exc) for sign in DAMAGE_SIGNS)
+
+
+def damage_hint(exc: BaseException) -> str:
+    """What a damaged warehouse means and what to do: nothing in it can be trusted, and the seeds can
+    rebuild the current tables (not the history of earlier runs)."""
+    return (
+        f"the file is damaged (DuckDB: {_one_line(exc)}): restore it from a backup, or move it aside and run "
+        "`jobpipeline run` to build the warehouse again from the seeds (runs and history then start again)"
+    )
+
+
+def _starts_with(path: Path, header: bytes) -> bool:
+    try:
+        with path.open("rb") as file:
+            return file.read(len(header)) == header
+    except OSError:
+        return False
 
 
 def _size(path: Path) -> int | None:
@@ -1104,6 +1144,8 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
         _fsync(path.parent)
         committed = True
     except duckdb.Error as exc:
+        if damaged(exc):
+            raise WarehouseError(str(path), f"load failed: {damage_hint(exc)}") from None
         raise WarehouseError(str(path), f"load failed: {_one_line(exc)}{_disk_full_hint(exc)}") from None
     except OSError as exc:
         raise WarehouseError(str(path), f"load failed ({exc.strerror}): check free space and permissions") from None
