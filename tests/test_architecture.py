@@ -115,3 +115,27 @@ def test_the_cli_leaves_the_route_choice_to_routes() -> None:
     route_pieces = {"prefect_api", "run_ingest_flow", "run_enrich_flow", "served_revalidation", "FlowSession"}
     assert not names & route_pieces, sorted(names & route_pieces)
     assert not re.search(r"""record\[["']""", source), "read records by attribute (jobpipeline.records)"
+
+
+def test_the_reader_fingerprint_covers_every_module_that_reads() -> None:
+    """`reader_version` hashes READER_MODULES: every jobpipeline module that read.py and rows.py import, at
+    any depth, must be among them, or a change there would not make runs read files again."""
+    from jobpipeline.reader_version import READER_MODULES
+
+    def module_file(name: str) -> str:
+        relative = name.removeprefix("jobpipeline.").split(".")[0]
+        return relative if (SRC / relative).is_dir() else f"{relative}.py"
+
+    seen: set[str] = set()
+    todo = ["read.py", "rows.py"]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        sources = sorted((SRC / current).rglob("*.py")) if (SRC / current).is_dir() else [SRC / current]
+        for source in sources:
+            for name in runtime_imports(source.read_text(encoding="utf-8")):
+                if name.startswith("jobpipeline.") and name != "jobpipeline.reader_version":
+                    todo.append(module_file(name))
+    assert seen <= set(READER_MODULES), sorted(seen - set(READER_MODULES))

@@ -894,3 +894,37 @@ def test_query_answers_any_result_duckdb_gives(tmp_path: Path, sql: str, rows_: 
         assert result.exit_code == 0, (output, result.output)
     result = cli("query", "--warehouse", str(warehouse), "--format", "json", sql)
     assert _strict_json(result.stdout) == rows_
+
+
+def test_an_upgraded_reader_reads_every_file_again_once(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """A run read a file only when its bytes changed, so after an upgrade that reads articles better the
+    warehouse kept the older jobpipeline's rows of every unedited file (there was no way to have them read
+    again short of deleting the warehouse and its history). A file another reader read (`files.reader`;
+    NULL in a warehouse from before the column) is parsed again once, its rows rebuilt where they differ."""
+    import duckdb
+
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    [(reader,)] = rows(warehouse, "SELECT DISTINCT reader FROM files")
+    # What an older reader left: a band read without its years, and its fingerprint; one file from
+    # before the column existed.
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("UPDATE salary_bands SET years_min = NULL WHERE slug = 'alpha'")
+    conn.execute("UPDATE salary_band_history SET years_min = NULL WHERE slug = 'alpha'")
+    conn.execute("UPDATE files SET reader = 'older' WHERE source_path IN ('a.txt', 'b.md')")
+    conn.execute("UPDATE files SET reader = NULL WHERE source_path = 'sub/c.txt'")
+    conn.close()
+
+    result = cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("run 2: 3 files seen, 0 new, 0 changed, 3 unchanged"), result.stdout
+    assert "read 3 unchanged files again: this jobpipeline reads articles differently" in result.stdout
+    assert rows(warehouse, "SELECT count(*) FROM salary_bands WHERE years_min IS NULL AND slug = 'alpha'") == [(0,)]
+    assert rows(warehouse, "SELECT DISTINCT reader FROM files") == [(reader,)]
+    # The history records the band that changed, not the others' identical reading.
+    assert rows(warehouse, "SELECT DISTINCT slug FROM salary_band_history WHERE valid_from = 2") == [("alpha",)]
+
+    again = run_local(seeds_dir, warehouse)
+    assert again["nothing_changed"] and again["files_reread"] == 0

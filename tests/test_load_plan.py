@@ -19,6 +19,7 @@ from jobpipeline.load_plan import (
     plan_changes,
     plan_load,
     refuses_empty_listing,
+    reread_unchanged,
     run_counts,
     run_row,
     run_status,
@@ -38,6 +39,7 @@ def known(
     related: tuple[str, ...] = (),
     status: str = "accepted",
     read_ns: int | None = 10**12,
+    reader: str | None = "r1",
 ) -> KnownFile:
     """A file version as the warehouse (or this run's read) records it (read long after its mtime: not racy)."""
     return KnownFile(
@@ -52,6 +54,7 @@ def known(
         related_lines=tuple(range(3, 3 + len(related))),
         status=status,
         read_ns=read_ns,
+        reader=reader,
     )
 
 
@@ -119,6 +122,66 @@ def test_plan_changes(
 ) -> None:
     """Discovery against the `files` table: new, suspect (size or mtime moved), unchanged, deleted."""
     assert plan_changes(files, remembered, only) == expected
+
+
+READER_CASES = [
+    pytest.param({"a": known("a")}, None, ChangePlan(["a"], [], [], ["a"], []), id="same-reader-is-unchanged"),
+    pytest.param(
+        {"a": known("a", reader="r0")},
+        None,
+        ChangePlan(["a"], [], [], [], [], stale=["a"]),
+        id="another-reader-is-stale",
+    ),
+    pytest.param(
+        {"a": known("a", reader=None)},
+        None,
+        ChangePlan(["a"], [], [], [], [], stale=["a"]),
+        id="never-recorded-reader-is-stale",
+    ),
+    pytest.param(
+        {"a": known("a", reader="r0", size=11)},
+        None,
+        ChangePlan(["a"], [], [], [], [], stale=["a"]),
+        id="moved-and-another-reader-is-stale-not-suspect",
+    ),
+    pytest.param(
+        {"a": known("a", reader="r0"), "b": known("b", reader="r0")},
+        {"b"},
+        ChangePlan(["a", "b"], [], [], ["a"], [], stale=["b"]),
+        id="revalidation-re-reads-only-the-named-stale-file",
+    ),
+]
+
+
+@pytest.mark.parametrize(("remembered", "only", "expected"), READER_CASES)
+def test_plan_changes_reads_again_what_another_reader_read(
+    remembered: dict[str, KnownFile], only: set[str] | None, expected: ChangePlan
+) -> None:
+    """A file an older jobpipeline read (`files.reader`) is parsed again, whatever its size, mtime and hash."""
+    files = [seed(path) for path in sorted(remembered)]
+    plan = plan_changes(files, remembered, only, reader="r1")
+    assert plan == expected
+    assert set(expected.stale) <= set(plan.to_read)
+    # Without a reader to compare (the rule switched off), nothing is stale.
+    assert plan_changes(files, remembered, only).stale == []
+
+
+@pytest.mark.parametrize(
+    ("stale", "staged", "expected"),
+    [
+        pytest.param(["a"], {"a": known("a")}, 1, id="same-bytes-is-a-reread"),
+        pytest.param(["a"], {"a": known("a", digest="edited")}, 0, id="new-bytes-is-a-change"),
+        pytest.param(["a"], {}, 0, id="not-staged"),
+        pytest.param([], {"a": known("a")}, 0, id="not-stale"),
+    ],
+)
+def test_reread_unchanged(stale: list[str], staged: dict[str, KnownFile], expected: int) -> None:
+    """A stale file whose bytes are the ones loaded counts as unchanged (read again), not as changed."""
+    remembered = {"a": known("a", reader="r0")}
+    assert reread_unchanged(stale, remembered, staged) == expected
+    plan = ChangePlan(["a"], [], [], [], [], stale=list(stale))
+    counts = run_counts(plan, 1, 0, expected)
+    assert (counts.changed, counts.unchanged, counts.reread) == (len(stale) - expected, expected, expected)
 
 
 UNLISTED_CASES = [

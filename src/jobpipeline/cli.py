@@ -500,6 +500,11 @@ def print_summary(record: RunRecord) -> None:
         f"{r.files_changed} changed, {r.files_unchanged} unchanged, {r.files_deleted} deleted, "
         f"{r.files_rejected} rejected"
     )
+    if r.files_reread:
+        out.print(
+            f"read {plural(r.files_reread, 'unchanged file')} again: this jobpipeline reads articles differently "
+            "from the one that read them (an upgrade), so their rows are rebuilt once"
+        )
     if r.nothing_changed:
         out.print("nothing changed: no article rows were rewritten")
     else:

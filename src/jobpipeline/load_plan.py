@@ -74,10 +74,13 @@ class ChangePlan:
     deleted: list[str]
     unlisted: list[str] = field(default_factory=list)
     """Known files under a folder that could not be listed: present (never deleted) but unreadable."""
+    stale: list[str] = field(default_factory=list)
+    """Known files another reader read (`files.reader`: an older jobpipeline): parse them again, whatever
+    their size, mtime and hash say."""
 
     @property
     def to_read(self) -> list[str]:
-        return sorted(self.new + self.suspect)
+        return sorted(self.new + self.suspect + self.stale)
 
 
 def refuses_empty_listing(listed: int, unlisted: int, known: int, *, allow_empty: bool) -> bool:
@@ -98,17 +101,20 @@ def plan_changes(
     *,
     unlisted: Sequence[str] = (),
     verify: bool = False,
+    reader: str | None = None,
 ) -> ChangePlan:
     """Compare discovered files with the warehouse's `files` table (size + mtime fast path).
 
     With `only` (re-validation of given paths), other files count as unchanged without a look, and
     the given ones are hashed whatever their size and mtime. `unlisted`: folders discovery could not
     list; the known files under them are not deleted. `verify`: hash every known file (after a
-    restore or a copy that kept mtimes). A racy file (`is_racy`) is hashed again too.
+    restore or a copy that kept mtimes). A racy file (`is_racy`) is hashed again too. `reader`: this
+    run's reader (`reader_version`); a known file another reader read is stale, parsed again.
     """
     present: list[str] = []
     new: list[str] = []
     suspect: list[str] = []
+    stale: list[str] = []
     unchanged: list[str] = []
     for f in files:
         previous = known.get(f.path)
@@ -120,6 +126,8 @@ def plan_changes(
         present.append(f.path)
         if previous is None:
             new.append(f.path)
+        elif reader is not None and previous.reader != reader:
+            stale.append(f.path)
         elif (previous.size, previous.mtime_ns) != (f.size, f.mtime_ns) or _hash_anyway(previous, verify, only):
             suspect.append(f.path)
         else:
@@ -134,7 +142,9 @@ def plan_changes(
     if only is not None:
         # Files outside `only` that vanished are still present as far as this re-validation knows.
         present = sorted(present_set | {p for p in known if p not in present_set and p not in only})
-    return ChangePlan(present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted, unlisted=hidden)
+    return ChangePlan(
+        present=present, new=new, suspect=suspect, unchanged=unchanged, deleted=deleted, unlisted=hidden, stale=stale
+    )
 
 
 def _hash_anyway(previous: FileVersion, verify: bool, only: set[str] | None) -> bool:
@@ -346,16 +356,29 @@ class RunCounts:
     changed: int
     unchanged: int
     deleted: int
+    reread: int = 0
+    """Files read again because another reader had read them, whose bytes had not changed (in `unchanged`)."""
 
 
-def run_counts(plan: ChangePlan, seen: int, touched: int) -> RunCounts:
-    """Counts of a run: `touched` files were suspect but hashed to the bytes already loaded."""
+def run_counts(plan: ChangePlan, seen: int, touched: int, reread: int = 0) -> RunCounts:
+    """Counts of a run: `touched` files were suspect but hashed to the bytes already loaded; `reread` stale
+    files were parsed again with the bytes already loaded (`reread_unchanged`)."""
     return RunCounts(
         seen=seen,
         new=len(plan.new),
-        changed=len(plan.to_read) - touched,
-        unchanged=len(plan.unchanged) + touched,
+        changed=len(plan.to_read) - touched - reread,
+        unchanged=len(plan.unchanged) + touched + reread,
         deleted=len(plan.deleted),
+        reread=reread,
+    )
+
+
+def reread_unchanged(stale: Iterable[str], known: Mapping[str, FileVersion], staged: Mapping[str, FileVersion]) -> int:
+    """How many stale files, parsed again, had the bytes the warehouse already had (not an edit)."""
+    return sum(
+        1
+        for path in stale
+        if path in staged and path in known and staged[path].content_hash == known[path].content_hash
     )
 
 

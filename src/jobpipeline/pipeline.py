@@ -41,6 +41,7 @@ from jobpipeline.load_plan import (
     plan_changes,
     plan_load,
     refuses_empty_listing,
+    reread_unchanged,
     run_counts,
     run_row,
 )
@@ -55,6 +56,7 @@ from jobpipeline.publish import (
     staged_runs,
     version_path,
 )
+from jobpipeline.reader_version import reader_version
 from jobpipeline.settings import found_above, get_settings, warehouse_file
 from jobpipeline.validate import check_corpus
 from jobpipeline.warehouse import WarehouseWriter, WriterLock, committed_reader, last_run_id, open_writer
@@ -132,6 +134,8 @@ class RunSummary:
     """Files read in this run (new or changed): their findings are what a re-validation shows."""
     enrichment: EnrichResult | None = None
     """What the enrich stage found: findings over the corpus and this run's `quality_checks`."""
+    files_reread: int = 0
+    """Unchanged files parsed again because an older reader had read them (counted in files_unchanged)."""
 
     @property
     def files_rejected(self) -> int:
@@ -147,6 +151,7 @@ class RunSummary:
             "files_changed": self.files_changed,
             "files_unchanged": self.files_unchanged,
             "files_deleted": self.files_deleted,
+            "files_reread": self.files_reread,
             "files_rejected": load.files_rejected,
             "articles_loaded": load.articles_loaded,
             "articles_removed": load.articles_removed,
@@ -303,12 +308,15 @@ def _read(run: _Run) -> None:
         set(only) if only else None,
         unlisted=run.discovery.unlisted,
         verify=run.options.verify,
+        reader=reader_version(),
     )
     health = ReadHealth()
     if run.plan.unlisted:
         folders = [f for f in run.discovery.findings if f.code == "folder-unreadable"]
         health.add_unlisted(len(run.plan.unlisted), len(run.plan.present), folders)
-    run.touched = _read_into(run, run.plan.to_read, run.known, health)
+    # Stale files are parsed whatever their hash: the rows an older reader made of the same bytes differ.
+    hashes = {path: file for path, file in run.known.items() if path not in set(run.plan.stale)}
+    run.touched = _read_into(run, run.plan.to_read, hashes, health)
     if not run.seeds.is_dir():
         # Every unread file would look broken and be kept as last known good: say what happened.
         raise SeedsNotFoundError(str(run.options.seeds))
@@ -354,7 +362,8 @@ def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile], hea
 def _load(run: _Run) -> None:
     decision = plan_load(run.ownership, run.plan.deleted, run.known, run.staged, run.articles, run.discovery.findings)
     run.load = run.writer.apply(decision)
-    run.counts = run_counts(run.plan, len(run.discovery.files), run.touched)
+    reread = reread_unchanged(run.plan.stale, run.known, run.staged)
+    run.counts = run_counts(run.plan, len(run.discovery.files), run.touched, reread)
     if run.on_findings is not None:
         # The findings are final once loaded (the rest only derives and publishes): a person
         # watching the folder sees them now, not after the publish and the commit.
@@ -471,6 +480,7 @@ def ingest(
         stage_seconds=run.seconds,
         read_paths=frozenset(plan.to_read) | frozenset(plan.deleted),
         enrichment=run.enriched,
+        files_reread=run.counts.reread,
     )
 
 

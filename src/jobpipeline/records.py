@@ -57,6 +57,8 @@ class RunRecord(_Record):
     quality_failed: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     """The flow run's parameters, for a run served by `serve` (which paths a re-validation was given)."""
+    files_reread: int = 0
+    """Unchanged files parsed again because an older jobpipeline (another reader) had read them."""
 
 
 @dataclass(frozen=True)

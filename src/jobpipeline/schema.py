@@ -211,6 +211,13 @@ FILES = TableSpec(
             "'racily clean' (a later save of the same size may keep the same mtime), so the next run hashes "
             "the file again; NULL (a warehouse from before this column) counts as racy.",
         ),
+        _c(
+            "reader",
+            "VARCHAR",
+            "Fingerprint of the jobpipeline code and parsing libraries that read this version of the file. A run "
+            "reads again every file another reader read (after an upgrade), whatever its size and mtime say; "
+            "NULL (a warehouse from before this column) counts as another reader.",
+        ),
     ),
 )
 FILE_FINDINGS = TableSpec(
