@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from conftest import make_article
 
@@ -246,3 +248,54 @@ def test_a_raw_control_character_in_a_json_string_says_how_to_write_it(typed: st
     lines = text.split("\n")
     assert finding.line == next(n for n, line in enumerate(lines, 1) if "meta_description" in line)
     assert said in finding.message and "at at" not in finding.message and "check commas" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        pytest.param(
+            "| レベル | 経験年数 | 想定年収（万円） | 特徴 |",
+            "| ジュニア | 0〜3年 | 450〜700 | 補助 |",
+            ("junior", 0, 3, "補助"),
+            id="years-in-their-own-column",
+        ),
+        pytest.param(
+            "| 想定年収（万円） | レベル | 経験 | 特徴 |",
+            "| 450〜700 | シニア | 7年以上 | 統括 |",
+            ("senior", 7, None, "統括"),
+            id="salary-first-years-after-the-label",
+        ),
+        pytest.param(
+            "| レベル | 経験年数 | 想定年収（万円） |",
+            "| シニア (5年以上) | 7〜10年 | 1,100〜1,800 |",
+            ("senior", 5, None, None),
+            id="the-labels-own-years-win",
+        ),
+        pytest.param(
+            "| 区分 | 経験年数 | 年収（万円） |",
+            "| A | 未経験〜2年 | 300〜400 |",
+            ("entry", 0, 2, None),
+            id="a-level-word-in-the-years-cell-when-the-label-has-none",
+        ),
+        pytest.param(
+            "| 経験年数 | 年収範囲 (万円) | 特徴 |",
+            "| ジュニア (0-3年) | 450〜700 | 3年で昇格 |",
+            ("junior", 0, 3, "3年で昇格"),
+            id="the-seeds-own-layout-is-unchanged",
+        ),
+    ],
+)
+def test_a_salary_tables_years_column(header: str, row: str, expected: tuple[Any, ...]) -> None:
+    """`| レベル | 経験年数 | 想定年収 |` gives the years a column of their own: they were read as a note
+    ("0〜3年 / 補助") and every band had no years. They are the row's years when its label states none."""
+    columns = header.count("|") - 1
+    table = f"{header}\n|{'---|' * columns}\n{row}\n"
+    article = make_article("alpha")
+    start = article.index("| 経験年数 |")
+    end = article.index("\n\n", start)
+    text = article[:start] + table.rstrip("\n") + article[end:]
+    result = read_article(text.encode(), "seeds/x.txt")
+    assert result.article is not None, [f.message for f in result.findings]
+    [band] = result.article.salary_rows
+    experience = band.experience
+    assert (experience.level, experience.years_min, experience.years_max, band.note) == expected

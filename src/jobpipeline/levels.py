@@ -13,6 +13,8 @@ Conventions:
   (`years_reversed`): the author meant a range, and validation warns `years-min-gt-max` so the label
   gets fixed. Like a salary band's `salary-min-gt-max`, it is a warning, never a rejection.
 - Levels are never inferred from years alone.
+- A table may give the years a column of their own (`| レベル | 経験年数 | 年収 |`): the row's years then
+  come from that cell when its label states none (`experience_of_row`).
 """
 
 from __future__ import annotations
@@ -139,3 +141,28 @@ def parse_experience(label: str) -> ExperienceLevel:
 
 
 __all__ = ["ExperienceLevel", "Level", "parse_experience"]
+
+
+def experience_of_row(label: str, years_cell: str | None) -> ExperienceLevel:
+    """A salary row's level and years from its label, and from a cell of the table's years column
+    (`経験年数`) when the row has one and the label states no years. The label keeps its level; a years
+    cell's level word (`未経験〜2年`) counts only when the label names none.
+
+    >>> row = experience_of_row("ジュニア", "0〜3年")
+    >>> row.label, row.level, row.years_min, row.years_max
+    ('ジュニア', 'junior', 0, 3)
+    >>> experience_of_row("シニア (7年以上)", "5〜10年").years_min  # the label's own years win
+    7
+    """
+    experience = parse_experience(label)
+    if years_cell is None or experience.years_min is not None or experience.years_max is not None:
+        return experience
+    years = parse_experience(years_cell)
+    return experience.model_copy(
+        update={
+            "level": experience.level or years.level,
+            "years_min": years.years_min,
+            "years_max": years.years_max,
+            "years_reversed": years.years_reversed,
+        }
+    )

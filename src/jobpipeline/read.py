@@ -16,7 +16,7 @@ from jobpipeline.front_matter import (
     list_item_lines,
     split_front_matter,
 )
-from jobpipeline.levels import parse_experience
+from jobpipeline.levels import experience_of_row
 from jobpipeline.models import Article, Finding, FrontMatter, ReadResult, SalaryRow, Severity, Table
 from jobpipeline.salary import Basis, SalaryWarning, YenBand, basis_from_text, normalize_salary, unit_from_header
 from jobpipeline.validate import check_article
@@ -231,6 +231,10 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
         return []
     column = next(i for i, cell in enumerate(table.header) if "年収" in cell)
     label_column = 0 if column != 0 else 1
+    # `| レベル | 経験年数 | 想定年収 |`: the years have a column of their own.
+    years_column = next(
+        (i for i, cell in enumerate(table.header) if i not in (column, label_column) and _names_years(cell)), None
+    )
     unit = unit_from_header(table.header[column])
     basis = basis_from_text(table.header[column]) or "annual"
     rows: list[SalaryRow] = []
@@ -238,7 +242,8 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
     for row, line in zip(table.rows, table.row_lines, strict=False):
         cell = row[column] if column < len(row) else ""
         label = row[label_column] if label_column < len(row) else ""
-        notes = [c for i, c in enumerate(row) if i not in (column, label_column) and c]
+        years = row[years_column] if years_column is not None and years_column < len(row) else None
+        notes = [c for i, c in enumerate(row) if i not in (column, label_column, years_column) and c]
         if len(cell) <= SALARY_CELL_MAX_CHARS and len(cell) > budget:
             band = _over_table_budget(cell, basis)
         else:
@@ -248,12 +253,17 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
             SalaryRow(
                 ordinal=len(rows),
                 line=line,
-                experience=parse_experience(label),
+                experience=experience_of_row(label, years),
                 band=band,
                 note=" / ".join(notes) or None,
             )
         )
     return rows
+
+
+def _names_years(header: str) -> bool:
+    """True for a column header that names years of experience: `経験年数`, `経験`, `年数`, `Years`."""
+    return "経験" in header or "年数" in header or "years" in header.lower()
 
 
 def _over_table_budget(cell: str, basis: Basis) -> YenBand:
