@@ -346,9 +346,13 @@ def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile], hea
     if run.progress:
         run.progress("read", 0, len(items))
     # closing(): an interrupted run stops its readers now, not when the traceback that holds this frame goes.
+    reader = reader_version()
     with closing(run.runner.map("read", read_batch, tasks)) as batches:
         for batch in batches:
             health.add(batch, len(batch.files) + len(batch.unchanged))
+            # Stamped here, not by the reader processes: runs compare with this process's fingerprint, and a
+            # Dask worker with other versions installed would make every run read every file again.
+            batch.files = [replace(file, reader=reader) for file in batch.files]
             run.writer.stage(batch)
             checkpoint("after-read-batch")
             done += len(batch.files) + len(batch.unchanged)

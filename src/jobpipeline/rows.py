@@ -15,7 +15,6 @@ import polars as pl
 from jobpipeline import schema
 from jobpipeline.enrich import canonical_tag, canonical_tool, midpoint
 from jobpipeline.models import Article, Finding, ReadResult
-from jobpipeline.reader_version import reader_version
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,8 @@ class FileVersion:
     read_ns: int | None = None
     """When the bytes were read (ns since the epoch); None when never recorded (an older warehouse)."""
     reader: str | None = None
-    """The fingerprint of the reader that read them (`reader_version`); None when never recorded."""
+    """The fingerprint of the reader that read them (`reader_version`), stamped by the run as it stages
+    them; None when never recorded."""
 
 
 @dataclass
@@ -194,7 +194,6 @@ def batch_from_results(
                 related_jobs=fm.related_jobs if fm else (),
                 related_lines=fm.related_lines if fm else (),
                 read_ns=read_ns,
-                reader=reader_version(),
             )
         )
         if article is None:
