@@ -928,3 +928,22 @@ def test_an_upgraded_reader_reads_every_file_again_once(
 
     again = run_local(seeds_dir, warehouse)
     assert again["nothing_changed"] and again["files_reread"] == 0
+
+
+@pytest.mark.parametrize(
+    ("sql", "answer"),
+    [
+        pytest.param("SELECT 1 AS a; SELECT 2 AS b", None, id="two-statements-are-refused"),
+        pytest.param("SELECT 1 AS a;", "a\n1\n", id="a-trailing-semicolon-is-one"),
+        pytest.param("SELECT ';' AS a -- ; not a statement", "a\n;\n", id="semicolons-in-text-and-comments"),
+    ],
+)
+def test_query_answers_one_statement(small_warehouse: Path, sql: str, answer: str | None) -> None:
+    """`query "SELECT ...; SELECT ..."` printed only the last statement's result: DuckDB runs them all and
+    answers with the last, so the first result vanished without a word. Two statements are one line, exit 2."""
+    result = cli("query", "--warehouse", str(small_warehouse), sql, "--format", "csv")
+    if answer is None:
+        assert result.exit_code == 2 and result.stdout == "", result.output
+        assert "the SQL holds 2 statements and query answers one" in result.stderr
+    else:
+        assert result.exit_code == 0 and result.stdout == answer, result.output

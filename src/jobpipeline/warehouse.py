@@ -97,6 +97,13 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
     """Run `sql` on the committed warehouse, read-only; SQL errors become one-line QueryErrors."""
     conn = open_read_only(path)
     try:
+        statements = len(conn.extract_statements(sql))
+        if statements > 1:
+            # DuckDB runs them all and answers with the last: the others' results vanished without a word.
+            raise QueryError(
+                f"the SQL holds {statements} statements and query answers one: run each with its own "
+                "`jobpipeline query` (or join them with UNION ALL)"
+            )
         return frame_of(conn, sql)
     except duckdb.InterruptException:
         raise KeyboardInterrupt from None
