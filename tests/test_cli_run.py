@@ -947,3 +947,20 @@ def test_query_answers_one_statement(small_warehouse: Path, sql: str, answer: st
         assert "the SQL holds 2 statements and query answers one" in result.stderr
     else:
         assert result.exit_code == 0 and result.stdout == answer, result.output
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        pytest.param("SELECT run_id FROM runs WHERE run_id＝1", "full-width ＝ outside quotes", id="equals"),
+        pytest.param("SELECT run_id FROM runs LIMIT １０", "full-width １ ０ outside quotes", id="digits"),
+        pytest.param("SELECT run_id FROM runs WHERE 'ジュニア（' = nope", "see `jobpipeline tables`", id="in-quotes"),
+    ],
+)
+def test_full_width_sql_says_to_type_it_half_width(small_warehouse: Path, sql: str, said: str) -> None:
+    """SQL typed with the Japanese IME on (`slug＝'a'`, `LIMIT １０`) got DuckDB's "Type with name slug＝ does
+    not exist" and a pointer to the table list. The hint names the full-width characters; inside quotes
+    they are the articles' own text and count for nothing."""
+    result = cli("query", "--warehouse", str(small_warehouse), sql)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr, result.stderr

@@ -124,19 +124,44 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
         if damaged(exc):
             raise WarehouseError(str(path), damage_hint(exc)) from None
         message = _sql_error(exc)
-        raise QueryError(f"{message} ({query_hint(message)})") from None
+        raise QueryError(f"{message} ({query_hint(message, sql)})") from None
     finally:
         conn.close()
 
 
-def query_hint(message: str) -> str:
-    """What to do about SQL the warehouse refused: a write gets no table list, it needs another route."""
+def query_hint(message: str, sql: str = "") -> str:
+    """What to do about SQL the warehouse refused: a write gets no table list, it needs another route;
+    full-width symbols or digits typed with the Japanese IME on are named."""
     if "read-only mode" in message:
         return (
             "queries are read-only: only `jobpipeline run` writes the warehouse; to experiment, copy the file "
             "and open the copy with duckdb"
         )
+    wide = fullwidth_outside_quotes(sql)
+    if wide:
+        return f"the SQL has full-width {' '.join(wide)} outside quotes: type them half-width (IME off)"
     return "see `jobpipeline tables` for the tables and columns"
+
+
+def fullwidth_outside_quotes(sql: str) -> list[str]:
+    """Full-width ASCII (＝ １ （ ＊, U+FF01-FF5E) in `sql` outside string literals and quoted names, each
+    once: DuckDB reads `slug＝'a'` as a type named `slug＝`. Inside quotes they are the articles' text.
+
+    >>> fullwidth_outside_quotes("SELECT * FROM salary_bands WHERE level_label = 'ジュニア（0-3年）' LIMIT １")
+    ['１']
+    >>> fullwidth_outside_quotes('SELECT "（x）" FROM t WHERE a＝1 AND b＝2')
+    ['＝']
+    """
+    found: list[str] = []
+    quote: str | None = None
+    for char in sql:
+        if quote is not None:
+            quote = None if char == quote else quote  # a doubled quote closes and reopens: same result
+        elif char in "'\"":
+            quote = char
+        elif "\uff01" <= char <= "\uff5e" and char not in found:
+            found.append(char)
+    return found
 
 
 def table_row_counts(path: Path) -> dict[str, int]:
