@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from conftest import make_article
 from helpers import cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobpipeline.discover import is_seed_path, named_by
 from jobpipeline.models import Finding
@@ -68,6 +70,48 @@ def test_corpus_duplicates_and_dangling_links() -> None:
     assert "a.txt" in check.findings[0].message
     assert check_corpus(reversed(entries)).findings == check.findings
     assert check_corpus(entries, also_known={"ghost"}).findings == check.findings[:1]
+
+
+@pytest.mark.parametrize(
+    ("link", "meant"),
+    [
+        pytest.param("data_scientst", "data_scientist", id="a-letter-missing"),
+        pytest.param("data_sciientist", "data_scientist", id="a-letter-extra"),
+        pytest.param("data_scientisf", "data_scientist", id="a-letter-changed"),
+        pytest.param("mlosp_engineer", "mlops_engineer", id="two-letters-swapped"),
+        pytest.param("ml_engineer", "ml_engineers", id="the-first-of-several-in-order"),
+        pytest.param("frontend_engineer", None, id="nothing-near-is-not-written-yet"),
+        pytest.param("data_scnetist", None, id="two-edits-is-too-far"),
+    ],
+)
+def test_a_dangling_link_names_the_slug_it_most_likely_meant(link: str, meant: str | None) -> None:
+    """`related_jobs: ["data_scientst"]` said only "no article has slug `data_scientst`: write it, fix the
+    slug, or remove the link", with `data_scientist` in the corpus: a typo one letter away is named."""
+    slugs = ["data_scientist", "mlops_engineer", "mle_engineer", "ml_engineers"]
+    entries = [CorpusEntry(f"{slug}.txt", slug, (), ()) for slug in slugs]
+    entries.append(CorpusEntry("z.txt", "zeta", (link,), (7,)))
+    [finding] = check_corpus(entries).findings
+    assert finding.code == "related-dangling" and finding.line == 7
+    if meant is None:
+        assert finding.message == f"no article has slug `{link}`: write it, fix the slug, or remove the link"
+    else:
+        assert (
+            finding.message
+            == f"no article has slug `{link}`: did you mean `{meant}`? Otherwise write it or remove the link"
+        )
+
+
+@given(
+    slugs=st.lists(st.from_regex(r"[a-z][a-z_]{0,6}", fullmatch=True), max_size=12),
+    link=st.from_regex(r"[a-z][a-z_]{0,6}", fullmatch=True),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_slug_index_finds_what_comparing_with_every_slug_finds(slugs: list[str], link: str) -> None:
+    """The deletion index finds exactly the slugs one edit away that a comparison with each would."""
+    from jobpipeline.validate import SlugIndex, _one_edit_apart
+
+    near = sorted(slug for slug in set(slugs) if _one_edit_apart(link, slug))
+    assert SlugIndex(slugs).nearest(link) == (near[0] if near else None)
 
 
 REGISTRY = {**dict.fromkeys(ERROR_CODES, "error"), **dict.fromkeys(WARNING_CODES, "warning")}
