@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, make_article
 from helpers import (
+    MIGRATED_HOME_SETTINGS,
     cli,
     home_with_a_migrated_database,
     jobpipeline,
@@ -58,6 +59,7 @@ def test_lifecycle_one_server_for_concurrent_starts(
         wanted = taken.getsockname()[1]
         env.update(
             {
+                **MIGRATED_HOME_SETTINGS,
                 "PREFECT_HOME": str(home),
                 "JOBPIPELINE_SERVER_PORT": str(wanted),
                 "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
@@ -188,7 +190,7 @@ def test_a_server_that_wants_credentials_gets_them_or_one_line(
     home = home_with_a_migrated_database(tmp_path, prefect_home)
     port = server.free_port()
     env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
-    env.update({"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    env.update({**MIGRATED_HOME_SETTINGS, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
     process = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env={**env, "PREFECT_SERVER_API_AUTH_STRING": "admin:s3cret"},
@@ -237,7 +239,7 @@ def test_ephemeral_run_records_and_leaves_nothing(
     temporary server before it stops (no "Error logging to API"), and no process is left behind."""
     home = home_with_a_migrated_database(tmp_path, prefect_home)
     env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
-    env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_PREFECT_SERVER": "ephemeral"})
+    env.update({**MIGRATED_HOME_SETTINGS, "PREFECT_HOME": str(home), "JOBPIPELINE_PREFECT_SERVER": "ephemeral"})
     write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
     run = jobpipeline("run", "--seeds", str(seeds_dir), "--warehouse", str(warehouse), env=env)
@@ -423,7 +425,9 @@ def test_run_serve_and_watch_whose_managed_server_dies_end_in_one_line(
         for key, value in os.environ.items()
         if key not in {"PREFECT_API_URL", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"}
     }
-    env.update({"PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(server.free_port())})
+    env.update(
+        {**MIGRATED_HOME_SETTINGS, "PREFECT_HOME": str(home), "JOBPIPELINE_SERVER_PORT": str(server.free_port())}
+    )
     began = time.monotonic()
     started = jobpipeline("server", "start", env=env)
     assert started.returncode == 0, started.stdout + started.stderr
