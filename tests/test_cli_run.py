@@ -964,3 +964,23 @@ def test_full_width_sql_says_to_type_it_half_width(small_warehouse: Path, sql: s
     result = cli("query", "--warehouse", str(small_warehouse), sql)
     assert result.exit_code == 2, result.output
     assert said in result.stderr, result.stderr
+
+
+def test_a_served_ingest_says_it_read_files_again(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """serve's line for an ingest that read files again after an upgrade said "0 changed, 0 deleted" over
+    articles it had just rebuilt."""
+    import duckdb
+
+    from jobpipeline.cli import _print_served_run
+
+    three_articles(write_seed)
+    run_local(seeds_dir, warehouse)
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("UPDATE files SET reader = 'older'")
+    conn.close()
+    record = run_local(seeds_dir, warehouse)
+    _print_served_run("jobpipeline-ingest", record)
+    said = capsys.readouterr().out
+    assert "run 2: 0 changed, 0 deleted, 0 rejected, 3 read again (another jobpipeline read them);" in said, said

@@ -805,9 +805,11 @@ def _print_served_run(flow_name: str, data: dict[str, Any]) -> None:
         paths = record.parameters.get("paths", [])
         _print_revalidation(record, paths.splitlines() if isinstance(paths, str) else list(paths))
     elif not record.nothing_changed:
+        reread = f", {record.files_reread} read again (another jobpipeline read them)" if record.files_reread else ""
         out.print(
             f"  run {record.run_id}: {record.files_changed} changed, {record.files_deleted} deleted, "
-            f"{record.files_rejected} rejected; {plural(record.errors, 'error')}, {plural(record.warnings, 'warning')}"
+            f"{record.files_rejected} rejected{reread}; {plural(record.errors, 'error')}, "
+            f"{plural(record.warnings, 'warning')}"
         )
         shown = record.changed_findings[:SERVED_FINDINGS_SHOWN]
         for line in shown:
