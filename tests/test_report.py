@@ -598,6 +598,48 @@ def test_report_questions_return_rows_by_column_name(warehouse: Path) -> None:
     assert changes["files_changed"] == str(expected[0]) and changes["errors"] == str(expected[2])
 
 
+@pytest.mark.parametrize(
+    ("there", "replaced"),
+    [
+        pytest.param("the-warehouse", False, id="the-warehouse-itself"),
+        pytest.param("an-article", False, id="an-article"),
+        pytest.param("a-link-to-the-warehouse", False, id="a-link-to-the-warehouse"),
+        pytest.param("a-report", True, id="an-older-report"),
+        pytest.param("empty", True, id="an-empty-file"),
+        pytest.param("nothing", True, id="no-file"),
+    ],
+)
+def test_report_out_replaces_only_a_report(warehouse: Path, tmp_path: Path, there: str, replaced: bool) -> None:
+    """`report --out warehouse/jobs.duckdb` (tab completion one step too far) replaced the warehouse, its
+    history and all, with a web page, exit 0; `--out seeds/a.txt` an article. --out replaces only a page
+    it wrote (or an empty file); anything else is one line, exit 2, the file left as it was."""
+    copy = tmp_path / "jobs.duckdb"
+    shutil.copyfile(warehouse, copy)
+    out = tmp_path / "out.html"
+    if there == "the-warehouse":
+        out = copy
+    elif there == "an-article":
+        out.write_text(make_article("alpha"), encoding="utf-8")
+    elif there == "a-link-to-the-warehouse":
+        out.symlink_to(copy)
+    elif there == "a-report":
+        assert cli("report", "--warehouse", str(copy), "--out", str(out)).exit_code == 0
+        out.write_text(out.read_text(encoding="utf-8").replace("</body>", "old</body>"), encoding="utf-8")
+    elif there == "empty":
+        out.touch()
+    before = out.read_bytes() if out.exists() else None
+    warehouse_before = copy.read_bytes()
+    result = cli("report", "--warehouse", str(copy), "--out", str(out))
+    if replaced:
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes() != before and b'<meta name="generator" content="jobpipeline">' in out.read_bytes()
+    else:
+        assert result.exit_code == 2, result.output
+        assert "exists and is not a jobpipeline report: refusing to replace it" in result.stderr, result.stderr
+        assert out.read_bytes() == before
+    assert copy.read_bytes() == warehouse_before
+
+
 def test_report_open_without_a_browser_prints_the_path(warehouse: Path) -> None:
     """`report --open` where no browser can be started (BROWSER names a missing command, no display, no
     console browser on PATH) still prints the page's path and says that no browser was found."""

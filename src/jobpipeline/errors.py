@@ -130,6 +130,17 @@ class ConfigurationError(JobpipelineError):
     """A setting or environment variable the pipeline cannot use."""
 
 
+class OutputExistsError(JobpipelineError):
+    """An output path names a file jobpipeline did not write (`report --out` over an article, the warehouse)."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(
+            f"{path} exists and is not {what}: refusing to replace it (remove it first, or pick another name)"
+        )
+        self.path = path
+        self.what = what
+
+
 # -- the warehouse edge ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 from jinja2.bccache import Bucket
 
+from jobpipeline.errors import OutputExistsError
 from jobpipeline.report._format import format_man_yen, format_yen
 from jobpipeline.report._model import LEVELS, OPEN_CATEGORIES, WIDTH, ReportData
 from jobpipeline.report._sections import report_data
@@ -124,10 +125,31 @@ def render_report(data: ReportData) -> str:
     )
 
 
+GENERATOR_MARK: Final = b'<meta name="generator" content="jobpipeline">'
+"""In the head of every report page: what makes an existing file one `write_report` may replace."""
+
+
+def replaceable(path: Path) -> bool:
+    """Whether `write_report` may replace the file at `path`: none there, an empty file, or a report page
+    (its head carries GENERATOR_MARK). `report --out warehouse/jobs.duckdb` (a slip of tab completion)
+    replaced the warehouse, history and all, with a web page; `--out seeds/a.txt` an article."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # a folder or an unreadable file: the write itself says what is wrong
+    return not head or GENERATOR_MARK in head
+
+
 def write_report(source: WarehouseReader | duckdb.DuckDBPyConnection, path: Path) -> Path:
-    """Query, render and write the report to `path` atomically (a temporary file renamed over it)."""
-    html = render_report(report_data(source))
+    """Query, render and write the report to `path` atomically (a temporary file renamed over it). A file
+    there that is not a report is left alone (OutputExistsError)."""
     path = Path(path)
+    if path.is_file() and not replaceable(path):  # through a link too: it would be written through
+        raise OutputExistsError(str(path), "a jobpipeline report")
+    html = render_report(report_data(source))
     if path.is_symlink() or (path.exists() and not path.is_file()):
         # `--out /dev/stdout` (a link to the process's fd 1), a pipe, a device: a stream to write into, not a
         # file to replace. A rename would replace the link or the node itself where that is allowed (root),
