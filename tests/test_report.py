@@ -408,7 +408,7 @@ def test_write_report_replaces_the_file_atomically(tmp_path: Path) -> None:
     conn.execute(ddl())
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
-    target.write_text("old", encoding="utf-8")
+    target.write_text('<!doctype html>\n<meta name="generator" content="jobpipeline">\nold', encoding="utf-8")
     assert write_report(conn, target) == target
     assert target.read_text(encoding="utf-8").startswith("<!doctype html>")
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
