@@ -315,7 +315,8 @@ def _read(run: _Run) -> None:
         folders = [f for f in run.discovery.findings if f.code == "folder-unreadable"]
         health.add_unlisted(len(run.plan.unlisted), len(run.plan.present), folders)
     # Stale files are parsed whatever their hash: the rows an older reader made of the same bytes differ.
-    hashes = {path: file for path, file in run.known.items() if path not in set(run.plan.stale)}
+    stale = set(run.plan.stale)
+    hashes = {path: file for path, file in run.known.items() if path not in stale}
     run.touched = _read_into(run, run.plan.to_read, hashes, health)
     if not run.seeds.is_dir():
         # Every unread file would look broken and be kept as last known good: say what happened.
