@@ -49,7 +49,10 @@ def reader_version() -> str:
         path = PACKAGE / name
         for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             digest.update(source.relative_to(PACKAGE).as_posix().encode())
-            digest.update(source.read_bytes())
+            try:
+                digest.update(source.read_bytes())
+            except OSError:  # an installation without sources (a frozen app): its libraries still count
+                digest.update(b"no source")
     for library in READER_LIBRARIES:
         digest.update(f"{library}=={_version(library)}".encode())
     return digest.hexdigest()[:12]
