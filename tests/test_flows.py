@@ -48,6 +48,7 @@ def test_ingest_flow_end_to_end(
         )
     table = {row["what"]: row["count"] for row in json.loads(str(counts.data))}
     assert (table["files seen"], table["rejected"], table["articles loaded"]) == (3, 1, 2)
+    assert table["read again (another jobpipeline read them)"] == 0
 
 
 def test_ingest_flow_over_an_emptied_folder_stops_unless_allowed(

@@ -283,6 +283,7 @@ async def _artifacts(summary: RunSummary) -> None:
         {"what": "new", "count": summary.files_new},
         {"what": "changed", "count": summary.files_changed},
         {"what": "unchanged", "count": summary.files_unchanged},
+        {"what": "read again (another jobpipeline read them)", "count": summary.files_reread},
         {"what": "deleted", "count": summary.files_deleted},
         {"what": "rejected", "count": load.files_rejected},
         {"what": "articles loaded", "count": load.articles_loaded},
