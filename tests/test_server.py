@@ -81,7 +81,10 @@ def test_lifecycle_one_server_for_concurrent_starts(
         assert all(start.returncode == 0 for start in starts), outputs
         started = [out for out in outputs if "started a Prefect server" in out]
         assert len(started) == 1, outputs
-        assert f"port {wanted} is taken" in started[0]
+        assert f"port {wanted} is taken: starting the Prefect server on port" in started[0]
+        # The other command waited on the lock while the first started the server: it said so.
+        [waited] = [out for out in outputs if out is not started[0]]
+        assert "waiting for the Prefect server another jobpipeline command is starting" in waited, outputs
         assert "jobpipeline server stop" in started[0]
         state = server.read_state(home)
         assert state is not None and state.port != wanted
@@ -432,6 +435,7 @@ def test_run_serve_and_watch_whose_managed_server_dies_end_in_one_line(
     started = jobpipeline("server", "start", env=env)
     assert started.returncode == 0, started.stdout + started.stderr
     print(f"server start: {time.monotonic() - began:.1f} s")
+    said = started.stdout.splitlines()  # checked at the end, once the server is stopped
     state = server.read_state(home)
     assert state is not None
     write_seed("a.txt", make_article("alpha"))
@@ -489,3 +493,6 @@ def test_run_serve_and_watch_whose_managed_server_dies_end_in_one_line(
     assert processes_with_home(home) == []
     again = run_local(seeds_dir, warehouse)
     assert again["articles_loaded"] == 1
+    # Said before the wait (~10 s), not only once the server answered: a first command sat silent.
+    assert said[0].startswith("starting a Prefect server for jobpipeline in the background"), said
+    assert said[1].startswith("started a Prefect server for jobpipeline"), said

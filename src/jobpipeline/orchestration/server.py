@@ -278,14 +278,21 @@ def _unwritable(home: Path, exc: OSError) -> ServerError:
 
 
 @contextlib.contextmanager
-def _server_lock(home: Path) -> Iterator[None]:
+def _server_lock(home: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """The lock that serializes starting the managed server; `on_wait` is called once if another command
+    holds it (it is starting the server: up to ~15 s)."""
     try:
         home.mkdir(parents=True, exist_ok=True)
         handle = open(home / LOCK_FILE, "a+b")  # noqa: SIM115  (closed by the `with` below)
     except OSError as exc:
         raise _unwritable(home, exc) from None
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -314,9 +321,11 @@ def ensure_server(
     """Reuse the managed server of `home`, or start one and wait until it answers; True if started.
 
     Serialized by a file lock: a second command that arrives while the first is starting the
-    server waits for it and then reuses it.
+    server waits for it (and says so) and then reuses it.
     """
-    with _server_lock(home):
+    with _server_lock(
+        home, on_wait=lambda: say("waiting for the Prefect server another jobpipeline command is starting")
+    ):
         state = read_state(home)
         if state is not None:
             check = check_process(state)
@@ -333,8 +342,11 @@ def _start(home: Path, say: Say, port: int | None, meanwhile: Callable[[], None]
     settings = get_settings()
     wanted = port or settings.server_port
     chosen = wanted if port_is_free(wanted) else free_port()
+    # A new server answers after ~10 s (~15 s with a new database): said now, not only once it answers.
     if chosen != wanted:
-        say(f"port {wanted} is taken: starting the Prefect server on port {chosen} instead")
+        say(f"port {wanted} is taken: starting the Prefect server on port {chosen} instead (~10 s, once)")
+    else:
+        say("starting a Prefect server for jobpipeline in the background (~10 s, once; later commands reuse it)")
     log = home / LOG_FILE
     env = {
         **os.environ,
