@@ -319,10 +319,15 @@ class SlugIndex:
                 self._by_variant.setdefault(variant, set()).add(slug)
 
     def nearest(self, slug: str) -> str | None:
-        """The slug one edit from `slug` (the first in order when several are); None when none is."""
+        """The slug one edit from `slug` (the first in order when several are); None when none is. Numbers
+        must match: `erp_architect_02821` and `erp_architect_01821` are two articles, not a typo."""
         found = {candidate for variant in _deletions(slug) for candidate in self._by_variant.get(variant, ())}
-        close = sorted(candidate for candidate in found if _one_edit_apart(slug, candidate))
+        numbers = _NUMBER.findall(slug)
+        close = sorted(c for c in found if _one_edit_apart(slug, c) and _NUMBER.findall(c) == numbers)
         return close[0] if close else None
+
+
+_NUMBER = re.compile(r"[0-9]+")
 
 
 def _deletions(word: str) -> set[str]:
