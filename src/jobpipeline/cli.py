@@ -994,7 +994,8 @@ def report(
         Path | None,
         typer.Option(
             "--out",
-            help="Write the page here (a folder: report.html in it) instead of using the one the last run published.",
+            help="Write the page here (a folder: report.html in it) instead of using the one the last run published; "
+            "an existing file is replaced only if it is a report page.",
             show_default="the published report.html",
         ),
     ] = None,
