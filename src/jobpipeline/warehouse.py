@@ -129,6 +129,22 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
         conn.close()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a CSV cell as a formula (OWASP's list for CSV injection)."""
+
+
+def spreadsheet_text(column: str) -> str:
+    """SQL: the text column `column` (quoted), with `'` put before a value a spreadsheet would run as a
+    formula (`=HYPERLINK(...)`, `+1`, `@SUM`): Excel then shows it as the text it is. The articles' text
+    is anyone's who can edit a seed, and the CSV copies exist to be opened in Excel.
+
+    >>> print(spreadsheet_text('"note"'))
+    CASE WHEN left("note", 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || "note" ELSE "note" END AS "note"
+    """
+    starts = ", ".join(f"chr({ord(c)})" if c in ("\t", "\r") else f"'{c}'" for c in FORMULA_STARTS)
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END AS {column}"
+
+
 def query_hint(message: str, sql: str = "") -> str:
     """What to do about SQL the warehouse refused: a write gets no table list, it needs another route;
     full-width symbols or digits typed with the Japanese IME on are named."""
@@ -360,10 +376,15 @@ class WarehouseReader:
         return int(count), [{"name": row[0], "type": row[1]} for row in described]
 
     def parquet_to_csv(self, parquet: Path, csv: Path) -> None:
-        """Copy a Parquet file to CSV with a header (no BOM: publish adds it)."""
-        self.conn.execute(
-            f"COPY (SELECT * FROM read_parquet('{_sql_path(parquet)}')) TO '{_sql_path(csv)}' (FORMAT csv, HEADER)"
+        """Copy a Parquet file to CSV with a header (no BOM: publish adds it), for spreadsheets: text that a
+        spreadsheet would run as a formula is kept as text (`spreadsheet_text`)."""
+        source = f"read_parquet('{_sql_path(parquet)}')"
+        columns = self.rows(f"DESCRIBE SELECT * FROM {source}")
+        projection = ", ".join(
+            spreadsheet_text(_quoted(str(name))) if str(kind) == "VARCHAR" else _quoted(str(name))
+            for name, kind, *_ in columns
         )
+        self.conn.execute(f"COPY (SELECT {projection} FROM {source}) TO '{_sql_path(csv)}' (FORMAT csv, HEADER)")
 
     # -- the report's questions ------------------------------------------------------------------------
     # Each returns rows keyed by column name (see `records`): the report reads `row["files_changed"]`,
