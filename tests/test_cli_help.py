@@ -138,6 +138,30 @@ def test_an_empty_path_option_is_a_usage_error(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("given", ["option", "variable"])
+def test_a_path_beginning_with_a_tilde_is_in_the_home_folder(
+    given: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`JOBPIPELINE_SEEDS=~/career/seeds` in a service or .env file, or a quoted `--seeds "~/career/seeds"`,
+    reaches the program with the `~` unexpanded (only a shell expands it, and not in quotes): "seeds folder
+    ~/career/seeds does not exist". A leading `~` is the home folder, as in a shell."""
+    home = tmp_path / "home"
+    (home / "career" / "seeds").mkdir(parents=True)
+    (home / "career" / "seeds" / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    args = ["--seeds", "~/career/seeds"] if given == "option" else []
+    if given == "variable":
+        monkeypatch.setenv("JOBPIPELINE_SEEDS", "~/career/seeds")
+        monkeypatch.setenv("JOBPIPELINE_WAREHOUSE", "~/career/wh/jobs.duckdb")
+    else:
+        args += ["--warehouse", "~/career/wh/jobs.duckdb"]
+    result = cli("run", "--local", *args)
+    assert result.exit_code == 0, result.output
+    assert (home / "career" / "wh" / "jobs.duckdb").is_file()
+    assert not (tmp_path / "~").exists()
+
+
 @pytest.mark.parametrize("variable", ["JOBPIPELINE_SEEDS", "JOBPIPELINE_WAREHOUSE"])
 def test_an_empty_path_variable_is_one_line(variable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`JOBPIPELINE_SEEDS=` (an empty line in a service file) was the current folder too."""

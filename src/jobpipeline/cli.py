@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
 from jobpipeline.models import one_line
 from jobpipeline.records import EnrichRecord, RunRecord
-from jobpipeline.settings import found_above, warehouse_file
+from jobpipeline.settings import found_above, given_path, warehouse_file
 
 app = typer.Typer(
     help="Turn a folder of career articles into a DuckDB warehouse and published datasets.",
@@ -45,7 +45,7 @@ def _given_path(text: str) -> Path:
     Path(""), the current folder: a run read the whole project as articles and dropped the real ones."""
     if not text.strip():
         raise typer.BadParameter("is empty (an unset shell variable?): name the path, or leave the option out")
-    return Path(text)
+    return given_path(text)
 
 
 def _more_than_zero(value: float | None) -> float | None:

@@ -79,7 +79,18 @@ class Settings(BaseSettings):
         # JOBPIPELINE_SEEDS="" (an empty variable in a service file) is Path(""), the current folder.
         if isinstance(value, str) and not value.strip():
             raise ValueError("is empty: set a path or unset the variable")
-        return value
+        return given_path(value) if isinstance(value, str) else value
+
+
+def given_path(text: str) -> Path:
+    """A path as a person wrote it, with a leading `~` meaning their home folder. A service file, a `.env`
+    file or a quoted `--seeds "~/seeds"` reaches the program with the `~` unexpanded (only a shell expands
+    it, and not inside quotes): it was a folder named `~` that did not exist. `./~` still names one.
+
+    >>> given_path("~/seeds") == Path.home() / "seeds", given_path("seeds/~x"), given_path("./~")
+    (True, PosixPath('seeds/~x'), PosixPath('~'))
+    """
+    return Path(text).expanduser() if text.startswith("~") else Path(text)  # Path("./~") is Path("~")
 
 
 def warehouse_file(path: Path) -> Path:
