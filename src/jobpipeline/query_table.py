@@ -55,11 +55,15 @@ class Fit:
         return any(width < natural[index] for index, width in zip(self.shown, self.widths, strict=True))
 
 
+def _narrowest(natural: Sequence[int]) -> tuple[int, ...]:
+    """Each column at the narrowest it is cut to (a narrower one keeps its own width)."""
+    return tuple(min(width, NARROWEST) for width in natural)
+
+
 def _capped(natural: Sequence[int], room: int) -> tuple[int, ...] | None:
     """Widths no wider than `natural` and than the largest cap that fits `room` cells of table; the
     widest columns give way first. None if the columns do not fit even at `NARROWEST`."""
-    floor = tuple(min(width, NARROWEST) for width in natural)
-    if table_width(floor) > room:
+    if table_width(_narrowest(natural)) > room:
         return None
     low, high = NARROWEST, max(natural, default=NARROWEST)
     while low < high:  # the largest cap whose table fits
@@ -100,12 +104,9 @@ def fit_columns(natural: Sequence[int], room: int | None) -> Fit:
         chosen.append(narrowest)
     shown = (*left, *sorted(right))
     if len(shown) == len(natural):  # a terminal narrower than one column: cut, hide nothing
-        return Fit(shown, tuple(min(width, NARROWEST) for width in natural))
-    room_for_cells = room - (len(HIDDEN_MARK) + 3)
-    widths = _capped([natural[index] for index in shown], room_for_cells) or tuple(
-        min(natural[index], NARROWEST) for index in shown
-    )
-    return Fit(shown, widths, len(left))
+        return Fit(shown, _narrowest(natural))
+    kept = [natural[index] for index in shown]
+    return Fit(shown, _capped(kept, room - (len(HIDDEN_MARK) + 3)) or _narrowest(kept), len(left))
 
 
 def _outside_in(count: int) -> list[int]:

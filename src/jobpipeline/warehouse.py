@@ -121,8 +121,7 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
             f"{_one_line(exc)} (query reads the warehouse only: no other files, databases, extensions or settings)"
         ) from None
     except duckdb.Error as exc:
-        if damaged(exc):
-            raise WarehouseError(str(path), damage_hint(exc)) from None
+        _raise_if_damaged(exc, path)
         message = _sql_error(exc)
         raise QueryError(f"{message} ({query_hint(message, sql)})") from None
     finally:
@@ -210,8 +209,7 @@ def committed_reader(path: Path) -> Iterator[WarehouseReader]:
     try:
         yield WarehouseReader(conn)
     except duckdb.Error as exc:
-        if damaged(exc):
-            raise WarehouseError(str(path), damage_hint(exc)) from None
+        _raise_if_damaged(exc, path)
         raise
     finally:
         conn.close()
@@ -290,8 +288,9 @@ def _explain_open_error(exc: BaseException, path: Path) -> str:
             f"the file is {what}: pass --warehouse the warehouse's DuckDB file, or move this file away "
             "(`jobpipeline run` then builds a new warehouse there)"
         )
-    if damaged(exc):
-        return damage_hint(exc)
+    hint = damage_hint(exc)
+    if hint is not None:
+        return hint
     if "lock" in text.lower():
         return "another program holds it open for writing (a `duckdb` shell or a notebook?): close it and try again"
     return _one_line(exc)
@@ -304,18 +303,23 @@ DAMAGE_SIGNS = ("Corrupt database file", "Could not read enough bytes", "checksu
 disk, a partial copy)."""
 
 
-def damaged(exc: BaseException) -> bool:
-    """True when DuckDB refused the warehouse because the file itself is damaged."""
-    return any(sign in str(exc) for sign in DAMAGE_SIGNS)
-
-
-def damage_hint(exc: BaseException) -> str:
-    """What a damaged warehouse means and what to do: nothing in it can be trusted, and the seeds can
-    rebuild the current tables (not the history of earlier runs)."""
+def damage_hint(exc: BaseException) -> str | None:
+    """When DuckDB refused the warehouse because the file itself is damaged: what that means and what to
+    do (nothing in it can be trusted; the seeds rebuild the current tables, not the history). Else None."""
+    if not any(sign in str(exc) for sign in DAMAGE_SIGNS):
+        return None
     return (
         f"the file is damaged (DuckDB: {_one_line(exc)}): restore it from a backup, or move it aside and run "
         "`jobpipeline run` to build the warehouse again from the seeds (runs and history then start again)"
     )
+
+
+def _raise_if_damaged(exc: BaseException, path: Path, *, doing: str = "") -> None:
+    """Raise the damaged-warehouse WarehouseError for `exc` where it surfaces (open, query, re-publish,
+    load); return for any other DuckDB error."""
+    hint = damage_hint(exc)
+    if hint is not None:
+        raise WarehouseError(str(path), doing + hint) from None
 
 
 def _starts_with(path: Path, header: bytes) -> bool:
@@ -1197,8 +1201,7 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
         _fsync(path.parent)
         committed = True
     except duckdb.Error as exc:
-        if damaged(exc):
-            raise WarehouseError(str(path), f"load failed: {damage_hint(exc)}") from None
+        _raise_if_damaged(exc, path, doing="load failed: ")
         raise WarehouseError(str(path), f"load failed: {_one_line(exc)}{_disk_full_hint(exc)}") from None
     except OSError as exc:
         raise WarehouseError(str(path), f"load failed ({exc.strerror}): check free space and permissions") from None
