@@ -7,12 +7,14 @@ the published folder are each exactly the previous or the new state, and the nex
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,8 +28,10 @@ from fault_child import run_killed_at
 from helpers import cli, python, read_line, rows, run_local, spawn
 
 from jobpipeline import schema
+from jobpipeline.errors import WarehouseBusyError
 from jobpipeline.faults import POINTS
 from jobpipeline.pipeline import RunOptions
+from jobpipeline.warehouse import WriterLock, lock_path
 
 pytestmark = pytest.mark.slow
 
@@ -315,6 +319,27 @@ def test_second_run_waits_or_exits_clearly(seeds_dir: Path, tmp_path: Path, writ
     assert waiting.returncode == 0, err
     assert "nothing changed" in out
     assert [r[0] for r in rows(warehouse, "SELECT run_id FROM runs ORDER BY 1")] == [1, 2, 3]
+
+
+def test_a_run_meeting_a_lock_just_taken_names_its_holder(tmp_path: Path) -> None:
+    """Two runs started at the same instant: the loser met the lock before the winner had written its line
+    and said "another run (unknown process)" (seen in test_two_runs_started_together). It looks again for a
+    moment and names the holder."""
+    warehouse = tmp_path / "jobs.duckdb"
+    with open(lock_path(warehouse), "a+") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        def write_line() -> None:
+            time.sleep(0.2)
+            holder.write("pid 4242 since 2026-12-07T00:00:00+00:00")
+            holder.flush()
+
+        writer = threading.Thread(target=write_line)
+        writer.start()
+        with pytest.raises(WarehouseBusyError) as raised:
+            WriterLock(warehouse).acquire(0)
+        writer.join()
+    assert raised.value.holder.startswith("pid 4242"), raised.value.holder
 
 
 def test_revalidation_during_a_run_waits_and_loses_nothing(

@@ -1083,6 +1083,9 @@ def next_path(path: Path) -> Path:
     return path.with_name(path.name + ".next")
 
 
+_HOLDER_SETTLE_SECONDS = 1.0
+
+
 class WriterLock:
     """The one-writer lock: an advisory `flock` on `<warehouse>.lock`, released by the OS if we die.
 
@@ -1111,8 +1114,14 @@ class WriterLock:
                 break
             except BlockingIOError:
                 handle.seek(0)
-                holder = handle.read().strip() or "unknown process"
+                holder = handle.read().strip()
                 waited = time.monotonic() - start
+                if not holder and waited < _HOLDER_SETTLE_SECONDS:
+                    # The holder writes its line just after it takes the lock: a run started at the same
+                    # instant looks again for a moment, so that it can name the holder (or get the lock).
+                    time.sleep(0.02)
+                    continue
+                holder = holder or "unknown process"
                 if waited >= wait_seconds:
                     handle.close()
                     raise WarehouseBusyError(str(self.path), holder, waited) from None
