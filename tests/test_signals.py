@@ -159,8 +159,28 @@ def last_run(warehouse: Path) -> int:
     return int(rows(warehouse, "SELECT max(run_id) FROM runs")[0][0])
 
 
-@pytest.mark.parametrize("target", ["pid", "group"])
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def _cases(*cases: tuple[str, signal.Signals, str]) -> Any:
+    return pytest.mark.parametrize(
+        ("route", "signum", "target"),
+        [pytest.param(route, signum, target, id=f"{route}-{signum.name}-{target}") for route, signum, target in cases],
+        indirect=["route"],
+    )
+
+
+EVERY_SIGNAL_AND_TARGET = [
+    (signum, target) for signum in (signal.SIGINT, signal.SIGTERM) for target in ("pid", "group")
+]
+"""--local gets every signal sent every way. The default route, whose own parts are the flow engine and its
+event loop (the readers and their forkserver are the same on both), gets each signal and each target once:
+SIGINT to the pid is the case Prefect's engine once swallowed until the flow ended; SIGTERM to the group
+reaches the readers too. (Each default-route case is ~2.7 s of CPU of a 2-core suite.)"""
+
+
+@_cases(
+    *[("local", signum, target) for signum, target in EVERY_SIGNAL_AND_TARGET],
+    ("prefect", signal.SIGINT, "pid"),
+    ("prefect", signal.SIGTERM, "group"),
+)
 def test_signal_before_commit_stops_the_run_and_its_readers(
     case: Case, route: tuple[list[str], dict[str, str]], signum: int, target: str
 ) -> None:
@@ -185,15 +205,15 @@ def test_signal_before_commit_stops_the_run_and_its_readers(
     assert session_processes(process.pid) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@_cases(("local", signal.SIGINT, "group"), ("local", signal.SIGTERM, "group"), ("prefect", signal.SIGINT, "group"))
 def test_signal_after_commit_began_lets_it_finish(
-    case: Case, route: tuple[list[str], dict[str, str]], signum: int
+    case: Case, route: tuple[list[str], dict[str, str]], signum: int, target: str
 ) -> None:
     """A signal to the group once the commit has begun (between the warehouse's rename and the datasets'
     swap) waits for the run: run 2 is committed and published, and the last line says so."""
     process = start_paused(case, route, "after-warehouse-rename")
     try:
-        send(process, signum, "group")
+        send(process, signum, target)
         Path(f"{case.flag}.release").touch()
         out, err = finish(process)
     finally:
