@@ -251,6 +251,53 @@ def test_a_raw_control_character_in_a_json_string_says_how_to_write_it(typed: st
 
 
 @pytest.mark.parametrize(
+    ("typed_as", "said", "on_the_line_of"),
+    [
+        pytest.param('"slug"： "alpha"', "`：` is a full-width character", '"slug"', id="full-width-colon"),
+        pytest.param('"slug": "alpha"，', "`，` is a full-width character", '"slug"', id="full-width-comma"),
+        pytest.param("“slug”: “alpha”", "`“` is a full-width character", "slug", id="full-width-quotes"),
+        pytest.param('// the slug\n  "slug": "alpha"', "JSON has no comments", "// the slug", id="line-comment"),
+        pytest.param('/* slug */ "slug": "alpha"', "JSON has no comments", "/* slug */", id="block-comment"),
+        pytest.param("'slug': 'alpha'", "double quotes: write \"...\", not '...'", "'slug'", id="single-quotes"),
+        pytest.param('slug: "alpha"', 'put the key in double quotes: `"slug"`', "slug:", id="unquoted-key"),
+        pytest.param('"slug": alpha', 'put the text in double quotes: `"alpha"`', '"slug"', id="unquoted-text"),
+        pytest.param('"slug": "alpha", "draft": True', "JSON writes `true`, not `True`", '"draft"', id="python-true"),
+        pytest.param(
+            '"slug": "alpha", "tags": ["a", "b",]', "remove the comma after the last item", '"tags"', id="comma"
+        ),
+    ],
+)
+def test_a_json_typo_says_what_to_type(typed_as: str, said: str, on_the_line_of: str) -> None:
+    """JSON typed by hand, often with the Japanese input method still on: full-width `：` `，` `“”`, comments,
+    single quotes, a bare key or word, Python's True, a comma after the last item. Each said only "check
+    commas, quotes and brackets"; each names the mistake, on its line."""
+    text = make_article("alpha").replace('"slug": "alpha"', typed_as, 1)
+    assert typed_as in text
+    result = read_article(text.encode(), "seeds/x.txt")
+    [finding] = [f for f in result.findings if f.code == "frontmatter-invalid-json"]
+    assert said in finding.message and "check commas" not in finding.message, finding.message
+    assert finding.line == next(n for n, line in enumerate(text.split("\n"), 1) if on_the_line_of in line)
+
+
+@pytest.mark.parametrize("key_line", [1, 2], ids=["first-key", "second-key"])
+def test_a_full_width_colon_in_yaml_front_matter_names_its_line(key_line: int) -> None:
+    """`title： t` in YAML reads as text, and YAML trips on a later line ("mapping values are not allowed
+    here: check indentation and quoting"). The finding is on the key's line and names the colon."""
+    keys = ["slug: alpha", "title: alpha の年収"]
+    keys[key_line - 1] = keys[key_line - 1].replace(":", "：", 1)
+    text = "---\n" + "\n".join(keys) + "\n---\n# alpha\n"
+    [finding] = [f for f in read_article(text.encode(), "x.md").findings if f.code == "frontmatter-invalid-yaml"]
+    assert finding.line == key_line + 1 and "`：` after a key is a full-width character" in finding.message
+
+
+def test_a_json_object_left_open_says_to_close_it() -> None:
+    text = make_article("alpha").replace("}\n---\n", "\n---\n", 1)
+    result = read_article(text.encode(), "seeds/x.txt")
+    [finding] = [f for f in result.findings if f.code == "frontmatter-invalid-json"]
+    assert "the object is not closed: add a line `}`" in finding.message, finding.message
+
+
+@pytest.mark.parametrize(
     ("header", "row", "expected"),
     [
         pytest.param(

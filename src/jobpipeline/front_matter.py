@@ -170,7 +170,11 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
         except json.JSONDecodeError as exc:
             line = block_line + exc.lineno - 1
             hint = "check commas, quotes and brackets"
-            if exc.msg.startswith("Expecting ',' delimiter") and exc.colno <= _first_text_column(block, exc.lineno):
+            typo = json_typo(exc.doc, exc.pos, exc.msg)
+            if typo is not None:
+                line = block_line + exc.doc.count("\n", 0, typo.pos)
+                hint = typo.hint
+            elif exc.msg.startswith("Expecting ',' delimiter") and exc.colno <= _first_text_column(block, exc.lineno):
                 # The parser trips on the next key; the comma is missing at the end of the line before.
                 previous = _previous_text_line(block, exc.lineno)
                 if previous is not None:
@@ -220,10 +224,18 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
         mark = getattr(exc, "problem_mark", None)
         line = block_line + mark.line if mark is not None else block_line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = "check indentation and quoting"
+        typed = _yaml_full_width_key(block)
+        if typed is not None:
+            # The key's line reads as text, and YAML trips a line or two later: point at the key.
+            line, hint = (
+                block_line + typed,
+                "`：` after a key is a full-width character (typed with the Japanese input on?): type `:` instead",
+            )
         raise FrontMatterError(
             "frontmatter-invalid-yaml",
             line,
-            f"the YAML front matter does not parse ({problem}): check indentation and quoting",
+            f"the YAML front matter does not parse ({problem}): {hint}",
         ) from None
     except RecursionError:
         raise FrontMatterError("frontmatter-invalid-yaml", block_line, "the YAML nests too deeply") from None
@@ -501,6 +513,91 @@ def _check_values(data: Any, fence: str, block_line: int) -> None:
                 stack.append(item)
         elif isinstance(value, list | tuple | set | frozenset):
             stack.extend(value)
+
+
+FULL_WIDTH_PUNCTUATION = {
+    "“": '"',
+    "”": '"',
+    "＂": '"',
+    "‘": "'",
+    "’": "'",
+    "：": ":",
+    "，": ",",
+    "、": ",",
+    "｛": "{",
+    "｝": "}",
+    "［": "[",
+    "］": "]",
+    "「": '"',
+    "」": '"',
+    "\u3000": " ",
+}
+"""Punctuation the Japanese input method types in place of JSON's, and what JSON wants there."""
+
+
+@dataclass(frozen=True)
+class JsonTypo:
+    pos: int
+    """Where the mistake is in the block (its line is the finding's)."""
+    hint: str
+
+
+PYTHON_CONSTANTS = {"True": "true", "False": "false", "None": "null", "TRUE": "true", "FALSE": "false", "NULL": "null"}
+
+
+def json_typo(doc: str, pos: int, msg: str) -> JsonTypo | None:
+    """The common mistake at `pos`, where json stopped reading `doc` saying `msg`, with what to do; None for
+    any other (the caller's hints, and its general "check commas, quotes and brackets", apply).
+
+    >>> print(json_typo('{"slug"： "a"}', 7, "Expecting ':' delimiter").hint)
+    `：` is a full-width character (typed with the Japanese input on?): type `:` instead
+    >>> print(json_typo('{"a": [1, 2,]}', 12, "Expecting value").hint)
+    remove the comma after the last item: JSON allows none before `]`
+    >>> json_typo('{"a": 1 "b": 2}', 8, "Expecting ',' delimiter") is None
+    True
+    """
+    if msg == "Extra data" or msg.startswith("Invalid control character"):
+        return None  # text after a whole object, or inside a string: the caller's own hints
+    char = doc[pos : pos + 1]
+    if char in FULL_WIDTH_PUNCTUATION:
+        shown = "an ideographic space" if char == "\u3000" else f"`{char}`"
+        return JsonTypo(
+            pos,
+            f"{shown} is a full-width character (typed with the Japanese input on?): "
+            f"type `{FULL_WIDTH_PUNCTUATION[char]}` instead",
+        )
+    if doc.startswith(("//", "/*"), pos) or char == "#":
+        return JsonTypo(pos, "JSON has no comments: remove it (a note for writers can go in the article's body)")
+    if char == "'":
+        return JsonTypo(pos, "JSON writes keys and strings in double quotes: write \"...\", not '...'")
+    if char in "]}" and char:
+        before = doc[:pos].rstrip()
+        if before.endswith(","):
+            return JsonTypo(len(before) - 1, f"remove the comma after the last item: JSON allows none before `{char}`")
+    word = re.match(r"[^\W\d][\w-]*", doc[pos:])
+    if word is not None:
+        if doc[pos + word.end() :].lstrip().startswith(":"):
+            return JsonTypo(pos, f'put the key in double quotes: `"{word.group()}"`')
+        if word.group() in PYTHON_CONSTANTS:
+            return JsonTypo(pos, f"JSON writes `{PYTHON_CONSTANTS[word.group()]}`, not `{word.group()}`")
+        if msg == "Expecting value":
+            return JsonTypo(pos, f'put the text in double quotes: `"{word.group()}"`')
+    if not doc[pos:].strip() and doc.count("{") > doc.count("}"):
+        return JsonTypo(len(doc.rstrip()), "the object is not closed: add a line `}` before the closing `---`")
+    return None
+
+
+_YAML_FULL_WIDTH_KEY = re.compile(r"^[ \t]*(?:- )?[\w-]+[ \t]*：", re.MULTILINE)
+
+
+def _yaml_full_width_key(block: str) -> int | None:
+    """The 0-based line of the first `key：` (full-width colon) in a YAML block, if any.
+
+    >>> _yaml_full_width_key("slug: a\\ntitle： t\\n")
+    1
+    """
+    found = _YAML_FULL_WIDTH_KEY.search(block)
+    return None if found is None else block.count("\n", 0, found.start() + len(found.group()) - 1)
 
 
 def _raw_control_hint(char: str) -> str:
