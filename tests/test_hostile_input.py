@@ -358,6 +358,24 @@ def test_symlinks_are_not_followed(hostile_run: HostileRun) -> None:
     assert "outside_secret" not in hostile_run.current
 
 
+def test_a_linked_folder_is_called_a_folder_and_a_linked_seeds_folder_is_read(tmp_path: Path) -> None:
+    """A folder of articles linked into seeds/ (`ln -s ~/drafts seeds/drafts`) was told "copy the file into
+    the seeds folder". It says folder, and how to have it read: point --seeds at it. A seeds folder that is
+    itself a link (`seeds -> ~/Dropbox/articles`) is read."""
+    real = tmp_path / "real"
+    (real / "drafts").mkdir(parents=True)
+    (real / "drafts" / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "drafts").symlink_to(real / "drafts")
+    (seeds / "b.txt").symlink_to(real / "drafts" / "a.txt")
+    messages = {f.source_path: f.message for f in discover_seeds(seeds).findings}
+    assert "copy the folder in, or point --seeds at it" in messages["drafts"], messages
+    assert "copy the file in, or point --seeds at it" in messages["b.txt"], messages
+    (tmp_path / "linked").symlink_to(real)
+    assert [f.path for f in discover_seeds(tmp_path / "linked").files] == ["drafts/a.txt"]
+
+
 def test_slugs_that_look_right_get_a_suggestion(hostile_run: HostileRun) -> None:
     """Look-alike slugs are named with the offending character and a valid suggestion."""
     messages = {

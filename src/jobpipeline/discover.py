@@ -149,13 +149,18 @@ def discover_seeds(root: Path, *, follow_symlinks: bool = False) -> Discovery:
                 continue
             try:
                 if entry.is_symlink() and not follow_symlinks:
-                    if entry.name.endswith(SEED_SUFFIXES) or _points_to_folder(entry):
+                    folder = _points_to_folder(entry)
+                    if entry.name.endswith(SEED_SUFFIXES) or folder:
                         findings.append(
                             Finding(
                                 source_path=relative,
                                 severity="warning",
                                 code="file-symlink-skipped",
-                                message="symbolic links are not followed: copy the file into the seeds folder",
+                                message=(
+                                    "symbolic links inside the seeds folder are not followed (they can reach "
+                                    f"outside it): copy the {'folder' if folder else 'file'} in, or point --seeds "
+                                    "at it (a seeds folder that is itself a link is read)"
+                                ),
                             )
                         )
                     continue
