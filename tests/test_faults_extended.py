@@ -7,6 +7,7 @@ The sweep over every kill point is scripts/kill_points.py (too slow for the suit
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -188,6 +189,38 @@ def test_read_only_warehouse_folder(small_disk: Path, seeds_dir: Path, write_see
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True, timeout=10)
     run_local(seeds_dir, warehouse)
     assert rows(warehouse, "SELECT slug FROM articles ORDER BY 1") == [("alpha",), ("beta",)]
+
+
+def test_a_disk_filled_while_the_datasets_are_written_fails_in_plain_words(
+    small_disk: Path, seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> None:
+    """Another program fills the disk while the run writes its Parquet datasets (staged before the commit):
+    nothing is committed, the next run publishes. The line was DuckDB's "IO Error: Async write failed for
+    range [offset=1100, size=3541]: {"exception_type":"IO","exception_message":"Could not write file ...",
+    "errno":"28"}"; it is the message inside."""
+    write_seed("a.txt", make_article("alpha"))
+    warehouse = small_disk / "wh" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    write_seed("b.txt", make_article("beta"))
+    flag = tmp_path / "pause"
+    process = start_run(seeds_dir, warehouse, pause_at="after-record-run", flag=flag)
+    wait_for(Path(f"{flag}.reached"), process)
+    filler = small_disk / "filler"
+    with contextlib.suppress(OSError), open(filler, "wb") as handle:
+        handle.write(b"\0" * shutil.disk_usage(small_disk).free)
+    Path(f"{flag}.release").touch()
+    out, err = process.communicate(timeout=60)
+    filler.unlink()
+    assert process.returncode == 2, (out, err)
+    [line] = err.strip().splitlines()
+    assert "Could not write file" in line and "No space left on device" in line, line
+    assert "exception_type" not in line and "errno" not in line, line
+    assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+    manifest = warehouse.parent / "published" / "manifest.json"
+    assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == 1
+    run_local(seeds_dir, warehouse)
+    assert rows(warehouse, "SELECT slug FROM articles ORDER BY 1") == [("alpha",), ("beta",)]
+    assert json.loads(manifest.read_text(encoding="utf-8"))["run_id"] == 2
 
 
 FULL_DISK_CASES = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -1310,7 +1311,31 @@ def _disk_full_hint(exc: BaseException) -> str:
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return duckdb_error_line(text.splitlines()[0]) if text else type(exc).__name__
+
+
+_DUCKDB_PAYLOAD = re.compile(r'\{"exception_type":.*\}')
+
+
+def duckdb_error_line(line: str) -> str:
+    r"""DuckDB's error line, with the JSON some of its IO errors carry replaced by the message inside it.
+
+    >>> print(duckdb_error_line('IO Error: Async write failed for range [offset=1100, size=3541]: '
+    ...     '{"exception_type":"IO","exception_message":"Could not write file \\"/w/a.parquet\\": '
+    ...     'No space left on device","errno":"28"}'))
+    IO Error: Could not write file "/w/a.parquet": No space left on device
+    """
+    found = _DUCKDB_PAYLOAD.search(line)
+    if found is None:
+        return line
+    try:
+        message = json.loads(found.group()).get("exception_message")
+    except (ValueError, AttributeError):
+        return line
+    if not isinstance(message, str) or not message.strip():
+        return line
+    kind = line.split(":", 1)[0] if line.split(":", 1)[0].endswith("Error") else ""
+    return f"{kind}: {message.strip()}" if kind else message.strip()
 
 
 SQL_SUGGESTIONS = ("Did you mean", "Candidate bindings:")
