@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from conftest import SEED, make_article
@@ -175,6 +176,30 @@ def test_enrich_reads_the_warehouse_only_and_follows_the_date(
     assert manifest["run_id"] == 2
     report = {d["name"]: d["rows"] for d in manifest["datasets"]}
     assert report["quality_checks"] > 0 and report["validation_report"] >= 2
+
+
+@pytest.mark.parametrize(("change", "stale"), [("move", True), ("rename", True), ("edit", False)])
+def test_an_article_moved_or_renamed_is_not_updated_by_that(
+    change: str, stale: bool, seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A file moved to another folder or renamed is a new version in article_history (its path changed),
+    and article-not-updated counted from the move: a site that reorganised its folders lost the signal for a
+    year. It counts from the last change of the article's bytes."""
+    path = write_seed("a.txt", make_article("alpha"))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse), LocalRunner(1))
+    with duckdb.connect(str(warehouse)) as conn:  # run 1 was 400 days ago
+        conn.execute("UPDATE runs SET started_at = started_at - INTERVAL 400 DAY WHERE run_id = 1")
+    if change == "move":
+        (seeds_dir / "engineering").mkdir()
+        path.rename(seeds_dir / "engineering" / "a.txt")
+    elif change == "rename":
+        path.rename(seeds_dir / "alpha.txt")
+    else:
+        path.write_text(make_article("alpha", title="alpha の年収 (改訂)"), encoding="utf-8")
+    summary = ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse), LocalRunner(1)).record()
+    assert rows(warehouse, "SELECT count(*) FROM article_history WHERE slug = 'alpha'") == [(2,)]
+    assert ("article-not-updated" in summary["enrichment_findings"]) is stale, summary["enrichment_findings"]
 
 
 def test_enrich_command_on_a_missing_warehouse(tmp_path: Path) -> None:

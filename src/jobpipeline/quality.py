@@ -12,7 +12,7 @@ Article-level checks give `Finding`s (warnings: the article is kept), written in
   (MAD 0) it is (x − median) / (1.253314 · mean absolute deviation), and 0 when every value is equal.
 - `title-year-stale`: the title claims a year (【2025最新】, 2025年版, 2025年最新) before the current
   year in Asia/Tokyo. "Today" is always passed in, so tests and the schedule agree on it.
-- `article-not-updated`: the article's current version was loaded more than `days` (365) ago.
+- `article-not-updated`: the article's content last changed more than `days` (365) ago (a move or rename is no change).
 
 Corpus-level checks compare this run's `CorpusStats` with the previous run's and give one
 `QualityCheck` per check (and per category or front matter key), kept with history in
@@ -72,7 +72,7 @@ class BandPoint:
 
 @dataclass(frozen=True)
 class ArticleStamp:
-    """A current article with its title and when its current version was loaded."""
+    """A current article with its title and when its current content was first loaded."""
 
     slug: str
     source_path: str
@@ -307,7 +307,7 @@ def stale_titles(articles: Stamps, today: date) -> list[Finding]:
 
 # -- article-not-updated ------------------------------------------------------------------------------------
 def not_updated(articles: Stamps, now: datetime, days: int = 365) -> list[Finding]:
-    """Articles whose current version was loaded more than `days` days before `now`."""
+    """Articles whose current content was first loaded more than `days` days before `now`."""
     limit = now - timedelta(days=days)
     old = stamp_frame(articles).filter(pl.col("loaded_at") < limit)
     return [

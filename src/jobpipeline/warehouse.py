@@ -907,16 +907,27 @@ class WarehouseWriter(WarehouseReader):
         )
 
     def article_stamps(self, now: datetime) -> pl.DataFrame:
-        """Current articles with their title and when their current version was first loaded (from
+        """Current articles with their title and when their current content was first loaded (from
         `article_history` and `runs`; a version of a run not yet recorded was loaded `now`), a frame of
-        `quality.STAMP_COLUMNS`."""
+        `quality.STAMP_COLUMNS`.
+
+        The content's, not the version's: a file moved to another folder or renamed is a new version (its
+        source_path changed) of unchanged bytes, and is no more up to date for it. The clock starts at the
+        latest version whose content hash differs from the version before it."""
         frame = frame_of(
             self.conn,
-            """SELECT a.slug, a.source_path, coalesce(a.title, '') AS title, min(r.started_at) AS loaded_at,
+            """WITH versions AS (
+                 SELECT slug, content_hash, valid_from,
+                        lag(content_hash) OVER (PARTITION BY slug ORDER BY valid_from, content_hash) AS before
+                 FROM article_history),
+               since AS (
+                 SELECT slug, max(valid_from) AS run_id FROM versions
+                 WHERE before IS DISTINCT FROM content_hash GROUP BY slug)
+               SELECT a.slug, a.source_path, coalesce(a.title, '') AS title, min(r.started_at) AS loaded_at,
                       CAST(NULL AS BIGINT) AS line
                FROM articles a
-               LEFT JOIN article_history h ON h.slug = a.slug AND h.valid_to IS NULL
-               LEFT JOIN runs r ON r.run_id = h.valid_from
+               LEFT JOIN since s ON s.slug = a.slug
+               LEFT JOIN runs r ON r.run_id = s.run_id
                WHERE a.is_current GROUP BY ALL ORDER BY a.slug""",
         )
         loaded = pl.col("loaded_at").cast(STAMP_COLUMNS["loaded_at"])
