@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -288,6 +289,35 @@ def test_a_full_width_colon_in_yaml_front_matter_names_its_line(key_line: int) -
     text = "---\n" + "\n".join(keys) + "\n---\n# alpha\n"
     [finding] = [f for f in read_article(text.encode(), "x.md").findings if f.code == "frontmatter-invalid-yaml"]
     assert finding.line == key_line + 1 and "`：` after a key is a full-width character" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        pytest.param(
+            lambda t: t.replace("---json", "--- json", 1), "line 1 is `--- json`: write `---json`", id="space"
+        ),
+        pytest.param(
+            lambda t: "\n\n" + t, "the front matter fence is on line 3: remove the blank lines", id="blank-lines"
+        ),
+        pytest.param(lambda t: "  " + t, "line 1 has spaces before its `---` fence", id="indented"),
+        pytest.param(lambda t: t.replace("---json\n", "", 1), "the JSON object has no fences", id="no-fences"),
+        pytest.param(
+            lambda t: "+++\ntitle = 'a'\n+++\n" + t.split("\n---\n", 1)[1],
+            "TOML front matter (`+++`) is not read",
+            id="toml",
+        ),
+        pytest.param(
+            lambda t: "\n\n# 見出し\n\n---\n", "does not start with a front matter fence: put `---json`", id="none"
+        ),
+    ],
+)
+def test_a_file_without_a_fence_on_line_1_says_what_line_1_is(edit: Callable[[str], str], said: str) -> None:
+    """Each of these said only "the file does not start with a front matter fence": a space in `--- json`,
+    blank lines or spaces before the fence, a JSON object without fences, Hugo's TOML `+++`."""
+    result = read_article(edit(make_article("alpha")).encode(), "seeds/x.txt")
+    [finding] = [f for f in result.findings if f.code == "frontmatter-missing"]
+    assert said in finding.message and finding.line == 1, finding.message
 
 
 def test_a_json_object_left_open_says_to_close_it() -> None:

@@ -99,11 +99,7 @@ def split_front_matter(text: str) -> SplitArticle:
     lines = text.split("\n")
     opening = _OPEN_FENCE.match(lines[0]) if lines else None
     if opening is None:
-        raise FrontMatterError(
-            "frontmatter-missing",
-            1,
-            "the file does not start with a front matter fence: put `---json` on line 1, the JSON object, then `---`",
-        )
+        raise FrontMatterError("frontmatter-missing", 1, missing_fence_message(lines))
     fence = opening.group(1).lower() or "yaml"
     if fence not in ("json", "yaml", "yml"):
         # Never hand an unknown language to an engine: gray-matter's `---js` fence ran code.
@@ -141,6 +137,36 @@ def split_front_matter(text: str) -> SplitArticle:
         body=body,
         body_line=close_index + 2,
     )
+
+
+def missing_fence_message(lines: list[str]) -> str:
+    """What to do about a file whose line 1 opens no front matter, from what line 1 (and what follows) is.
+
+    >>> print(missing_fence_message(["--- json", "{}"]))
+    line 1 is `--- json`: write `---json`, with no space, then the JSON object, then `---`
+    """
+    first = lines[0] if lines else ""
+    usual = "put `---json` on line 1, the JSON object, then `---`"
+    spaced = re.fullmatch(r"---[ \t]+([A-Za-z]+)[ \t]*", first)
+    if spaced is not None:
+        return (
+            f"line 1 is `{first.strip()}`: write `---{spaced.group(1)}`, with no space, "
+            "then the JSON object, then `---`"
+        )
+    if first.strip() == "+++":
+        return "TOML front matter (`+++`) is not read: write the fields as JSON between `---json` and `---`"
+    if first != first.lstrip() and _OPEN_FENCE.match(first.lstrip()):
+        return "line 1 has spaces before its `---` fence: start the line with `---`"
+    if not first.strip():
+        text_line = next((i for i, line in enumerate(lines[:50]) if line.strip()), None)
+        if text_line is not None and _OPEN_FENCE.match(lines[text_line]):
+            return (
+                f"the front matter fence is on line {text_line + 1}: "
+                "remove the blank lines above it (it must be line 1)"
+            )
+    if first.lstrip().startswith("{"):
+        return "the JSON object has no fences: put a line `---json` before it and a line `---` after it"
+    return f"the file does not start with a front matter fence: {usual}"
 
 
 def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -> Any:
