@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import make_article
-from helpers import cli
+from helpers import cli, rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -101,6 +101,33 @@ def test_a_dangling_link_names_the_slug_it_most_likely_meant(link: str, meant: s
             finding.message
             == f"no article has slug `{link}`: did you mean `{meant}`? Otherwise write it or remove the link"
         )
+
+
+@pytest.mark.parametrize("how", ["validate", "run"])
+def test_a_link_to_an_article_that_does_not_load_names_its_file(
+    how: str, seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A link to an article whose file is rejected (here a title written as a number) said "no article has
+    slug `data_scientist`: write it": the writer wrote it again, and the corpus had two. It names the file
+    that holds the slug and says to fix it; that file's own finding says what is wrong with the title."""
+    write_seed("a.txt", make_article("mlops_engineer", related=["data_scientist"]))
+    text = make_article("data_scientist").replace('"title": "data_scientist', '"title": 123, "was": "', 1)
+    write_seed("ds/b.txt", text)
+    if how == "validate":
+        result = cli("validate", "--seeds", str(seeds_dir))
+        out = result.stdout
+    else:
+        warehouse = tmp_path / "wh" / "jobs.duckdb"
+        cli("run", "--local", "--seeds", str(seeds_dir), "--warehouse", str(warehouse))
+        out = "\n".join(m for (m,) in rows(warehouse, "SELECT source_path || ': ' || message FROM validation_issues"))
+    assert "`data_scientist` is the slug of ds/b.txt, which does not load: fix that file" in out, out
+    assert "`title` is the number 123, not text" in out, out
+
+
+def test_check_corpus_names_the_broken_file_only_for_a_slug_nobody_loads() -> None:
+    entries = [CorpusEntry("a.txt", "alpha", ("beta", "gamma")), CorpusEntry("g.txt", "gamma")]
+    messages = [f.message for f in check_corpus(entries, broken={"beta": "b.txt", "gamma": "g2.txt"}).findings]
+    assert messages == ["`beta` is the slug of b.txt, which does not load: fix that file (its own findings say how)"]
 
 
 def _numbers(slug: str) -> list[str]:

@@ -244,7 +244,11 @@ def decide(
             keep.add(slug)
         else:
             remove.add(slug)
-    corpus = check(entries, also_known=keep)
+    broken: dict[str, str] = {}
+    for path, f in sorted(state.items()):
+        if not f.parse_ok and f.claimed_slug:
+            broken.setdefault(f.claimed_slug, path)
+    corpus = check(entries, also_known=keep, broken=broken)
     losers = corpus.losers
     statuses: dict[str, str] = {}
     for path, f in state.items():

@@ -717,6 +717,7 @@ def validate_seeds(
         ):
             entries.extend(part)
     done = 0
+    broken: dict[str, str] = {}
     for batch in runner.map("read", read_batch, tasks):
         findings.extend(batch.findings)
         entries.extend(
@@ -724,9 +725,14 @@ def validate_seeds(
             for f in batch.files
             if f.parse_ok and f.claimed_slug
         )
+        for f in batch.files:
+            if not f.parse_ok and f.claimed_slug and f.source_path < broken.get(f.claimed_slug, "\uffff"):
+                broken[f.claimed_slug] = f.source_path
         done += len(batch.files)
         if progress:
             progress("read", done, len(items))
-    findings.extend(f for f in check_corpus(entries).findings if only is None or by.get(f.source_path) is not None)
+    findings.extend(
+        f for f in check_corpus(entries, broken=broken).findings if only is None or by.get(f.source_path) is not None
+    )
     findings.sort(key=lambda f: (f.source_path, f.line or 0, f.severity, f.code))
     return ValidationReport(files_seen=len(selected), findings=findings)

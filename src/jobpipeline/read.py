@@ -143,6 +143,26 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     )
 
 
+def missing_text_message(data: dict[str, Any], key: str, example: str) -> str:
+    """Why a required text field (slug, title) is not there: absent, not text, or blank.
+
+    >>> print(missing_text_message({"title": 123}, "title", '"…"'))
+    `title` is the number 123, not text: write it in double quotes, `"title": "…"`
+    >>> print(missing_text_message({}, "title", '"…"'))
+    the article has no title: add `"title": "…"`
+    """
+    value = data.get(key)
+    if key not in data or value is None:
+        return f'the article has no {key}: add `"{key}": {example}`'
+    if isinstance(value, str):
+        return f'the {key} is blank: write it, `"{key}": {example}`'
+    kind = {bool: "true/false", int: "the number", float: "the number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+    shown = f" {value!r}"[:41] if isinstance(value, int | float) and not isinstance(value, bool) else ""
+    return f'`{key}` is {kind}{shown}, not text: write it in double quotes, `"{key}": {example}`'
+
+
 def _front_matter(
     data: dict[str, Any], block: str, block_line: int, lines: dict[str, int], finding: Any
 ) -> FrontMatter | None:
@@ -164,7 +184,7 @@ def _front_matter(
             "error",
             "slug-missing",
             "slug",
-            'the article has no slug: add `"slug": "job_name"` (lowercase letters, digits and _)',
+            missing_text_message(data, "slug", '"job_name" (lowercase letters, digits and _)'),
             line=lines.get("slug", block_line),
         )
         ok = False
@@ -173,7 +193,7 @@ def _front_matter(
             "error",
             "title-missing",
             "title",
-            'the article has no title: add `"title": "…"`',
+            missing_text_message(data, "title", '"…"'),
             line=lines.get("title", block_line),
         )
         ok = False

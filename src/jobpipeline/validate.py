@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity
@@ -238,11 +238,15 @@ class CorpusCheck:
         return {f.source_path for f in self.findings if f.code == "slug-duplicate"}
 
 
-def check_corpus(entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = ()) -> CorpusCheck:
+def check_corpus(
+    entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = (), broken: Mapping[str, str] | None = None
+) -> CorpusCheck:
     """Resolve slug ownership (earliest path wins) and flag dangling related jobs.
 
     `also_known` are slugs that exist outside `entries` (articles kept as last known good),
-    so links to them are not dangling. The result does not depend on the order of `entries`.
+    so links to them are not dangling. `broken` maps slugs to the file that names each in its front
+    matter but does not load: a link to one dangles, and its finding names that file (the article exists;
+    writing it again would make a duplicate). The result does not depend on the order of `entries`.
     """
     ordered = sorted(entries, key=lambda e: e.source_path)
     owners: dict[str, str] = {}
@@ -272,6 +276,20 @@ def check_corpus(entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = 
         lines = _padded(entry.related_lines, len(entry.related_jobs))
         for index, (related, line) in enumerate(zip(entry.related_jobs, lines, strict=True)):
             if related in known or related == entry.slug or not SLUG_PATTERN.match(related):
+                continue
+            if broken and related in broken:
+                findings.append(
+                    Finding(
+                        source_path=entry.source_path,
+                        line=line,
+                        slug=entry.slug,
+                        severity="warning",
+                        code="related-dangling",
+                        field=f"related_jobs[{index}]",
+                        message=f"`{related}` is the slug of {broken[related]}, which does not load: fix that file "
+                        "(its own findings say how)",
+                    )
+                )
                 continue
             nearest = nearest or slug_index(frozenset(known))  # only when some link dangles
             near = nearest.nearest(related)
