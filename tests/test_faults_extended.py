@@ -125,18 +125,26 @@ def test_a_run_that_waited_lists_the_folder_as_it_is_when_it_gets_the_lock(
     ]
 
 
+def second_run_paused_at(
+    point: str, seeds_dir: Path, warehouse: Path, tmp_path: Path, write_seed: Callable[..., Path]
+) -> tuple[subprocess.Popen[str], Path]:
+    """Run 1 loads `alpha`; run 2 (a real process, `beta` added) is paused at `point`: it and its pause flag."""
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    write_seed("b.txt", make_article("beta"))
+    flag = tmp_path / "pause"
+    process = start_run(seeds_dir, warehouse, pause_at=point, flag=flag)
+    wait_for(Path(f"{flag}.reached"), process)
+    return process, flag
+
+
 def test_duckdb_reader_holds_the_live_file_during_a_load(
     seeds_dir: Path, tmp_path: Path, write_seed: Callable[..., Path]
 ) -> None:
     """A `duckdb` read-only connection opened on the live file mid-load sees the last commit, does not block the
     run, and keeps its snapshot; a new connection afterwards sees the new run."""
-    write_seed("a.txt", make_article("alpha"))
     warehouse = tmp_path / "wh" / "jobs.duckdb"
-    run_local(seeds_dir, warehouse)
-    write_seed("b.txt", make_article("beta"))
-    flag = tmp_path / "pause"
-    process = start_run(seeds_dir, warehouse, pause_at="in-transaction", flag=flag)
-    wait_for(Path(f"{flag}.reached"), process)
+    process, flag = second_run_paused_at("in-transaction", seeds_dir, warehouse, tmp_path, write_seed)
     reader = duckdb.connect(str(warehouse), read_only=True)
     try:
         assert reader.execute("SELECT slug FROM articles ORDER BY 1").fetchall() == [("alpha",)]
@@ -198,13 +206,8 @@ def test_a_disk_filled_while_the_datasets_are_written_fails_in_plain_words(
     nothing is committed, the next run publishes. The line was DuckDB's "IO Error: Async write failed for
     range [offset=1100, size=3541]: {"exception_type":"IO","exception_message":"Could not write file ...",
     "errno":"28"}"; it is the message inside."""
-    write_seed("a.txt", make_article("alpha"))
     warehouse = small_disk / "wh" / "jobs.duckdb"
-    run_local(seeds_dir, warehouse)
-    write_seed("b.txt", make_article("beta"))
-    flag = tmp_path / "pause"
-    process = start_run(seeds_dir, warehouse, pause_at="after-record-run", flag=flag)
-    wait_for(Path(f"{flag}.reached"), process)
+    process, flag = second_run_paused_at("after-record-run", seeds_dir, warehouse, tmp_path, write_seed)
     filler = small_disk / "filler"
     with contextlib.suppress(OSError), open(filler, "wb") as handle:
         handle.write(b"\0" * shutil.disk_usage(small_disk).free)

@@ -278,21 +278,18 @@ def check_corpus(
             if related in known or related == entry.slug or not SLUG_PATTERN.match(related):
                 continue
             if broken and related in broken:
-                findings.append(
-                    Finding(
-                        source_path=entry.source_path,
-                        line=line,
-                        slug=entry.slug,
-                        severity="warning",
-                        code="related-dangling",
-                        field=f"related_jobs[{index}]",
-                        message=f"`{related}` is the slug of {broken[related]}, which does not load: fix that file "
-                        "(its own findings say how)",
-                    )
+                message = (
+                    f"`{related}` is the slug of {broken[related]}, which does not load: fix that file "
+                    "(its own findings say how)"
                 )
-                continue
-            nearest = nearest or slug_index(frozenset(known))  # only when some link dangles
-            near = nearest.nearest(related)
+            else:
+                nearest = nearest or slug_index(frozenset(known))  # only when some link dangles
+                near = nearest.nearest(related)
+                message = (
+                    f"no article has slug `{related}`: did you mean `{near}`? Otherwise write it or remove the link"
+                    if near
+                    else f"no article has slug `{related}`: write it, fix the slug, or remove the link"
+                )
             findings.append(
                 Finding(
                     source_path=entry.source_path,
@@ -301,10 +298,7 @@ def check_corpus(
                     severity="warning",
                     code="related-dangling",
                     field=f"related_jobs[{index}]",
-                    message=f"no article has slug `{related}`: did you mean `{near}`? Otherwise write it or remove "
-                    "the link"
-                    if near
-                    else f"no article has slug `{related}`: write it, fix the slug, or remove the link",
+                    message=message,
                 )
             )
     return CorpusCheck(owners=owners, findings=findings)
