@@ -726,8 +726,8 @@ def validate_seeds(
             if f.parse_ok and f.claimed_slug
         )
         for f in batch.files:
-            if not f.parse_ok and f.claimed_slug and f.source_path < broken.get(f.claimed_slug, "\uffff"):
-                broken[f.claimed_slug] = f.source_path
+            if not f.parse_ok and f.claimed_slug:  # batches finish in any order: the first path, as the plan's
+                broken[f.claimed_slug] = min(f.source_path, broken.get(f.claimed_slug, f.source_path))
         done += len(batch.files)
         if progress:
             progress("read", done, len(items))

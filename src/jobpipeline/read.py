@@ -184,7 +184,7 @@ def _front_matter(
             "error",
             "slug-missing",
             "slug",
-            missing_text_message(data, "slug", '"job_name" (lowercase letters, digits and _)'),
+            missing_text_message(data, "slug", '"job_name"') + " (lowercase letters, digits and _)",
             line=lines.get("slug", block_line),
         )
         ok = False
