@@ -320,6 +320,38 @@ def test_a_file_without_a_fence_on_line_1_says_what_line_1_is(edit: Callable[[st
     assert said in finding.message and finding.line == 1, finding.message
 
 
+@pytest.mark.parametrize(
+    ("written", "field", "meant"),
+    [
+        pytest.param("meta_descripton", "meta_description", "meta_description", id="letter-missing"),
+        pytest.param("related_job", "related_jobs", "related_jobs", id="singular"),
+        pytest.param("Tags", "tags", "tags", id="capital"),
+        pytest.param("catgory", "category", "category", id="typo"),
+        pytest.param("salary_note", None, None, id="a-field-of-its-own"),
+    ],
+)
+def test_a_misspelt_field_names_the_field_meant(written: str, field: str | None, meant: str | None) -> None:
+    """A misspelt field name was "unknown field `meta_descripton` is kept as extra data: remove it or ask for
+    it to be added to the schema", and the real field silently missing. It names the field meant."""
+    text = make_article("alpha", extra={written: "x"})
+    if field is not None:
+        text = text.replace(f'"{field}":', '"was":', 1)  # the article has no field of that name but the typo
+    [finding] = [f for f in read_article(text.encode(), "x.txt").findings if f.field == written]
+    if meant is None:
+        assert "is kept as extra data: remove it or ask" in finding.message, finding.message
+    else:
+        assert f"did you mean `{meant}`? Rename it" in finding.message, finding.message
+
+
+def test_the_name_fields_the_report_reads_are_not_unknown() -> None:
+    """The README tells writers to add `job_name` (or `name`) to label the report's bars; every article that
+    did got "unknown field `job_name` ...: remove it". They are kept in extra_fields, without a finding."""
+    text = make_article("alpha", extra={"job_name": "MLOpsエンジニア", "name": "MLOps"})
+    result = read_article(text.encode(), "x.txt")
+    assert [f for f in result.findings if f.code == "field-unknown"] == []
+    assert result.article is not None and result.article.front_matter.extra["job_name"] == "MLOpsエンジニア"
+
+
 def test_a_json_object_left_open_says_to_close_it() -> None:
     text = make_article("alpha").replace("}\n---\n", "\n---\n", 1)
     result = read_article(text.encode(), "seeds/x.txt")

@@ -64,6 +64,12 @@ class Finding(_Frozen):
         return one_line(f"{where}: {self.severity}[{self.code}]{field} {self.message}")
 
 
+NAME_FIELDS = ("job_name", "name")
+"""Front matter fields that name the job outright (the report's bar labels, jobpipeline.report._names), checked
+in this order. Not in the schema: they are kept in `extra_fields` like any other, but no `field-unknown`
+finding is raised for them (the README tells writers to add them)."""
+
+
 class FrontMatter(_Frozen):
     """The article's metadata, checked field by field."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from typing import Any
 
@@ -17,7 +18,7 @@ from jobpipeline.front_matter import (
     split_front_matter,
 )
 from jobpipeline.levels import experience_of_row
-from jobpipeline.models import Article, Finding, FrontMatter, ReadResult, SalaryRow, Severity, Table
+from jobpipeline.models import NAME_FIELDS, Article, Finding, FrontMatter, ReadResult, SalaryRow, Severity, Table
 from jobpipeline.salary import Basis, SalaryWarning, YenBand, basis_from_text, normalize_salary, unit_from_header
 from jobpipeline.validate import check_article
 
@@ -143,6 +144,21 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     )
 
 
+def meant_field(key: str, present: set[str]) -> str | None:
+    """The known field a misspelt or miscapitalised `key` most likely is, unless the article has it already.
+
+    >>> meant_field("meta_descripton", set()), meant_field("Title", set()), meant_field("tag", {"tags"})
+    ('meta_description', 'title', None)
+    """
+    fields = sorted(KNOWN_FIELDS | set(NAME_FIELDS))
+    if key.lower() in fields:
+        near = key.lower()
+    else:
+        close = difflib.get_close_matches(key.lower(), fields, n=1, cutoff=0.8)
+        near = close[0] if close else ""
+    return near if near and near not in present else None
+
+
 def missing_text_message(data: dict[str, Any], key: str, example: str) -> str:
     """Why a required text field (slug, title) is not there: absent, not text, or blank.
 
@@ -171,12 +187,18 @@ def _front_matter(
         return None
     known = {key: value for key, value in data.items() if key in KNOWN_FIELDS}
     extra = {key: value for key, value in data.items() if key not in KNOWN_FIELDS}
-    for key in extra:
+    unknown = [key for key in extra if key not in NAME_FIELDS]  # those the report reads are no surprise
+    for index, key in enumerate(unknown):
+        # A misspelt field is kept as extra data and its real field is missing: name the one meant. (Only
+        # for the first few: a front matter of thousands of keys is an export gone wrong, not typos.)
+        meant = meant_field(key, set(data)) if index < 100 else None
         finding(
             "warning",
             "field-unknown",
             key,
-            f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema",
+            f"unknown field `{key}`: did you mean `{meant}`? Rename it (until then it is kept as extra data)"
+            if meant
+            else f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema",
         )
     ok = True
     if not isinstance(known.get("slug"), str) or not known.get("slug", "").strip():

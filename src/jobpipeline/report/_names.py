@@ -20,8 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-NAME_FIELDS: Final = ("job_name", "name")
-"""Front matter fields that name the job outright, checked in this order."""
+from jobpipeline.models import NAME_FIELDS
 
 TAILS: Final = (
     "に転職するには",
