@@ -202,6 +202,23 @@ def test_an_article_moved_or_renamed_is_not_updated_by_that(
     assert ("article-not-updated" in summary["enrichment_findings"]) is stale, summary["enrichment_findings"]
 
 
+def test_a_category_spelled_another_way_is_found_over_the_warehouse(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Two articles in `ai-data` and one in `AI-Data ` made two categories in salary_by_category_level, and
+    nothing said why. The run's enrichment names the odd one out (and keeps counting it apart, as written)."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("b.txt", make_article("beta"))
+    write_seed("c.txt", make_article("gamma", category="AI-Data "))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    summary = ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse), LocalRunner(1)).record()
+    assert summary["enrichment_findings"].get("category-variant") == 1, summary["enrichment_findings"]
+    [(path, message)] = rows(
+        warehouse, "SELECT source_path, message FROM validation_issues WHERE code = 'category-variant'"
+    )
+    assert path == "c.txt" and "is `ai-data` spelled differently (2 articles write `ai-data`)" in message
+
+
 def test_enrich_command_on_a_missing_warehouse(tmp_path: Path) -> None:
     """`jobpipeline enrich --local` on no warehouse says to run first and exits 2, creating nothing."""
     result = cli("enrich", "--local", "--warehouse", str(tmp_path / "w" / "jobs.duckdb"))

@@ -20,6 +20,7 @@ from jobpipeline.quality import (
     CorpusStats,
     Thresholds,
     band_frame,
+    category_variants,
     corpus_checks,
     level_inversions,
     not_updated,
@@ -132,6 +133,34 @@ def test_title_year(title: str, year: int | None) -> None:
 
 def stamp(title: str, loaded: datetime = datetime(2026, 1, 1, tzinfo=UTC), slug: str = "a") -> ArticleStamp:
     return ArticleStamp(slug, f"{slug}.txt", title, loaded)
+
+
+@pytest.mark.parametrize(
+    ("categories", "flagged"),
+    [
+        pytest.param(["ai-data", "ai-data", "AI-Data"], {"AI-Data": "ai-data"}, id="case"),
+        pytest.param(["ai-data", "ai-data ", "ai-data"], {"ai-data ": "ai-data"}, id="trailing-space"),
+        pytest.param(
+            ["ai-data", "ai_data", "aidata", "ai-data"], {"ai_data": "ai-data", "aidata": "ai-data"}, id="marks"
+        ),
+        pytest.param(
+            ["ａｉ－ｄａｔａ", "ai-data"], {"ａｉ－ｄａｔａ": "ai-data"}, id="full-width-tie-goes-to-the-plain-one"
+        ),
+        pytest.param(["AI_Data", "AI_Data", "ai-data"], {"ai-data": "AI_Data"}, id="the-most-used-wins"),
+        pytest.param(["ai-data", "engineering", "design", None], {}, id="distinct-categories"),
+    ],
+)
+def test_category_variants(categories: list[str | None], flagged: dict[str, str]) -> None:
+    """A category written another way (case, spaces, full width, - or _) is a category of its own in every
+    salary table; the spelling most articles use is the one meant."""
+    stamps = [
+        ArticleStamp(f"s{i}", f"s{i}.txt", "t", datetime(2026, 1, 1, tzinfo=UTC), category=c)
+        for i, c in enumerate(categories)
+    ]
+    found = {
+        categories[int(f.slug[1:])]: f.message.split("`")[1] for f in category_variants(stamps) if f.slug is not None
+    }
+    assert found == flagged
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from jobpipeline.models import Finding
 from jobpipeline.quality import (
     QualityCheck,
     Thresholds,
+    category_variants,
     corpus_checks,
     level_inversions,
     not_updated,
@@ -93,6 +94,7 @@ def enrich_warehouse(writer: WarehouseWriter, now: datetime, settings: Settings)
             *salary_outliers(bands, settings.outlier_z, settings.outlier_min_bands),
             *stale_titles(stamps, tokyo_today(now)),
             *not_updated(stamps, now, settings.stale_after_days),
+            *category_variants(stamps),
         ]
         checks = corpus_checks(previous, stats, thresholds(settings))
     with _timed(parts, "write"):

@@ -13,6 +13,9 @@ Article-level checks give `Finding`s (warnings: the article is kept), written in
 - `title-year-stale`: the title claims a year (【2025最新】, 2025年版, 2025年最新) before the current
   year in Asia/Tokyo. "Today" is always passed in, so tests and the schedule agree on it.
 - `article-not-updated`: the article's content last changed more than `days` (365) ago (a move or rename is no change).
+- `category-variant`: the category is another category spelled differently (`AI-Data`, `ai_data`,
+  `ai-data ` for `ai-data`): the most used spelling of the group is the one meant. Each spelling is a
+  category of its own in the salary tables and the report, so one article's typo splits its group.
 
 Corpus-level checks compare this run's `CorpusStats` with the previous run's and give one
 `QualityCheck` per check (and per category or front matter key), kept with history in
@@ -23,7 +26,10 @@ fails, one that appeared warns (new fields are often intended).
 
 from __future__ import annotations
 
+import re
 import statistics
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -45,6 +51,7 @@ CODES: dict[str, str] = {
     "salary-outlier": "a band's midpoint is far outside its category and level (robust z-score)",
     "title-year-stale": "the title claims a year before the current one (【2025最新】 in 2026)",
     "article-not-updated": "the article has not changed for longer than the settable number of days",
+    "category-variant": "the category is another one spelled differently (case, spaces, - or _)",
 }
 """The enrichment's finding codes (all warnings), registered with validate's codes."""
 
@@ -79,6 +86,7 @@ class ArticleStamp:
     title: str
     loaded_at: datetime
     line: int | None = None
+    category: str | None = None
 
 
 # -- the article-level checks take columnar data ------------------------------------------------------------
@@ -102,6 +110,7 @@ STAMP_COLUMNS: dict[str, pl.DataType] = {
     "title": pl.String(),
     "loaded_at": pl.Datetime("us", "UTC"),
     "line": pl.Int64(),
+    "category": pl.String(),
 }
 """The columns of an articles frame (one row per current article, as `ArticleStamp`)."""
 
@@ -121,8 +130,10 @@ def stamp_frame(articles: Stamps) -> pl.DataFrame:
     """`articles` as a frame of STAMP_COLUMNS (times in UTC)."""
     if isinstance(articles, pl.DataFrame):
         frame = articles.with_columns(pl.col("loaded_at").dt.convert_time_zone("UTC"))
+        if "category" not in frame.columns:  # only category_variants needs it
+            frame = frame.with_columns(category=pl.lit(None, pl.String()))
         return frame.select(pl.col(name).cast(kind) for name, kind in STAMP_COLUMNS.items())
-    rows = [(a.slug, a.source_path, a.title, a.loaded_at.astimezone(UTC), a.line) for a in articles]
+    rows = [(a.slug, a.source_path, a.title, a.loaded_at.astimezone(UTC), a.line, a.category) for a in articles]
     return pl.DataFrame(rows, schema=STAMP_COLUMNS, orient="row")
 
 
@@ -303,6 +314,50 @@ def stale_titles(articles: Stamps, today: date) -> list[Finding]:
         )
         for article in stale.iter_rows(named=True)
     ]
+
+
+# -- category-variant -----------------------------------------------------------------------------------------
+def category_key(category: str) -> str:
+    """What the spellings of one category share: width, case, spaces, `-` and `_` aside.
+
+    >>> category_key(" AI_Data "), category_key("ａｉ－ｄａｔａ")
+    ('aidata', 'aidata')
+    """
+    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", category)).lower()
+
+
+def category_variants(articles: Stamps) -> list[Finding]:
+    """Articles whose category is another spelling of a category more articles use (ties: the spelling that
+    is already lowercase and trimmed, then the first in order)."""
+    frame = stamp_frame(articles).filter(pl.col("category").is_not_null())
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for category in frame["category"]:
+        spellings[category_key(category)][category] += 1
+    meant: dict[str, tuple[str, int]] = {}
+    for counts in spellings.values():
+        if len(counts) > 1:
+            best = min(counts, key=lambda c: (-counts[c], c != c.strip().lower(), c))
+            meant.update({c: (best, counts[best]) for c in counts if c != best})
+    return [
+        Finding(
+            source_path=article["source_path"],
+            line=None,
+            slug=article["slug"],
+            severity="warning",
+            code="category-variant",
+            field="category",
+            message=_variant_message(article["category"], *meant[article["category"]]),
+        )
+        for article in frame.filter(pl.col("category").is_in(list(meant))).iter_rows(named=True)
+    ]
+
+
+def _variant_message(category: str, best: str, users: int) -> str:
+    written = "1 article writes" if users == 1 else f"{users} articles write"
+    return (
+        f"category {category!r} is `{best}` spelled differently ({written} `{best}`): write it so, or the "
+        "salary tables count this article apart"
+    )
 
 
 # -- article-not-updated ------------------------------------------------------------------------------------

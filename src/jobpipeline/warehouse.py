@@ -924,7 +924,7 @@ class WarehouseWriter(WarehouseReader):
                  SELECT slug, max(valid_from) AS run_id FROM versions
                  WHERE before IS DISTINCT FROM content_hash GROUP BY slug)
                SELECT a.slug, a.source_path, coalesce(a.title, '') AS title, min(r.started_at) AS loaded_at,
-                      CAST(NULL AS BIGINT) AS line
+                      CAST(NULL AS BIGINT) AS line, a.category
                FROM articles a
                LEFT JOIN since s ON s.slug = a.slug
                LEFT JOIN runs r ON r.run_id = s.run_id

@@ -30,6 +30,7 @@ FINDING_CODES: Final = (
     ("salary-outlier", "年収の外れ値", "カテゴリ×レベルの中央値から大きく外れたレンジ (robust z)。"),
     ("title-year-stale", "タイトルの年が古い", "タイトルが今年より前の年を掲げている (【2025最新】など)。"),
     ("article-not-updated", "長期間更新なし", "記事が設定した日数 (既定 365 日) より長く変わっていない。"),
+    ("category-variant", "カテゴリの表記ゆれ", "別のカテゴリの表記違い (大文字・空白・-/_) で、集計が分かれる。"),
 )
 """The enrichment's article-level finding codes (quality.CODES), in the order the page lists them."""
 
