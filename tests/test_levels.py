@@ -33,6 +33,15 @@ CASES = [
     pytest.param("(リード) シニア", "senior", None, None, id="outside-brackets-beats-inside"),
     pytest.param("  ミドル  ", "mid", None, None, id="label-is-stripped"),
     pytest.param("middleware", None, None, None, id="no-level-inside-english-word"),
+    # Japanese titles and the upper rungs of an engineering ladder (they read as no level before)
+    pytest.param("課長クラス", "manager", None, None, id="kacho-is-manager"),
+    pytest.param("部長 (15年以上)", "manager", 15, None, id="bucho-is-manager"),
+    pytest.param("課長代理", "lead", None, None, id="deputy-is-lead"),
+    pytest.param("係長", "lead", None, None, id="kakaricho-is-lead"),
+    pytest.param("Staff Engineer", "lead", None, None, id="staff-engineer-is-lead"),
+    pytest.param("プリンシパル", "lead", None, None, id="principal-is-lead"),
+    pytest.param("主任", None, None, None, id="shunin-names-no-level"),
+    pytest.param("スタッフ", None, None, None, id="staff-alone-names-no-level"),
     pytest.param("経験年数", None, None, None, id="no-level-no-years"),
     # years forms
     pytest.param("3年未満", None, 0, 3, id="years-miman-starts-at-zero"),

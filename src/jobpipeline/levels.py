@@ -13,6 +13,9 @@ Conventions:
   (`years_reversed`): the author meant a range, and validation warns `years-min-gt-max` so the label
   gets fixed. Like a salary band's `salary-min-gt-max`, it is a warning, never a rejection.
 - Levels are never inferred from years alone.
+- Japanese titles: 課長 and 部長 are manager (the top level), 係長 and a deputy (課長代理) are lead; Staff and Principal engineers
+  (スタッフエンジニア, プリンシパル) are lead. 主任 and スタッフ alone name no level (companies use them for
+  anything from a first promotion to a senior post).
 - A table may give the years a column of their own (`| レベル | 経験年数 | 年収 |`): the row's years then
   come from that cell when its label states none (`experience_of_row`).
 """
@@ -45,8 +48,9 @@ class ExperienceLevel(BaseModel):
 
 _LEVEL_RE: Final = re.compile(
     r"""
-    (?P<manager>マネージャー|マネジャー|マネージャ|管理職|(?<![A-Za-z])(?i:manager|mgr)(?![A-Za-z]))
-  | (?P<lead>テックリード|リーダー|リード|(?<![A-Za-z])(?i:(?:tech\s*)?lead(?:er)?)(?![A-Za-z]))
+    (?P<manager>マネージャー|マネジャー|マネージャ|管理職|課長(?!代理)|部長(?!代理)|(?<![A-Za-z])(?i:manager|mgr)(?![A-Za-z]))
+  | (?P<lead>テックリード|リーダー|リード|係長|課長代理|部長代理|プリンシパル|スタッフエンジニア
+        |(?<![A-Za-z])(?i:(?:tech\s*)?lead(?:er)?|principal|staff\s+engineer)(?![A-Za-z]))
   | (?P<senior>シニア|ベテラン|上級|熟練|(?<![A-Za-z])(?i:senior|sr\.?)(?![A-Za-z]))
   | (?P<mid>ミドル|ミッド|中堅|中級|(?<![A-Za-z])(?i:middle|mid(?:-level)?|intermediate)(?![A-Za-z]))
   | (?P<junior>ジュニア|若手|初級|(?<![A-Za-z])(?i:junior|jr\.?)(?![A-Za-z]))
