@@ -13,9 +13,9 @@ Conventions:
   (`years_reversed`): the author meant a range, and validation warns `years-min-gt-max` so the label
   gets fixed. Like a salary band's `salary-min-gt-max`, it is a warning, never a rejection.
 - Levels are never inferred from years alone.
-- Japanese titles: 課長 and 部長 are manager (the top level), 係長 and a deputy (課長代理) are lead; Staff and Principal engineers
-  (スタッフエンジニア, プリンシパル) are lead. 主任 and スタッフ alone name no level (companies use them for
-  anything from a first promotion to a senior post).
+- Japanese titles: 課長 and 部長 are manager (the top level), 係長 and a deputy (課長代理) are lead;
+  Staff and Principal engineers (スタッフエンジニア, プリンシパル) are lead. 主任 and スタッフ alone name
+  no level (companies use them for anything from a first promotion to a senior post).
 - A table may give the years a column of their own (`| レベル | 経験年数 | 年収 |`): the row's years then
   come from that cell when its label states none (`experience_of_row`).
 """
