@@ -173,6 +173,22 @@ def test_json_front_matter_has_the_yaml_value_cap() -> None:
     ) == 100
 
 
+def test_a_second_salary_table_is_named_not_dropped_unseen() -> None:
+    """An article with a second salary table (`### 外資系企業の場合` with its own bands) loaded the first and
+    dropped the second's figures without a word. The first still becomes the bands; the second is a warning
+    on its header line naming its section and where the loaded one is."""
+    second = "\n\n### 外資系企業の場合\n\n| 経験年数 | 年収範囲 (万円) |\n| --- | --- |\n| ジュニア | 600〜900 |\n"
+    text = make_article("alpha", body_extra=second)
+    result = read_article(text.encode(), "x.txt")
+    assert result.article is not None and len(result.article.salary_rows) > 0
+    assert all(row.band.min_yen != 6_000_000 for row in result.article.salary_rows)
+    [finding] = [f for f in result.findings if f.code == "salary-table-extra"]
+    lines = text.split("\n")
+    assert finding.line == lines.index("| 経験年数 | 年収範囲 (万円) |") + 1
+    first = next(n for n, line in enumerate(lines, 1) if "年収" in line and line.startswith("|"))
+    assert f"(under 「外資系企業の場合」) is not loaded: only the first, on line {first}" in finding.message
+
+
 def test_salary_table_has_a_character_budget() -> None:
     """Cells under the cap still cost ~30 µs a character (15,000 rows of 330 characters took 83 s): past
     20,000 characters of salary cells in one article, a cell gets `salary-cell-too-long` and no band."""

@@ -118,6 +118,7 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     body = parse_body(split.body, split.body_line)
     salary_rows = tuple(_salary_rows(body.tables))
     findings.extend(check_article(source_path, front_matter, salary_rows, split.block_line))
+    findings.extend(_unread_salary_tables(source_path, front_matter.slug, body.tables))
     article = Article(
         source_path=source_path,
         content_hash=content_hash,
@@ -301,6 +302,26 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
             )
         )
     return rows
+
+
+def _unread_salary_tables(source_path: str, slug: str, tables: tuple[Table, ...]) -> list[Finding]:
+    """A salary table after the first (`### 外資系企業の場合` and its own bands) is not normalized: the
+    warehouse holds one estimated-salary table an article. Say so, rather than drop its figures unseen."""
+    salary = [t for t in tables if t.kind == "salary"]
+    return [
+        Finding(
+            source_path=source_path,
+            line=table.line,
+            slug=slug,
+            severity="warning",
+            code="salary-table-extra",
+            field="salary",
+            message=f"a second salary table (under 「{table.section_title}」) is not loaded: only the first, on "
+            f"line {salary[0].line}, becomes salary_bands; merge its rows into that table (a note column can "
+            "say what differs), or turn it into prose",
+        )
+        for table in salary[1:]
+    ]
 
 
 def _names_years(header: str) -> bool:
