@@ -424,3 +424,14 @@ def test_a_salary_tables_years_column(header: str, row: str, expected: tuple[Any
     [band] = result.article.salary_rows
     experience = band.experience
     assert (experience.level, experience.years_min, experience.years_max, band.note) == expected
+
+
+@pytest.mark.parametrize("first_column", ["キャリア段階", "キャリアパス", "キャリアステップ", "キャリアステージ"])
+def test_the_career_path_table_under_the_names_writers_give_it(first_column: str) -> None:
+    """The seed heads its career table `キャリア段階`; a table headed `キャリアパス` (the section's own word) or
+    `キャリアステップ` was an `other` table, and the article had no career stages at all."""
+    header = f"| {first_column} | 主な役割 | 今後の展望 |"
+    table = f"\n\n## キャリアパス\n\n{header}\n| --- | --- | --- |\n| シニア | 設計 | 統括 |\n"
+    result = read_article(make_article("alpha", body_extra=table).encode(), "x.txt")
+    assert result.article is not None
+    assert [(s.stage, s.experience.level) for s in result.article.career_stages] == [("シニア", "senior")]

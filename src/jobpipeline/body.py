@@ -29,6 +29,10 @@ INLINE_MAX_CHARS = 2_000
 TABLE_KINDS: tuple[tuple[str, TableKind], ...] = (
     ("年収", "salary"),
     ("キャリア段階", "career"),
+    # The career-path table under other names writers give its first column.
+    ("キャリアパス", "career"),
+    ("キャリアステップ", "career"),
+    ("キャリアステージ", "career"),
     ("質問", "interview"),
     ("ツール", "tools"),
     ("スキル", "skills"),
