@@ -435,3 +435,29 @@ def test_the_career_path_table_under_the_names_writers_give_it(first_column: str
     result = read_article(make_article("alpha", body_extra=table).encode(), "x.txt")
     assert result.article is not None
     assert [(s.stage, s.experience.level) for s in result.article.career_stages] == [("シニア", "senior")]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "heading", "min_yen"),
+    [
+        pytest.param("（単位：万円）", "", "想定年収", 4_500_000, id="note-above"),
+        pytest.param("", "※単位は万円", "想定年収", 4_500_000, id="note-below"),
+        pytest.param("", "", "想定年収（万円）", 4_500_000, id="unit-in-the-heading"),
+        pytest.param("（単位：千円）", "", "想定年収", 450_000, id="thousands"),
+        pytest.param(
+            "年収は経験と地域で大きく変わります。目安として、次の表をご覧ください。", "", "想定年収", 450, id="prose"
+        ),
+    ],
+)
+def test_a_unit_stated_beside_the_salary_table(before: str, after: str, heading: str, min_yen: int) -> None:
+    """`（単位：万円）` just above or below a table whose header states no unit (a common Japanese layout), or a
+    heading that states it: the cells were read as yen (`450〜700` as 450 yen, salary-implausible) and those
+    bands went into every salary aggregate. The note's or heading's unit applies; prose beside it does not."""
+    table = "| 経験年数 | 年収範囲 |\n| --- | --- |\n| ジュニア | 450〜700 |"
+    body = (
+        f"\n\n## {heading}\n\n" + (f"{before}\n\n" if before else "") + table + (f"\n\n{after}" if after else "") + "\n"
+    )
+    text = make_article("alpha", salary=[]).replace("\n---\n", "\n---\n" + body, 1)
+    result = read_article(text.encode(), "x.txt")
+    assert result.article is not None
+    assert [row.band.min_yen for row in result.article.salary_rows] == [min_yen]

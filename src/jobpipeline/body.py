@@ -14,6 +14,7 @@ from markdown_it.token import Token
 
 from jobpipeline.levels import parse_experience
 from jobpipeline.models import CareerStage, InterviewQuestion, Section, Skill, Table, TableKind, Tool
+from jobpipeline.salary import unit_from_header
 
 # Block structure only: inline markup is parsed just for the headings and table cells we read
 # (see _inline_text), which skips ~35% of markdown-it's work on the prose paragraphs.
@@ -158,6 +159,7 @@ def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, 
             continue
         table_map = tokens[i].map
         start = table_map[0] if table_map else 0
+        before = _paragraph_ending_at(tokens, i - 1)
         header: list[str] = []
         rows: list[tuple[str, ...]] = []
         row_lines: list[int] = []
@@ -193,10 +195,41 @@ def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, 
                 header=header_tuple,
                 rows=tuple(rows),
                 row_lines=tuple(row_lines),
+                note_unit=_note_unit(before, _paragraph_starting_at(tokens, i + 1)),
             )
         )
         i += 1
     return tuple(tables)
+
+
+NOTE_MAX_CHARS = 80
+"""A paragraph longer than this beside a table is prose, not a note on the table's unit."""
+
+
+def _paragraph_ending_at(tokens: list[Token], close: int) -> str | None:
+    if close >= 2 and tokens[close].type == "paragraph_close" and tokens[close - 1].type == "inline":
+        return tokens[close - 1].content
+    return None
+
+
+def _paragraph_starting_at(tokens: list[Token], opening: int) -> str | None:
+    if opening + 1 < len(tokens) and tokens[opening].type == "paragraph_open" and tokens[opening + 1].type == "inline":
+        return tokens[opening + 1].content
+    return None
+
+
+def _note_unit(*paragraphs: str | None) -> str | None:
+    """The yen unit a short note just above or below a table states: `（単位：万円）`, `※単位は千円`.
+
+    >>> _note_unit("（単位：万円）", None), _note_unit(None, "単位: 千円"), _note_unit("年収の目安です。", None)
+    ('万円', '千円', None)
+    """
+    for text in paragraphs:
+        if text is not None and len(text) <= NOTE_MAX_CHARS and "単位" in text:
+            unit = unit_from_header(text.replace("単位は", "単位:"))
+            if unit is not None:
+                return unit
+    return None
 
 
 def _section_at(sections: tuple[Section, ...], line: int) -> str:

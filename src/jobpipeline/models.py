@@ -111,6 +111,9 @@ class Table(_Frozen):
     header: tuple[str, ...] = Field(description="Header cells.")
     rows: tuple[tuple[str, ...], ...] = Field(description="Body rows, cells as plain text.")
     row_lines: tuple[int, ...] = Field(description="1-based file line of each body row.")
+    note_unit: str | None = Field(
+        default=None, description="The yen unit a short note just above or below the table states (`（単位：万円）`)."
+    )
 
 
 class SalaryRow(_Frozen):

@@ -278,7 +278,8 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
     years_column = next(
         (i for i, cell in enumerate(table.header) if i not in (column, label_column) and _names_years(cell)), None
     )
-    unit = unit_from_header(table.header[column])
+    # The header's unit; else a note beside the table (`（単位：万円）`) or its heading's (`推定年収（万円）`).
+    unit = unit_from_header(table.header[column]) or table.note_unit or unit_from_header(table.section_title)
     basis = basis_from_text(table.header[column]) or "annual"
     rows: list[SalaryRow] = []
     budget = SALARY_TABLE_MAX_CHARS
