@@ -135,3 +135,15 @@ def test_a_piped_result_is_whole_and_shows_control_characters_escaped(seed_wareh
     assert "\\n" not in plan and any(line.startswith("│ ") and "Seq Scan" in line for line in plan.splitlines()), plan
     markdown = cli("query", "--warehouse", str(seed_warehouse), "SELECT note FROM salary_bands", "--format", "markdown")
     assert "\x1b" not in markdown.stdout and "\\x1b]0;PWNED" in markdown.stdout
+
+
+def test_csv_writes_lists_and_structs_as_json_text(seed_warehouse: Path) -> None:
+    """`--format csv` of a result with a list or a struct (`tool_counts.spellings`, `list(...)`, a struct
+    literal) ended in a polars traceback, "CSV format does not support nested data". Such values are JSON
+    text in their cell; the format of the plain columns is as before."""
+    sql = "SELECT slug, list(tag ORDER BY tag) AS tags, {'n': count(*)} AS counted FROM tags GROUP BY slug"
+    result = cli("query", "--warehouse", str(seed_warehouse), "--format", "csv", sql)
+    assert result.exit_code == 0, result.output
+    header, line = result.stdout.strip().split("\n")
+    assert header == "slug,tags,counted"
+    assert line.startswith('mlops_engineer,"[""') and line.endswith('""機械学習運用""]","{""n"": 13}"'), line

@@ -1108,7 +1108,9 @@ def query(
             err.print("[yellow]interrupted[/yellow]", markup=True)
             raise typer.Exit(130) from None
     if output_format == "csv":
-        sys.stdout.write(frame.write_csv())
+        from jobpipeline.query_table import csv_text
+
+        sys.stdout.write(csv_text(frame))
     elif output_format == "json":
         print(json.dumps(_json_safe(frame.to_dicts()), ensure_ascii=False, default=str, indent=2))
     elif output_format == "markdown":

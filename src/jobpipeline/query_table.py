@@ -5,16 +5,19 @@ rich shares the width out among the columns and folds what does not fit, so `SEL
 some sixty lines. Here a value keeps one line (or its own lines, when it has line breaks): wide values are
 cut with `…`, and when even the narrowest cut does not fit, the middle columns give way to a `…` column and
 the last line says which went (DuckDB's duckbox does the same). Output that is not a terminal (a pipe, a
-file) keeps every column and every character. The values are the seeds' own text, so control characters
+file) keeps every column and every character. (`csv_text`, for `--format csv`, is here too: the other way
+a result is drawn.) The values are the seeds' own text, so control characters
 are shown escaped: a note holding ESC or OSC sequences must not drive the reader's terminal.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from rich.cells import cell_len
 from rich.table import Table
 
@@ -172,3 +175,20 @@ def draw(columns: Sequence[str], rows: Sequence[Sequence[Any]], room: int | None
         notes.append("values cut at … are whole in --format csv or json")
     drawn = [*fit.widths, *([len(HIDDEN_MARK)] if fit.split is not None else [])]
     return table, table_width(drawn), "; ".join(notes) or None
+
+
+def csv_text(frame: pl.DataFrame) -> str:
+    """`frame` as CSV, lists, structs and maps (which CSV cannot hold) written as JSON text: `["a", "b"]`.
+
+    >>> print(csv_text(pl.DataFrame({"tool": ["x"], "spellings": [["ジュピター", "b"]]})), end="")
+    tool,spellings
+    x,"[""ジュピター"", ""b""]"
+    """
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    if nested:
+        frame = frame.with_columns(pl.col(name).map_elements(_json_text, return_dtype=pl.String) for name in nested)
+    return frame.write_csv()
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value.to_list() if isinstance(value, pl.Series) else value, ensure_ascii=False, default=str)
