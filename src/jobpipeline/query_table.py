@@ -178,16 +178,24 @@ def draw(columns: Sequence[str], rows: Sequence[Sequence[Any]], room: int | None
 
 
 def csv_text(frame: pl.DataFrame) -> str:
-    """`frame` as CSV, lists, structs and maps (which CSV cannot hold) written as JSON text: `["a", "b"]`.
+    """`frame` as CSV. What CSV cannot hold is written as text: lists, structs and maps as JSON
+    (`["a", "b"]`), bytes (a BLOB) as DuckDB writes them (`ab\\x00`).
 
-    >>> print(csv_text(pl.DataFrame({"tool": ["x"], "spellings": [["ジュピター", "b"]]})), end="")
-    tool,spellings
-    x,"[""ジュピター"", ""b""]"
+    >>> print(csv_text(pl.DataFrame({"tool": ["x"], "spellings": [["ジュピター", "b"]], "raw": [b"ab\\x00"]})), end="")
+    tool,spellings,raw
+    x,"[""ジュピター"", ""b""]",ab\\x00
     """
-    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
-    if nested:
-        frame = frame.with_columns(pl.col(name).map_elements(_json_text, return_dtype=pl.String) for name in nested)
-    return frame.write_csv()
+    text = [
+        pl.col(name).map_elements(_json_text if dtype.is_nested() else _blob_text, return_dtype=pl.String)
+        for name, dtype in frame.schema.items()
+        if dtype.is_nested() or dtype == pl.Binary
+    ]
+    return (frame.with_columns(text) if text else frame).write_csv()
+
+
+def _blob_text(value: bytes) -> str:
+    """A BLOB as DuckDB casts one to text: printable ASCII as is, any other byte (and `\\`) as `\\xHH`."""
+    return "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02X}" for b in value)
 
 
 def _json_text(value: Any) -> str:
