@@ -281,6 +281,10 @@ CASES = [
     case("hellowork-kihonkyu-hourly-by-size", "a 基本給（月額平均）又は時間額 1,050円〜1,200円", 1050, 1200, "hourly"),
     case("hellowork-jikangaku", "時間額 1,050円〜1,200円", 1050, 1200, "hourly"),
     case("hellowork-gekkyu", "月給 180,000円〜230,000円", 180_000, 230_000, "monthly"),
+    # invisible characters copied from web pages, and Windows line ends: they hid the open end after `+`
+    case("zero-width-space-after-plus", "1,800+\u200b", 18_000_000, None, unit="万円", opened="max"),
+    case("carriage-return-after-plus", "1,800+\r", 18_000_000, None, unit="万円", opened="max"),
+    case("zero-width-space-inside-a-figure", "4\u200b50〜7\u00ad00", 4_500_000, 7_000_000, unit="万円"),
 ]
 
 

@@ -269,6 +269,21 @@ def test_salary_command() -> None:
     assert records[1]["max_open"] is True
 
 
+def test_salary_command_reads_windows_lines_and_a_bom() -> None:
+    """Cells pasted from Windows (CRLF) or a file saved with a BOM: `1,800+\r` lost its open end (the `+`
+    was no longer last) and every raw value carried the `\r`."""
+    from typer.testing import CliRunner
+
+    from jobpipeline.cli import app
+
+    result = CliRunner().invoke(app, ["salary", "--unit", "万円"], input="\ufeff450〜700\r\n1,800+\r\n")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["raw"], r["min_yen"], r["max_yen"], r["max_open"]) for r in records] == [
+        ("450〜700", 4_500_000, 7_000_000, False),
+        ("1,800+", 18_000_000, None, True),
+    ]
+
+
 def test_docs_table_reference_is_generated_from_schema() -> None:
     """The table reference of docs/tables.md is exactly what schema.markdown_reference() generates."""
     from jobpipeline.schema import markdown_reference

@@ -380,7 +380,8 @@ def salary(
     if basis is not None:
         one_of(basis, ("annual", "monthly", "hourly", "daily"), "--basis")
     fmt = one_of(output_format or ("text" if explain else "json"), ("json", "text"), "--format")
-    lines = texts if texts else [line.rstrip("\n") for line in sys.stdin]
+    # Lines from Windows (CRLF) or a file saved with a BOM: the line, without either.
+    lines = texts if texts else [line.rstrip("\r\n").removeprefix("\ufeff") for line in sys.stdin]
     for text in lines:
         ex = explain_salary(text, unit=unit, basis=basis)  # type: ignore[arg-type]
         band = ex.result
