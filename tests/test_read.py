@@ -461,3 +461,20 @@ def test_a_unit_stated_beside_the_salary_table(before: str, after: str, heading:
     result = read_article(text.encode(), "x.txt")
     assert result.article is not None
     assert [row.band.min_yen for row in result.article.salary_rows] == [min_yen]
+
+
+def test_blank_tags_and_keywords_are_left_out_with_a_finding() -> None:
+    """`"tags": ["MLOps", "", " "]` made a tag named "" (the first row of tag_counts, counted twice), and
+    nothing said so; an empty related job was "'' is not a valid slug: did you mean `job_name`?"."""
+    text = make_article("alpha", extra={"tags": ["MLOps", "", " "], "keywords": ["", "k"]}, related=["", "beta"])
+    result = read_article(text.encode(), "x.txt")
+    assert result.article is not None
+    assert (result.article.front_matter.tags, result.article.front_matter.keywords) == (("MLOps",), ("k",))
+    blank = {f.field: f.message for f in result.findings if f.code == "list-item-blank"}
+    assert blank == {
+        "tags[1]": "`tags[1]` is empty: remove it (it is left out)",
+        "tags[2]": "`tags[2]` is blank: remove it (it is left out)",
+        "keywords[0]": "`keywords[0]` is empty: remove it (it is left out)",
+    }
+    [empty] = [f for f in result.findings if f.field == "related_jobs[0]"]
+    assert empty.message == "the item is empty: remove it"

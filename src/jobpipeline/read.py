@@ -259,7 +259,24 @@ def _front_matter(
             )
         return None
     related_lines = list_item_lines(block, block_line, "related_jobs", model.related_jobs)
-    return model.model_copy(update={"related_lines": related_lines})
+    kept: dict[str, Any] = {}
+    for key in ("tags", "keywords"):
+        items: tuple[str, ...] = getattr(model, key)
+        blank = [index for index, item in enumerate(items) if not item.strip()]
+        if not blank:
+            continue
+        # A blank tag was a tag of its own: the first row of tag_counts, named "".
+        item_lines = list_item_lines(block, block_line, key, items)
+        for index in blank:
+            finding(
+                "warning",
+                "list-item-blank",
+                f"{key}[{index}]",
+                f"`{key}[{index}]` is {'empty' if not items[index] else 'blank'}: remove it (it is left out)",
+                line=item_lines[index] if index < len(item_lines) else lines.get(key),
+            )
+        kept[key] = tuple(item for item in items if item.strip())
+    return model.model_copy(update={"related_lines": related_lines, **kept})
 
 
 def _type_hint(field: str) -> str:

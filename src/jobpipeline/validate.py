@@ -43,6 +43,7 @@ WARNING_CODES: dict[str, str] = {
     "related-self": "a related job names the article itself",
     "related-duplicate": "a related job is listed twice",
     "related-dangling": "no article in the corpus has the related slug",
+    "list-item-blank": "an empty or blank tag or keyword (left out)",
     "salary-table-missing": "no table with a 年収 header",
     "salary-table-extra": "a salary table after the first is not loaded",
     "salary-no-figure": "a salary cell holds no figure",
@@ -122,7 +123,9 @@ def check_article(
     ):
         where = f"related_jobs[{index}]"
         at = line or lines.get("related_jobs")
-        if not SLUG_PATTERN.match(related):
+        if not related.strip():
+            add("warning", "related-invalid-slug", where, "the item is empty: remove it", at)
+        elif not SLUG_PATTERN.match(related):
             add(
                 "warning",
                 "related-invalid-slug",
