@@ -478,3 +478,19 @@ def test_blank_tags_and_keywords_are_left_out_with_a_finding() -> None:
     }
     [empty] = [f for f in result.findings if f.field == "related_jobs[0]"]
     assert empty.message == "the item is empty: remove it"
+
+
+@pytest.mark.parametrize(
+    ("line", "tags"),
+    [
+        pytest.param("`#MLOps` `#機械学習`", ("MLOps", "機械学習"), id="the-seeds-form"),
+        pytest.param("＃MLOps ＃機械学習", ("MLOps", "機械学習"), id="full-width-hash"),
+        pytest.param("#C# #F# #.NET #C++", ("C#", "F#", ".NET", "C++"), id="a-hash-ending-a-tag"),
+        pytest.param("#MLOps#AI", ("MLOps", "AI"), id="a-hash-starting-the-next"),
+    ],
+)
+def test_recommended_hashtags(line: str, tags: tuple[str, ...]) -> None:
+    """Hashtags typed with the Japanese input method (`＃`) were not read at all, and `#C#` was `C`."""
+    from jobpipeline.body import extract_hashtags
+
+    assert extract_hashtags(["#推奨タグ", line]) == tags

@@ -396,7 +396,9 @@ def _last_tool_name(text: str) -> str:
     return previous[-1] if previous else ""
 
 
-_HASHTAG = re.compile(r"#([^\s`#,、，]+)")
+# `#` or the full-width `＃` the Japanese input method types; a `#` right after a tag ends it when a space or the
+# line's end follows (`#C#`, `#F#`), else it starts the next tag (`#MLOps#AI`).
+_HASHTAG = re.compile(r"[#＃]([^\s`#＃,、，]+(?:#(?=[\s`,、，]|$))?)")
 
 
 def extract_hashtags(lines: list[str]) -> tuple[str, ...]:
