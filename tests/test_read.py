@@ -494,3 +494,23 @@ def test_recommended_hashtags(line: str, tags: tuple[str, ...]) -> None:
     from jobpipeline.body import extract_hashtags
 
     assert extract_hashtags(["#推奨タグ", line]) == tags
+
+
+@pytest.mark.parametrize(
+    ("cell", "question"),
+    [
+        pytest.param("1. モデルドリフトとは？", "モデルドリフトとは？", id="number-and-point"),
+        pytest.param("Q1：モデルドリフトとは？", "モデルドリフトとは？", id="q-and-full-width-colon"),
+        pytest.param("問1. モデルドリフトとは？", "モデルドリフトとは？", id="toi"),
+        pytest.param("(1) モデルドリフトとは？", "モデルドリフトとは？", id="bracketed"),
+        pytest.param("①モデルドリフトとは？", "モデルドリフトとは？", id="circled"),
+        pytest.param("5年後のキャリアは？", "5年後のキャリアは？", id="a-number-of-the-question-stays"),
+    ],
+)
+def test_an_interview_questions_own_number_is_taken_off(cell: str, question: str) -> None:
+    """`Q1：`, `問1.`, `(1)` and `①` stayed in the question text (only `1.` and `Q1.` were taken off), so the
+    same question numbered two ways counted as two."""
+    from jobpipeline.body import parse_body
+
+    body = parse_body(f"## 面接\n\n| 質問 | 回答のポイント |\n| --- | --- |\n| {cell} | 要点 |\n", 1)
+    assert [q.question for q in body.interview_questions] == [question]

@@ -285,7 +285,11 @@ def _career_stages(tables: tuple[Table, ...]) -> tuple[CareerStage, ...]:
     return tuple(stages)
 
 
-_QUESTION_NUMBER = re.compile(r"^\s*(?:Q\s*)?\d+\s*[.．、)）:]\s*")
+# The question's own number, however it is written: `1.`, `Q1：`, `問1.`, `質問3`, `Q.1`, `(1)`, `①`. A bare
+# number needs its mark (`5年後のキャリアは？` starts with a number that is part of the question).
+_QUESTION_NUMBER = re.compile(
+    r"^\s*(?:(?:Q|問|質問)\s*\.?\s*\d+\s*[.．、)）:：]?|[(（]\s*\d+\s*[)）]|\d+\s*[.．、)）:：]|[\u2460-\u2473])\s*"
+)
 
 
 def _interview_questions(tables: tuple[Table, ...]) -> tuple[InterviewQuestion, ...]:
