@@ -368,6 +368,13 @@ def test_the_name_fields_the_report_reads_are_not_unknown() -> None:
     assert result.article is not None and result.article.front_matter.extra["job_name"] == "MLOpsエンジニア"
 
 
+def test_a_full_width_colon_inside_a_yaml_text_is_not_blamed_for_another_error() -> None:
+    """`時刻：10時` inside a block scalar is text; the error is the unclosed list two lines below."""
+    text = "---\nslug: alpha\ntitle: t\nnote: |\n  時刻：10時\n  ok\ntags: [a\n---\n# alpha\n"
+    [finding] = [f for f in read_article(text.encode(), "x.md").findings if f.code == "frontmatter-invalid-yaml"]
+    assert "full-width" not in finding.message and "check indentation and quoting" in finding.message
+
+
 def test_a_json_object_left_open_says_to_close_it() -> None:
     text = make_article("alpha").replace("}\n---\n", "\n---\n", 1)
     result = read_article(text.encode(), "seeds/x.txt")

@@ -252,8 +252,10 @@ def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         hint = "check indentation and quoting"
         typed = _yaml_full_width_key(block)
-        if typed is not None:
-            # The key's line reads as text, and YAML trips a line or two later: point at the key.
+        tripped = mark.line if mark is not None else None
+        if typed is not None and tripped is not None and typed <= tripped <= typed + 2:
+            # The key's line reads as text, and YAML trips on it or a line or two later: point at the key.
+            # (A `：` further from the error is text YAML read as such: another mistake is being reported.)
             line, hint = (
                 block_line + typed,
                 "`：` after a key is a full-width character (typed with the Japanese input on?): type `:` instead",
@@ -613,7 +615,9 @@ def json_typo(doc: str, pos: int, msg: str) -> JsonTypo | None:
     return None
 
 
-_YAML_FULL_WIDTH_KEY = re.compile(r"^[ \t]*(?:- )?[\w-]+[ \t]*：", re.MULTILINE)
+# At the start of a line: front matter fields are top-level keys. An indented `時刻：10時` is a block scalar's
+# text or a nested value, which YAML reads as text; the error being reported is another one.
+_YAML_FULL_WIDTH_KEY = re.compile(r"^[\w-]+[ \t]*：", re.MULTILINE)
 
 
 def _yaml_full_width_key(block: str) -> int | None:
