@@ -20,7 +20,7 @@ from jobpipeline.front_matter import (
 from jobpipeline.levels import experience_of_row
 from jobpipeline.models import NAME_FIELDS, Article, Finding, FrontMatter, ReadResult, SalaryRow, Severity, Table
 from jobpipeline.salary import Basis, SalaryWarning, YenBand, basis_from_text, normalize_salary, unit_from_header
-from jobpipeline.validate import check_article
+from jobpipeline.validate import check_article, extra_salary_tables
 
 KNOWN_FIELDS = frozenset(
     ("slug", "title", "category", "meta_description", "tags", "keywords", "related_jobs", "thumbnail", "hero_image")
@@ -118,7 +118,7 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     body = parse_body(split.body, split.body_line)
     salary_rows = tuple(_salary_rows(body.tables))
     findings.extend(check_article(source_path, front_matter, salary_rows, split.block_line))
-    findings.extend(_unread_salary_tables(source_path, front_matter.slug, body.tables))
+    findings.extend(extra_salary_tables(source_path, front_matter.slug, body.tables))
     article = Article(
         source_path=source_path,
         content_hash=content_hash,
@@ -145,17 +145,19 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
     )
 
 
+_FIELD_NAMES = sorted(KNOWN_FIELDS | set(NAME_FIELDS))
+
+
 def meant_field(key: str, present: set[str]) -> str | None:
     """The known field a misspelt or miscapitalised `key` most likely is, unless the article has it already.
 
     >>> meant_field("meta_descripton", set()), meant_field("Title", set()), meant_field("tag", {"tags"})
     ('meta_description', 'title', None)
     """
-    fields = sorted(KNOWN_FIELDS | set(NAME_FIELDS))
-    if key.lower() in fields:
+    if key.lower() in _FIELD_NAMES:
         near = key.lower()
     else:
-        close = difflib.get_close_matches(key.lower(), fields, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(key.lower(), _FIELD_NAMES, n=1, cutoff=0.8)
         near = close[0] if close else ""
     return near if near and near not in present else None
 
@@ -189,10 +191,11 @@ def _front_matter(
     known = {key: value for key, value in data.items() if key in KNOWN_FIELDS}
     extra = {key: value for key, value in data.items() if key not in KNOWN_FIELDS}
     unknown = [key for key in extra if key not in NAME_FIELDS]  # those the report reads are no surprise
+    present = set(data)
     for index, key in enumerate(unknown):
         # A misspelt field is kept as extra data and its real field is missing: name the one meant. (Only
         # for the first few: a front matter of thousands of keys is an export gone wrong, not typos.)
-        meant = meant_field(key, set(data)) if index < 100 else None
+        meant = meant_field(key, present) if index < 100 else None
         finding(
             "warning",
             "field-unknown",
@@ -320,26 +323,6 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
             )
         )
     return rows
-
-
-def _unread_salary_tables(source_path: str, slug: str, tables: tuple[Table, ...]) -> list[Finding]:
-    """A salary table after the first (`### 外資系企業の場合` and its own bands) is not normalized: the
-    warehouse holds one estimated-salary table an article. Say so, rather than drop its figures unseen."""
-    salary = [t for t in tables if t.kind == "salary"]
-    return [
-        Finding(
-            source_path=source_path,
-            line=table.line,
-            slug=slug,
-            severity="warning",
-            code="salary-table-extra",
-            field="salary",
-            message=f"a second salary table (under 「{table.section_title}」) is not loaded: only the first, on "
-            f"line {salary[0].line}, becomes salary_bands; merge its rows into that table (a note column can "
-            "say what differs), or turn it into prose",
-        )
-        for table in salary[1:]
-    ]
 
 
 def _names_years(header: str) -> bool:

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity
+from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity, Table
 from jobpipeline.quality import CODES as ENRICHMENT_CODES
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\Z")
@@ -146,6 +146,26 @@ def check_article(
 
 def _padded(values: tuple[int | None, ...], length: int) -> tuple[int | None, ...]:
     return (values + (None,) * length)[:length]
+
+
+def extra_salary_tables(source_path: str, slug: str, tables: tuple[Table, ...]) -> list[Finding]:
+    """A salary table after the first (`### 外資系企業の場合` and its own bands) is not normalized: the
+    warehouse holds one estimated-salary table an article. Say so, rather than drop its figures unseen."""
+    salary = [t for t in tables if t.kind == "salary"]
+    return [
+        Finding(
+            source_path=source_path,
+            line=table.line,
+            slug=slug,
+            severity="warning",
+            code="salary-table-extra",
+            field="salary",
+            message=f"a second salary table (under 「{table.section_title}」) is not loaded: only the first, on "
+            f"line {salary[0].line}, becomes salary_bands; merge its rows into that table (a note column can "
+            "say what differs), or turn it into prose",
+        )
+        for table in salary[1:]
+    ]
 
 
 def _salary_findings(source_path: str, slug: str, rows: Sequence[SalaryRow], block_line: int) -> list[Finding]:
