@@ -41,7 +41,7 @@ def published(warehouse: Path, name: str) -> pl.DataFrame:
 def test_benchmark_percentiles_equal_polars_linear_quantiles(synth_warehouse: Path) -> None:
     """Every percentile of salary_benchmarks equals polars' linear-interpolation quantile over the
     published salary_bands' closed annual midpoints, per category x level and per level overall."""
-    bands = published(synth_warehouse, "salary_bands").filter(pl.col("basis") == "annual")
+    bands = published(synth_warehouse, "salary_bands").filter((pl.col("basis") == "annual") & pl.col("plausible"))
     closed = bands.filter(~pl.col("min_open").fill_null(False) & ~pl.col("max_open").fill_null(False))
     benchmarks = published(synth_warehouse, "salary_benchmarks")
     assert benchmarks.height > 10
@@ -217,6 +217,65 @@ def test_a_category_spelled_another_way_is_found_over_the_warehouse(
         warehouse, "SELECT source_path, message FROM validation_issues WHERE code = 'category-variant'"
     )
     assert path == "c.txt" and "is `ai-data` spelled differently (2 articles write `ai-data`)" in message
+
+
+def test_an_implausible_band_stays_in_salary_bands_and_out_of_every_aggregate(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`45,000〜70,000` under a 万円 header (a zero too many: 4.5-7億円) raised `salary-implausible`, and the band
+    still went into the medians, percentiles and outlier groups (a junior median of 57,500万円 beside 575万円
+    ones, p90 3.5億円) and raised a level inversion of its own. It stays in `salary_bands`, marked, and counts
+    nowhere else; the report says how many it left out."""
+    normal = [("ジュニア (0-3年)", "450〜700"), ("ミドル (3-7年)", "700〜1,100"), ("シニア (7年以上)", "1,100〜1,500")]
+    for i in range(8):
+        write_seed(f"ok{i}.txt", make_article(f"ok{i}", salary=normal))
+    write_seed("typo.txt", make_article("typo", salary=[("ジュニア (0-3年)", "45,000〜70,000"), *normal[1:]]))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse, now=NOW), LocalRunner(1))
+    assert rows(warehouse, "SELECT raw, plausible FROM salary_bands WHERE slug = 'typo' ORDER BY ordinal") == [
+        ("45,000〜70,000", False),
+        ("700〜1,100", True),
+        ("1,100〜1,500", True),
+    ]
+    assert rows(warehouse, "SELECT slug, code FROM validation_issues") == [("typo", "salary-implausible")]
+    junior = "level = 'junior'"
+    assert rows(warehouse, f"SELECT bands, max_midpoint_yen FROM salary_by_category_level WHERE {junior}") == [
+        (8, 5_750_000)
+    ]
+    for whole_corpus, n_bands, p90 in rows(
+        warehouse, f"SELECT whole_corpus, n_bands, p90_yen FROM salary_benchmarks WHERE {junior}"
+    ):
+        assert (n_bands, p90) == (8, 5_750_000), whole_corpus
+    assert rows(warehouse, "SELECT count(*) FROM article_salary_position WHERE slug = 'typo'") == [(2,)]
+    published_bands = published(warehouse, "salary_bands").filter(pl.col("slug") == "typo")
+    assert published_bands["plausible"].to_list() == [False, True, True]
+    report = (warehouse.parent / "published" / "report.html").read_text(encoding="utf-8")
+    assert "金額がありえない範囲の 1 件 (salary-implausible) は除外。" in report
+
+
+def test_a_warehouse_from_before_band_plausibility_gains_the_column(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A warehouse written before `salary_bands.plausible` (the column dropped, the view as it was): the report
+    still renders from it read-only, and the next run adds the column before the views that read it and fills
+    it (the reader changed, so every file is read again)."""
+    write_seed("a.txt", make_article("alpha", salary=[("ジュニア (0-3年)", "45,000〜70,000")]))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    run_local(seeds_dir, warehouse)
+    conn = duckdb.connect(str(warehouse))
+    conn.execute("DROP VIEW salary_by_category_level")
+    conn.execute("ALTER TABLE salary_bands DROP COLUMN plausible")
+    from jobpipeline.schema import PLAUSIBLE, VIEWS
+
+    old_view = VIEWS["salary_by_category_level"][1].replace(f" AND {PLAUSIBLE}", "")
+    conn.execute(f"CREATE VIEW salary_by_category_level AS {old_view}")
+    conn.execute("UPDATE files SET reader = 'the-older-reader'")
+    conn.close()
+    out = tmp_path / "old-report.html"
+    assert cli("report", "--warehouse", str(warehouse), "--out", str(out)).exit_code == 0
+    assert run_local(seeds_dir, warehouse)["files_reread"] == 1
+    assert rows(warehouse, "SELECT plausible FROM salary_bands") == [(False,)]
+    assert rows(warehouse, "SELECT count(*) FROM salary_by_category_level") == [(0,)]  # the band counts nowhere
 
 
 def test_enrich_command_on_a_missing_warehouse(tmp_path: Path) -> None:

@@ -476,6 +476,14 @@ def test_min_not_above_max_unless_warned(text: str, unit: str | None) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_SALARYISH, salary_strings().map(lambda c: c[0])), unit=_ANY_UNIT, basis=_ANY_BASIS)
+def test_plausible_exactly_when_not_warned_implausible(text: str, unit: str | None, basis: Basis | None) -> None:
+    """`YenBand.plausible` (what keeps a band out of the aggregates) agrees with the `salary-implausible` warning
+    (what tells the writer): a band is never left out silently, nor warned about and counted."""
+    band = normalize_salary(text, unit=unit, basis=basis)
+    assert band.plausible == ("salary-implausible" not in {w.code for w in band.warnings}), band
+
+
 @given(case=salary_strings(), unit=_ANY_UNIT, basis=_ANY_BASIS)
 def test_full_width_equals_half_width(
     case: tuple[str, int | None, int | None], unit: str | None, basis: Basis | None

@@ -88,6 +88,7 @@ def article_rows(article: Article) -> dict[str, list[dict[str, Any]]]:
             "note": r.note,
             "line": r.line,
             **lineage,
+            "plausible": r.band.plausible,
         }
         for r in article.salary_rows
     ]

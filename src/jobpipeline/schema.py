@@ -91,6 +91,12 @@ SALARY_BANDS = TableSpec(
         _c("note", "VARCHAR", "The row's other cells (特徴)."),
         _LINE,
         *LINEAGE,
+        _c(
+            "plausible",
+            "BOOLEAN",
+            "false: a figure is outside the plausible range for its basis (the `salary-implausible` finding "
+            "names it); the band stays here but is left out of every salary aggregate, check and chart.",
+        ),
     ),
     per_article=True,
 )
@@ -384,6 +390,12 @@ TABLES: tuple[TableSpec, ...] = (
 )
 BY_NAME = {spec.name: spec for spec in TABLES}
 
+PLAUSIBLE = "coalesce(b.plausible, true)"
+"""SQL: the band `b` may be counted. A band with a figure outside the plausible range (45,000〜70,000 under a
+万円 header: 7億円) stayed in every median, percentile and outlier group and moved them by hundreds of
+millions of yen. NULL (a row read before the column existed, until the upgrade's first run reads it again)
+counts."""
+
 VIEWS: dict[str, tuple[str, str]] = {
     "related_jobs": (
         "Related-job links with `resolved`: the target slug exists in `articles`.",
@@ -393,13 +405,13 @@ VIEWS: dict[str, tuple[str, str]] = {
            FROM related_job_links l LEFT JOIN articles a ON a.slug = l.related_slug""",
     ),
     "salary_by_category_level": (
-        "Count, min, median and max of band midpoints per category and level (annual bands only).",
-        """SELECT a.category, b.level, count(b.midpoint_yen) AS bands,
+        "Count, min, median and max of band midpoints per category and level (annual, plausible bands).",
+        f"""SELECT a.category, b.level, count(b.midpoint_yen) AS bands,
                   min(b.midpoint_yen) AS min_midpoint_yen,
                   CAST(median(b.midpoint_yen) AS BIGINT) AS median_midpoint_yen,
                   max(b.midpoint_yen) AS max_midpoint_yen
            FROM salary_bands b JOIN articles a USING (slug)
-           WHERE b.basis = 'annual'
+           WHERE b.basis = 'annual' AND {PLAUSIBLE}
            GROUP BY a.category, b.level ORDER BY a.category, b.level""",
     ),
 }
@@ -411,12 +423,12 @@ MAD_SCALE = 0.6745
 MEAN_AD_SCALE = 1.253314
 """The robust z-score's constants; jobpipeline.quality computes the same score in Python."""
 
-ANNUAL_BANDS = """SELECT a.category, b.level, b.slug, b.ordinal, b.source_path, b.line,
+ANNUAL_BANDS = f"""SELECT a.category, b.level, b.slug, b.ordinal, b.source_path, b.line,
                           coalesce(b.min_open, false) OR coalesce(b.max_open, false) AS open_end,
                           CASE WHEN NOT coalesce(b.min_open, false) AND NOT coalesce(b.max_open, false)
                                THEN b.midpoint_yen END AS closed_midpoint
-                   FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual'"""
-"""Annual bands with their article's category; `closed_midpoint` is NULL for a band with an open end."""
+                   FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual' AND {PLAUSIBLE}"""
+"""Annual, plausible bands with their article's category; `closed_midpoint` is NULL for a band with an open end."""
 
 ANNUAL_BANDS_TABLE = "tmp_annual_bands"
 """The temp table `rebuild_derived` fills from ANNUAL_BANDS once, for the three derived tables that read
@@ -577,7 +589,7 @@ DATASETS: tuple[Dataset, ...] = (
         "Salary bands, flat, with the article's title and category.",
         """SELECT b.slug, a.title, a.category, a.is_current, b.ordinal, b.level, b.level_label, b.years_min,
                       b.years_max, b.min_yen, b.max_yen, b.min_open, b.max_open, b.midpoint_yen, b.basis, b.raw,
-                      b.source_path, b.content_hash, b.run_id
+                      b.source_path, b.content_hash, b.run_id, b.plausible
                FROM salary_bands b JOIN articles a USING (slug) ORDER BY b.slug, b.ordinal""",
     ),
     Dataset(
@@ -642,13 +654,21 @@ DATASETS: tuple[Dataset, ...] = (
 
 def ddl() -> str:
     """CREATE statements for every table and view (idempotent)."""
+    return table_ddl() + "\n" + view_ddl()
+
+
+def table_ddl() -> str:
+    """CREATE statements for the tables that are missing (an existing table keeps its columns)."""
     statements = []
     for spec in TABLES:
         columns = ",\n  ".join(f"{c.name} {c.type}" for c in spec.columns)
         statements.append(f"CREATE TABLE IF NOT EXISTS {spec.name} (\n  {columns}\n);")
-    for name, (_, sql) in VIEWS.items():
-        statements.append(f"CREATE OR REPLACE VIEW {name} AS {sql};")
     return "\n".join(statements)
+
+
+def view_ddl() -> str:
+    """CREATE OR REPLACE statements for every view: after the tables have every column the views read."""
+    return "\n".join(f"CREATE OR REPLACE VIEW {name} AS {sql};" for name, (_, sql) in VIEWS.items())
 
 
 _POLARS_TYPES: dict[str, pl.DataType] = {

@@ -364,6 +364,14 @@ class WarehouseReader:
         assert row is not None
         return tuple(row)
 
+    def plausible_band(self) -> str:
+        """SQL: band `b` may be counted (`schema.PLAUSIBLE`); every band in a warehouse written before
+        `salary_bands.plausible` existed, which a read-only report cannot add."""
+        (present,) = self.one(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'salary_bands' AND column_name = 'plausible'"
+        )
+        return schema.PLAUSIBLE if present else "true"
+
     def table_names(self) -> set[str]:
         return {str(r[0]) for r in self.rows("SELECT table_name FROM information_schema.tables")}
 
@@ -518,12 +526,14 @@ class WarehouseReader:
         return self.records(f"SELECT {columns} FROM runs ORDER BY run_id DESC LIMIT {int(limit)}")
 
     def salary_band_counts(self) -> dict[str, int]:
-        """Bands of current articles: annual, other_basis (not annual), no_figure (annual without any figure)."""
-        (row,) = self.records("""
+        """Bands of current articles: annual, other_basis (not annual), no_figure (annual without any figure),
+        implausible (annual with a figure outside the plausible range: not drawn, not counted)."""
+        (row,) = self.records(f"""
             SELECT count(*) FILTER (WHERE b.basis = 'annual') AS annual,
                    count(*) FILTER (WHERE b.basis <> 'annual' OR b.basis IS NULL) AS other_basis,
                    count(*) FILTER (WHERE b.basis = 'annual' AND b.min_yen IS NULL AND b.max_yen IS NULL)
-                       AS no_figure
+                       AS no_figure,
+                   count(*) FILTER (WHERE b.basis = 'annual' AND NOT {self.plausible_band()}) AS implausible
             FROM salary_bands b JOIN articles a USING (slug)""")
         return {name: int(value or 0) for name, value in row.items()}
 
@@ -535,16 +545,18 @@ class WarehouseReader:
             SELECT quantile_cont(greatest(coalesce(b.min_yen, b.max_yen), coalesce(b.max_yen, b.min_yen)),
                                  [{points}]) AS percentiles
             FROM salary_bands b JOIN articles a USING (slug)
-            WHERE b.basis = 'annual' AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)""")
+            WHERE b.basis = 'annual' AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
+              AND {self.plausible_band()}""")
         return [float(v) for v in row["percentiles"] or []]
 
     def salary_chart(self, no_category: str, max_categories: int, max_jobs: int) -> SalaryChartRows:
         """What the range-bar charts draw: annual bands of the most linked-to jobs of the largest categories."""
         none = _sql_text(no_category)
+        plausible = self.plausible_band()
         ranked = f"""
             WITH drawable AS (
-                SELECT DISTINCT slug FROM salary_bands
-                WHERE basis = 'annual' AND (min_yen IS NOT NULL OR max_yen IS NOT NULL)),
+                SELECT DISTINCT slug FROM salary_bands b
+                WHERE basis = 'annual' AND (min_yen IS NOT NULL OR max_yen IS NOT NULL) AND {plausible}),
             deg AS (SELECT related_slug AS slug, count(DISTINCT slug) AS in_degree FROM related_job_links
                     WHERE related_slug <> slug GROUP BY 1),
             ranked AS (
@@ -566,18 +578,19 @@ class WarehouseReader:
                 FROM salary_bands b JOIN articles a USING (slug) JOIN ranked r USING (slug)
                 JOIN categories c ON c.category = r.category
                 WHERE r.rank <= {int(max_jobs)} AND b.basis = 'annual'
-                  AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
+                  AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL) AND {plausible}
                 ORDER BY b.slug, b.ordinal"""),
             level_jobs=self.records(f"""
                 SELECT coalesce(a.category, '{none}') AS category, b.level, count(DISTINCT b.slug) AS jobs
                 FROM salary_bands b JOIN articles a USING (slug)
-                WHERE b.basis = 'annual' AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL)
+                WHERE b.basis = 'annual' AND (b.min_yen IS NOT NULL OR b.max_yen IS NOT NULL) AND {plausible}
                 GROUP BY 1, 2"""),
             medians=self.records("SELECT category, level, median_midpoint_yen, bands FROM salary_by_category_level"),
             category_medians=self.records(f"""
                 SELECT coalesce(a.category, '{none}') AS category,
                        CAST(median(b.midpoint_yen) AS BIGINT) AS median_midpoint_yen
-                FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual' GROUP BY 1"""),
+                FROM salary_bands b JOIN articles a USING (slug) WHERE b.basis = 'annual' AND {plausible}
+                GROUP BY 1"""),
         )
 
     # -- quality checks and salary benchmarks (issue 18) ---------------------------------------------------
@@ -1200,8 +1213,10 @@ def open_writer(path: Path, files: int = 0) -> Iterator[WarehouseWriter]:
     committed = False
     try:
         _drop_legacy_views(conn)
-        conn.execute(schema.ddl())
+        conn.execute(schema.table_ddl())
         _add_missing_columns(conn)
+        # Views last: one may read a column an older warehouse gains just above (salary_bands.plausible).
+        conn.execute(schema.view_ddl())
         writer = WarehouseWriter(conn, path)
         (known,) = writer.one("SELECT count(*) FROM files")
         threads = writer_threads(max(files, known))

@@ -157,6 +157,8 @@ class SalarySection:
     """Where the axis ends, e.g. 4,000万円."""
     bands_clipped: int = 0
     """Bands drawn clipped at the axis's edge (they reach past it)."""
+    bands_implausible: int = 0
+    """Annual bands with a figure outside the plausible range (`salary-implausible`): not drawn, not counted."""
 
 
 @dataclass(frozen=True)

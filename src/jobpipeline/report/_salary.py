@@ -97,6 +97,7 @@ def salary_section(warehouse: WarehouseReader, band_ends: Sequence[float]) -> Sa
         bands_annual=counts["annual"],
         bands_other_basis=counts["other_basis"],
         bands_no_figure=counts["no_figure"],
+        bands_implausible=counts["implausible"],
         band_ends=band_ends,
     )
 
@@ -111,6 +112,7 @@ def build_salary_section(
     bands_annual: int,
     bands_other_basis: int,
     bands_no_figure: int,
+    bands_implausible: int = 0,
     band_ends: Sequence[float] | None = None,
 ) -> SalarySection:
     """Lay out the range-bar charts: one shared axis, categories by job count, levels in career order.
@@ -177,6 +179,7 @@ def build_salary_section(
         bands_drawn=len(bands),
         bands_other_basis=bands_other_basis,
         bands_no_figure=bands_no_figure,
+        bands_implausible=bands_implausible,
         axis_text=format_man_yen(domain),
         bands_clipped=sum(_top(b) > domain for b in bands),
     )

@@ -43,6 +43,13 @@ class YenBand(BaseModel):
     max_open: bool = Field(description="The upper end is open (`以上`, `超`, `+`, `500万〜`).")
     warnings: tuple[SalaryWarning, ...] = Field(default=(), description="Problems found, in a stable order.")
 
+    @property
+    def plausible(self) -> bool:
+        """No figure outside `PLAUSIBLE_YEN` for the band's basis: false exactly when `salary-implausible` is
+        among the warnings. Such a band is kept but counted in no aggregate (`salary_bands.plausible`)."""
+        low, high = PLAUSIBLE_YEN[self.basis]
+        return all(low <= value <= high for value in (self.min_yen, self.max_yen) if value is not None)
+
 
 TokKind = Literal[
     "fig",
