@@ -359,6 +359,55 @@ def test_a_misspelt_field_names_the_field_meant(written: str, field: str | None,
         assert f"did you mean `{meant}`? Rename it" in finding.message, finding.message
 
 
+@pytest.mark.parametrize(
+    ("value", "field", "said"),
+    [
+        pytest.param(
+            {"related_jobs": "data_scientist, mlops"},
+            "related_jobs",
+            '`related_jobs` is the text "data_scientist, mlops", not a list: '
+            'write `"related_jobs": ["data_scientist", "mlops"]`',
+            id="list-as-text",
+        ),
+        pytest.param(
+            {"keywords": "年収、将来性"},
+            "keywords",
+            '`keywords` is the text "年収、将来性", not a list: write `"keywords": ["年収", "将来性"]`',
+            id="list-as-japanese-text",
+        ),
+        pytest.param({"tags": None}, "tags", '`tags` is null, not a list: write `"tags": ["a", "b"]`', id="null-list"),
+        pytest.param(
+            {"related_jobs": ["mlops", 5]},
+            "related_jobs[1]",
+            "`related_jobs[1]` is the number 5, not text: write every item of `related_jobs` in double quotes",
+            id="number-item",
+        ),
+        pytest.param(
+            {"category": ["ai-data"]},
+            "category",
+            '`category` is a list, not text: write it in double quotes, `"category": "…"`',
+            id="text-as-list",
+        ),
+        pytest.param(
+            {"meta_description": True},
+            "meta_description",
+            "`meta_description` is true, not text",
+            id="text-as-true",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_kind_says_so_in_json_words(value: dict[str, Any], field: str, said: str) -> None:
+    """It said "input should be a valid tuple (got NoneType 'None')" or, for an item, showed the whole list as
+    Python prints it (`got list "['mlops', 5]"`) under the field name `related_jobs.1`. It names the field or
+    item as JSON does, says what kind of value it is, and for a list typed as text the list it meant."""
+    text = make_article("alpha", extra=value)
+    [finding] = [f for f in read_article(text.encode(), "x.txt").findings if f.code == "field-invalid"]
+    key = field.split("[")[0]
+    key_line = 1 + next(i for i, line in enumerate(text.split("\n")) if line.lstrip().startswith(f'"{key}"'))
+    assert (finding.field, finding.line) == (field, key_line)
+    assert said in finding.message, finding.message
+
+
 def test_the_name_fields_the_report_reads_are_not_unknown() -> None:
     """The README tells writers to add `job_name` (or `name`) to label the report's bars; every article that
     did got "unknown field `job_name` ...: remove it". They are kept in extra_fields, without a finding."""

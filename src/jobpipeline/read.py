@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
+import json
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -175,11 +178,69 @@ def missing_text_message(data: dict[str, Any], key: str, example: str) -> str:
         return f'the article has no {key}: add `"{key}": {example}`'
     if isinstance(value, str):
         return f'the {key} is blank: write it, `"{key}": {example}`'
-    kind = {bool: "true/false", int: "the number", float: "the number", list: "a list", dict: "an object"}.get(
-        type(value), type(value).__name__
-    )
-    shown = f" {value!r}"[:41] if isinstance(value, int | float) and not isinstance(value, bool) else ""
-    return f'`{key}` is {kind}{shown}, not text: write it in double quotes, `"{key}": {example}`'
+    return f'`{key}` is {json_kind(value)}, not text: write it in double quotes, `"{key}": {example}`'
+
+
+def json_kind(value: Any) -> str:
+    """`value` as the person who typed the front matter would name it (JSON's words, not Python's: a message
+    said "input should be a valid tuple (got NoneType 'None')").
+
+    >>> json_kind(7), json_kind(True), json_kind(None), json_kind(["a"]), json_kind({"a": 1})
+    ('the number 7', 'true', 'null', 'a list', 'an object')
+    >>> print(json_kind("data_scientist, mlops"))
+    the text "data_scientist, mlops"
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"[:44]
+    if isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+        return "the text " + (shown if len(shown) <= 60 else shown[:58] + '…"')
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, datetime.date):  # YAML reads an unquoted 2026-12-07 as a date
+        return f"the date {value.isoformat()}"
+    return f"a {type(value).__name__}"
+
+
+def invalid_field_message(known: dict[str, Any], loc: tuple[str | int, ...], error_type: str, msg: str) -> str:
+    """What is wrong with the value at `loc` (a field, or an item of a list field) and what to write.
+
+    >>> print(invalid_field_message({"related_jobs": "a, b"}, ("related_jobs",), "tuple_type", ""))
+    `related_jobs` is the text "a, b", not a list: write `"related_jobs": ["a", "b"]`
+    >>> print(invalid_field_message({"tags": ["ok", 5]}, ("tags", 1), "string_type", ""))
+    `tags[1]` is the number 5, not text: write every item of `tags` in double quotes, `"tags": ["a", "b"]`
+    >>> print(invalid_field_message({"category": ["ai"]}, ("category",), "string_type", ""))
+    `category` is a list, not text: write it in double quotes, `"category": "…"`
+    """
+    top = str(loc[0])
+    value: Any = known.get(top)
+    for part in loc[1:]:
+        try:
+            value = value[part]
+        except (LookupError, TypeError):
+            break
+    shown = top + "".join(f"[{part}]" for part in loc[1:])
+    if top in LIST_FIELDS and len(loc) == 1:
+        if isinstance(value, str):  # "a, b": the list it was meant to be
+            items = [item.strip() for item in re.split(r"[,、，]", value) if item.strip()] or ["a", "b"]
+            example = json.dumps(items, ensure_ascii=False)
+        else:
+            example = '["a", "b"]'
+        return f'`{shown}` is {json_kind(value)}, not a list: write `"{top}": {example}`'
+    if error_type == "string_type":
+        if top in LIST_FIELDS:
+            return (
+                f"`{shown}` is {json_kind(value)}, not text: write every item of `{top}` in double quotes, "
+                f'`"{top}": ["a", "b"]`'
+            )
+        return f'`{shown}` is {json_kind(value)}, not text: write it in double quotes, `"{top}": "…"`'
+    return f"{msg.lower()} (it is {json_kind(value)})"
 
 
 def _front_matter(
@@ -250,15 +311,13 @@ def _front_matter(
         model = FrontMatter.model_validate({**known, "extra": extra, "field_lines": lines}, strict=False)
     except ValidationError as exc:
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"])
-            top = str(error["loc"][0])
-            value = known.get(top)
+            loc = tuple(error["loc"])
             finding(
                 "error",
                 "field-invalid",
-                field,
-                f"{error['msg'].lower()} (got {type(value).__name__} {str(value)[:60]!r}): {_type_hint(top)}",
-                line=lines.get(top),
+                str(loc[0]) + "".join(f"[{part}]" for part in loc[1:]),
+                invalid_field_message(known, loc, error["type"], error["msg"]),
+                line=lines.get(str(loc[0])),
             )
         return None
     related_lines = list_item_lines(block, block_line, "related_jobs", model.related_jobs)
@@ -280,12 +339,6 @@ def _front_matter(
             )
         kept[key] = tuple(item for item in items if item.strip())
     return model.model_copy(update={"related_lines": related_lines, **kept})
-
-
-def _type_hint(field: str) -> str:
-    if field in ("tags", "keywords", "related_jobs"):
-        return f'write `"{field}": ["a", "b"]`, a list of strings'
-    return f'write `"{field}": "…"`, a string'
 
 
 def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
