@@ -103,6 +103,72 @@ def test_a_dangling_link_names_the_slug_it_most_likely_meant(link: str, meant: s
         )
 
 
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [
+        pytest.param(
+            "mlops",
+            "`mlops` names the file ai/mlops.txt, not a slug: its article's slug is `mlops_engineer`",
+            id="file-stem",
+        ),
+        pytest.param(
+            "ds.txt",
+            "`ds.txt` names the file ds.txt, not a slug: its article's slug is `data_scientist`",
+            id="file-name",
+        ),
+        pytest.param(
+            "AI/MLOps.txt",
+            "`AI/MLOps.txt` names the file ai/mlops.txt, not a slug: its article's slug is `mlops_engineer`",
+            id="path-any-case",
+        ),
+        pytest.param("ml_engineer.txt", None, id="its-name-already-suggests-the-slug"),
+        pytest.param("notes", None, id="two-files-share-the-name"),
+    ],
+)
+def test_a_link_that_names_a_file_names_that_files_slug(link: str, said: str | None) -> None:
+    """`related_jobs: ["mlops"]` with mlops.txt's slug `mlops_engineer` said "no article has slug `mlops`: write
+    it", and a writer who did made a second MLOps article. A link that names an article's file says its slug."""
+    entries = [
+        CorpusEntry("ai/mlops.txt", "mlops_engineer"),
+        CorpusEntry("ds.txt", "data_scientist"),
+        CorpusEntry("ml_engineer.txt", "ml_engineer"),
+        CorpusEntry("a/notes.md", "notes_a"),
+        CorpusEntry("b/notes.md", "notes_b"),
+        CorpusEntry("z.txt", "zeta", (link,), (7,)),
+    ]
+    messages = [f.message for f in check_corpus(entries).findings if f.field == "related_jobs[0]"]
+    if said is None:
+        assert not any("names the file" in message for message in messages), messages
+    else:
+        assert messages == [said]
+
+
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [
+        pytest.param("mlops-engineer", "did you mean `mlops_engineer`?", id="hyphen"),
+        pytest.param(
+            "data_scientist.txt",
+            "that is a file name: write the slug in its front matter (often `data_scientist`)",
+            id="file-name",
+        ),
+        pytest.param(
+            "データサイエンティスト",
+            "write the article's slug (the `slug` in its front matter, e.g. `data_scientist`), not its title",
+            id="job-title",
+        ),
+    ],
+)
+def test_a_related_job_that_is_no_slug_says_what_to_write(link: str, said: str) -> None:
+    """A job title got "did you mean `job_name`?" (the placeholder slug), a file name `data_scientist_txt`."""
+    [finding] = [
+        f
+        for f in read_article(make_article("alpha", related=[link]).encode(), "x.txt").findings
+        if f.code == "related-invalid-slug"
+    ]
+    assert finding.message.endswith(said), finding.message
+
+
 @pytest.mark.parametrize("how", ["validate", "run"])
 def test_a_link_to_an_article_that_does_not_load_names_its_file(
     how: str, seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path

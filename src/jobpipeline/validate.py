@@ -71,6 +71,37 @@ def suggest_slug(value: str) -> str:
     return text if text and text[0].isalpha() else f"job_{text}" if text else "job_name"
 
 
+def related_slug_hint(value: str) -> str:
+    """What to write instead of `value`, a related job that is not a slug, from the text alone (the corpus
+    check may name the article too). A job title or a file name is not a slug: "did you mean `job_name`?"
+    answered `データサイエンティスト`, and `data_scientist.txt` got `data_scientist_txt`.
+
+    >>> related_slug_hint("mlops-engineer")
+    'did you mean `mlops_engineer`?'
+    >>> related_slug_hint("data_scientist.txt")
+    'that is a file name: write the slug in its front matter (often `data_scientist`)'
+    >>> related_slug_hint("データサイエンティスト")
+    "write the article's slug (the `slug` in its front matter, e.g. `data_scientist`), not its title"
+    """
+    suggested = guessed_slug(value)
+    if _file_stem(value):
+        return f"that is a file name: write the slug in its front matter (often `{suggested}`)"
+    if suggested == "job_name" or not any(char.isascii() and char.isalnum() for char in value):
+        return "write the article's slug (the `slug` in its front matter, e.g. `data_scientist`), not its title"
+    return f"did you mean `{suggested}`?"
+
+
+def guessed_slug(value: str) -> str:
+    """The slug a related job that is not one most likely meant, from its text alone (a file name: its stem)."""
+    return suggest_slug(_file_stem(value) or value)
+
+
+def _file_stem(value: str) -> str:
+    """`value` without its suffix when it looks like a seed file's name (`data_scientist.txt`), else ""."""
+    stem, dot, suffix = value.rpartition(".")
+    return stem if dot and stem and suffix.lower() in ("txt", "md", "markdown", "text") else ""
+
+
 def explain_invalid_slug(value: str) -> str:
     """Why `value` is not a slug, naming the offending character where it helps."""
     for char in value:
@@ -130,8 +161,7 @@ def check_article(
                 "warning",
                 "related-invalid-slug",
                 where,
-                f"{related!r} is not a valid slug ({explain_invalid_slug(related)}): did you mean "
-                f"`{suggest_slug(related)}`?",
+                f"{related!r} is not a valid slug ({explain_invalid_slug(related)}): {related_slug_hint(related)}",
                 at,
             )
         elif related == slug:
@@ -294,14 +324,22 @@ def check_corpus(
         )
     known = set(owners) | set(also_known)
     nearest: SlugIndex | None = None
+    files: dict[str, tuple[str, str]] | None = None
     for entry in ordered:
         if owners.get(entry.slug) != entry.source_path:
             continue
         lines = _padded(entry.related_lines, len(entry.related_jobs))
         for index, (related, line) in enumerate(zip(entry.related_jobs, lines, strict=True)):
-            if related in known or related == entry.slug or not SLUG_PATTERN.match(related):
+            if related in known or related == entry.slug:
                 continue
-            if broken and related in broken:
+            files = files if files is not None else files_by_name(owners)  # only when some link dangles
+            named = files.get(related.strip().lower())
+            valid = SLUG_PATTERN.match(related) is not None
+            if named is not None and named[1] != entry.slug and (valid or guessed_slug(related) != named[1]):
+                message = f"`{related}` names the file {named[0]}, not a slug: its article's slug is `{named[1]}`"
+            elif not valid:
+                continue  # said when the file was read (related-invalid-slug), with the slug its name suggests
+            elif broken and related in broken:
                 message = (
                     f"`{related}` is the slug of {broken[related]}, which does not load: fix that file "
                     "(its own findings say how)"
@@ -326,6 +364,22 @@ def check_corpus(
                 )
             )
     return CorpusCheck(owners=owners, findings=findings)
+
+
+def files_by_name(owners: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """(path, slug) of each article's file by the names a link may give it instead of the slug: its path, its
+    file name and its name without the suffix, lowercased (`mlops` for mlops.txt, whose slug is
+    `mlops_engineer`). A name two files share names neither.
+
+    >>> files_by_name({"mlops_engineer": "ai/mlops.txt"})["mlops"]
+    ('ai/mlops.txt', 'mlops_engineer')
+    """
+    found: dict[str, tuple[str, str] | None] = {}
+    for slug, path in owners.items():
+        name = path.rsplit("/", 1)[-1]
+        for key in {path.lower(), name.lower(), name.rpartition(".")[0].lower()} - {""}:
+            found[key] = (path, slug) if key not in found else None
+    return {key: value for key, value in found.items() if value is not None}
 
 
 @functools.lru_cache(maxsize=2)
