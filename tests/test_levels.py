@@ -58,6 +58,13 @@ CASES = [
     pytest.param("7〜3年", None, 3, 7, id="years-reversed-wave-dash-put-in-order"),
     pytest.param("シニア (10〜7年)", "senior", 7, 10, id="years-reversed-in-brackets"),
     pytest.param("5.5-3.2年", None, 3, 6, id="years-reversed-fraction-widens-outward"),
+    # written out as people write them (3年目以降 was 3 … 3, 1年半〜3年 was 1 … 1, 半年 no years)
+    pytest.param("3年目以降", None, 3, None, id="years-ikou-is-open"),
+    pytest.param("5年以後", None, 5, None, id="years-igo-is-open"),
+    pytest.param("1年半〜3年", None, 1, 3, id="years-and-a-half-range"),
+    pytest.param("2年半", None, 2, 3, id="years-and-a-half-widens"),
+    pytest.param("半年〜1年", None, 0, 1, id="half-a-year-range"),
+    pytest.param("シニア (5年半以上)", "senior", 5, None, id="years-and-a-half-open"),
 ]
 
 # label, years written larger first

@@ -8,7 +8,8 @@ Conventions:
 - An open lower end of years starts at 0: `3年未満` and `〜3年` are 0 … 3 (experience cannot be
   negative, and a closed lower bound filters better). `未満` keeps its stated bound.
 - `N年目` (the N-th year) is read as N years: `5年目` is 5 … 5 and `1〜3年目` is 1 … 3.
-- Fractional years widen outward: `1.5年` is 1 … 2.
+- Fractional years widen outward: `1.5年` is 1 … 2, and so is `1年半`; `半年` is 0 … 1.
+- `以降` and `以後` (from then on) open the upper end like `以上`: `3年目以降` is 3 … open.
 - A range written larger number first (`5-3年`, `7〜3年`) is read in order, 3 … 5, and flagged
   (`years_reversed`): the author meant a range, and validation warns `years-min-gt-max` so the label
   gets fixed. Like a salary band's `salary-min-gt-max`, it is a warning, never a rejection.
@@ -67,7 +68,11 @@ _RANGE_MARK_RE: Final = re.compile(r"[〜~∼⁓\-‐‑‒–—―−]|から"
 _NUM: Final = r"(?<![0-9.])([0-9]{1,3}(?:\.[0-9]+)?)"
 _UNIT: Final = r"(?:年目|年|(?i:years?|yrs?|y)(?![A-Za-z]))"
 _YEARS_RANGE_RE: Final = re.compile(rf"{_NUM}\s*{_UNIT}?\s*~\s*{_NUM}\s*{_UNIT}")
-_YEARS_OPEN_UP_RE: Final = re.compile(rf"{_NUM}\s*\+\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:以上|超|~|\+|(?i:or\s+more|plus))")
+_YEARS_OPEN_UP_RE: Final = re.compile(
+    rf"{_NUM}\s*\+\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:以上|以降|以後|超|~|\+|(?i:or\s+more|plus))"
+)
+_HALF_YEAR_RE: Final = re.compile(r"(?<![0-9.])([0-9]{1,3})\s*年半|(?<![0-9年])半年")
+"""`1年半` (one and a half years) and `半年` (half a year), written as `1.5年` and `0.5年` before matching."""
 _YEARS_OPEN_LOW_RE: Final = re.compile(rf"~\s*{_NUM}\s*{_UNIT}|{_NUM}\s*{_UNIT}\s*(?:未満|以下|まで|以内)")
 _YEARS_SINGLE_RE: Final = re.compile(rf"{_NUM}\s*{_UNIT}")
 _MAX_YEARS: Final = 60  # larger "years" are calendar years (2024年), not experience
@@ -100,6 +105,7 @@ def _level(text: str) -> Level | None:
 def _years(text: str) -> tuple[int | None, int | None, bool]:
     """Years from, years to, and whether the label wrote them in reverse order."""
     text = _RANGE_MARK_RE.sub("~", text)
+    text = _HALF_YEAR_RE.sub(lambda m: f"{m.group(1)}.5年" if m.group(1) else "0.5年", text)
     found: list[tuple[int, int | None, int | None, bool]] = []
     for match in _YEARS_RANGE_RE.finditer(text):
         first, second = float(match.group(1)), float(match.group(2))
