@@ -285,6 +285,17 @@ CASES = [
     case("zero-width-space-after-plus", "1,800+\u200b", 18_000_000, None, unit="万円", opened="max"),
     case("carriage-return-after-plus", "1,800+\r", 18_000_000, None, unit="万円", opened="max"),
     case("zero-width-space-inside-a-figure", "4\u200b50〜7\u00ad00", 4_500_000, 7_000_000, unit="万円"),
+    # `N台`, the N range: it was read as N exactly (年収400万円台 was 4,000,000 … 4,000,000)
+    case("decade", "年収400万円台", 400 * M, 500 * M, "annual"),
+    case("decade-thousands", "1,000万円台", 1000 * M, 2000 * M),
+    case("decade-latter-half", "年収400万円台後半", 450 * M, 500 * M, "annual"),
+    case("decade-first-half", "月給20万円台前半", 200_000, 250_000, "monthly"),
+    case("decade-of-a-two-digit-figure", "月給25万円台", 250_000, 260_000, "monthly"),
+    case("decade-oku", "1億円台", 100_000_000, 200_000_000),
+    case("decade-as-lower-bound", "800万円台から", 800 * M, None, opened="max"),
+    case("decade-as-upper-bound", "500万〜1,000万円台", 500 * M, 2000 * M),
+    case("decade-latter-half-as-lower-bound", "時給2,000円台後半〜6,000円", 2_500, 6_000, "hourly"),
+    case("dai-counting-machines-is-no-decade", "月給30万円 PC2台支給", 300_000, 300_000, "monthly"),
 ]
 
 
