@@ -570,3 +570,24 @@ def test_an_interview_questions_own_number_is_taken_off(cell: str, question: str
 
     body = parse_body(f"## 面接\n\n| 質問 | 回答のポイント |\n| --- | --- |\n| {cell} | 要点 |\n", 1)
     assert [q.question for q in body.interview_questions] == [question]
+
+
+@pytest.mark.parametrize(
+    ("cell", "names"),
+    [
+        pytest.param("Docker及びKubernetesによる運用", ["Docker", "Kubernetes"], id="oyobi-in-kanji"),
+        pytest.param("Amazon S3やGCSといったストレージ", ["Amazon S3", "GCS"], id="ya-unspaced"),
+        pytest.param("PythonとGoによる開発", ["Python", "Go"], id="to"),
+        pytest.param("Terraform または Pulumi", ["Terraform", "Pulumi"], id="mataha"),
+        pytest.param("SQL（BigQuery等）", ["SQL", "BigQuery"], id="names-in-a-bracket-with-etc"),
+        pytest.param("C#, .NET, Node.js", ["C#", ".NET", "Node.js"], id="dot-net-keeps-its-dot"),
+        pytest.param("Kubernetesとの連携", ["Kubernetes"], id="to-before-japanese-splits-nothing"),
+        pytest.param("Grafana (メトリクス収集)", ["Grafana"], id="a-japanese-note-still-goes"),
+    ],
+)
+def test_tool_names_joined_the_japanese_way_are_each_read(cell: str, names: list[str]) -> None:
+    """`Docker及びKubernetes` gave Docker only, `Amazon S3やGCS` Amazon S3 only, `SQL（BigQuery等）` SQL only
+    (the bracket was dropped as a Japanese note for its 等), `.NET` was `NET`: tool_counts missed them."""
+    from jobpipeline.body import tool_names
+
+    assert tool_names(cell) == names

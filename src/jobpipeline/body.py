@@ -316,7 +316,15 @@ _NAME_WINDOW = 200
 """Characters before a bracket searched for the name it may expand (`DVC (Data Version Control)`)."""
 _NAME_RUN = re.compile(r"[A-Za-z0-9.+#&/_\- ]*")  # the characters `_TOOL_NAME` may hold
 _WORD = re.compile(r"[A-Za-z]+")
-_LIST_SEPARATORS = re.compile(r"[,、，/／・]|\s+や\s*|\s*および\s*|\s+and\s+")
+_LIST_SEPARATORS = re.compile(
+    r"[,、，/／・]|\s+や\s*|\s*および\s*|\s+and\s+"
+    # Japanese "and"/"or" between two names, spaced or not: `Docker及びKubernetes`, `Amazon S3やGCS`, `PythonとGo`
+    r"|(?<=[A-Za-z0-9+#])\s*(?:及び|および|または|又は|や|と)\s*(?=[A-Za-z])"
+)
+_ET_CETERA = re.compile(r"\s*(?:等|など|ほか|etc\.?)\s*$")
+"""`等` ("and so on") closing a bracket of names (`SQL（BigQuery等）`): the names stay; a Japanese note goes."""
+_DOTTED_NAME = re.compile(r"(?<![A-Za-z0-9])\.[A-Z]{2,}(?![A-Za-z])")
+"""A name that starts with its dot (`.NET`): the dot is part of it."""
 
 
 def extract_tools(tables: tuple[Table, ...]) -> tuple[Tool, ...]:
@@ -347,7 +355,7 @@ def tool_names(text: str) -> list[str]:
     kept_parentheses: list[str] = []
 
     def keep_or_drop(match: re.Match[str]) -> str:
-        inner = match.group(1)
+        inner = _ET_CETERA.sub("", match.group(1))
         # Only the name just before the bracket matters: scanning the whole prefix for every bracket
         # made a long cell quadratic (a 5 MB cell of `AB (C D) ` took hours).
         before = text[max(0, match.start() - _NAME_WINDOW) : match.start()].rstrip()
@@ -368,6 +376,8 @@ def tool_names(text: str) -> list[str]:
             if _JAPANESE.search(piece[: match.start()]):
                 continue
             name = re.sub(r"\s+", " ", match.group(0)).strip(" .-")
+            if match.start() and _DOTTED_NAME.match(piece, match.start() - 1):
+                name = "." + name
             if len(name) >= 2 or name.isupper():
                 names.append(name)
     return names
