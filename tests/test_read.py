@@ -359,6 +359,20 @@ def test_a_misspelt_field_names_the_field_meant(written: str, field: str | None,
         assert f"did you mean `{meant}`? Rename it" in finding.message, finding.message
 
 
+def test_a_misspelt_field_is_not_also_reported_missing() -> None:
+    """Hugo-style keys (`meta-description:`, `hero-image:`) gave two warnings each: "did you mean
+    `meta_description`? Rename it" and "`meta_description` is missing: add it". The first says it all."""
+    text = (
+        "---\nslug: alpha\ntitle: t\ncategory: ai-data\nthumbnail: /static/img/alpha.png\n"
+        "meta-description: 説明\nhero-image: /static/img/alpha_hero.png\n---\n"
+    )
+    findings = read_article(text.encode(), "x.md").findings
+    assert [(f.code, f.field) for f in findings if f.code.startswith("field-")] == [
+        ("field-unknown", "meta-description"),
+        ("field-unknown", "hero-image"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "field", "said"),
     [

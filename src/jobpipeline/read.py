@@ -253,10 +253,13 @@ def _front_matter(
     extra = {key: value for key, value in data.items() if key not in KNOWN_FIELDS}
     unknown = [key for key in extra if key not in NAME_FIELDS]  # those the report reads are no surprise
     present = set(data)
+    misspelt: set[str] = set()
     for index, key in enumerate(unknown):
         # A misspelt field is kept as extra data and its real field is missing: name the one meant. (Only
         # for the first few: a front matter of thousands of keys is an export gone wrong, not typos.)
         meant = meant_field(key, present) if index < 100 else None
+        if meant:
+            misspelt.add(meant)
         finding(
             "warning",
             "field-unknown",
@@ -285,7 +288,7 @@ def _front_matter(
         )
         ok = False
     for key in ("category", "meta_description", "thumbnail", "hero_image"):
-        if key not in known:
+        if key not in known and key not in misspelt:  # `meta-description` already says to rename it
             finding(
                 "warning",
                 "field-missing",
