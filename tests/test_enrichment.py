@@ -452,3 +452,18 @@ def test_salary_by_skill_counts_an_article_with_two_bands_at_a_level_once(
         ("junior", 6, 6, 5_500_000.0, 5_500_000.0, 5_500_000.0),
         ("senior", 6, 7, 13_000_000.0, 13_000_000.0, 13_000_000.0),
     ]
+
+
+def test_a_tag_in_another_casing_counts_as_the_same_tag(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`python`, `Python` and `ＰＹＴＨＯＮ`, `mlops` and `MLOps` were separate rows of tag_counts (and of
+    salary_by_skill): one article each, where three wrote the same tag. Known names count under their usual
+    spelling; a tag outside them keeps its own."""
+    for i, tags in enumerate([["python", "mlops"], ["Python", "MLOps"], ["ＰＹＴＨＯＮ", "機械学習"]]):
+        write_seed(f"a{i}.txt", make_article(f"job{i}", extra={"tags": tags}))
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse, now=NOW), LocalRunner(1))
+    counts = dict(published(warehouse, "tag_counts").select("tag", "as_tag").iter_rows())
+    assert (counts["Python"], counts["MLOps"], counts["機械学習"]) == (3, 2, 1), counts
+    assert not {"python", "mlops", "PYTHON"} & set(counts)

@@ -37,11 +37,38 @@ _TOOL_ALIASES: dict[str, str] = {
     "cicd": "CI/CD",
 }
 
+KNOWN_NAMES: tuple[str, ...] = tuple(
+    "|".join(
+        (
+            # languages
+            "Python|Java|Go|Rust|Ruby|PHP|Perl|C++|C#|Scala|Kotlin|Swift|Dart|R|SQL|Julia|MATLAB|Haskell|Elixir",
+            "Bash|PowerShell|HTML|CSS",
+            # frameworks and libraries
+            "React|Vue.js|Angular|Next.js|Node.js|Django|Flask|FastAPI|Spring|Spring Boot|Ruby on Rails|Laravel",
+            "Flutter|TensorFlow|PyTorch|Keras|scikit-learn|pandas|NumPy|LangChain|Hugging Face|OpenCV",
+            # data and platforms
+            "MySQL|MongoDB|Redis|Elasticsearch|Snowflake|BigQuery|Redshift|Databricks|Spark|Hadoop|Kafka|Airflow",
+            "dbt|MLflow|Kubeflow|SageMaker|Tableau|Power BI|Looker",
+            # infrastructure and tools
+            "Docker|Linux|Git|GitHub|GitLab|Jenkins|Ansible|Helm|Prometheus|Grafana|Datadog|Jira|Figma|Excel",
+            "Salesforce|SAP",
+            # fields people tag with
+            "MLOps|DevOps|DevSecOps|SRE|AI|ML|LLM|IoT|SaaS|UI|UX|UI/UX|DX",
+        )
+    ).split("|")
+)
+"""Names written in many casings (`python`, `PYTHON`, `Python`): each counts under its usual spelling. A tag or
+tool outside this list keeps the spelling it has (its casings count apart)."""
+
 _PARENTHESISED_ALIAS = re.compile(r"^(?P<name>.+?)\s*[(（](?P<alias>[^()（）]+)[)）]\s*$")
 
 
 def _key(name: str) -> str:
     return re.sub(r"[\s._\-]+", "", unicodedata.normalize("NFKC", name).casefold())
+
+
+# A known name's casings are aliases of it; the aliases above keep their own targets.
+_TOOL_ALIASES.update({_key(name): name for name in KNOWN_NAMES} | _TOOL_ALIASES)
 
 
 def canonical_tool(name: str) -> str:
@@ -61,7 +88,12 @@ def canonical_tool(name: str) -> str:
 
 
 def canonical_tag(tag: str) -> str:
-    """Tags compare after NFKC and tool aliases: `#Ｋ８ｓ`, `k8s` and `Kubernetes` count as one."""
+    """Tags compare after NFKC and tool aliases: `#Ｋ８ｓ`, `k8s` and `Kubernetes` count as one; so do `python`
+    and `Python`, `mlops` and `MLOps` (`KNOWN_NAMES`).
+
+    >>> canonical_tag("#ｍｌｏｐｓ"), canonical_tag("python"), canonical_tag("機械学習")
+    ('MLOps', 'Python', '機械学習')
+    """
     text = unicodedata.normalize("NFKC", tag).strip().lstrip("#").strip()
     return _TOOL_ALIASES.get(_key(text), text)
 
