@@ -17,6 +17,10 @@ Conventions:
 - Japanese titles: 課長 and 部長 are manager (the top level), 係長 and a deputy (課長代理) are lead;
   Staff and Principal engineers (スタッフエンジニア, プリンシパル) are lead. 主任 and スタッフ alone name
   no level (companies use them for anything from a first promotion to a senior post).
+- Titles above and around the ladder: directors, heads, CTO/VPoE and 責任者 are manager (the top level);
+  architects, fellows and チーフ are lead; experts and specialists senior; associates and assistants
+  junior; interns, trainees and 見習い entry. (A salary row `CTO / VPoE` had no level, so its band fell out
+  of every category × level table.)
 - A table may give the years a column of their own (`| レベル | 経験年数 | 年収 |`): the row's years then
   come from that cell when its label states none (`experience_of_row`).
 """
@@ -49,14 +53,16 @@ class ExperienceLevel(BaseModel):
 
 _LEVEL_RE: Final = re.compile(
     r"""
-    (?P<manager>マネージャー|マネジャー|マネージャ|管理職|課長(?!代理)|部長(?!代理)|(?<![A-Za-z])(?i:manager|mgr)(?![A-Za-z]))
-  | (?P<lead>テックリード|リーダー|リード|係長|課長代理|部長代理|プリンシパル|スタッフエンジニア
-        |(?<![A-Za-z])(?i:(?:tech\s*)?lead(?:er)?|principal|staff\s+engineer)(?![A-Za-z]))
-  | (?P<senior>シニア|ベテラン|上級|熟練|(?<![A-Za-z])(?i:senior|sr\.?)(?![A-Za-z]))
+    (?P<manager>マネージャー|マネジャー|マネージャ|管理職|課長(?!代理)|部長(?!代理)|ディレクター|責任者|執行役員
+        |(?<![A-Za-z])(?:CTO|CIO|VPoE|VPoP|VP|(?i:manager|mgr|director|head\s+of))(?![A-Za-z]))
+  | (?P<lead>テックリード|リーダー|リード|係長|課長代理|部長代理|プリンシパル|スタッフエンジニア|アーキテクト|フェロー|チーフ
+        |(?<![A-Za-z])(?i:(?:tech\s*)?lead(?:er)?|principal|staff\s+engineer|architect|fellow)(?![A-Za-z]))
+  | (?P<senior>シニア|ベテラン|上級|熟練|エキスパート|スペシャリスト
+        |(?<![A-Za-z])(?i:senior|sr\.?|expert|specialist)(?![A-Za-z]))
   | (?P<mid>ミドル|ミッド|中堅|中級|(?<![A-Za-z])(?i:middle|mid(?:-level)?|intermediate)(?![A-Za-z]))
-  | (?P<junior>ジュニア|若手|初級|(?<![A-Za-z])(?i:junior|jr\.?)(?![A-Za-z]))
-  | (?P<entry>第二新卒|新卒|未経験|新人|エントリー
-        |(?<![A-Za-z])(?i:entry(?:-level)?|new\s*grad(?:uate)?|graduate|intern)(?![A-Za-z]))
+  | (?P<junior>ジュニア|若手|初級|アソシエイト|アシスタント|(?<![A-Za-z])(?i:junior|jr\.?|associate|assistant)(?![A-Za-z]))
+  | (?P<entry>第二新卒|新卒|未経験|新人|エントリー|インターン|見習い|トレーニー
+        |(?<![A-Za-z])(?i:entry(?:-level)?|new\s*grad(?:uate)?|graduate|intern|trainee)(?![A-Za-z]))
     """,
     re.VERBOSE,
 )
