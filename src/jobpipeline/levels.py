@@ -55,12 +55,14 @@ _LEVEL_RE: Final = re.compile(
     r"""
     (?P<manager>マネージャー|マネジャー|マネージャ|管理職|課長(?!代理)|部長(?!代理)|ディレクター|責任者|執行役員
         |(?<![A-Za-z])(?:CTO|CIO|VPoE|VPoP|VP|(?i:manager|mgr|director|head\s+of))(?![A-Za-z]))
-  | (?P<lead>テックリード|リーダー|リード|係長|課長代理|部長代理|プリンシパル|スタッフエンジニア|アーキテクト|フェロー|チーフ
+  | (?P<lead>テックリード|リーダー|リード|係長|課長代理|部長代理|プリンシパル|スタッフエンジニア
+        |アーキテクト|フェロー|チーフ
         |(?<![A-Za-z])(?i:(?:tech\s*)?lead(?:er)?|principal|staff\s+engineer|architect|fellow)(?![A-Za-z]))
   | (?P<senior>シニア|ベテラン|上級|熟練|エキスパート|スペシャリスト
         |(?<![A-Za-z])(?i:senior|sr\.?|expert|specialist)(?![A-Za-z]))
   | (?P<mid>ミドル|ミッド|中堅|中級|(?<![A-Za-z])(?i:middle|mid(?:-level)?|intermediate)(?![A-Za-z]))
-  | (?P<junior>ジュニア|若手|初級|アソシエイト|アシスタント|(?<![A-Za-z])(?i:junior|jr\.?|associate|assistant)(?![A-Za-z]))
+  | (?P<junior>ジュニア|若手|初級|アソシエイト|アシスタント
+        |(?<![A-Za-z])(?i:junior|jr\.?|associate|assistant)(?![A-Za-z]))
   | (?P<entry>第二新卒|新卒|未経験|新人|エントリー|インターン|見習い|トレーニー
         |(?<![A-Za-z])(?i:entry(?:-level)?|new\s*grad(?:uate)?|graduate|intern|trainee)(?![A-Za-z]))
     """,
