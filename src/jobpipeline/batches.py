@@ -168,6 +168,7 @@ def read_corpus_entries(task: ReadTask) -> list[CorpusEntry]:
                 related_jobs,
                 list_item_lines(split.block_text, split.block_line, "related_jobs", related_jobs),
                 lines.get("slug"),
+                title,
             )
         )
     return entries

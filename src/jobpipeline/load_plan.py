@@ -205,12 +205,14 @@ def decide(
     check: Callable[..., CorpusCheck] = check_corpus,
     *,
     unlisted: Iterable[str] = (),
+    titles: Callable[[], Mapping[str, str]] | None = None,
 ) -> Ownership:
     """Decide slug ownership across the corpus and what each current slug becomes.
 
     `known` is what the warehouse remembered before this run, `staged` what this run read (it wins),
     `articles` the current articles table, `unlisted` the known files under folders that could not
-    be listed (they count as files that no longer read: their slugs are kept, not removed).
+    be listed (they count as files that no longer read: their slugs are kept, not removed), `titles` gives
+    the title of each file's article when a link dangles (one that names a job is told the job's slug).
     """
     state = {path: staged.get(path) or known[path] for path in present if path in staged or path in known}
     for path in unlisted:
@@ -248,7 +250,7 @@ def decide(
     for path, f in sorted(state.items()):
         if not f.parse_ok and f.claimed_slug:
             broken.setdefault(f.claimed_slug, path)
-    corpus = check(entries, also_known=keep, broken=broken)
+    corpus = check(entries, also_known=keep, broken=broken, titles=titles)
     losers = corpus.losers
     statuses: dict[str, str] = {}
     for path, f in state.items():

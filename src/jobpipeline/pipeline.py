@@ -324,7 +324,13 @@ def _read(run: _Run) -> None:
     run.articles = run.writer.known_articles()
     run.staged = run.writer.staged_files()
     run.ownership = decide(
-        run.plan.present, run.known, run.staged, run.articles, check_corpus, unlisted=run.plan.unlisted
+        run.plan.present,
+        run.known,
+        run.staged,
+        run.articles,
+        check_corpus,
+        unlisted=run.plan.unlisted,
+        titles=run.writer.article_titles,
     )
     # Until no owner is missing its rows: a file read again may now claim another slug, which hands
     # the old one to the next claimant (found by tests/test_state_machine.py). Each round stages
@@ -333,7 +339,13 @@ def _read(run: _Run) -> None:
         _read_into(run, run.ownership.reparse, {})
         run.staged = run.writer.staged_files()
         run.ownership = decide(
-            run.plan.present, run.known, run.staged, run.articles, check_corpus, unlisted=run.plan.unlisted
+            run.plan.present,
+            run.known,
+            run.staged,
+            run.articles,
+            check_corpus,
+            unlisted=run.plan.unlisted,
+            titles=run.writer.article_titles,
         )
 
 
@@ -720,8 +732,12 @@ def validate_seeds(
     broken: dict[str, str] = {}
     for batch in runner.map("read", read_batch, tasks):
         findings.extend(batch.findings)
+        articles = batch.tables.get("articles")
+        titles = dict(articles.select("source_path", "title").iter_rows()) if articles is not None else {}
         entries.extend(
-            CorpusEntry(f.source_path, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line)
+            CorpusEntry(
+                f.source_path, f.claimed_slug, f.related_jobs, f.related_lines, f.slug_line, titles.get(f.source_path)
+            )
             for f in batch.files
             if f.parse_ok and f.claimed_slug
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity, Table
@@ -277,6 +277,8 @@ class CorpusEntry:
     related_jobs: tuple[str, ...] = ()
     related_lines: tuple[int | None, ...] = ()
     slug_line: int | None = None
+    title: str | None = None
+    """For a link that gives the job's name instead of its slug (`データサイエンティスト`)."""
 
 
 @dataclass(frozen=True)
@@ -293,14 +295,20 @@ class CorpusCheck:
 
 
 def check_corpus(
-    entries: Iterable[CorpusEntry], *, also_known: Iterable[str] = (), broken: Mapping[str, str] | None = None
+    entries: Iterable[CorpusEntry],
+    *,
+    also_known: Iterable[str] = (),
+    broken: Mapping[str, str] | None = None,
+    titles: Callable[[], Mapping[str, str]] | None = None,
 ) -> CorpusCheck:
     """Resolve slug ownership (earliest path wins) and flag dangling related jobs.
 
     `also_known` are slugs that exist outside `entries` (articles kept as last known good),
     so links to them are not dangling. `broken` maps slugs to the file that names each in its front
     matter but does not load: a link to one dangles, and its finding names that file (the article exists;
-    writing it again would make a duplicate). The result does not depend on the order of `entries`.
+    writing it again would make a duplicate). `titles` gives the title of each path's article for entries
+    that carry none (asked only when a link dangles: a link naming a job is told its slug). The result does
+    not depend on the order of `entries`.
     """
     ordered = sorted(entries, key=lambda e: e.source_path)
     owners: dict[str, str] = {}
@@ -325,6 +333,7 @@ def check_corpus(
     known = set(owners) | set(also_known)
     nearest: SlugIndex | None = None
     files: dict[str, tuple[str, str]] | None = None
+    jobs: dict[str, tuple[str, str]] | None = None
     for entry in ordered:
         if owners.get(entry.slug) != entry.source_path:
             continue
@@ -333,10 +342,14 @@ def check_corpus(
             if related in known or related == entry.slug:
                 continue
             files = files if files is not None else files_by_name(owners)  # only when some link dangles
+            jobs = jobs if jobs is not None else jobs_by_name(ordered, owners, titles() if titles else {})
             named = files.get(related.strip().lower())
+            job = jobs.get(job_key(related))
             valid = SLUG_PATTERN.match(related) is not None
             if named is not None and named[1] != entry.slug and (valid or guessed_slug(related) != named[1]):
                 message = f"`{related}` names the file {named[0]}, not a slug: its article's slug is `{named[1]}`"
+            elif job is not None and job[1] != entry.slug:
+                message = f"`{related}` is the job of {job[0]}, not a slug: its article's slug is `{job[1]}`"
             elif not valid:
                 continue  # said when the file was read (related-invalid-slug), with the slug its name suggests
             elif broken and related in broken:
@@ -379,6 +392,46 @@ def files_by_name(owners: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         name = path.rsplit("/", 1)[-1]
         for key in {path.lower(), name.lower(), name.rpartition(".")[0].lower()} - {""}:
             found[key] = (path, slug) if key not in found else None
+    return {key: value for key, value in found.items() if value is not None}
+
+
+_TITLE_PREFIX = re.compile(r"^\s*(?:【[^】]*】|\[[^\]]*\]|[(（][^)）]*[)）])\s*")
+_TITLE_JOB_END = re.compile(
+    r"の(?:年収|給料|給与|収入|仕事|将来性|平均|転職|需要|資格|なり方|キャリア)|とは|になるには|[：:｜|!！?？]"
+)
+
+
+def job_key(text: str) -> str:
+    """How a job's name compares: NFKC, case and spaces aside (`MLOps エンジニア` is `mlopsエンジニア`)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def job_of_title(title: str) -> str:
+    """The job a title is about: what comes before `の年収`, `とは`, a colon or a question mark, after any
+    leading `【2026最新】`.
+
+    >>> job_of_title("【2026最新】MLOpsエンジニアの年収・将来性は？"), job_of_title("データサイエンティストとは")
+    ('MLOpsエンジニア', 'データサイエンティスト')
+    """
+    text = unicodedata.normalize("NFKC", title)
+    while (prefix := _TITLE_PREFIX.match(text)) is not None and prefix.end():
+        text = text[prefix.end() :]
+    end = _TITLE_JOB_END.search(text)
+    return (text[: end.start()] if end else text).strip()
+
+
+def jobs_by_name(
+    entries: Iterable[CorpusEntry], owners: Mapping[str, str], titles: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """(path, slug) of each owning article by its job's name and by its whole title (`job_key`; the entry's
+    title, else `titles` by path); a name two articles share names neither."""
+    found: dict[str, tuple[str, str] | None] = {}
+    for entry in entries:
+        title = entry.title or titles.get(entry.source_path)
+        if title is None or owners.get(entry.slug) != entry.source_path:
+            continue
+        for key in {job_key(title), job_key(job_of_title(title))} - {""}:
+            found[key] = (entry.source_path, entry.slug) if key not in found else None
     return {key: value for key, value in found.items() if value is not None}
 
 

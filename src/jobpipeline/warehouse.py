@@ -727,6 +727,13 @@ class WarehouseWriter(WarehouseReader):
             for r in self.rows(f"SELECT {', '.join(names)} FROM stg_files")
         }
 
+    def article_titles(self) -> dict[str, str]:
+        """The title of each file's article: as read in this run, else as loaded before."""
+        titles: dict[str, str] = {}
+        for table in ("articles", "stg_articles"):  # staged last: it wins
+            titles.update(self.rows(f"SELECT source_path, title FROM {table} WHERE title IS NOT NULL"))
+        return titles
+
     def known_articles(self) -> dict[str, KnownArticle]:
         rows = self.rows("SELECT slug, source_path, content_hash, is_current FROM articles")
         return {r[0]: KnownArticle(r[0], r[1], r[2], bool(r[3])) for r in rows}
