@@ -205,3 +205,32 @@ def test_a_terminal_that_cannot_show_japanese_gets_escapes_not_a_traceback(outpu
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert "\\u3010MLOps\\u3011\\u5e74\\u53ce" in run.stdout
+
+
+def test_output_to_a_full_disk_is_one_line_not_a_traceback(seeds_dir: Path, tmp_path: Path) -> None:
+    """`jobpipeline query ... --format csv > export.csv` (or `run > log`) on a full disk printed 40 lines of
+    rich's or print's internals ending in `OSError: [Errno 28]`, after the work was done. One line says the
+    output is incomplete and that the work is not undone; exit 2. (/dev/full: Linux's always-full file.)"""
+    (seeds_dir / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    from helpers import run_local
+
+    run_local(seeds_dir, warehouse)
+    for args in (
+        ["query", "--warehouse", str(warehouse), "--format", "csv", "SELECT slug FROM articles"],
+        ["validate", "--seeds", str(seeds_dir)],
+    ):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "jobpipeline.cli", *args],
+                cwd=ROOT,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == (
+            "error: could not write the output: No space left on device: it is incomplete; what the command did "
+            "(a run's commit, a published dataset) is not undone\n"
+        ), done.stderr

@@ -13,7 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -1275,7 +1275,25 @@ def main() -> None:
         app()
     except SystemExit as exc:
         _exit(exc.code)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        # Every file the commands write turns its errors into one line inside `error_boundary`; an OSError
+        # without a file name that gets here is standard output or error failing (`query ... > out.csv` on a
+        # full disk): it was a traceback of rich's or print's internals, after the work was done.
+        _say_output_failed(exc)
+        _exit(2)
     _exit(0)
+
+
+def _say_output_failed(exc: OSError) -> None:
+    """One line on stderr, if stderr can take it, for output that could not be written."""
+    line = (
+        f"error: could not write the output: {exc.strerror or exc}: it is incomplete; what the command did "
+        "(a run's commit, a published dataset) is not undone\n"
+    )
+    with suppress(OSError):
+        os.write(2, line.encode("utf-8", "backslashreplace"))
 
 
 def _exit(code: object) -> None:
