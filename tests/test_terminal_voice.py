@@ -234,3 +234,23 @@ def test_output_to_a_full_disk_is_one_line_not_a_traceback(seeds_dir: Path, tmp_
             "error: could not write the output: No space left on device: it is incomplete; what the command did "
             "(a run's commit, a published dataset) is not undone\n"
         ), done.stderr
+
+
+def test_an_out_path_that_cannot_be_written_is_the_persons_to_fix_not_an_internal_error(
+    seeds_dir: Path, tmp_path: Path
+) -> None:
+    """`report --out` into a full disk or a read-only folder, `synth --out` under a file: "internal error:
+    PermissionError ... (rerun with --debug ... and report it)". One line names the path and the reason."""
+    from helpers import cli, run_local
+
+    (seeds_dir / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    run_local(seeds_dir, warehouse)
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    for args, said in (
+        (["report", "--warehouse", str(warehouse), "--out", "/dev/full"], "cannot write the report to /dev/full"),
+        (["synth", "--n", "2", "--out", str(tmp_path / "a-file" / "corpus")], "cannot write the corpus to"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert said in result.output and "internal error" not in result.output, result.output

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jobpipeline.errors import ConfigurationError, JobpipelineError, RunInterrupted
+from jobpipeline.errors import ConfigurationError, JobpipelineError, OutputWriteError, RunInterrupted
 from jobpipeline.models import one_line
 from jobpipeline.records import EnrichRecord, RunRecord
 from jobpipeline.settings import found_above, given_path, warehouse_file
@@ -979,6 +979,8 @@ def synth(
             )
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
+        except OSError as exc:  # a read-only or full folder: the person's to fix, not an internal error
+            raise OutputWriteError(str(out_dir), "the corpus", exc.strerror or str(exc)) from None
     broken = ", ".join(f"{kind} {count}" for kind, count in report.broken.items() if count)
     out.print(
         f"wrote {plural(report.files_written, 'article')} ({report.bytes_written / 1e6:.1f} MB) to {out_dir} in "
@@ -1048,6 +1050,8 @@ def report(
             conn = open_read_only(warehouse)
             try:
                 page = write_report(conn, output)
+            except OSError as exc:  # a read-only folder, a full disk: the person's to fix, not an internal error
+                raise OutputWriteError(str(output), "the report", exc.strerror or str(exc)) from None
             finally:
                 conn.close()
     # On stderr when the page went to a stream (`--out /dev/stdout > page.html`): not into the page.

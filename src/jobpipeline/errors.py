@@ -141,6 +141,19 @@ class OutputExistsError(JobpipelineError):
         self.what = what
 
 
+class OutputWriteError(JobpipelineError):
+    """A file or folder a command was asked to write (`report --out`, `synth --out`) cannot be written."""
+
+    def __init__(self, path: str, what: str, reason: str) -> None:
+        super().__init__(
+            f"cannot write {what} to {path} ({reason}): pick another --out, or fix the folder's permissions or "
+            "free some space"
+        )
+        self.path = path
+        self.what = what
+        self.reason = reason
+
+
 # -- the warehouse edge ------------------------------------------------------------------------------
 
 
