@@ -322,23 +322,10 @@ def _read(run: _Run) -> None:
         # Every unread file would look broken and be kept as last known good: say what happened.
         raise SeedsNotFoundError(str(run.options.seeds))
     run.articles = run.writer.known_articles()
-    run.staged = run.writer.staged_files()
-    run.ownership = decide(
-        run.plan.present,
-        run.known,
-        run.staged,
-        run.articles,
-        check_corpus,
-        unlisted=run.plan.unlisted,
-        titles=run.writer.article_titles,
-    )
-    # Until no owner is missing its rows: a file read again may now claim another slug, which hands
-    # the old one to the next claimant (found by tests/test_state_machine.py). Each round stages
-    # files never staged before, so it ends.
-    while run.ownership.reparse:
-        _read_into(run, run.ownership.reparse, {})
+
+    def decide_on_staged() -> Ownership:
         run.staged = run.writer.staged_files()
-        run.ownership = decide(
+        return decide(
             run.plan.present,
             run.known,
             run.staged,
@@ -347,6 +334,14 @@ def _read(run: _Run) -> None:
             unlisted=run.plan.unlisted,
             titles=run.writer.article_titles,
         )
+
+    run.ownership = decide_on_staged()
+    # Until no owner is missing its rows: a file read again may now claim another slug, which hands
+    # the old one to the next claimant (found by tests/test_state_machine.py). Each round stages
+    # files never staged before, so it ends.
+    while run.ownership.reparse:
+        _read_into(run, run.ownership.reparse, {})
+        run.ownership = decide_on_staged()
 
 
 def _read_into(run: _Run, paths: Sequence[str], known: dict[str, KnownFile], health: ReadHealth | None = None) -> int:
