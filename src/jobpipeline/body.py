@@ -322,6 +322,15 @@ _LIST_SEPARATORS = re.compile(
     r"|(?<=[A-Za-z0-9+#])\s*(?:及び|および|または|又は|や|と)\s*(?=[A-Za-z])"
 )
 _ET_CETERA = re.compile(r"\s*(?:等|など|ほか|etc\.?)\s*$")
+_ET_CETERA_ENDS = (
+    "等",
+    "など",
+    "ほか",
+    "etc",
+    "etc.",
+    " ",
+    "\u3000",
+)  # a cheap test first: a cell may hold 500,000 brackets
 """`等` ("and so on") closing a bracket of names (`SQL（BigQuery等）`): the names stay; a Japanese note goes."""
 _DOTTED_NAME = re.compile(r"(?<![A-Za-z0-9])\.[A-Z]{2,}(?![A-Za-z])")
 """A name that starts with its dot (`.NET`): the dot is part of it."""
@@ -355,7 +364,9 @@ def tool_names(text: str) -> list[str]:
     kept_parentheses: list[str] = []
 
     def keep_or_drop(match: re.Match[str]) -> str:
-        inner = _ET_CETERA.sub("", match.group(1))
+        inner = match.group(1)
+        if inner.endswith(_ET_CETERA_ENDS):
+            inner = _ET_CETERA.sub("", inner)
         # Only the name just before the bracket matters: scanning the whole prefix for every bracket
         # made a long cell quadratic (a 5 MB cell of `AB (C D) ` took hours).
         before = text[max(0, match.start() - _NAME_WINDOW) : match.start()].rstrip()
@@ -375,7 +386,7 @@ def tool_names(text: str) -> list[str]:
                 continue
             if _JAPANESE.search(piece[: match.start()]):
                 continue
-            name = re.sub(r"\s+", " ", match.group(0)).strip(" .-")
+            name = " ".join(match.group(0).split()).strip(" .-")
             if match.start() and _DOTTED_NAME.match(piece, match.start() - 1):
                 name = "." + name
             if len(name) >= 2 or name.isupper():
@@ -388,10 +399,14 @@ def _is_expansion(before: str, inner: str) -> bool:
     words = _WORD.findall(inner)
     if len(words) < 2:
         return False
+    initials = "".join(word[0] for word in words).upper()
+    if before[-1:].isascii() and before[-1:].isalpha() and before[-1] != initials[-1]:
+        # `before` ends in a letter: the last name ends there, so an acronym of these words would too.
+        return False
     acronym = _last_tool_name(before).strip()
     if not acronym.isupper():
         return False
-    return "".join(word[0] for word in words).upper() == acronym.replace(" ", "")
+    return initials == acronym.replace(" ", "")
 
 
 def _last_tool_name(text: str) -> str:
