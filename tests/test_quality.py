@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jobpipeline import quality
 from jobpipeline.quality import (
     LEVEL_ORDER,
     TOKYO,
@@ -124,10 +125,21 @@ def test_salary_outliers(bands: list[BandPoint], threshold: float, min_bands: in
         ("年収1200万円", None),
         ("【\x1c2025\x1f最新】 separators Python's \\s matches", 2025),
         ("【20٢٥最新】 Arabic-Indic digits after the century", 2025),
+        # the ways Japanese titles claim a year (they were not read: no title-year-stale, ever)
+        ("【2025年12月最新】MLOpsエンジニアの年収", 2025),
+        ("【2025/12更新】データエンジニア", 2025),
+        ("【2025年度版】PMの年収", 2025),
+        ("【2025年度最新】PMの年収", 2025),
+        ("【最新2025】SREの年収", 2025),
+        ("（2025最新）SREの年収", 2025),
+        ("2025年度版 SREの年収", 2025),
+        ("【2025年卒】新卒の年収", None),
+        ("【2025】SREの年収", None),
     ],
 )
 def test_title_year(title: str, year: int | None) -> None:
-    """The year a title claims: 【YYYY最新】, YYYY年版, YYYY年最新 (full-width digits too); nothing else."""
+    """The year a title claims: 【YYYY最新】, 【YYYY年MM月最新】, 【YYYY年度版】, 【最新YYYY】, YYYY年版,
+    YYYY年最新 (full-width digits too); a bracketed year that claims nothing (【2025年卒】) is none."""
     assert title_year(title) == year
 
 
@@ -309,12 +321,13 @@ def reference_outliers(bands: list[BandPoint], threshold: float, min_bands: int)
     return sorted(found)
 
 
-_OLD_TITLE_YEAR = re.compile(r"(?:【\s*(?P<a>(?:19|20)\d\d)\s*年?\s*最新\s*】|(?P<b>(?:19|20)\d\d)\s*年\s*(?:版|最新))")
+_PYTHON_TITLE_YEAR = re.compile(quality._TITLE_YEAR)
+"""The same pattern in Python's engine: polars (Rust's regex) must read every title as Python does."""
 
 
 def reference_title_year(title: str) -> int | None:
-    match = _OLD_TITLE_YEAR.search(unicodedata.normalize("NFKC", title).replace("[", "【").replace("]", "】"))
-    return None if match is None else int(match.group("a") or match.group("b"))
+    match = _PYTHON_TITLE_YEAR.search(unicodedata.normalize("NFKC", title).replace("[", "【").replace("]", "】"))
+    return None if match is None else int(match.group("a") or match.group("c") or match.group("b"))
 
 
 LEVELS = st.sampled_from([*LEVEL_ORDER, None, "intern"])

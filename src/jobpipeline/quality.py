@@ -262,9 +262,18 @@ def salary_outliers(bands: Bands, threshold: float = 3.5, min_bands: int = 8) ->
 # -- title-year-stale ---------------------------------------------------------------------------------------
 # `[\s\x1c-\x1f]` is Python's `\s`; polars' (Rust's) `\s` leaves out those four separators.
 _WS = r"[\s\x1c-\x1f]"
+_YEAR = r"(?:19|20)\d\d"
 _TITLE_YEAR = (
-    rf"(?:【{_WS}*(?P<a>(?:19|20)\d\d){_WS}*年?{_WS}*最新{_WS}*】|(?P<b>(?:19|20)\d\d){_WS}*年{_WS}*(?:版|最新))"
+    # 【2025最新】, 【2025年12月最新】, 【2025/12更新】, 【2025年度版】, (2025最新)
+    rf"[【(]{_WS}*(?P<a>{_YEAR}){_WS}*(?:年{_WS}*(?:度{_WS}*)?)?(?:[/.]?{_WS}*\d{{1,2}}{_WS}*月?{_WS}*)?"
+    rf"(?:最新|版|更新){_WS}*版?{_WS}*[】)]"
+    # 【最新2025】, 【最新 2025年版】
+    rf"|[【(]{_WS}*最新{_WS}*(?P<c>{_YEAR}){_WS}*(?:年{_WS}*(?:度{_WS}*)?)?版?{_WS}*[】)]"
+    # 2024年版, 2023年最新, 2025年度版 outside brackets
+    rf"|(?P<b>{_YEAR}){_WS}*年{_WS}*(?:度{_WS}*)?(?:版|最新)"
 )
+"""The year a title claims to be current for, in the ways Japanese titles write it (`【2025年12月最新】` was
+not read, so a title two years old raised no `title-year-stale`). `【2025年卒】` claims nothing."""
 
 
 def title_years(titles: pl.Series) -> pl.Series:
@@ -278,7 +287,7 @@ def title_years(titles: pl.Series) -> pl.Series:
         .str.replace_all("]", "】", literal=True)
     )
     found = normal.str.extract_groups(_TITLE_YEAR).struct.unnest()
-    digits = found["a"].fill_null(found["b"])
+    digits = found["a"].fill_null(found["c"]).fill_null(found["b"])
     years = digits.str.to_integer(strict=False)
     if years.null_count() > digits.null_count():
         # `\d` matched digits of another script (20٢٥): Python reads them, polars does not.
