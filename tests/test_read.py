@@ -496,10 +496,23 @@ def test_a_salary_tables_years_column(header: str, row: str, expected: tuple[Any
     assert (experience.level, experience.years_min, experience.years_max, band.note) == expected
 
 
-@pytest.mark.parametrize("first_column", ["キャリア段階", "キャリアパス", "キャリアステップ", "キャリアステージ"])
+@pytest.mark.parametrize(
+    "first_column",
+    [
+        "キャリア段階",
+        "キャリアパス",
+        "キャリアステップ",
+        "キャリアステージ",
+        "キャリア",
+        "ポジション",
+        "役職",
+        "ステージ",
+    ],
+)
 def test_the_career_path_table_under_the_names_writers_give_it(first_column: str) -> None:
-    """The seed heads its career table `キャリア段階`; a table headed `キャリアパス` (the section's own word) or
-    `キャリアステップ` was an `other` table, and the article had no career stages at all."""
+    """The seed heads its career table `キャリア段階`; a table headed `キャリアパス` (the section's own word),
+    `キャリアステップ`, or just `キャリア`, `ポジション`, `役職` was an `other` table, and the article had no career
+    stages at all."""
     header = f"| {first_column} | 主な役割 | 今後の展望 |"
     table = f"\n\n## キャリアパス\n\n{header}\n| --- | --- | --- |\n| シニア | 設計 | 統括 |\n"
     result = read_article(make_article("alpha", body_extra=table).encode(), "x.txt")
@@ -584,6 +597,20 @@ def test_an_interview_questions_own_number_is_taken_off(cell: str, question: str
 
     body = parse_body(f"## 面接\n\n| 質問 | 回答のポイント |\n| --- | --- |\n| {cell} | 要点 |\n", 1)
     assert [q.question for q in body.interview_questions] == [question]
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        pytest.param(("ポジション", "主な役割", "年収"), "salary", id="a-salary-column-makes-it-salary"),
+        pytest.param(("キャリアに役立つスキル", "説明"), "skills", id="career-inside-a-header-is-not-the-career-table"),
+        pytest.param(("ポジション", "主な役割"), "career", id="position-alone-heads-the-career-table"),
+    ],
+)
+def test_a_first_column_alone_names_the_career_table(header: tuple[str, ...], kind: str) -> None:
+    from jobpipeline.body import classify_table
+
+    assert classify_table(header) == kind
 
 
 @pytest.mark.parametrize(

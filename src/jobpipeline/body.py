@@ -96,12 +96,19 @@ def table_cells(body: str) -> int:
     return cells
 
 
+CAREER_FIRST_COLUMNS = frozenset({"キャリア", "ポジション", "役職", "職位", "段階", "ステージ", "ステップ"})
+"""A career-path table's first column as writers also head it: alone, these words name the stages (inside
+another header, `キャリアに役立つスキル`, they do not)."""
+
+
 def classify_table(header: tuple[str, ...]) -> TableKind:
     """Name a table's kind from its header cells: `('経験年数', '年収範囲 (万円)')` is `salary`."""
     joined = " ".join(header)
     for keyword, kind in TABLE_KINDS:
         if keyword in joined:
             return kind
+        if kind == "salary" and header and header[0].strip() in CAREER_FIRST_COLUMNS:
+            return "career"  # after 年収: `| ポジション | 年収 |` is a salary table
     return "other"
 
 
