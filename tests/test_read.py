@@ -605,6 +605,8 @@ def test_an_interview_questions_own_number_is_taken_off(cell: str, question: str
         pytest.param(("ポジション", "主な役割", "年収"), "salary", id="a-salary-column-makes-it-salary"),
         pytest.param(("キャリアに役立つスキル", "説明"), "skills", id="career-inside-a-header-is-not-the-career-table"),
         pytest.param(("ポジション", "主な役割"), "career", id="position-alone-heads-the-career-table"),
+        pytest.param(("Q", "A"), "interview", id="q-and-a-is-the-question-table"),
+        pytest.param(("QA", "メモ"), "other", id="only-the-whole-cell-counts"),
     ],
 )
 def test_a_first_column_alone_names_the_career_table(header: tuple[str, ...], kind: str) -> None:

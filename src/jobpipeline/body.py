@@ -96,9 +96,12 @@ def table_cells(body: str) -> int:
     return cells
 
 
-CAREER_FIRST_COLUMNS = frozenset({"キャリア", "ポジション", "役職", "職位", "段階", "ステージ", "ステップ"})
-"""A career-path table's first column as writers also head it: alone, these words name the stages (inside
-another header, `キャリアに役立つスキル`, they do not)."""
+FIRST_COLUMN_KINDS: dict[str, TableKind] = {
+    **dict.fromkeys(("キャリア", "ポジション", "役職", "職位", "段階", "ステージ", "ステップ"), "career"),
+    **dict.fromkeys(("Q", "Q.", "問", "設問"), "interview"),
+}
+"""A career-path or question table's first column as writers also head it: alone, these words name the
+table (inside another header, `キャリアに役立つスキル`, they do not)."""
 
 
 def classify_table(header: tuple[str, ...]) -> TableKind:
@@ -107,8 +110,8 @@ def classify_table(header: tuple[str, ...]) -> TableKind:
     for keyword, kind in TABLE_KINDS:
         if keyword in joined:
             return kind
-        if kind == "salary" and header and header[0].strip() in CAREER_FIRST_COLUMNS:
-            return "career"  # after 年収: `| ポジション | 年収 |` is a salary table
+        if kind == "salary" and header and header[0].strip() in FIRST_COLUMN_KINDS:
+            return FIRST_COLUMN_KINDS[header[0].strip()]  # after 年収: `| ポジション | 年収 |` is a salary table
     return "other"
 
 
