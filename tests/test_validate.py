@@ -161,6 +161,11 @@ def test_a_link_that_names_a_file_names_that_files_slug(link: str, said: str | N
             "`データサイエンティストとは` is the job of ds.txt, not a slug: its article's slug is `data_scientist`",
             id="the-whole-title",
         ),
+        pytest.param(
+            "データ・サイエンティスト",
+            "`データ・サイエンティスト` is the job of ds.txt, not a slug: its article's slug is `data_scientist`",
+            id="middle-dot-aside",
+        ),
         pytest.param("エンジニア", None, id="a-word-of-a-title-is-no-job"),
         pytest.param("営業", None, id="two-articles-share-the-job"),
     ],

@@ -402,8 +402,9 @@ _TITLE_JOB_END = re.compile(
 
 
 def job_key(text: str) -> str:
-    """How a job's name compares: NFKC, case and spaces aside (`MLOps エンジニア` is `mlopsエンジニア`)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+    """How a job's name compares: NFKC, case, spaces and the middle dot aside (`MLOps エンジニア` is
+    `mlopsエンジニア`, `データ・サイエンティスト` is `データサイエンティスト`)."""
+    return re.sub(r"[\s・]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
 def job_of_title(title: str) -> str:
