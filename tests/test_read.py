@@ -599,6 +599,16 @@ def test_an_interview_questions_own_number_is_taken_off(cell: str, question: str
     assert [q.question for q in body.interview_questions] == [question]
 
 
+def test_a_salary_table_headed_nenpo_is_read() -> None:
+    """`| 経験年数 | 想定年俸 (万円) |` (年俸: a contract's annual pay) was no salary table: `salary-table-missing` and
+    no bands."""
+    text = make_article("alpha").replace("年収範囲 (万円)", "想定年俸 (万円)")
+    result = read_article(text.encode(), "x.txt")
+    assert result.article is not None
+    assert [(r.band.min_yen, r.band.basis) for r in result.article.salary_rows][:1] == [(4_500_000, "annual")]
+    assert "salary-table-missing" not in {f.code for f in result.findings}
+
+
 @pytest.mark.parametrize(
     ("header", "kind"),
     [
@@ -607,6 +617,8 @@ def test_an_interview_questions_own_number_is_taken_off(cell: str, question: str
         pytest.param(("ポジション", "主な役割"), "career", id="position-alone-heads-the-career-table"),
         pytest.param(("Q", "A"), "interview", id="q-and-a-is-the-question-table"),
         pytest.param(("QA", "メモ"), "other", id="only-the-whole-cell-counts"),
+        pytest.param(("経験", "想定年俸 (万円)"), "salary", id="nenpo-is-a-salary-header-too"),
+        pytest.param(("ポジション", "年俸"), "salary", id="position-with-nenpo-is-salary"),
     ],
 )
 def test_a_first_column_alone_names_the_career_table(header: tuple[str, ...], kind: str) -> None:

@@ -26,9 +26,12 @@ INLINE_BUDGET = 100_000
 and for a single heading or cell over INLINE_MAX_CHARS, the text is kept as written."""
 INLINE_MAX_CHARS = 2_000
 
+SALARY_HEADER_WORDS = ("年収", "年俸")
+"""A header cell holding one of these is the salary column (`想定年俸 (万円)`: a contract's annual pay)."""
+
 # Checked in order: the first header keyword found decides the table's kind.
 TABLE_KINDS: tuple[tuple[str, TableKind], ...] = (
-    ("年収", "salary"),
+    *((word, "salary") for word in SALARY_HEADER_WORDS),
     ("キャリア段階", "career"),
     # The career-path table under other names writers give its first column.
     ("キャリアパス", "career"),
@@ -110,8 +113,9 @@ def classify_table(header: tuple[str, ...]) -> TableKind:
     for keyword, kind in TABLE_KINDS:
         if keyword in joined:
             return kind
-        if kind == "salary" and header and header[0].strip() in FIRST_COLUMN_KINDS:
-            return FIRST_COLUMN_KINDS[header[0].strip()]  # after 年収: `| ポジション | 年収 |` is a salary table
+        # Once no salary word is in the header (`| ポジション | 年収 |` is a salary table), its first column alone.
+        if keyword == SALARY_HEADER_WORDS[-1] and header and header[0].strip() in FIRST_COLUMN_KINDS:
+            return FIRST_COLUMN_KINDS[header[0].strip()]
     return "other"
 
 

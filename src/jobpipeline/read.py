@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobpipeline.body import parse_body, table_cells
+from jobpipeline.body import SALARY_HEADER_WORDS, parse_body, table_cells
 from jobpipeline.decode import DecodeError, decode_article
 from jobpipeline.front_matter import (
     FrontMatterError,
@@ -348,7 +348,7 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
     table = next((t for t in tables if t.kind == "salary"), None)
     if table is None:
         return []
-    column = next(i for i, cell in enumerate(table.header) if "年収" in cell)
+    column = next(i for i, cell in enumerate(table.header) if any(word in cell for word in SALARY_HEADER_WORDS))
     label_column = 0 if column != 0 else 1
     # `| レベル | 経験年数 | 想定年収 |`: the years have a column of their own.
     years_column = next(

@@ -44,7 +44,7 @@ WARNING_CODES: dict[str, str] = {
     "related-duplicate": "a related job is listed twice",
     "related-dangling": "no article in the corpus has the related slug",
     "list-item-blank": "an empty or blank tag or keyword (left out)",
-    "salary-table-missing": "no table with a 年収 header",
+    "salary-table-missing": "no table with a 年収 (or 年俸) header",
     "salary-table-extra": "a salary table after the first is not loaded",
     "salary-no-figure": "a salary cell holds no figure",
     "salary-min-gt-max": "a band's lower figure exceeds its upper one",
