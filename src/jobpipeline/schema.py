@@ -586,7 +586,7 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "salary_bands",
-        "Salary bands, flat, with the article's title and category.",
+        "Salary bands, flat, with the article's title and category (`plausible` false: left out of every aggregate).",
         """SELECT b.slug, a.title, a.category, a.is_current, b.ordinal, b.level, b.level_label, b.years_min,
                       b.years_max, b.min_yen, b.max_yen, b.min_open, b.max_open, b.midpoint_yen, b.basis, b.raw,
                       b.source_path, b.content_hash, b.run_id, b.plausible
@@ -594,7 +594,7 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "salary_by_category_level",
-        "Count, min, median and max of band midpoints by category and level.",
+        "Count, min, median and max of band midpoints by category and level (annual, plausible bands).",
         "SELECT * FROM salary_by_category_level",
     ),
     Dataset(
