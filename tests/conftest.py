@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -34,6 +35,9 @@ if XDIST_RUN:
     SESSION_PREFECT_HOME.mkdir(exist_ok=True)
 else:
     SESSION_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="jobpipeline-test-prefect-"))
+    # A script that imports the tests' builders (benchmarks/pathological.py) has no pytest session to remove
+    # it: one empty folder in /tmp each time it ran (pytest_sessionfinish removes it first in a test run).
+    atexit.register(shutil.rmtree, SESSION_PREFECT_HOME, ignore_errors=True)
 os.environ["PREFECT_HOME"] = str(SESSION_PREFECT_HOME)
 
 

@@ -66,3 +66,26 @@ def test_a_missing_capability_fails_in_ci_and_skips_locally(
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="chromium"):
         lacking("chromium on PATH")
+
+
+def test_a_script_that_imports_the_tests_builders_leaves_no_prefect_home() -> None:
+    """benchmarks/pathological.py imports the tests' corpus builders, so conftest: each run left an empty
+    /tmp/jobpipeline-test-prefect-* folder behind (118 had piled up here)."""
+    from conftest import ROOT
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, 'tests'); import conftest; print(conftest.SESSION_PREFECT_HOME)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    home = done.stdout.strip()
+    assert home and not os.path.exists(home), home
