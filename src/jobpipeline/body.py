@@ -29,9 +29,8 @@ INLINE_MAX_CHARS = 2_000
 SALARY_HEADER_WORDS = ("年収", "年俸")
 """A header cell holding one of these is the salary column (`想定年俸 (万円)`: a contract's annual pay)."""
 
-# Checked in order: the first header keyword found decides the table's kind.
+# Checked in order, after the salary words and the first column alone: the first keyword found decides.
 TABLE_KINDS: tuple[tuple[str, TableKind], ...] = (
-    *((word, "salary") for word in SALARY_HEADER_WORDS),
     ("キャリア段階", "career"),
     # The career-path table under other names writers give its first column.
     ("キャリアパス", "career"),
@@ -110,13 +109,12 @@ table (inside another header, `キャリアに役立つスキル`, they do not).
 def classify_table(header: tuple[str, ...]) -> TableKind:
     """Name a table's kind from its header cells: `('経験年数', '年収範囲 (万円)')` is `salary`."""
     joined = " ".join(header)
-    for keyword, kind in TABLE_KINDS:
-        if keyword in joined:
-            return kind
-        # Once no salary word is in the header (`| ポジション | 年収 |` is a salary table), its first column alone.
-        if keyword == SALARY_HEADER_WORDS[-1] and header and header[0].strip() in FIRST_COLUMN_KINDS:
-            return FIRST_COLUMN_KINDS[header[0].strip()]
-    return "other"
+    if any(word in joined for word in SALARY_HEADER_WORDS):  # `| ポジション | 年収 |` is a salary table
+        return "salary"
+    first = header[0].strip() if header else ""
+    if first in FIRST_COLUMN_KINDS:
+        return FIRST_COLUMN_KINDS[first]
+    return next((kind for keyword, kind in TABLE_KINDS if keyword in joined), "other")
 
 
 def _inline_text(token: Token, budget: list[int]) -> str:

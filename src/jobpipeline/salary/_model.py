@@ -21,6 +21,13 @@ PLAUSIBLE_YEN: Final[dict[Basis, tuple[int, int]]] = {
 """Inclusive yen range a figure of each basis may fall in before `salary-implausible` is raised."""
 
 
+def figures_outside_plausible(basis: Basis, min_yen: int | None, max_yen: int | None) -> list[int]:
+    """The band's distinct figures outside `PLAUSIBLE_YEN[basis]`: the one rule behind the warning and
+    `YenBand.plausible`."""
+    low, high = PLAUSIBLE_YEN[basis]
+    return [v for v in dict.fromkeys((min_yen, max_yen)) if v is not None and not low <= v <= high]
+
+
 class SalaryWarning(BaseModel):
     """A problem found while normalizing one salary string."""
 
@@ -47,8 +54,7 @@ class YenBand(BaseModel):
     def plausible(self) -> bool:
         """No figure outside `PLAUSIBLE_YEN` for the band's basis: false exactly when `salary-implausible` is
         among the warnings. Such a band is kept but counted in no aggregate (`salary_bands.plausible`)."""
-        low, high = PLAUSIBLE_YEN[self.basis]
-        return all(low <= value <= high for value in (self.min_yen, self.max_yen) if value is not None)
+        return not figures_outside_plausible(self.basis, self.min_yen, self.max_yen)
 
 
 TokKind = Literal[

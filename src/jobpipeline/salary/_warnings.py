@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobpipeline.salary._model import PLAUSIBLE_YEN, Band, SalaryWarning, State, Tok
+from jobpipeline.salary._model import PLAUSIBLE_YEN, Band, SalaryWarning, State, Tok, figures_outside_plausible
 
 
 def run(state: State) -> None:
@@ -128,8 +128,7 @@ def _implausible(quoted: str, state: State) -> SalaryWarning | None:
     chosen = state.chosen
     assert chosen is not None
     low, high = PLAUSIBLE_YEN[state.basis]
-    bounds = dict.fromkeys(v for v in (chosen.min_yen, chosen.max_yen) if v is not None)
-    outside = [v for v in bounds if not low <= v <= high]
+    outside = figures_outside_plausible(state.basis, chosen.min_yen, chosen.max_yen)
     if not outside:
         return None
     figures = " and ".join(f"{v:,}" for v in outside)
