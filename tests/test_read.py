@@ -497,6 +497,59 @@ def test_a_salary_tables_years_column(header: str, row: str, expected: tuple[Any
 
 
 @pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        pytest.param(
+            "| 経験年数 | 年収下限 (万円) | 年収上限 (万円) | 特徴 |",
+            "| ジュニア (0-3年) | 450 | 700 | 補助 |",
+            (4_500_000, 7_000_000, False, "450〜700", "補助"),
+            id="low-and-high-under-salary-words",
+        ),
+        pytest.param(
+            "| 経験年数 | 最低年収 (万円) | 最高年収 (万円) |",
+            "| シニア (7年以上) | 1,100 | 1,800+ |",
+            (11_000_000, 18_000_000, True, "1,100〜1,800+", None),
+            id="saitei-and-saikou-with-an-open-end",
+        ),
+        pytest.param(
+            "| 経験年数 | 下限 (万円) | 上限 (万円) |",
+            "| ミドル (3-7年) | 700 | 1,100 |",
+            (7_000_000, 11_000_000, False, "700〜1,100", None),
+            id="no-salary-word-but-a-yen-unit",
+        ),
+        pytest.param(
+            "| 経験年数 | 年収下限 (万円) | 年収上限 (万円) |",
+            "| シニア (7年以上) | 1,100 | 上限なし |",
+            (11_000_000, None, True, "1,100〜", None),
+            id="an-upper-end-with-no-figure-is-open",
+        ),
+        pytest.param(
+            "| 経験年数 | 最低年収 (万円) | 平均年収 (万円) | 最高年収 (万円) |",
+            "| ミドル (3-7年) | 700 | 850 | 1,100 |",
+            (7_000_000, 11_000_000, False, "700〜1,100", "850"),
+            id="an-average-between-them-is-a-note",
+        ),
+    ],
+)
+def test_a_salary_range_in_two_columns_is_one_band(header: str, row: str, expected: tuple[Any, ...]) -> None:
+    """`| 経験年数 | 年収下限 (万円) | 年収上限 (万円) |` was read from its first column alone: every band a point
+    at the low end (450〜700 became 4,500,000–4,500,000), the upper ends gone with no finding; headed
+    `下限 (万円) | 上限 (万円)` it was no salary table at all (`salary-table-missing`)."""
+    columns = header.count("|") - 1
+    table = f"{header}\n|{'---|' * columns}\n{row}\n"
+    article = make_article("alpha")
+    start = article.index("| 経験年数 |")
+    end = article.index("\n\n", start)
+    text = article[:start] + table.rstrip("\n") + article[end:]
+    result = read_article(text.encode(), "seeds/x.txt")
+    assert result.article is not None, [f.message for f in result.findings]
+    assert "salary-table-missing" not in {f.code for f in result.findings}
+    [salary] = result.article.salary_rows
+    band = salary.band
+    assert (band.min_yen, band.max_yen, band.max_open, band.raw, salary.note) == expected
+
+
+@pytest.mark.parametrize(
     "first_column",
     [
         "キャリア段階",
@@ -619,6 +672,8 @@ def test_a_salary_table_headed_nenpo_is_read() -> None:
         pytest.param(("QA", "メモ"), "other", id="only-the-whole-cell-counts"),
         pytest.param(("経験", "想定年俸 (万円)"), "salary", id="nenpo-is-a-salary-header-too"),
         pytest.param(("ポジション", "年俸"), "salary", id="position-with-nenpo-is-salary"),
+        pytest.param(("経験", "下限 (万円)", "上限 (万円)"), "salary", id="low-and-high-in-yen-are-salary"),
+        pytest.param(("スキル", "最低限", "最高"), "skills", id="low-and-high-words-alone-are-not-salary"),
     ],
 )
 def test_a_first_column_alone_names_the_career_table(header: tuple[str, ...], kind: str) -> None:

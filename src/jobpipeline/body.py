@@ -29,6 +29,11 @@ INLINE_MAX_CHARS = 2_000
 SALARY_HEADER_WORDS = ("年収", "年俸")
 """A header cell holding one of these is the salary column (`想定年俸 (万円)`: a contract's annual pay)."""
 
+SALARY_LOW_WORDS = ("下限", "最低", "最小", "min")
+SALARY_HIGH_WORDS = ("上限", "最高", "最大", "max")
+"""A range written in two columns, `| 経験年数 | 年収下限 (万円) | 年収上限 (万円) |`: the low end's header holds
+a low word, the high end's a high word (English compared in lower case: `Min (万円)`)."""
+
 # Checked in order, after the salary words and the first column alone: the first keyword found decides.
 TABLE_KINDS: tuple[tuple[str, TableKind], ...] = (
     ("キャリア段階", "career"),
@@ -106,10 +111,43 @@ FIRST_COLUMN_KINDS: dict[str, TableKind] = {
 table (inside another header, `キャリアに役立つスキル`, they do not)."""
 
 
+def salary_columns(header: tuple[str, ...]) -> tuple[int, ...]:
+    """The salary column of a table's header, or its low and high columns; () when it has none.
+
+    A range in two columns is read as one: `下限`/`上限` beside each other under a salary word, or with a
+    yen unit of their own (`| 経験年数 | 下限 (万円) | 上限 (万円) |`). Else the first salary-word column.
+
+    >>> salary_columns(("経験年数", "年収範囲 (万円)", "特徴"))
+    (1,)
+    >>> salary_columns(("経験年数", "年収下限 (万円)", "年収上限 (万円)"))
+    (1, 2)
+    >>> salary_columns(("経験年数", "下限 (万円)", "上限 (万円)"))
+    (1, 2)
+    >>> salary_columns(("スキル", "最低限のレベル", "最高のレベル"))
+    ()
+    """
+    salary = [i for i, cell in enumerate(header) if any(word in cell for word in SALARY_HEADER_WORDS)]
+    low = _column_with(header, SALARY_LOW_WORDS)
+    high = _column_with(header, SALARY_HIGH_WORDS, after=low)
+    if low is not None and high is not None:
+        pair = (header[low], header[high])
+        named = any(i in salary for i in (low, high)) or any(unit_from_header(cell) for cell in pair)
+        if named:
+            return (low, high)
+    return (salary[0],) if salary else ()
+
+
+def _column_with(header: tuple[str, ...], words: tuple[str, ...], after: int | None = -1) -> int | None:
+    """The first column after `after` whose header holds one of `words`."""
+    if after is None:
+        return None
+    return next((i for i, cell in enumerate(header) if i > after and any(word in cell.lower() for word in words)), None)
+
+
 def classify_table(header: tuple[str, ...]) -> TableKind:
     """Name a table's kind from its header cells: `('経験年数', '年収範囲 (万円)')` is `salary`."""
     joined = " ".join(header)
-    if any(word in joined for word in SALARY_HEADER_WORDS):  # `| ポジション | 年収 |` is a salary table
+    if salary_columns(header):  # `| ポジション | 年収 |`, `| 経験 | 下限 (万円) | 上限 (万円) |`
         return "salary"
     first = header[0].strip() if header else ""
     if first in FIRST_COLUMN_KINDS:

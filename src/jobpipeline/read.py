@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobpipeline.body import SALARY_HEADER_WORDS, parse_body, table_cells
+from jobpipeline.body import parse_body, salary_columns, table_cells
 from jobpipeline.decode import DecodeError, decode_article
 from jobpipeline.front_matter import (
     FrontMatterError,
@@ -348,22 +348,25 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
     table = next((t for t in tables if t.kind == "salary"), None)
     if table is None:
         return []
-    column = next(i for i, cell in enumerate(table.header) if any(word in cell for word in SALARY_HEADER_WORDS))
-    label_column = 0 if column != 0 else 1
+    columns = salary_columns(table.header)
+    label_column = next(i for i in range(len(table.header) + 1) if i not in columns)
     # `| レベル | 経験年数 | 想定年収 |`: the years have a column of their own.
     years_column = next(
-        (i for i, cell in enumerate(table.header) if i not in (column, label_column) and _names_years(cell)), None
+        (i for i, cell in enumerate(table.header) if i not in columns and i != label_column and _names_years(cell)),
+        None,
     )
+    headers = [table.header[i] for i in columns]
     # The header's unit; else a note beside the table (`（単位：万円）`) or its heading's (`推定年収（万円）`).
-    unit = unit_from_header(table.header[column]) or table.note_unit or unit_from_header(table.section_title)
-    basis = basis_from_text(table.header[column]) or "annual"
+    unit = next(filter(None, map(unit_from_header, headers)), None) or table.note_unit
+    unit = unit or unit_from_header(table.section_title)
+    basis = basis_from_text(" ".join(headers)) or "annual"
     rows: list[SalaryRow] = []
     budget = SALARY_TABLE_MAX_CHARS
     for row, line in zip(table.rows, table.row_lines, strict=False):
-        cell = row[column] if column < len(row) else ""
+        cell = salary_cell(row, columns)
         label = row[label_column] if label_column < len(row) else ""
         years = row[years_column] if years_column is not None and years_column < len(row) else None
-        notes = [c for i, c in enumerate(row) if i not in (column, label_column, years_column) and c]
+        notes = [c for i, c in enumerate(row) if i not in (*columns, label_column, years_column) and c]
         if len(cell) <= SALARY_CELL_MAX_CHARS and len(cell) > budget:
             band = _over_table_budget(cell, basis)
         else:
@@ -379,6 +382,25 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
             )
         )
     return rows
+
+
+def salary_cell(row: tuple[str, ...], columns: tuple[int, ...]) -> str:
+    """The salary text of a row: its salary cell, or a range joined from its low and high cells.
+
+    An end left empty or written without a figure (`-`, `上限なし`) is open.
+
+    >>> salary_cell(("ジュニア", "450", "700"), (1, 2))
+    '450〜700'
+    >>> salary_cell(("シニア", "1,100", "上限なし"), (1, 2))
+    '1,100〜'
+    >>> salary_cell(("ジュニア", "450〜700"), (1,))
+    '450〜700'
+    """
+    cells = [row[i] if i < len(row) else "" for i in columns]
+    if len(cells) == 1:
+        return cells[0]
+    low, high = (cell.strip() if any(c.isdigit() for c in cell) else "" for cell in cells)
+    return f"{low}〜{high}" if low or high else ""
 
 
 def _names_years(header: str) -> bool:

@@ -86,7 +86,7 @@ SALARY_BANDS = TableSpec(
         _c("min_open", "BOOLEAN", "The lower end is open (`以下`, `〜800万`)."),
         _c("max_open", "BOOLEAN", "The upper end is open (`1,800+`, `以上`, `超`)."),
         _c("basis", "VARCHAR", "annual, monthly, hourly, daily or unknown."),
-        _c("raw", "VARCHAR", "The salary cell as written."),
+        _c("raw", "VARCHAR", "The salary cell as written (a range in two columns, 下限 and 上限, joined: `450〜700`)."),
         _c("midpoint_yen", "BIGINT", "(min_yen + max_yen) / 2 where both ends exist."),
         _c("note", "VARCHAR", "The row's other cells (特徴)."),
         _LINE,
