@@ -41,6 +41,29 @@ def test_messages_quote_the_cell_and_give_the_fix() -> None:
             assert any(hint in warning.message for hint in ("write", "add", "Keep", "check"))
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        pytest.param(
+            "$120,000〜$180,000",
+            "not the pay (another currency) in 「$120,000〜$180,000」; write the pay in yen",
+            id="dollars",
+        ),
+        pytest.param("3名", "not the pay (a count, duration or date part)", id="a-count"),
+        pytest.param(
+            "賞与300万円", "not the pay (counts, hours, ages, bonuses, allowances, example pay)", id="a-bonus"
+        ),
+        pytest.param("応相談", "Found no salary figure in 「応相談」", id="no-figure-at-all"),
+    ],
+)
+def test_no_figure_names_why_the_figures_are_not_the_pay(text: str, says: str) -> None:
+    """A US salary (`$120,000〜$180,000`, common in 海外の年収 rows) was told its figures were "counts, hours, ages,
+    bonuses, allowances, example pay", none of which it holds: the message names the rule that set each aside."""
+    [warning] = normalize_salary(text, unit="万円").warnings
+    assert warning.code == "salary-no-figure"
+    assert says in warning.message, warning.message
+
+
 def test_rules_run_in_the_documented_order() -> None:
     """RULES lists tokens, figures, bounds, basis, choosing and warnings, in that order."""
     assert [r.__module__.rsplit(".", 1)[1] for r in RULES] == [

@@ -33,9 +33,14 @@ def _range_of_counts(tokens: Sequence[Tok]) -> None:
             left, mid, right = tokens[idx - 1], tokens[idx], tokens[idx + 1]
             if mid.kind in ("range", "dash") and left.kind == "fig" and right.kind == "fig":
                 if not left.money and not right.explicit:
-                    right.money, right.why_not_money = False, "ranged with a count"
+                    right.money, right.why_not_money = False, _ranged_with(left)
                 if not right.money and not left.explicit:
-                    left.money, left.why_not_money = False, "ranged with a count"
+                    left.money, left.why_not_money = False, _ranged_with(right)
+
+
+def _ranged_with(other: Tok) -> str:
+    """Why a bare figure ranged with `other` is not pay: `$120,000〜180,000` is dollars at both ends."""
+    return other.why_not_money if other.why_not_money == "another currency" else "ranged with a count"
 
 
 def _per_unit_prices(tokens: Sequence[Tok]) -> None:

@@ -80,15 +80,19 @@ def fmt_band(band: Band) -> str:
 
 
 def _no_figure(quoted: str, tokens: list[Tok]) -> SalaryWarning:
-    detail = (
-        "only figures that are not the pay (counts, hours, ages, bonuses, allowances, example pay)"
-        if any(t.kind == "fig" for t in tokens)
-        else "no salary figure"
-    )
+    figures = [t for t in tokens if t.kind == "fig"]
+    # Name the rules that set the figures aside (`another currency` for `$120,000`), else the usual kinds.
+    reasons = list(dict.fromkeys(t.why_not_money for t in figures if t.why_not_money))
+    if any(not t.why_not_money for t in figures):  # set aside by their words (賞与, 手当, 例)
+        reasons.append("counts, hours, ages, bonuses, allowances, example pay")
+    kinds = "; ".join(reasons)
+    detail = f"only figures that are not the pay ({kinds})" if figures else "no salary figure"
+    # The warehouse holds yen: a foreign amount is not converted at some day's rate.
+    convert = " in yen" if "another currency" in reasons else ""
     return SalaryWarning(
         code="salary-no-figure",
         message=(
-            f"Found {detail} in {quoted}; write the pay as a figure with its unit "
+            f"Found {detail} in {quoted}; write the pay{convert} as a figure with its unit "
             "(e.g. `450〜700万円`, `月給25万円〜`) or leave the cell empty if undisclosed."
         ),
     )
