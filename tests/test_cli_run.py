@@ -210,6 +210,37 @@ def test_duplicate_slugs(seeds_dir: Path, warehouse: Path, write_seed: Callable[
     assert rows(warehouse, "SELECT count(*) FROM validation_issues WHERE code = 'slug-duplicate'") == [(0,)]
 
 
+def test_a_copy_saved_beside_a_loaded_article_never_takes_its_slug(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
+) -> None:
+    """`mlops のコピー.txt` (Finder's copy) sorts before `mlops.txt`: the next run gave the copy the slug, replaced the
+    article's rows with the copy's (a template being edited into another job, under a schedule), rejected the
+    original and told its writer to "delete the copy", meaning the original. The loaded article keeps its slug;
+    `validate` names the same file as the run; a fresh warehouse still decides by path order."""
+    write_seed("mlops.txt", make_article("mlops_engineer", title="MLOpsエンジニアの年収"))
+    run_local(seeds_dir, warehouse)
+    write_seed("mlops のコピー.txt", make_article("mlops_engineer", title="データエンジニアの年収（下書き）"))
+    env = {"JOBPIPELINE_WAREHOUSE": str(warehouse)}
+    checked = cli("validate", "--seeds", str(seeds_dir), "--format", "json", env=env)
+    [said] = [json.loads(line) for line in checked.stdout.splitlines() if "slug-duplicate" in line]
+    assert said["source_path"].endswith("mlops のコピー.txt"), said
+    assert "used by mlops.txt, whose article the warehouse holds" in said["message"]
+    summary = run_local(seeds_dir, warehouse)
+    assert summary["files_rejected"] == 1
+    assert rows(warehouse, "SELECT title, source_path FROM articles") == [("MLOpsエンジニアの年収", "mlops.txt")]
+    assert rows(warehouse, "SELECT source_path, status FROM files ORDER BY 1") == [
+        ("mlops のコピー.txt", "duplicate"),
+        ("mlops.txt", "accepted"),
+    ]
+    [(where, message)] = rows(
+        warehouse, "SELECT source_path, message FROM validation_issues WHERE code = 'slug-duplicate'"
+    )
+    assert where == "mlops のコピー.txt" and "delete this file if it is a copy" in message
+    fresh = warehouse.parent.parent / "fresh" / "jobs.duckdb"
+    run_local(seeds_dir, fresh)
+    assert rows(fresh, "SELECT source_path FROM articles") == [("mlops のコピー.txt",)]
+
+
 def test_row_lineage(seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], seed_bytes: bytes) -> None:
     """Every per-article row names its source file, content hash and run (the real seed fills every table)."""
     import hashlib

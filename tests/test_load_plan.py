@@ -477,10 +477,33 @@ OWNERSHIP_CASES = [
             {"b": known("b", "alpha")},
             {"a": known("a", "alpha")},
             {"alpha": article("alpha", "b")},
-            replace={"alpha": "a"},
-            statuses={"a": "accepted", "b": "duplicate"},
+            statuses={"a": "duplicate", "b": "accepted"},
         ),
-        id="earlier-newcomer-takes-the-slug",
+        # A copy saved beside a loaded article (`mlops のコピー.txt` sorts before `mlops.txt`) took its slug and
+        # replaced its rows; the original was told to "delete the copy".
+        id="a-loaded-owner-keeps-its-slug-from-an-earlier-newcomer",
+    ),
+    pytest.param(
+        Case(
+            ["a", "b"],
+            {"b": known("b", "alpha")},
+            {"a": known("a", "alpha"), "b": known("b", "alpha", digest="v2")},
+            {"alpha": article("alpha", "b")},
+            replace={"alpha": "b"},
+            statuses={"a": "duplicate", "b": "accepted"},
+        ),
+        id="a-loaded-owner-edited-beside-a-copy-keeps-its-slug",
+    ),
+    pytest.param(
+        Case(
+            ["a", "b"],
+            {"b": known("b", "alpha")},
+            {"a": known("a", "alpha"), "b": broken("b", "alpha")},
+            {"alpha": article("alpha", "b")},
+            replace={"alpha": "a"},
+            statuses={"a": "accepted", "b": "rejected"},
+        ),
+        id="a-claimant-takes-the-slug-when-the-loaded-owner-no-longer-reads",
     ),
     pytest.param(
         Case(["a"], {}, {"a": known("a", "alpha", ok=False)}, {}, statuses={"a": "rejected"}),
@@ -579,6 +602,15 @@ def test_links_to_a_kept_article_are_not_dangling() -> None:
         {"alpha": article("alpha", "a"), "beta": article("beta", "b")},
     )
     assert [(f.code, f.field) for f in decided.corpus.findings] == [("related-dangling", "related_jobs[1]")]
+
+
+def test_duplicate_finding_says_the_loaded_owner_keeps_the_slug() -> None:
+    """A newcomer claiming a loaded article's slug is the duplicate, told why and to delete it if it is a copy."""
+    decided = decide(["a", "b"], {"b": known("b", "same")}, {"a": known("a", "same")}, {"same": article("same", "b")})
+    [finding] = decided.corpus.findings
+    assert (finding.source_path, finding.code) == ("a", "slug-duplicate")
+    assert "used by b, whose article the warehouse holds, and it keeps it" in finding.message
+    assert "delete this file if it is a copy" in finding.message
 
 
 def test_duplicate_finding_names_the_owner() -> None:

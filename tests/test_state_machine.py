@@ -8,10 +8,10 @@ predicts from the files on disk and the history of steps, the history tables nev
 version, and the published datasets hold what the tables held after the last run that published.
 
 The model is written from the documented rules (docs/pipeline.md), not from the implementation: it recomputes the whole
-corpus every time (earliest path owns a slug; a broken file keeps its article as last known good
-unless it names another slug; a re-validation looks only at the paths it was given), where the
-pipeline works incrementally from what the warehouse remembers. What it knows of each file comes
-from the generator that wrote it (`Facts`: the slug, the salary bands, the kind of breakage), never
+corpus every time (the loaded article's file keeps its slug, else the earliest path owns it; a broken file
+keeps its article as last known good unless it names another slug; a re-validation looks only at the paths
+it was given), where the pipeline works incrementally from what the warehouse remembers. What it knows of
+each file comes from the generator that wrote it (`Facts`: the slug, the salary bands, the kind of breakage), never
 from the reader under test: a reader bug cannot hide by agreeing with itself.
 
 To add a rule: a generator that returns a `Version` (bytes and the facts they were written with), a
@@ -138,9 +138,14 @@ def broken_version(slug: str, kind: str) -> Version:
 # -------------------------------------------------------------------------------------------- the model
 
 
-def owners_of(view: dict[str, Version]) -> dict[str, str]:
-    """slug -> the earliest path (in path order) whose readable file claims it."""
+def owners_of(view: dict[str, Version], loaded: dict[str, tuple[str, Version, bool]]) -> dict[str, str]:
+    """slug -> the path whose article was loaded, if its readable file still claims it; else the earliest
+    path (in path order) whose readable file claims it."""
     owners: dict[str, str] = {}
+    for slug, (path, _, _) in loaded.items():
+        facts = view[path].facts if path in view else None
+        if facts is not None and facts.ok and facts.slug == slug:
+            owners[slug] = path
     for path in sorted(view):
         facts = view[path].facts
         if facts.ok and facts.slug and facts.slug not in owners:
@@ -185,7 +190,7 @@ class Model:
         for _ in range(len(view) + 1):
             stale = [
                 path
-                for slug, path in owners_of(view).items()
+                for slug, path in owners_of(view, self.loaded).items()
                 if path not in read and self.loaded.get(slug, (None, None, True))[:2] != (path, view[path])
             ]
             if not stale:
@@ -193,7 +198,7 @@ class Model:
             for path in stale:
                 view[path] = disk.get(path, UNREADABLE)
                 read.add(path)
-        owners = owners_of(view)
+        owners = owners_of(view, self.loaded)
         loaded = {slug: (path, view[path], True) for slug, path in owners.items()}
         for slug, (path, version, _current) in self.loaded.items():
             if slug in owners or path not in view:
@@ -234,7 +239,7 @@ class Model:
 
     def validation_issues(self) -> Counter[tuple[Any, ...]]:
         issues: Counter[tuple[Any, ...]] = Counter()
-        owners = owners_of(self.view)
+        owners = owners_of(self.view, self.loaded)
         kept = {slug for slug, (_, _, current) in self.loaded.items() if not current}
         for path, version in self.view.items():
             facts = version.facts

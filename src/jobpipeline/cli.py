@@ -277,7 +277,8 @@ def validate(
     """Check every seed file (or just FILES, files or folders) and print one line per finding; writes nothing.
 
     Each finding is `path:line: severity[code] field: message` (the codes: docs/findings.md), then a
-    summary; `--format github` prints workflow annotations. Exit 1 when any file has an error.
+    summary; `--format github` prints workflow annotations. Exit 1 when any file has an error. Two files
+    with one slug: the one whose article the warehouse holds keeps it, as in a run.
 
     Example: jobpipeline validate --seeds seeds --format github
     """
@@ -300,9 +301,13 @@ def validate(
             files = [f for f in files or [] if f not in outside]
             if not files:
                 raise typer.Exit(0)
+        from jobpipeline.warehouse import loaded_slug_owners
+
+        # The warehouse's owners keep their slugs, so validate names the same duplicate as the next run.
+        incumbents = loaded_slug_owners(settings.warehouse, seeds)
         with progress_bar(output_format == "text" and err.is_terminal) as update:
             only = frozenset(seed_relative(seeds, f) for f in files) if files else None
-            report = validate_seeds(seeds, LocalRunner(), progress=update, only=only)
+            report = validate_seeds(seeds, LocalRunner(), progress=update, only=only, incumbents=incumbents)
     for finding in report.findings:
         shown = finding.model_copy(update={"source_path": _display_path(seeds, finding.source_path)})
         if output_format == "json":

@@ -12,8 +12,9 @@ rule here has a table-driven test in tests/test_load_plan.py.
   A known file under a folder that could not be listed is not deleted: it is present but unlisted.
 - **Unlisted files** (`decide(unlisted=...)`): they count as files that no longer read, so their
   slugs are kept as last known good until the folder lists again (then they are restored).
-- **Slug ownership** (`decide`): the earliest path among readable files claiming a slug owns it;
-  later claimants are duplicates (`validate.check_corpus`).
+- **Slug ownership** (`decide`): the file whose article is loaded keeps its slug; otherwise the earliest
+  path among readable files claiming it owns it; the others are duplicates (`validate.check_corpus`). A
+  copy saved beside a loaded article never takes its slug, whatever its name.
 - **Last known good**: a slug whose file now fails to read (and does not claim another slug) keeps
   its rows with `is_current` false; when the unchanged file reads again it is restored.
 - **Deletions**: a slug nobody owns any more and that is not kept leaves the current tables.
@@ -223,7 +224,8 @@ def decide(
         for p, f in state.items()
         if f.parse_ok and f.claimed_slug
     ]
-    owners = check(entries).owners
+    incumbents = {slug: article.source_path for slug, article in articles.items()}
+    owners = check(entries, incumbents=incumbents).owners
     replace: dict[str, str] = {}
     reparse: list[str] = []
     restored: set[str] = set()
@@ -250,7 +252,7 @@ def decide(
     for path, f in sorted(state.items()):
         if not f.parse_ok and f.claimed_slug:
             broken.setdefault(f.claimed_slug, path)
-    corpus = check(entries, also_known=keep, broken=broken, titles=titles)
+    corpus = check(entries, also_known=keep, broken=broken, titles=titles, incumbents=incumbents)
     losers = corpus.losers
     statuses: dict[str, str] = {}
     for path, f in state.items():

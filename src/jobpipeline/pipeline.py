@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
@@ -683,13 +683,19 @@ class ValidationReport:
 
 
 def validate_seeds(
-    seeds: Path, runner: StageRunner, *, progress: Progress | None = None, only: frozenset[str] | None = None
+    seeds: Path,
+    runner: StageRunner,
+    *,
+    progress: Progress | None = None,
+    only: frozenset[str] | None = None,
+    incumbents: Mapping[str, str] | None = None,
 ) -> ValidationReport:
-    """Read and check every file without touching any warehouse (what `jobpipeline validate` does).
+    """Read and check every file without writing to any warehouse (what `jobpipeline validate` does).
 
     With `only` (files, or folders for every file under them), just those files are read in full and
     reported on; the rest of the folder is read for slugs and links alone, so corpus-wide checks still
-    see everything.
+    see everything. `incumbents` (slug -> the file whose article the warehouse holds) keep their slugs, as
+    in a run.
     """
     from jobpipeline.batches import read_corpus_entries
     from jobpipeline.validate import CorpusEntry
@@ -743,7 +749,9 @@ def validate_seeds(
         if progress:
             progress("read", done, len(items))
     findings.extend(
-        f for f in check_corpus(entries, broken=broken).findings if only is None or by.get(f.source_path) is not None
+        f
+        for f in check_corpus(entries, broken=broken, incumbents=incumbents).findings
+        if only is None or by.get(f.source_path) is not None
     )
     findings.sort(key=lambda f: (f.source_path, f.line or 0, f.severity, f.code))
     return ValidationReport(files_seen=len(selected), findings=findings)

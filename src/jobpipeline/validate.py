@@ -300,9 +300,13 @@ def check_corpus(
     also_known: Iterable[str] = (),
     broken: Mapping[str, str] | None = None,
     titles: Callable[[], Mapping[str, str]] | None = None,
+    incumbents: Mapping[str, str] | None = None,
 ) -> CorpusCheck:
-    """Resolve slug ownership (earliest path wins) and flag dangling related jobs.
+    """Resolve slug ownership and flag dangling related jobs.
 
+    The file whose article the warehouse holds for a slug (`incumbents`: slug -> path) keeps it; among
+    other claimants the earliest path wins. So a copy saved beside a loaded article (`mlops のコピー.txt`
+    sorts before `mlops.txt`) is the duplicate, and never replaces the article's rows with its own.
     `also_known` are slugs that exist outside `entries` (articles kept as last known good),
     so links to them are not dangling. `broken` maps slugs to the file that names each in its front
     matter but does not load: a link to one dangles, and its finding names that file (the article exists;
@@ -310,14 +314,16 @@ def check_corpus(
     that carry none (asked only when a link dangles: a link naming a job is told its slug). The result does
     not depend on the order of `entries`.
     """
+    held = incumbents or {}
     ordered = sorted(entries, key=lambda e: e.source_path)
     owners: dict[str, str] = {}
     findings: list[Finding] = []
-    for entry in ordered:
+    for entry in sorted(ordered, key=lambda e: held.get(e.slug) != e.source_path):  # stable: then path order
         owner = owners.get(entry.slug)
         if owner is None:
             owners[entry.slug] = entry.source_path
             continue
+        why = "whose article the warehouse holds" if held.get(entry.slug) == owner else "which comes first"
         findings.append(
             Finding(
                 source_path=entry.source_path,
@@ -326,8 +332,8 @@ def check_corpus(
                 severity="error",
                 code="slug-duplicate",
                 field="slug",
-                message=f"slug `{entry.slug}` is already used by {owner}, which comes first and keeps it: "
-                f"give this article its own slug or delete the copy",
+                message=f"slug `{entry.slug}` is already used by {owner}, {why}, and it keeps it: "
+                "give this article its own slug, or delete this file if it is a copy",
             )
         )
     known = set(owners) | set(also_known)

@@ -203,6 +203,30 @@ def last_run_id(path: Path) -> int | None:
         conn.close()
 
 
+def loaded_slug_owners(path: Path, seeds: Path) -> dict[str, str]:
+    """slug -> the seed file whose article the committed warehouse holds, when its last run read `seeds`.
+
+    What `validate` needs to name the same duplicate as the next run (a loaded article keeps its slug).
+    Empty when there is no warehouse, it cannot be opened, or it was built from another folder."""
+    if not path.exists():
+        return {}
+    try:
+        conn = open_read_only(path)
+    except WarehouseError:
+        return {}
+    try:
+        row = conn.execute("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        if row is None or row[0] is None or Path(str(row[0])).resolve() != seeds.resolve():
+            return {}
+        return {
+            str(slug): str(source) for slug, source in conn.execute("SELECT slug, source_path FROM articles").fetchall()
+        }
+    except duckdb.Error:  # an older or damaged file: validate goes on without it (the run will say more)
+        return {}
+    finally:
+        conn.close()
+
+
 @contextlib.contextmanager
 def committed_reader(path: Path) -> Iterator[WarehouseReader]:
     """A reader of the committed warehouse that may export datasets (re-publishing a committed run)."""
