@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,3 +55,24 @@ def test_unknown_or_unpublished_dataset_says_what_exists(
     run_local(seeds_dir, warehouse)
     with pytest.raises(DatasetNotFoundError, match="published: article_salary_position, articles"):
         jobpipeline.dataset("nope", warehouse)
+
+
+def test_every_published_dataset_can_be_queried_by_its_name(
+    seeds_dir: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A run prints `published 12 datasets: ..., tag_counts, tool_counts, validation_report`; `jobpipeline query
+    "SELECT * FROM tag_counts"` answered "Table with name tag_counts does not exist! Did you mean pg_constraint?".
+    Each dataset's name is a table or view of the warehouse, holding the rows of its Parquet file."""
+    from helpers import cli
+
+    from jobpipeline.schema import DATASETS
+
+    warehouse = tmp_path / "w" / "jobs.duckdb"
+    write_seed("a.txt", make_article("alpha", extra={"tags": ["Python", "python"]}))
+    write_seed("b.txt", make_article("beta", related=["nobody"]))
+    run_local(seeds_dir, warehouse)
+    for dataset in DATASETS:
+        result = cli("query", "--warehouse", str(warehouse), "--format", "json", f"SELECT * FROM {dataset.name}")
+        assert result.exit_code == 0, (dataset.name, result.output)
+        published = jobpipeline.dataset(dataset.name, warehouse=warehouse).collect()
+        assert len(json.loads(result.stdout)) == published.height, dataset.name

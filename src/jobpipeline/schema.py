@@ -414,6 +414,25 @@ VIEWS: dict[str, tuple[str, str]] = {
            WHERE b.basis = 'annual' AND {PLAUSIBLE}
            GROUP BY a.category, b.level ORDER BY a.category, b.level""",
     ),
+    # The published datasets a run names are queryable by those names (`query "SELECT * FROM tag_counts"` was
+    # "Table with name tag_counts does not exist! Did you mean pg_constraint?").
+    "tag_counts": (
+        "How many articles use each canonical tag (front matter tags and hashtags).",
+        """SELECT canonical_tag AS tag, count(DISTINCT slug) AS articles,
+                  count(*) FILTER (WHERE origin = 'front_matter') AS as_tag,
+                  count(*) FILTER (WHERE origin = 'hashtag') AS as_hashtag
+           FROM tags GROUP BY canonical_tag""",
+    ),
+    "tool_counts": (
+        "How many articles name each canonical tool, and the spellings they use.",
+        """SELECT canonical_name AS tool, count(DISTINCT slug) AS articles,
+                  list(DISTINCT name ORDER BY name) AS spellings
+           FROM tools GROUP BY canonical_name""",
+    ),
+    "validation_report": (
+        "Every finding of the latest run (`validation_issues` under the name of its published dataset).",
+        "SELECT * FROM validation_issues",
+    ),
 }
 
 
@@ -631,23 +650,17 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "tag_counts",
         "How many articles use each canonical tag (front matter tags and hashtags).",
-        """SELECT canonical_tag AS tag, count(DISTINCT slug) AS articles,
-                      count(*) FILTER (WHERE origin = 'front_matter') AS as_tag,
-                      count(*) FILTER (WHERE origin = 'hashtag') AS as_hashtag
-               FROM tags GROUP BY canonical_tag ORDER BY articles DESC, tag""",
+        "SELECT * FROM tag_counts ORDER BY articles DESC, tag",
     ),
     Dataset(
         "tool_counts",
         "How many articles name each canonical tool.",
-        """SELECT canonical_name AS tool, count(DISTINCT slug) AS articles,
-                      list(DISTINCT name ORDER BY name) AS spellings
-               FROM tools GROUP BY canonical_name ORDER BY articles DESC, tool""",
+        "SELECT * FROM tool_counts ORDER BY articles DESC, tool",
     ),
     Dataset(
         "validation_report",
         "Every finding of the latest run.",
-        """SELECT * FROM validation_issues
-               ORDER BY severity, source_path, line NULLS FIRST, code""",
+        "SELECT * FROM validation_report ORDER BY severity, source_path, line NULLS FIRST, code",
     ),
 )
 
