@@ -326,6 +326,11 @@ def test_a_full_width_colon_in_yaml_front_matter_names_its_line(key_line: int) -
         pytest.param(
             lambda t: "\n\n# 見出し\n\n---\n", "does not start with a front matter fence: put `---json`", id="none"
         ),
+        pytest.param(
+            lambda t: "# メモ\n\nこれは記事ではありません。\n",
+            "if it is not an article (a README, notes), add its name to `.jobpipelineignore` in the seeds folder",
+            id="a-readme-is-told-of-the-ignore-file",
+        ),
     ],
 )
 def test_a_file_without_a_fence_on_line_1_says_what_line_1_is(edit: Callable[[str], str], said: str) -> None:

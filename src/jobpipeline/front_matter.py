@@ -166,7 +166,11 @@ def missing_fence_message(lines: list[str]) -> str:
             )
     if first.lstrip().startswith("{"):
         return "the JSON object has no fences: put a line `---json` before it and a line `---` after it"
-    return f"the file does not start with a front matter fence: {usual}"
+    # No fence near the top at all: as often a README or notes kept beside the articles as a broken article.
+    return (
+        f"the file does not start with a front matter fence: {usual}; if it is not an article (a README, "
+        "notes), add its name to `.jobpipelineignore` in the seeds folder"
+    )
 
 
 def _load_block(handler: BaseHandler, fence: str, block: str, block_line: int) -> Any:
