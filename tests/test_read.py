@@ -554,6 +554,64 @@ def test_a_salary_range_in_two_columns_is_one_band(header: str, row: str, expect
     assert (band.min_yen, band.max_yen, band.max_open, band.raw, salary.note) == expected
 
 
+SIDEWAYS = """| 項目 | ジュニア (0-3年) | ミドル (3-7年) | シニア (7年以上) |
+| :--- | :--- | :--- | :--- |
+| 年収範囲 (万円) | 450〜700 | 700〜1,100 | 1,100〜1,800+ |
+| 特徴 | 補助 | 自走 | 設計 |"""
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        pytest.param(
+            SIDEWAYS,
+            [
+                ("junior", 0, 3, 4_500_000, 7_000_000, "補助"),
+                ("mid", 3, 7, 7_000_000, 11_000_000, "自走"),
+                ("senior", 7, None, 11_000_000, 18_000_000, "設計"),
+            ],
+            id="levels-across-the-header",
+        ),
+        pytest.param(
+            SIDEWAYS.replace("| 特徴 | 補助 | 自走 | 設計 |", "| 経験年数 | 1〜2年 | 4〜6年 | 8年〜 |")
+            .replace(" (0-3年)", "")
+            .replace(" (3-7年)", "")
+            .replace(" (7年以上)", ""),
+            [
+                ("junior", 1, 2, 4_500_000, 7_000_000, None),
+                ("mid", 4, 6, 7_000_000, 11_000_000, None),
+                ("senior", 8, None, 11_000_000, 18_000_000, None),
+            ],
+            id="with-a-years-row",
+        ),
+        pytest.param(
+            "| 比較 | MLOps | SRE |\n| --- | --- | --- |\n| 平均年収 | 800万円 | 700万円 |",
+            [],
+            id="a-table-comparing-jobs-is-not-this-articles-salary",
+        ),
+    ],
+)
+def test_a_salary_table_written_sideways_is_read_one_row_per_level(table: str, expected: list[Any]) -> None:
+    """`| 項目 | ジュニア | ミドル | シニア |` with a `| 年収範囲 (万円) | 450〜700 | … |` row was no salary table
+    (`salary-table-missing`, no bands). Its rows are read as one band per level, on the salary row's line."""
+    article = make_article("alpha")
+    start = article.index("| 経験年数 |")
+    end = article.index("\n\n", start)
+    text = article[:start] + table + article[end:]
+    result = read_article(text.encode(), "seeds/x.txt")
+    assert result.article is not None, [f.message for f in result.findings]
+    got = [
+        (r.experience.level, r.experience.years_min, r.experience.years_max, r.band.min_yen, r.band.max_yen, r.note)
+        for r in result.article.salary_rows
+    ]
+    assert got == expected
+    missing = "salary-table-missing" in {f.code for f in result.findings}
+    assert missing == (not expected)
+    if expected:
+        salary_line = 1 + text[: text.index("| 年収範囲")].count("\n")
+        assert {r.line for r in result.article.salary_rows} == {salary_line}
+
+
 @pytest.mark.parametrize(
     "first_column",
     [

@@ -236,6 +236,10 @@ def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, 
             i += 1
         file_line = body_line + start
         header_tuple = tuple(header)
+        upright = turned_upright(header_tuple, tuple(rows), tuple(row_lines))
+        if upright is not None:
+            header_tuple, rows_tuple, lines_tuple = upright
+            rows, row_lines = list(rows_tuple), list(lines_tuple)
         tables.append(
             Table(
                 ordinal=len(tables),
@@ -250,6 +254,46 @@ def _tables(tokens: list[Token], sections: tuple[Section, ...], body_line: int, 
         )
         i += 1
     return tuple(tables)
+
+
+def turned_upright(
+    header: tuple[str, ...], rows: tuple[tuple[str, ...], ...], row_lines: tuple[int, ...]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[int, ...]] | None:
+    """A salary table written sideways, turned to one row per level; None for any other table.
+
+    Sideways: the levels across the header and a row whose first cell is a salary header
+    (`| 項目 | ジュニア (0-3年) | ミドル (3-7年) |` then `| 年収範囲 (万円) | 450〜700 | 700〜1,100 |`). Most of the
+    header's other cells must name a level or years, so a table comparing jobs (`| | MLOps | SRE |`, a
+    `平均年収` row) is not read as this article's salary. Each turned row takes the salary row's line.
+
+    >>> header, rows, lines = turned_upright(
+    ...     ("項目", "ジュニア", "シニア"), (("年収 (万円)", "450〜700", "1,100〜"), ("特徴", "補助", "設計")), (5, 6)
+    ... )
+    >>> header, rows, lines
+    (('項目', '年収 (万円)', '特徴'), (('ジュニア', '450〜700', '補助'), ('シニア', '1,100〜', '設計')), (5, 5))
+    >>> turned_upright(("比較", "MLOps", "SRE"), (("平均年収", "800万円", "700万円"),), (5,)) is None
+    True
+    """
+    if len(header) < 2 or salary_columns(header):
+        return None
+    salary_row = next((k for k, row in enumerate(rows) if row and salary_columns(row[:1])), None)
+    if salary_row is None:
+        return None
+    labels = header[1:]
+    named = sum(1 for label in labels if _names_experience(label))
+    if named * 2 <= len(labels):
+        return None
+    turned = tuple(
+        (label, *(row[column] if column < len(row) else "" for row in rows))
+        for column, label in enumerate(labels, start=1)
+    )
+    line = row_lines[salary_row] if salary_row < len(row_lines) else 0
+    return (header[0], *(row[0] if row else "" for row in rows)), turned, (line,) * len(turned)
+
+
+def _names_experience(label: str) -> bool:
+    experience = parse_experience(label)
+    return experience.level is not None or experience.years_min is not None or experience.years_max is not None
 
 
 NOTE_MAX_CHARS = 80
