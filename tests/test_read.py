@@ -450,6 +450,14 @@ def test_a_json_object_left_open_says_to_close_it() -> None:
     assert "the object is not closed: add a line `}`" in finding.message, finding.message
 
 
+def with_salary_table(table: str) -> str:
+    """A seed-shaped article whose salary table is `table` (Markdown lines, no blank line)."""
+    article = make_article("alpha")
+    start = article.index("| 経験年数 |")
+    end = article.index("\n\n", start)
+    return article[:start] + table + article[end:]
+
+
 @pytest.mark.parametrize(
     ("header", "row", "expected"),
     [
@@ -488,13 +496,9 @@ def test_a_json_object_left_open_says_to_close_it() -> None:
 def test_a_salary_tables_years_column(header: str, row: str, expected: tuple[Any, ...]) -> None:
     """`| レベル | 経験年数 | 想定年収 |` gives the years a column of their own: they were read as a note
     ("0〜3年 / 補助") and every band had no years. They are the row's years when its label states none."""
-    columns = header.count("|") - 1
-    table = f"{header}\n|{'---|' * columns}\n{row}\n"
-    article = make_article("alpha")
-    start = article.index("| 経験年数 |")
-    end = article.index("\n\n", start)
-    text = article[:start] + table.rstrip("\n") + article[end:]
-    result = read_article(text.encode(), "seeds/x.txt")
+    result = read_article(
+        with_salary_table(f"{header}\n|{'---|' * (header.count('|') - 1)}\n{row}").encode(), "seeds/x.txt"
+    )
     assert result.article is not None, [f.message for f in result.findings]
     [band] = result.article.salary_rows
     experience = band.experience
@@ -540,13 +544,9 @@ def test_a_salary_range_in_two_columns_is_one_band(header: str, row: str, expect
     """`| 経験年数 | 年収下限 (万円) | 年収上限 (万円) |` was read from its first column alone: every band a point
     at the low end (450〜700 became 4,500,000–4,500,000), the upper ends gone with no finding; headed
     `下限 (万円) | 上限 (万円)` it was no salary table at all (`salary-table-missing`)."""
-    columns = header.count("|") - 1
-    table = f"{header}\n|{'---|' * columns}\n{row}\n"
-    article = make_article("alpha")
-    start = article.index("| 経験年数 |")
-    end = article.index("\n\n", start)
-    text = article[:start] + table.rstrip("\n") + article[end:]
-    result = read_article(text.encode(), "seeds/x.txt")
+    result = read_article(
+        with_salary_table(f"{header}\n|{'---|' * (header.count('|') - 1)}\n{row}").encode(), "seeds/x.txt"
+    )
     assert result.article is not None, [f.message for f in result.findings]
     assert "salary-table-missing" not in {f.code for f in result.findings}
     [salary] = result.article.salary_rows
@@ -594,10 +594,7 @@ SIDEWAYS = """| 項目 | ジュニア (0-3年) | ミドル (3-7年) | シニア 
 def test_a_salary_table_written_sideways_is_read_one_row_per_level(table: str, expected: list[Any]) -> None:
     """`| 項目 | ジュニア | ミドル | シニア |` with a `| 年収範囲 (万円) | 450〜700 | … |` row was no salary table
     (`salary-table-missing`, no bands). Its rows are read as one band per level, on the salary row's line."""
-    article = make_article("alpha")
-    start = article.index("| 経験年数 |")
-    end = article.index("\n\n", start)
-    text = article[:start] + table + article[end:]
+    text = with_salary_table(table)
     result = read_article(text.encode(), "seeds/x.txt")
     assert result.article is not None, [f.message for f in result.findings]
     got = [
