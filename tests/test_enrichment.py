@@ -459,8 +459,8 @@ def test_a_tag_in_another_casing_counts_as_the_same_tag(
 ) -> None:
     """`python`, `Python` and `ＰＹＴＨＯＮ`, `mlops` and `MLOps` were separate rows of tag_counts (and of
     salary_by_skill): one article each, where three wrote the same tag. Known names count under their usual
-    spelling; a tag outside them keeps its own."""
-    for i, tags in enumerate([["python", "mlops"], ["Python", "MLOps"], ["ＰＹＴＨＯＮ", "機械学習"]]):
+    spelling; a tag outside them keeps its own. A tag an article repeats (`MLOps`, `#mlops`) counts it once."""
+    for i, tags in enumerate([["python", "mlops"], ["Python", "MLOps", "#mlops"], ["ＰＹＴＨＯＮ", "機械学習"]]):
         write_seed(f"a{i}.txt", make_article(f"job{i}", extra={"tags": tags}))
     warehouse = tmp_path / "w" / "jobs.duckdb"
     ingest(RunOptions(seeds=seeds_dir, warehouse=warehouse, now=NOW), LocalRunner(1))

@@ -41,6 +41,29 @@ def test_related_job_warnings() -> None:
     assert lines["related-self"] == lines["related-invalid-slug"] + 1
 
 
+@pytest.mark.parametrize(
+    ("tags", "said"),
+    [
+        pytest.param(
+            ["#MLOps", "Docker", "MLOps　"], ["`MLOps　` and `#MLOps` are one tag (`MLOps`)"], id="hash-and-space"
+        ),
+        pytest.param(
+            ["python", "Python", "ＰＹＴＨＯＮ"], ["`Python` and `python`", "`ＰＹＴＨＯＮ` and `python`"], id="casing"
+        ),
+        pytest.param(["k8s", "Kubernetes"], ["`Kubernetes` and `k8s` are one tag (`Kubernetes`)"], id="alias"),
+        pytest.param(["MLOps", "機械学習", "DevOps"], [], id="distinct-tags-say-nothing"),
+    ],
+)
+def test_tags_that_count_as_one_are_a_warning(tags: list[str], said: list[str]) -> None:
+    """`["#MLOps", "MLOps　"]` counted the article twice under MLOps in tag_counts' `as_tag`, and nothing told the
+    writer that the two tags are one."""
+    result = read_article(make_article("alpha", extra={"tags": tags}).encode(), "x.txt")
+    found = [f for f in result.findings if f.code == "tag-duplicate"]
+    assert [f.severity for f in found] == ["warning"] * len(said)
+    for finding, text in zip(found, said, strict=True):
+        assert text in finding.message and finding.field == "tags" and finding.line is not None, finding.message
+
+
 def test_salary_and_image_warnings() -> None:
     """No salary table, a cell with no figure, an implausible band and odd image paths are warnings."""
     text = make_article("alpha", salary=[("ジュニア", "応相談"), ("シニア", "1〜2"), ("ミドル", "900〜600")])

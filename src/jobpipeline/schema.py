@@ -182,7 +182,7 @@ TAGS = TableSpec(
     (
         _SLUG,
         _ORDINAL,
-        _c("tag", "VARCHAR", "Tag as written, without `#`."),
+        _c("tag", "VARCHAR", "Tag as written (a hashtag without its `#`)."),
         _c("canonical_tag", "VARCHAR", "Canonical form for counting (NFKC, known aliases folded)."),
         _c("origin", "VARCHAR", "`front_matter` (tags field) or `hashtag` (推奨タグ list)."),
         *LINEAGE,
@@ -417,10 +417,10 @@ VIEWS: dict[str, tuple[str, str]] = {
     # The published datasets a run names are queryable by those names (`query "SELECT * FROM tag_counts"` was
     # "Table with name tag_counts does not exist! Did you mean pg_constraint?").
     "tag_counts": (
-        "How many articles use each canonical tag (front matter tags and hashtags).",
+        "How many articles use each canonical tag: in all, in their front matter tags, among their hashtags.",
         """SELECT canonical_tag AS tag, count(DISTINCT slug) AS articles,
-                  count(*) FILTER (WHERE origin = 'front_matter') AS as_tag,
-                  count(*) FILTER (WHERE origin = 'hashtag') AS as_hashtag
+                  count(DISTINCT slug) FILTER (WHERE origin = 'front_matter') AS as_tag,
+                  count(DISTINCT slug) FILTER (WHERE origin = 'hashtag') AS as_hashtag
            FROM tags GROUP BY canonical_tag""",
     ),
     "tool_counts": (

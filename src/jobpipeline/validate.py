@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from jobpipeline.enrich import canonical_tag
 from jobpipeline.models import Finding, FrontMatter, SalaryRow, Severity, Table
 from jobpipeline.quality import CODES as ENRICHMENT_CODES
 
@@ -33,7 +34,7 @@ ERROR_CODES: dict[str, str] = {
     "field-invalid": "a known field has the wrong type",
     "slug-missing": "no slug",
     "slug-invalid": "the slug does not match ^[a-z][a-z0-9_]*$",
-    "slug-duplicate": "another file earlier in path order has the same slug",
+    "slug-duplicate": "another file has the same slug: the one whose article is loaded, else the earliest path",
     "title-missing": "no title",
 }
 WARNING_CODES: dict[str, str] = {
@@ -44,6 +45,7 @@ WARNING_CODES: dict[str, str] = {
     "related-duplicate": "a related job is listed twice",
     "related-dangling": "no article in the corpus has the related slug",
     "list-item-blank": "an empty or blank tag or keyword (left out)",
+    "tag-duplicate": "two tags that count as one (`#MLOps` and `mlops`)",
     "salary-table-missing": "no table with a 年収 (or 年俸) header",
     "salary-table-extra": "a salary table after the first is not loaded",
     "salary-no-figure": "a salary cell holds no figure",
@@ -169,6 +171,14 @@ def check_article(
         elif related in seen:
             add("warning", "related-duplicate", where, f"`{related}` is listed twice: remove the repeat", at)
         seen.add(related)
+    first_of: dict[str, str] = {}
+    for tag in front_matter.tags:
+        key = canonical_tag(tag)
+        if key not in first_of:
+            first_of[key] = tag
+            continue
+        message = f"`{tag}` and `{first_of[key]}` are one tag (`{key}`): remove the repeat"
+        add("warning", "tag-duplicate", "tags", message, lines.get("tags"))
     findings.extend(_salary_findings(source_path, slug, salary_rows, block_line))
     findings.extend(_image_findings(source_path, front_matter, add))
     return findings
