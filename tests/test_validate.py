@@ -50,7 +50,9 @@ def test_related_job_warnings() -> None:
         pytest.param(
             ["python", "Python", "ＰＹＴＨＯＮ"], ["`Python` and `python`", "`ＰＹＴＨＯＮ` and `python`"], id="casing"
         ),
-        pytest.param(["k8s", "Kubernetes"], ["`Kubernetes` and `k8s` are one tag (`Kubernetes`)"], id="alias"),
+        pytest.param(
+            ["k8s", "Kubernetes", "K8S"], ["`K8S` and `k8s` are one tag (`Kubernetes`)"], id="alias-is-no-repeat"
+        ),
         pytest.param(["MLOps", "機械学習", "DevOps"], [], id="distinct-tags-say-nothing"),
     ],
 )

@@ -45,7 +45,7 @@ WARNING_CODES: dict[str, str] = {
     "related-duplicate": "a related job is listed twice",
     "related-dangling": "no article in the corpus has the related slug",
     "list-item-blank": "an empty or blank tag or keyword (left out)",
-    "tag-duplicate": "two tags that count as one (`#MLOps` and `mlops`)",
+    "tag-duplicate": "one tag written twice (`#MLOps` and `mlops`)",
     "salary-table-missing": "no table with a 年収 (or 年俸) header",
     "salary-table-extra": "a salary table after the first is not loaded",
     "salary-no-figure": "a salary cell holds no figure",
@@ -171,13 +171,15 @@ def check_article(
         elif related in seen:
             add("warning", "related-duplicate", where, f"`{related}` is listed twice: remove the repeat", at)
         seen.add(related)
+    # The same word written twice (`#MLOps`, `mlops`, `ＭＬＯｐｓ`), not another name of it: `Kubernetes` beside
+    # `K8s` is often meant, for search, and counts once in tag_counts anyway.
     first_of: dict[str, str] = {}
     for tag in front_matter.tags:
-        key = canonical_tag(tag)
+        key = unicodedata.normalize("NFKC", tag).strip().lstrip("#").strip().casefold()
         if key not in first_of:
             first_of[key] = tag
             continue
-        message = f"`{tag}` and `{first_of[key]}` are one tag (`{key}`): remove the repeat"
+        message = f"`{tag}` and `{first_of[key]}` are one tag (`{canonical_tag(tag)}`): remove the repeat"
         add("warning", "tag-duplicate", "tags", message, lines.get("tags"))
     findings.extend(_salary_findings(source_path, slug, salary_rows, block_line))
     findings.extend(_image_findings(source_path, front_matter, add))
