@@ -609,7 +609,8 @@ def synth_article(plan: SynthPlan, index: int) -> SynthArticle:
         claimed = None
     elif kind == "invalid_slug":
         claimed = slug.upper() if rng.random() < 0.5 else _full_width_slug(slug)
-    tags = _pick(rng, _CATEGORY_TAGS[job.category], 3, 5) + _pick(rng, _ALIAS_TAGS, 2, 3)
+    # Spellings vary across articles (`Python` here, `python` there); one article writes each word once.
+    tags = _unique_words(_pick(rng, _CATEGORY_TAGS[job.category], 3, 5) + _pick(rng, _ALIAS_TAGS, 2, 3))
     keywords = [job.ja, *_pick(rng, _CATEGORY_TAGS[job.category], 2, 4), *_pick(rng, _KEYWORDS, 2, 3)]
     year = 2024 + rng.randrange(3)
     front: dict[str, Any] = {
@@ -714,6 +715,14 @@ def _pick(rng: random.Random, pool: tuple[str, ...], low: int, high: int) -> lis
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
+
+
+def _unique_words(values: list[str]) -> list[str]:
+    """The first spelling of each word, in order: `["Python", "AWS", "python"]` -> `["Python", "AWS"]`."""
+    first: dict[str, str] = {}
+    for value in values:
+        first.setdefault(value.casefold(), value)
+    return list(first.values())
 
 
 def _block_counts(tpl: Template, rng: random.Random, need: int) -> list[int]:
