@@ -318,6 +318,47 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
 
 
 @pytest.mark.parametrize(
+    ("where", "hint"),
+    [
+        pytest.param(
+            "level = 'シニア'",
+            "hint: `level` holds entry, junior, mid, senior, lead or manager, never 'シニア' (the row label as written "
+            "is `level_label`: `level_label LIKE '%シニア%'`)",
+            id="a-japanese-level",
+        ),
+        pytest.param(
+            "basis IN ('年収')",
+            "hint: `basis` holds annual, monthly, hourly, daily or unknown, never '年収'",
+            id="basis",
+        ),
+        pytest.param(
+            "level = 'principal'", "hint: `level` holds entry, junior", id="an-english-level-not-on-the-ladder"
+        ),
+        pytest.param("level = 'senior' AND slug = 'nobody'", "", id="a-coded-value-that-is-right-gets-no-hint"),
+    ],
+)
+def test_no_rows_from_a_value_a_coded_column_never_holds_says_so(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], where: str, hint: str
+) -> None:
+    """`WHERE level = 'シニア'` (the articles' own word) answered "no rows", as if no article had a senior band:
+    `level` holds English codes. The answer stays the answer (stdout); a hint on stderr names the codes."""
+    write_seed("a.txt", make_article("alpha"))
+    run_local(seeds_dir, warehouse)
+    for output_format in ("table", "csv"):
+        result = cli(
+            "query",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            output_format,
+            f"SELECT slug FROM salary_bands WHERE {where}",
+        )
+        assert result.exit_code == 0, result.output
+        assert "hint" not in result.stdout
+        assert hint in result.stderr if hint else "hint" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
     ("sql", "said"),
     [
         ("SELECT * FROM article", 'Did you mean "articles"?'),

@@ -1106,7 +1106,7 @@ def query(
     settings = _settings()
     warehouse = warehouse_file(warehouse or settings.warehouse)
 
-    from jobpipeline.warehouse import run_query
+    from jobpipeline.warehouse import empty_result_hint, run_query
 
     one_of(output_format, ("table", "csv", "json", "markdown"), "--format")
     if not sql.strip():
@@ -1143,6 +1143,9 @@ def query(
             out.print(counted + (f"; {left_out}" if left_out else ""))
         else:  # an empty table of many columns is a wall of wrapped headers
             out.print(f"no rows (columns: {', '.join(frame.columns)})" if frame.width else "no rows")
+    hint = empty_result_hint(sql) if frame.height == 0 else None
+    if hint:  # on stderr: a CSV or JSON answer stays the answer
+        err.print(f"hint: {hint}", markup=False, highlight=False)
     say_if_published_lags(warehouse)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import duckdb
 import polars as pl
@@ -32,11 +32,13 @@ import polars as pl
 from jobpipeline import schema
 from jobpipeline.errors import QueryError, WarehouseBusyError, WarehouseError, WarehouseMissingError
 from jobpipeline.faults import checkpoint
+from jobpipeline.levels import Level
 from jobpipeline.load_plan import STAGED_STATUS, KnownArticle, KnownFile, LoadDecision, LoadResult
-from jobpipeline.models import Finding
+from jobpipeline.models import Finding, Severity
 from jobpipeline.quality import CODES as ENRICHMENT_CODES
 from jobpipeline.quality import STAMP_COLUMNS, CorpusStats, QualityCheck
 from jobpipeline.rows import Batch
+from jobpipeline.salary import Basis
 from jobpipeline.settings import found_above
 
 STORAGE_COMPATIBILITY = "v1.0.0"
@@ -157,6 +159,36 @@ def query_hint(message: str, sql: str = "") -> str:
     if wide:
         return f"the SQL has full-width {' '.join(wide)} outside quotes: type them half-width (IME off)"
     return "see `jobpipeline tables` for the tables and columns"
+
+
+CODED_VALUES: dict[str, tuple[str, ...]] = {
+    "level": get_args(Level),
+    "basis": get_args(Basis),
+    "severity": get_args(Severity),
+}
+"""Columns that hold a fixed set of English codes, whatever the articles wrote."""
+_CODED_COMPARISON = re.compile(r"\b(level|basis|severity)\s*(?:==?|<>|!=|\bIN\s*\()\s*'([^']*)'", re.IGNORECASE)
+
+
+def empty_result_hint(sql: str) -> str | None:
+    """Why a query found no rows, when the SQL compares a coded column with a value it never holds.
+
+    >>> print(empty_result_hint("SELECT * FROM salary_bands WHERE level = 'シニア'"))
+    `level` holds entry, junior, mid, senior, lead or manager, never 'シニア' (the row label as written is ...)
+    >>> empty_result_hint("SELECT * FROM salary_bands WHERE level_label = 'シニア'") is None
+    True
+    """
+    for match in _CODED_COMPARISON.finditer(sql):
+        column, value = match.group(1).lower(), match.group(2)
+        allowed = CODED_VALUES[column]
+        if value in allowed:
+            continue
+        listed = f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+        label = (
+            f" (the row label as written is `level_label`: `level_label LIKE '%{value}%'`)" if column == "level" else ""
+        )
+        return f"`{column}` holds {listed}, never '{value}'{label}"
+    return None
 
 
 def fullwidth_outside_quotes(sql: str) -> list[str]:
