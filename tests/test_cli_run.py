@@ -737,6 +737,38 @@ def test_an_emptied_seeds_folder_deletes_nothing_without_allow_empty(
     assert rows(warehouse, f"SELECT count(*) FROM read_parquet('{published}')") == [(0,)]
 
 
+def test_another_seeds_folder_deletes_nothing_without_new_seeds(
+    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`--seeds seeds/sub` (tab completion one folder too far) said "removed 2" of 3 articles, exit 0, and published
+    the one left; the quality checks failed only after the commit. A run from another folder than the last
+    run's that would delete most articles stops in one line, naming the last folder; `--new-seeds` lets it.
+    A folder that moved with its files goes on."""
+    write_seed("a.txt", make_article("alpha"))
+    write_seed("d.txt", make_article("delta"))
+    write_seed("sub/b.txt", make_article("beta"))
+    run_local(seeds_dir, warehouse)
+    sub = seeds_dir / "sub"
+    result = cli("run", "--local", "--seeds", str(sub), "--warehouse", str(warehouse))
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line == (
+        f"error: seeds folder {sub} is not the one this warehouse was built from ({seeds_dir.resolve()}): it lacks 3 "
+        f"of the warehouse's 3 files, and this run would delete their articles: pass --seeds {seeds_dir.resolve()}, "
+        "or give this folder a warehouse of its own (--warehouse); to make it this warehouse's seeds folder, run "
+        "again with --new-seeds; nothing was committed"
+    )
+    assert rows(warehouse, "SELECT count(*) FROM runs") == [(1,)]
+    moved = tmp_path / "moved"
+    seeds_dir.rename(moved)
+    summary = run_local(moved, warehouse)
+    assert (summary["files_deleted"], summary["files_changed"]) == (0, 0)
+    result = cli("run", "--local", "--new-seeds", "--seeds", str(moved / "sub"), "--warehouse", str(warehouse))
+    assert result.exit_code == 0, result.output
+    assert "3 deleted" in result.stdout and "loaded 1 article, removed 2" in result.stdout
+    assert rows(warehouse, "SELECT slug, source_path FROM articles") == [("beta", "b.txt")]
+
+
 def test_unlistable_subfolder_is_not_a_deletion(
     seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
 ) -> None:

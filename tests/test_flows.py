@@ -76,6 +76,29 @@ def test_ingest_flow_over_an_emptied_folder_stops_unless_allowed(
     assert rows(warehouse, "SELECT count(*) FROM articles") == [(0,)]
 
 
+def test_ingest_flow_from_another_folder_stops_unless_new_seeds(
+    prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The flow (what a deployment or `serve` runs) refuses a seeds folder that would delete most of the
+    warehouse's articles because it is not the last run's, and takes `new_seeds` as `run --new-seeds` does."""
+    from jobpipeline.errors import SeedsFolderChangedError
+    from jobpipeline.orchestration.flows import ingest_flow
+    from jobpipeline.orchestration.launch import flow_result
+
+    write_seed("a.txt", make_article("alpha"))
+    flow_result(asyncio.run(ingest_flow(seeds=str(seeds_dir), warehouse=str(warehouse), return_state=True)), "ingest")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.txt").write_text(make_article("beta"), encoding="utf-8")
+    state = asyncio.run(ingest_flow(seeds=str(other), warehouse=str(warehouse), return_state=True))
+    with pytest.raises(SeedsFolderChangedError):
+        flow_result(state, "ingest")
+    assert rows(warehouse, "SELECT slug FROM articles") == [("alpha",)]
+    state = asyncio.run(ingest_flow(seeds=str(other), warehouse=str(warehouse), new_seeds=True, return_state=True))
+    assert flow_result(state, "ingest")["articles_removed"] == 1
+    assert rows(warehouse, "SELECT slug FROM articles") == [("beta",)]
+
+
 def test_revalidate_flow_reads_only_the_changed_file(
     prefect_harness: None, seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path]
 ) -> None:

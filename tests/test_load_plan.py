@@ -14,6 +14,7 @@ from jobpipeline.load_plan import (
     KnownFile,
     LoadResult,
     decide,
+    deletions_from_another_folder,
     is_racy,
     kept_findings,
     plan_changes,
@@ -275,6 +276,25 @@ def test_plan_hashes_files_whose_size_and_mtime_cannot_be_trusted(
 )
 def test_refuses_empty_listing(listed: int, unlisted: int, known: int, allow_empty: bool, refused: bool) -> None:
     assert refuses_empty_listing(listed, unlisted, known, allow_empty=allow_empty) is refused
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "listed", "known", "allow", "deleted"),
+    [
+        pytest.param("/s", "/s/sub", ["b"], ["a", "d", "sub/b"], False, 3, id="a-subfolder-would-delete-all"),
+        pytest.param("/s", "/other", ["a", "x"], ["a", "b", "c"], False, 2, id="another-folder-lacking-most"),
+        pytest.param("/s", "/other", ["a", "b"], ["a", "b", "c"], False, 0, id="another-folder-lacking-a-few"),
+        pytest.param("/s", "/moved", ["a", "b", "c"], ["a", "b", "c"], False, 0, id="a-moved-folder"),
+        pytest.param("/s", "/s", [], ["a", "b"], False, 0, id="the-same-folder-is-the-empty-rules"),
+        pytest.param("", "/s", [], ["a", "b"], False, 0, id="no-run-recorded-a-folder"),
+        pytest.param("/s", "/other", [], [], False, 0, id="an-empty-warehouse"),
+        pytest.param("/s", "/other", [], ["a", "b"], True, 0, id="new-seeds-allows-it"),
+    ],
+)
+def test_deletions_from_another_folder(
+    last: str, now: str, listed: list[str], known: list[str], allow: bool, deleted: int
+) -> None:
+    assert deletions_from_another_folder(last, now, listed, known, allow=allow) == deleted
 
 
 def test_racy_is_mtime_not_safely_older_than_the_read() -> None:

@@ -438,6 +438,14 @@ def run(
             "an unmounted share looks like an empty folder).",
         ),
     ] = False,
+    new_seeds: Annotated[
+        bool,
+        typer.Option(
+            "--new-seeds",
+            help="Let a seeds folder other than the warehouse's last delete the articles it lacks (without it "
+            "such a run stops: `--seeds seeds/sub` would delete every article outside sub/).",
+        ),
+    ] = False,
     local: Annotated[bool, typer.Option("--local", help="Run without Prefect (no flow run is recorded).")] = False,
     dask: Annotated[
         str | None,
@@ -470,7 +478,13 @@ def run(
     from jobpipeline.pipeline import RunOptions
 
     options = RunOptions(
-        seeds=seeds, warehouse=warehouse, wait_seconds=wait, csv=csv, verify=verify, allow_empty=allow_empty
+        seeds=seeds,
+        warehouse=warehouse,
+        wait_seconds=wait,
+        csv=csv,
+        verify=verify,
+        allow_empty=allow_empty,
+        new_seeds=new_seeds,
     )
     show_progress = output_format == "text" and err.is_terminal
     if local and dask:

@@ -86,6 +86,23 @@ class SeedFileNotFoundError(JobpipelineError):
         self.kind = kind
 
 
+class SeedsFolderChangedError(JobpipelineError):
+    """A whole-folder run from another seeds folder would delete most articles
+    (load_plan.deletions_from_another_folder)."""
+
+    def __init__(self, path: str, last: str, missing: int, known: int) -> None:
+        super().__init__(
+            f"seeds folder {path} is not the one this warehouse was built from ({last}): it lacks {missing} of "
+            f"the warehouse's {known} files, and this run would delete their articles: pass --seeds {last}, or "
+            "give this folder a warehouse of its own (--warehouse); to make it this warehouse's seeds folder, run "
+            "again with --new-seeds; nothing was committed"
+        )
+        self.path = path
+        self.last = last
+        self.missing = missing
+        self.known = known
+
+
 class SeedsEmptyError(JobpipelineError):
     """A whole-folder run found no seed file where the warehouse knows some (load_plan.refuses_empty_listing)."""
 

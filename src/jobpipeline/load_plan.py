@@ -18,6 +18,8 @@ rule here has a table-driven test in tests/test_load_plan.py.
 - **Last known good**: a slug whose file now fails to read (and does not claim another slug) keeps
   its rows with `is_current` false; when the unchanged file reads again it is restored.
 - **Deletions**: a slug nobody owns any more and that is not kept leaves the current tables.
+- **Another folder** (`deletions_from_another_folder`): a whole-folder run from another seeds folder than
+  the last run's, that would delete most of the known files, stops unless told the folder is new.
 - **An empty listing** (`refuses_empty_listing`): a whole-folder run that lists no seed file while the
   warehouse knows files from it stops instead of deleting them all, unless told the folder is empty
   on purpose.
@@ -93,6 +95,29 @@ def refuses_empty_listing(listed: int, unlisted: int, known: int, *, allow_empty
     datasets (the history kept them, but every reader saw none until the folder came back). Deleting
     some files is ordinary; deleting all of them at once is asked for explicitly (`--allow-empty`)."""
     return listed == 0 and unlisted == 0 and known > 0 and not allow_empty
+
+
+def deletions_from_another_folder(
+    last_seeds: str, seeds: str, listed: Iterable[str], known: Iterable[str], *, allow: bool
+) -> int:
+    """How many known files a whole-folder run would delete because it reads another seeds folder than the
+    warehouse's last run did, when that is most of them; 0 when the run may go on.
+
+    `--seeds seeds/0000` (a subfolder, tab completion) or `--seeds ~/other-site` removed every article the
+    folder lacked and published the rest, with the quality checks failing only after the commit. A folder
+    that moved (`/a/seeds` to `/b/seeds`, same files) deletes nothing and goes on; deleting some files from
+    the same folder is ordinary; replacing the warehouse's folder is asked for explicitly (`--new-seeds`).
+
+    >>> deletions_from_another_folder("/a/seeds", "/a/seeds/0000", ["x.txt"], ["x.txt", "y.txt", "z.txt"], allow=False)
+    2
+    >>> deletions_from_another_folder("/a/seeds", "/b/seeds", ["x.txt", "y.txt"], ["x.txt", "y.txt"], allow=False)
+    0
+    """
+    known_files = set(known)
+    if allow or not last_seeds or last_seeds == seeds or not known_files:
+        return 0
+    missing = len(known_files - set(listed))
+    return missing if missing * 2 > len(known_files) else 0
 
 
 def plan_changes(

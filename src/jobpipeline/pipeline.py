@@ -27,7 +27,13 @@ from typing import Any, Protocol, TypeVar
 from jobpipeline.batches import BATCH_SIZE, ReadHealth, ReadItem, ReadTask, batch_size, chunks, read_batch
 from jobpipeline.discover import Discovery, discover_seeds, named_by
 from jobpipeline.enrichment import EnrichResult, enrich_warehouse
-from jobpipeline.errors import SeedsEmptyError, SeedsNotFoundError, WarehouseBusyError, WarehouseMissingError
+from jobpipeline.errors import (
+    SeedsEmptyError,
+    SeedsFolderChangedError,
+    SeedsNotFoundError,
+    WarehouseBusyError,
+    WarehouseMissingError,
+)
 from jobpipeline.faults import checkpoint
 from jobpipeline.interrupts import hold, reader_started
 from jobpipeline.load_plan import (
@@ -38,6 +44,7 @@ from jobpipeline.load_plan import (
     Ownership,
     RunCounts,
     decide,
+    deletions_from_another_folder,
     plan_changes,
     plan_load,
     refuses_empty_listing,
@@ -185,6 +192,8 @@ class RunOptions:
     """Hash every file, whatever its size and mtime say (`run --verify`)."""
     allow_empty: bool = False
     """A folder that lists no seed file may delete every article (`run --allow-empty`)."""
+    new_seeds: bool = False
+    """Another seeds folder than the last run's may delete the articles it lacks (`run --new-seeds`)."""
     wait_seconds: float = 0.0
     csv: bool = False
     workers: int | None = None
@@ -302,6 +311,16 @@ def _read(run: _Run) -> None:
         len(run.discovery.files), len(run.discovery.unlisted), len(run.known), allow_empty=run.options.allow_empty
     ):
         raise SeedsEmptyError(str(run.options.seeds), len(run.known))
+    last_seeds = run.writer.last_seeds_dir() if only is None else ""
+    missing = deletions_from_another_folder(
+        last_seeds,
+        str(run.seeds),
+        [f.path for f in run.discovery.files] + list(run.discovery.unlisted),
+        run.known,
+        allow=run.options.new_seeds,
+    )
+    if missing:
+        raise SeedsFolderChangedError(str(run.options.seeds), last_seeds, missing, len(run.known))
     run.plan = plan_changes(
         run.discovery.files,
         run.known,

@@ -247,8 +247,8 @@ def loaded_slug_owners(path: Path, seeds: Path) -> dict[str, str]:
     except WarehouseError:
         return {}
     try:
-        row = conn.execute("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
-        if row is None or row[0] is None or Path(str(row[0])).resolve() != seeds.resolve():
+        last = conn.execute("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
+        if not last or last[0][0] is None or Path(str(last[0][0])).resolve() != seeds.resolve():
             return {}
         return {
             str(slug): str(source) for slug, source in conn.execute("SELECT slug, source_path FROM articles").fetchall()
@@ -416,8 +416,8 @@ class WarehouseReader:
         return self.conn.execute(sql).fetchall()
 
     def one(self, sql: str) -> tuple[Any, ...]:
-        row = self.conn.execute(sql).fetchone()
-        assert row is not None
+        # fetchall, not fetchone: DuckDB refuses the connection's next statement while a result is unfinished.
+        [row] = self.conn.execute(sql).fetchall()
         return tuple(row)
 
     def plausible_band(self) -> str:
@@ -1047,8 +1047,8 @@ class WarehouseWriter(WarehouseReader):
 
     def last_seeds_dir(self) -> str:
         """The seeds folder of the newest run ('' before any)."""
-        row = self.conn.execute("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
-        return str(row[0]) if row and row[0] is not None else ""
+        rows = self.rows("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1")
+        return str(rows[0][0]) if rows and rows[0][0] is not None else ""
 
     def previous_checks(self) -> list[tuple[str, str | None, float]]:
         """(check, subject, observed) of the newest run that made corpus checks (empty: none yet)."""

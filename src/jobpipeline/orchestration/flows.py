@@ -80,12 +80,14 @@ async def ingest_flow(
     dask: str | None = None,
     verify: bool = False,
     allow_empty: bool = False,
+    new_seeds: bool = False,
 ) -> dict[str, Any]:
     """Discover, read (in parallel), validate, load and publish the whole seeds folder.
 
     `dask`: read batches on the Dask scheduler at this address (`local` starts a local cluster);
     None follows the `task_runner` setting. `verify`: hash every file, whatever its size and mtime.
-    `allow_empty`: a folder with no seed file may delete every article (else the run stops).
+    `allow_empty`: a folder with no seed file may delete every article (else the run stops). `new_seeds`:
+    another seeds folder than the last run's may delete the articles it lacks (else the run stops).
     """
     return await _run(
         RunOptions(
@@ -97,6 +99,7 @@ async def ingest_flow(
             workers=workers,
             verify=verify,
             allow_empty=allow_empty,
+            new_seeds=new_seeds,
         ),
         dask,
     )

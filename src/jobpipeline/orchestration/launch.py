@@ -252,6 +252,7 @@ def run_ingest_flow(
                 dask=dask,
                 verify=options.verify,
                 allow_empty=options.allow_empty,
+                new_seeds=options.new_seeds,
                 return_state=True,
             )
 
