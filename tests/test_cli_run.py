@@ -317,6 +317,16 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
     assert result.exit_code == 2 and "jobpipeline run" in result.stderr
 
 
+@pytest.fixture(scope="module")
+def one_article_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of one article, for tests that only query it."""
+    root = tmp_path_factory.mktemp("one-article")
+    (root / "seeds").mkdir()
+    (root / "seeds" / "a.txt").write_text(make_article("alpha"), encoding="utf-8")
+    run_local(root / "seeds", root / "wh" / "jobs.duckdb")
+    return root / "wh" / "jobs.duckdb"
+
+
 @pytest.mark.parametrize(
     ("where", "hint"),
     [
@@ -338,17 +348,15 @@ def test_query_and_tables_commands(seeds_dir: Path, warehouse: Path, write_seed:
     ],
 )
 def test_no_rows_from_a_value_a_coded_column_never_holds_says_so(
-    seeds_dir: Path, warehouse: Path, write_seed: Callable[..., Path], where: str, hint: str
+    one_article_warehouse: Path, where: str, hint: str
 ) -> None:
     """`WHERE level = 'シニア'` (the articles' own word) answered "no rows", as if no article had a senior band:
     `level` holds English codes. The answer stays the answer (stdout); a hint on stderr names the codes."""
-    write_seed("a.txt", make_article("alpha"))
-    run_local(seeds_dir, warehouse)
     for output_format in ("table", "csv"):
         result = cli(
             "query",
             "--warehouse",
-            str(warehouse),
+            str(one_article_warehouse),
             "--format",
             output_format,
             f"SELECT slug FROM salary_bands WHERE {where}",
