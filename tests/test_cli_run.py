@@ -327,6 +327,20 @@ def one_article_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "wh" / "jobs.duckdb"
 
 
+def test_a_list_reads_the_same_in_every_query_format(one_article_warehouse: Path) -> None:
+    """`tool_counts.spellings` was `["Grafana"]` in CSV and JSON but Python's `['Grafana']` in the table and
+    markdown formats (and a BLOB `b'ab'`): one spelling everywhere."""
+    sql = "SELECT ['Grafana', 'グラファナ'] AS spellings, 'ab'::BLOB AS raw"
+    said = {}
+    for output_format in ("table", "markdown", "csv"):
+        result = cli("query", "--warehouse", str(one_article_warehouse), "--format", output_format, sql)
+        assert result.exit_code == 0, result.output
+        said[output_format] = result.stdout
+    assert '["Grafana", "グラファナ"]' in said["table"] and "['Grafana'" not in said["table"]
+    assert '| ["Grafana", "グラファナ"] | ab |' in said["markdown"]
+    assert '"[""Grafana"", ""グラファナ""]",ab' in said["csv"]
+
+
 @pytest.mark.parametrize(
     ("where", "hint"),
     [

@@ -1197,9 +1197,11 @@ def _markdown_cell(text: str) -> str:
 
 
 def _markdown(frame: Any) -> str:
+    from jobpipeline.query_table import value_text
+
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
     for row in frame.iter_rows():
-        cells = ("" if v is None else _markdown_cell(str(v)) for v in row)
+        cells = ("" if v is None else _markdown_cell(value_text(v)) for v in row)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

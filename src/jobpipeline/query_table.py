@@ -133,7 +133,21 @@ def cell_text(value: Any) -> str:
     """
     if value is None:
         return ""
-    return "\n".join(one_line(line) for line in str(value).replace("\r\n", "\n").split("\n"))
+    return "\n".join(one_line(line) for line in value_text(value).replace("\r\n", "\n").split("\n"))
+
+
+def value_text(value: Any) -> str:
+    """A value as text, the same in every format: lists, structs and maps as JSON (as the CSV and JSON
+    formats write them, not Python's `['a']`), a BLOB as DuckDB casts it.
+
+    >>> value_text(["ジュピター", "b"]), value_text({"a": 1}), value_text(b"ab"), value_text(1.5)
+    ('["ジュピター", "b"]', '{"a": 1}', 'ab', '1.5')
+    """
+    if isinstance(value, list | tuple | dict):
+        return _json_text(value)
+    if isinstance(value, bytes):
+        return _blob_text(value)
+    return str(value)
 
 
 def text_width(text: str) -> int:
