@@ -246,13 +246,12 @@ def loaded_slug_owners(path: Path, seeds: Path) -> dict[str, str]:
         conn = open_read_only(path)
     except WarehouseError:
         return {}
+    reader = WarehouseReader(conn)
     try:
-        last = conn.execute("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1").fetchall()
-        if not last or last[0][0] is None or Path(str(last[0][0])).resolve() != seeds.resolve():
+        last = reader.last_seeds_dir()
+        if not last or Path(last).resolve() != seeds.resolve():
             return {}
-        return {
-            str(slug): str(source) for slug, source in conn.execute("SELECT slug, source_path FROM articles").fetchall()
-        }
+        return {str(slug): str(source) for slug, source in reader.rows("SELECT slug, source_path FROM articles")}
     except duckdb.Error:  # an older or damaged file: validate goes on without it (the run will say more)
         return {}
     finally:
@@ -419,6 +418,11 @@ class WarehouseReader:
         # fetchall, not fetchone: DuckDB refuses the connection's next statement while a result is unfinished.
         [row] = self.conn.execute(sql).fetchall()
         return tuple(row)
+
+    def last_seeds_dir(self) -> str:
+        """The seeds folder of the newest run ('' before any)."""
+        rows = self.rows("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1")
+        return str(rows[0][0]) if rows and rows[0][0] is not None else ""
 
     def plausible_band(self) -> str:
         """SQL: band `b` may be counted (`schema.PLAUSIBLE`); every band in a warehouse written before
@@ -1044,11 +1048,6 @@ class WarehouseWriter(WarehouseReader):
     def rejected_files(self) -> int:
         (count,) = self.one("SELECT count(*) FROM files WHERE status <> 'accepted'")
         return int(count)
-
-    def last_seeds_dir(self) -> str:
-        """The seeds folder of the newest run ('' before any)."""
-        rows = self.rows("SELECT seeds_dir FROM runs ORDER BY run_id DESC LIMIT 1")
-        return str(rows[0][0]) if rows and rows[0][0] is not None else ""
 
     def previous_checks(self) -> list[tuple[str, str | None, float]]:
         """(check, subject, observed) of the newest run that made corpus checks (empty: none yet)."""
