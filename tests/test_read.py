@@ -341,6 +341,17 @@ def test_a_file_without_a_fence_on_line_1_says_what_line_1_is(edit: Callable[[st
     assert said in finding.message and finding.line == 1, finding.message
 
 
+@pytest.mark.parametrize("field", ["draft", "published", "Draft"])
+def test_a_draft_field_says_it_does_not_leave_the_article_out(field: str) -> None:
+    """Hugo's `draft: true` (Jekyll's `published: false`) was "unknown field `draft` is kept as extra data: ...
+    ask for it to be added to the schema"; the writer expected the draft to stay out, and it was loaded and
+    published. The warning says every file is loaded and how to leave drafts out."""
+    text = make_article("alpha", extra={field: field != "published"})
+    [finding] = [f for f in read_article(text.encode(), "x.txt").findings if f.code == "field-unknown"]
+    assert finding.field == field and finding.severity == "warning"
+    assert f"`{field}` does not leave the article out" in finding.message and ".jobpipelineignore" in finding.message
+
+
 @pytest.mark.parametrize(
     ("written", "field", "meant"),
     [

@@ -243,6 +243,11 @@ def invalid_field_message(known: dict[str, Any], loc: tuple[str | int, ...], err
     return f"{msg.lower()} (it is {json_kind(value)})"
 
 
+DRAFT_FIELDS = frozenset({"draft", "published", "unpublished", "hidden"})
+"""Site generators' fields that keep a page from being published; a writer may expect them to keep an
+article out of the warehouse."""
+
+
 def _front_matter(
     data: dict[str, Any], block: str, block_line: int, lines: dict[str, int], finding: Any
 ) -> FrontMatter | None:
@@ -260,14 +265,17 @@ def _front_matter(
         meant = meant_field(key, present) if index < 100 else None
         if meant:
             misspelt.add(meant)
-        finding(
-            "warning",
-            "field-unknown",
-            key,
-            f"unknown field `{key}`: did you mean `{meant}`? Rename it (until then it is kept as extra data)"
-            if meant
-            else f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema",
-        )
+        if meant:
+            message = f"unknown field `{key}`: did you mean `{meant}`? Rename it (until then it is kept as extra data)"
+        elif key.lower() in DRAFT_FIELDS:
+            # Hugo's and Jekyll's `draft: true` / `published: false` leave a page out; here it changes nothing.
+            message = (
+                f"`{key}` does not leave the article out: every seed file is loaded; to leave drafts out, list them "
+                "in `.jobpipelineignore` in the seeds folder (the field is kept as extra data)"
+            )
+        else:
+            message = f"unknown field `{key}` is kept as extra data: remove it or ask for it to be added to the schema"
+        finding("warning", "field-unknown", key, message)
     ok = True
     if not isinstance(known.get("slug"), str) or not known.get("slug", "").strip():
         finding(
