@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from conftest import make_article
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jobpipeline.read import read_article
 
@@ -618,6 +620,28 @@ def test_a_salary_table_written_sideways_is_read_one_row_per_level(table: str, e
     if expected:
         salary_line = 1 + text[: text.index("| 年収範囲")].count("\n")
         assert {r.line for r in result.article.salary_rows} == {salary_line}
+
+
+_CELLS = st.sampled_from(
+    ["", "項目", "ジュニア", "シニア (7年以上)", "3〜5年", "年収 (万円)", "下限 (万円)", "上限", "450〜700", "x"]
+)
+
+
+@given(st.lists(_CELLS, min_size=1, max_size=6), st.lists(st.lists(_CELLS, max_size=7), max_size=5))
+def test_salary_columns_and_turned_tables_keep_to_the_table(header: list[str], body: list[list[str]]) -> None:
+    """Whatever the cells: the salary columns are columns of the header, low before high; a turned table has
+    one row per header cell after the first, each as long as the new header, all on one line of the table."""
+    from jobpipeline.body import salary_columns, turned_upright
+
+    columns = salary_columns(tuple(header))
+    assert all(0 <= i < len(header) for i in columns) and list(columns) == sorted(set(columns))
+    rows = tuple(tuple(row) for row in body)
+    turned = turned_upright(tuple(header), rows, tuple(range(10, 10 + len(rows))))
+    if turned is not None:
+        new_header, new_rows, lines = turned
+        assert len(new_header) == len(rows) + 1 and len(new_rows) == len(header) - 1
+        assert all(len(row) == len(new_header) for row in new_rows) and len(set(lines)) == 1
+        assert salary_columns(new_header)
 
 
 @pytest.mark.parametrize(
