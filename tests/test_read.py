@@ -622,6 +622,38 @@ def test_a_salary_table_written_sideways_is_read_one_row_per_level(table: str, e
         assert {r.line for r in result.article.salary_rows} == {salary_line}
 
 
+@pytest.mark.parametrize(
+    ("row", "band", "codes"),
+    [
+        pytest.param("| ミドル (3-7年) | | 自走 |", (1, None, None), [], id="an-empty-cell-is-undisclosed"),
+        pytest.param("| ミドル (3-7年) | 非公開 | 自走 |", (1, None, None), [], id="hikoukai"),
+        pytest.param("| ミドル (3-7年) | - | 自走 |", (1, None, None), [], id="a-dash"),
+        pytest.param(
+            "| ミドル (3-7年) | 応相談 | 自走 |", (1, None, None), ["salary-no-figure"], id="negotiable-still-asks"
+        ),
+        pytest.param("| ※ 賞与を含む | | |", None, [], id="a-note-row-is-no-band"),
+        pytest.param("| 出典: doda | - | |", None, [], id="a-source-row-is-no-band"),
+        pytest.param(
+            "| ※ 海外 | 2,000 | |", (1, 20_000_000, 20_000_000), [], id="a-marked-row-with-a-figure-is-a-band"
+        ),
+    ],
+)
+def test_an_empty_cell_or_a_note_row_raises_no_salary_warning(
+    row: str, band: tuple[int, int | None, int | None] | None, codes: list[str]
+) -> None:
+    """An empty salary cell was told "Found no salary figure in 「」 ... or leave the cell empty if undisclosed",
+    which it was; a footnote row inside the table (`| ※ 賞与を含む | | |`) became a band with that warning."""
+    table = (
+        "| 経験年数 | 年収範囲 (万円) | 特徴 |\n| :--- | :--- | :--- |\n| ジュニア (0-3年) | 450〜700 | 補助 |\n" + row
+    )
+    result = read_article(with_salary_table(table).encode(), "seeds/x.txt")
+    assert result.article is not None
+    rows = result.article.salary_rows
+    got = (rows[1].ordinal, rows[1].band.min_yen, rows[1].band.max_yen) if len(rows) > 1 else None
+    assert got == band
+    assert [f.code for f in result.findings if f.code.startswith("salary-")] == codes
+
+
 _CELLS = st.sampled_from(
     ["", "項目", "ジュニア", "シニア (7年以上)", "3〜5年", "年収 (万円)", "下限 (万円)", "上限", "450〜700", "x"]
 )

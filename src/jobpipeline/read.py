@@ -375,7 +375,11 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
         label = row[label_column] if label_column < len(row) else ""
         years = row[years_column] if years_column is not None and years_column < len(row) else None
         notes = [c for i, c in enumerate(row) if i not in (*columns, label_column, years_column) and c]
-        if len(cell) <= SALARY_CELL_MAX_CHARS and len(cell) > budget:
+        if is_note_row(label, cell):
+            continue
+        if is_undisclosed(cell):
+            band = YenBand(raw=cell, basis=basis, min_yen=None, max_yen=None, min_open=False, max_open=False)
+        elif len(cell) <= SALARY_CELL_MAX_CHARS and len(cell) > budget:
             band = _over_table_budget(cell, basis)
         else:
             band = normalize_salary(cell, unit=unit, basis=basis, max_chars=SALARY_CELL_MAX_CHARS)
@@ -390,6 +394,32 @@ def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
             )
         )
     return rows
+
+
+NOTE_MARKS = ("※", "*", "＊", "注", "出典", "参考", "備考")
+"""How a row that is a note on the table begins (`| ※ 賞与を含む | | |`, `| 出典: doda | - |`)."""
+UNDISCLOSED = frozenset({"", "-", "－", "—", "―", "ー", "–", "非公開", "なし", "N/A", "n/a"})
+"""A salary cell that says nothing is known: no band figures and no warning (the warnings say to leave an
+undisclosed cell empty)."""
+
+
+def is_note_row(label: str, cell: str) -> bool:
+    """A row that is a note on the table, not a level: its label begins with a note mark and its salary cell
+    holds no figure. It is no band (it was one, with `salary-no-figure`, and counted in the table's rows).
+
+    >>> is_note_row("※ 賞与を含む", ""), is_note_row("出典: doda", "-"), is_note_row("※ 海外", "2,000")
+    (True, True, False)
+    """
+    return label.strip().startswith(NOTE_MARKS) and not any(c.isdigit() for c in cell)
+
+
+def is_undisclosed(cell: str) -> bool:
+    """An empty salary cell, or one holding only a dash or 非公開: the pay is not given.
+
+    >>> is_undisclosed(""), is_undisclosed(" - "), is_undisclosed("応相談")
+    (True, True, False)
+    """
+    return cell.strip() in UNDISCLOSED
 
 
 def salary_cell(row: tuple[str, ...], columns: tuple[int, ...]) -> str:
