@@ -722,6 +722,7 @@ class Browser:
     def __init__(self, chromium: str, profile: Path, env: dict[str, str] | None = None) -> None:
         from websockets.sync.client import connect
 
+        self.profile = profile
         self.proc = subprocess.Popen(
             [
                 chromium,
@@ -822,6 +823,11 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        # Chromium keeps its SingletonSocket in /tmp/org.chromium.Chromium.XXXXXX, linked from the profile,
+        # and leaves that folder behind when terminated (four a suite run, piling up): remove it too.
+        link = self.profile / "SingletonSocket"
+        if link.is_symlink():
+            shutil.rmtree(Path(os.readlink(link)).parent, ignore_errors=True)
 
 
 class _Elements(HTMLParser):
