@@ -188,7 +188,7 @@ def test_a_second_salary_table_is_named_not_dropped_unseen() -> None:
     lines = text.split("\n")
     assert finding.line == lines.index("| 経験年数 | 年収範囲 (万円) |") + 1
     first = next(n for n, line in enumerate(lines, 1) if "年収" in line and line.startswith("|"))
-    assert f"(under 「外資系企業の場合」) is not loaded: only the first, on line {first}" in finding.message
+    assert f"(under 「外資系企業の場合」) is not loaded: only the one on line {first}" in finding.message
 
 
 def test_salary_table_has_a_character_budget() -> None:
@@ -652,6 +652,56 @@ def test_an_empty_cell_or_a_note_row_raises_no_salary_warning(
     got = (rows[1].ordinal, rows[1].band.min_yen, rows[1].band.max_yen) if len(rows) > 1 else None
     assert got == band
     assert [f.code for f in result.findings if f.code.startswith("salary-")] == codes
+
+
+@pytest.mark.parametrize(
+    ("tables", "loaded", "basis", "extra"),
+    [
+        pytest.param(
+            ["| 経験 | 月給 (万円) |\n| --- | --- |\n| ジュニア (0-3年) | 30〜45 |"],
+            300_000,
+            "monthly",
+            0,
+            id="monthly",
+        ),
+        pytest.param(
+            ["| Level | Salary (万円) |\n| --- | --- |\n| Junior (0-3年) | 450〜700 |"],
+            4_500_000,
+            "annual",
+            0,
+            id="english",
+        ),
+        pytest.param(
+            [
+                "| 雇用形態 | 給与 (万円) |\n| --- | --- |\n| 契約社員 | 400〜500 |",
+                "| 経験年数 | 年収範囲 (万円) |\n| --- | --- |\n| ジュニア (0-3年) | 450〜700 |",
+            ],
+            4_500_000,
+            "annual",
+            1,
+            id="a-nenshu-table-wins-over-an-earlier-pay-table",
+        ),
+        pytest.param(
+            ["| スキル | 給与計算の経験 |\n| --- | --- |\n| 労務 | 3年 |"],
+            None,
+            None,
+            0,
+            id="a-pay-word-without-a-unit-is-not-pay",
+        ),
+    ],
+)
+def test_a_pay_table_under_another_word_is_read_when_no_salary_table_is(
+    tables: list[str], loaded: int | None, basis: str | None, extra: int
+) -> None:
+    """`| 経験 | 月給 (万円) |` or `| Level | Salary (万円) |` was no salary table (`salary-table-missing`, no bands).
+    With a yen unit in the header it is read; a 年収 table, wherever it stands, stays the one loaded."""
+    result = read_article(with_salary_table("\n\n".join(tables)).encode(), "seeds/x.txt")
+    assert result.article is not None
+    rows = result.article.salary_rows
+    assert (rows[0].band.min_yen, rows[0].band.basis) == (loaded, basis) if loaded else not rows
+    codes = [f.code for f in result.findings]
+    assert codes.count("salary-table-extra") == extra
+    assert ("salary-table-missing" in codes) == (loaded is None)
 
 
 _CELLS = st.sampled_from(

@@ -7,6 +7,7 @@ where the body starts turns those into file lines, which is what every finding r
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -28,6 +29,11 @@ INLINE_MAX_CHARS = 2_000
 
 SALARY_HEADER_WORDS = ("年収", "年俸")
 """A header cell holding one of these is the salary column (`想定年俸 (万円)`: a contract's annual pay)."""
+
+PAY_HEADER_WORDS = re.compile(r"月給|月収|給与|給料|報酬|\b(?:salary|pay|compensation)\b", re.IGNORECASE)
+"""Other names of a pay column (`| 経験 | 月給 (万円) |`, `| Level | Salary (万円) |`): one counts only with a yen
+unit in the same header cell (`給与計算の経験` in a skills table is no pay column), and a table of them only
+when the article has no table under a salary word (a 年収 table is the estimated-salary table)."""
 
 SALARY_LOW_WORDS = ("下限", "最低", "最小", "min")
 SALARY_HIGH_WORDS = ("上限", "最高", "最大", "max")
@@ -111,11 +117,12 @@ FIRST_COLUMN_KINDS: dict[str, TableKind] = {
 table (inside another header, `キャリアに役立つスキル`, they do not)."""
 
 
-def salary_columns(header: tuple[str, ...]) -> tuple[int, ...]:
+def salary_columns(header: tuple[str, ...], *, pay: bool = True) -> tuple[int, ...]:
     """The salary column of a table's header, or its low and high columns; () when it has none.
 
     A range in two columns is read as one: `下限`/`上限` beside each other under a salary word, or with a
-    yen unit of their own (`| 経験年数 | 下限 (万円) | 上限 (万円) |`). Else the first salary-word column.
+    yen unit of their own (`| 経験年数 | 下限 (万円) | 上限 (万円) |`). Else the first salary-word column; else,
+    with `pay`, the first column under another pay word with a yen unit (`月給 (万円)`, `Salary (万円)`).
 
     >>> salary_columns(("経験年数", "年収範囲 (万円)", "特徴"))
     (1,)
@@ -125,6 +132,8 @@ def salary_columns(header: tuple[str, ...]) -> tuple[int, ...]:
     (1, 2)
     >>> salary_columns(("スキル", "最低限のレベル", "最高のレベル"))
     ()
+    >>> salary_columns(("経験", "月給 (万円)")), salary_columns(("スキル", "給与計算の経験"))
+    ((1,), ())
     """
     salary = [i for i, cell in enumerate(header) if any(word in cell for word in SALARY_HEADER_WORDS)]
     low = _column_with(header, SALARY_LOW_WORDS)
@@ -134,7 +143,19 @@ def salary_columns(header: tuple[str, ...]) -> tuple[int, ...]:
         named = any(i in salary for i in (low, high)) or any(unit_from_header(cell) for cell in pair)
         if named:
             return (low, high)
-    return (salary[0],) if salary else ()
+    if salary:
+        return (salary[0],)
+    if not pay:
+        return ()
+    paid = next((i for i, cell in enumerate(header) if PAY_HEADER_WORDS.search(cell) and unit_from_header(cell)), None)
+    return () if paid is None else (paid,)
+
+
+def loaded_salary_table(tables: Sequence[Table]) -> Table | None:
+    """The article's estimated-salary table: the first under a salary word (`年収`, `年俸`, or a 下限/上限 pair),
+    else the first under another pay word (`月給 (万円)`). The others are `salary-table-extra`."""
+    salary = [t for t in tables if t.kind == "salary"]
+    return next((t for t in salary if salary_columns(t.header, pay=False)), salary[0] if salary else None)
 
 
 def _column_with(header: tuple[str, ...], words: tuple[str, ...], after: int | None = -1) -> int | None:

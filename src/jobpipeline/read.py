@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobpipeline.body import parse_body, salary_columns, table_cells
+from jobpipeline.body import loaded_salary_table, parse_body, salary_columns, table_cells
 from jobpipeline.decode import DecodeError, decode_article
 from jobpipeline.front_matter import (
     FrontMatterError,
@@ -119,9 +119,10 @@ def read_article(data: bytes, source_path: str) -> ReadResult:
             findings=tuple(findings),
         )
     body = parse_body(split.body, split.body_line)
-    salary_rows = tuple(_salary_rows(body.tables))
+    loaded = loaded_salary_table(body.tables)
+    salary_rows = tuple(_salary_rows(loaded))
     findings.extend(check_article(source_path, front_matter, salary_rows, split.block_line))
-    findings.extend(extra_salary_tables(source_path, front_matter.slug, body.tables))
+    findings.extend(extra_salary_tables(source_path, front_matter.slug, body.tables, loaded))
     article = Article(
         source_path=source_path,
         content_hash=content_hash,
@@ -352,8 +353,7 @@ def _front_matter(
     return model.model_copy(update={"related_lines": related_lines, **kept})
 
 
-def _salary_rows(tables: tuple[Table, ...]) -> list[SalaryRow]:
-    table = next((t for t in tables if t.kind == "salary"), None)
+def _salary_rows(table: Table | None) -> list[SalaryRow]:
     if table is None:
         return []
     columns = salary_columns(table.header)

@@ -190,10 +190,9 @@ def _padded(values: tuple[int | None, ...], length: int) -> tuple[int | None, ..
     return (values + (None,) * length)[:length]
 
 
-def extra_salary_tables(source_path: str, slug: str, tables: tuple[Table, ...]) -> list[Finding]:
-    """A salary table after the first (`### 外資系企業の場合` and its own bands) is not normalized: the
+def extra_salary_tables(source_path: str, slug: str, tables: tuple[Table, ...], loaded: Table | None) -> list[Finding]:
+    """A salary table besides the `loaded` one (`### 外資系企業の場合` and its own bands) is not normalized: the
     warehouse holds one estimated-salary table an article. Say so, rather than drop its figures unseen."""
-    salary = [t for t in tables if t.kind == "salary"]
     return [
         Finding(
             source_path=source_path,
@@ -202,11 +201,12 @@ def extra_salary_tables(source_path: str, slug: str, tables: tuple[Table, ...]) 
             severity="warning",
             code="salary-table-extra",
             field="salary",
-            message=f"a second salary table (under 「{table.section_title}」) is not loaded: only the first, on "
-            f"line {salary[0].line}, becomes salary_bands; merge its rows into that table (a note column can "
+            message=f"a second salary table (under 「{table.section_title}」) is not loaded: only the one on "
+            f"line {loaded.line} becomes salary_bands; merge its rows into that table (a note column can "
             "say what differs), or turn it into prose",
         )
-        for table in salary[1:]
+        for table in tables
+        if loaded is not None and table.kind == "salary" and table is not loaded
     ]
 
 
