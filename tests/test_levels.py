@@ -33,6 +33,13 @@ CASES = [
     pytest.param("(リード) シニア", "senior", None, None, id="outside-brackets-beats-inside"),
     pytest.param("  ミドル  ", "mid", None, None, id="label-is-stripped"),
     pytest.param("middleware", None, None, None, id="no-level-inside-english-word"),
+    # a job named manager is no rank (a PM article's rows read as level manager, above lead)
+    pytest.param("プロダクトマネージャー (3-5年)", None, 3, 5, id="product-manager-is-a-job"),
+    pytest.param("シニアプロダクトマネージャー", "senior", None, None, id="senior-product-manager-is-senior"),
+    pytest.param("リード・プロジェクトマネージャー", "lead", None, None, id="lead-project-manager-is-lead"),
+    pytest.param("Senior Product Manager", "senior", None, None, id="english-senior-product-manager"),
+    pytest.param("プロダクトマネージャー（マネージャー職）", "manager", None, None, id="a-manager-post-still-counts"),
+    pytest.param("エンジニアリングマネージャー", "manager", None, None, id="engineering-manager-is-a-rank"),
     # Japanese titles and the upper rungs of an engineering ladder (they read as no level before)
     pytest.param("課長クラス", "manager", None, None, id="kacho-is-manager"),
     pytest.param("部長 (15年以上)", "manager", 15, None, id="bucho-is-manager"),

@@ -17,6 +17,8 @@ Conventions:
 - Japanese titles: 課長 and 部長 are manager (the top level), 係長 and a deputy (課長代理) are lead;
   Staff and Principal engineers (スタッフエンジニア, プリンシパル) are lead. 主任 and スタッフ alone name
   no level (companies use them for anything from a first promotion to a senior post).
+- A job named manager is no rank: `プロダクトマネージャー`, `プロジェクトマネージャー` (and `Product Manager`) name no
+  level, so `シニアプロダクトマネージャー` is senior and `プロダクトマネージャー (3-5年)` has years alone.
 - Titles above and around the ladder: directors, heads, CTO/VPoE and 責任者 are manager (the top level);
   architects, fellows and チーフ are lead; experts and specialists senior; associates and assistants
   junior; interns, trainees and 見習い entry. (A salary row `CTO / VPoE` had no level, so its band fell out
@@ -68,6 +70,10 @@ _LEVEL_RE: Final = re.compile(
     """,
     re.VERBOSE,
 )
+_JOB_TITLE_RE: Final = re.compile(
+    r"(?:プロダクト|プロジェクト|プログラム)[\s・]*マネー?ジャー?|(?<![A-Za-z])(?i:(?:product|project|program)\s+manager)"
+)
+"""Jobs named `manager` that are no rank: a PM article's row `プロダクトマネージャー (3-5年)` is not level manager."""
 _COMPOUND_GAP_RE: Final = re.compile(r"[\s・\-]*")
 _OPENERS: Final = "([【〔「『"
 _CLOSERS: Final = ")]】〕」』"
@@ -87,6 +93,7 @@ _MAX_YEARS: Final = 60  # larger "years" are calendar years (2024年), not exper
 
 
 def _level(text: str) -> Level | None:
+    text = _JOB_TITLE_RE.sub(lambda m: " " * len(m.group()), text)  # same length: the bracket depths hold
     depth_at: list[int] = []
     depth = 0
     for ch in text:
