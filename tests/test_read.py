@@ -284,6 +284,7 @@ def test_a_raw_control_character_in_a_json_string_says_how_to_write_it(typed: st
         pytest.param(
             '"slug": "alpha", "tags": ["a", "b",]', "remove the comma after the last item", '"tags"', id="comma"
         ),
+        pytest.param('"slug": "alpha",,', "two commas in a row: remove one", '"slug"', id="double-comma"),
     ],
 )
 def test_a_json_typo_says_what_to_type(typed_as: str, said: str, on_the_line_of: str) -> None:

@@ -587,6 +587,8 @@ def json_typo(doc: str, pos: int, msg: str) -> JsonTypo | None:
     remove the comma after the last item: JSON allows none before `]`
     >>> json_typo('{"a": 1 "b": 2}', 8, "Expecting ',' delimiter") is None
     True
+    >>> print(json_typo('{"a": 1,, "b": 2}', 8, "Expecting property name enclosed in double quotes").hint)
+    two commas in a row: remove one
     """
     if msg == "Extra data" or msg.startswith("Invalid control character"):
         return None  # text after a whole object, or inside a string: the caller's own hints
@@ -606,6 +608,8 @@ def json_typo(doc: str, pos: int, msg: str) -> JsonTypo | None:
         before = doc[:pos].rstrip()
         if before.endswith(","):
             return JsonTypo(len(before) - 1, f"remove the comma after the last item: JSON allows none before `{char}`")
+    if char == "," and doc[:pos].rstrip().endswith(","):
+        return JsonTypo(pos, "two commas in a row: remove one")
     word = re.match(r"[^\W\d][\w-]*", doc[pos:])
     if word is not None:
         if doc[pos + word.end() :].lstrip().startswith(":"):
