@@ -374,11 +374,11 @@ def _salary_rows(table: Table | None) -> list[SalaryRow]:
         cell = salary_cell(row, columns)
         label = row[label_column] if label_column < len(row) else ""
         years = row[years_column] if years_column is not None and years_column < len(row) else None
-        notes = [c for i, c in enumerate(row) if i not in (*columns, label_column, years_column) and c]
         if is_note_row(label, cell):
             continue
+        notes = [c for i, c in enumerate(row) if i not in (*columns, label_column, years_column) and c]
         if is_undisclosed(cell):
-            band = YenBand(raw=cell, basis=basis, min_yen=None, max_yen=None, min_open=False, max_open=False)
+            band = _no_band(cell, basis)
         elif len(cell) <= SALARY_CELL_MAX_CHARS and len(cell) > budget:
             band = _over_table_budget(cell, basis)
         else:
@@ -410,7 +410,7 @@ def is_note_row(label: str, cell: str) -> bool:
     >>> is_note_row("※ 賞与を含む", ""), is_note_row("出典: doda", "-"), is_note_row("※ 海外", "2,000")
     (True, True, False)
     """
-    return label.strip().startswith(NOTE_MARKS) and not any(c.isdigit() for c in cell)
+    return label.strip().startswith(NOTE_MARKS) and not _has_figure(cell)
 
 
 def is_undisclosed(cell: str) -> bool:
@@ -420,6 +420,10 @@ def is_undisclosed(cell: str) -> bool:
     (True, True, False)
     """
     return cell.strip() in UNDISCLOSED
+
+
+def _has_figure(text: str) -> bool:
+    return any(c.isdigit() for c in text)
 
 
 def salary_cell(row: tuple[str, ...], columns: tuple[int, ...]) -> str:
@@ -437,7 +441,7 @@ def salary_cell(row: tuple[str, ...], columns: tuple[int, ...]) -> str:
     cells = [row[i] if i < len(row) else "" for i in columns]
     if len(cells) == 1:
         return cells[0]
-    low, high = (cell.strip() if any(c.isdigit() for c in cell) else "" for cell in cells)
+    low, high = (cell.strip() if _has_figure(cell) else "" for cell in cells)
     return f"{low}〜{high}" if low or high else ""
 
 
@@ -454,6 +458,9 @@ def _over_table_budget(cell: str, basis: Basis) -> YenBand:
         "(an article's hold a few dozen), so it was not read: keep one short pay figure (e.g. `450〜700`) "
         "per cell and move the rest to the article's text.",
     )
-    return YenBand(
-        raw=cell, basis=basis, min_yen=None, max_yen=None, min_open=False, max_open=False, warnings=(warning,)
-    )
+    return _no_band(cell, basis, warning)
+
+
+def _no_band(cell: str, basis: Basis, *warnings: SalaryWarning) -> YenBand:
+    """A band with no figures: the cell was not read, or says the pay is not given."""
+    return YenBand(raw=cell, basis=basis, min_yen=None, max_yen=None, min_open=False, max_open=False, warnings=warnings)
